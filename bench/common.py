@@ -1,0 +1,34 @@
+"""Shared set-up for benchmarks: Django on a throw-away test database (SQLite, or DATABASE_URL)."""
+
+import os
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sas.settings")
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+
+@contextmanager
+def test_database():
+    import django
+    from django.test.utils import setup_databases, teardown_databases
+
+    django.setup()
+    config = setup_databases(verbosity=0, interactive=False)
+    try:
+        yield
+    finally:
+        teardown_databases(config, verbosity=0)
+
+
+def timed(function, *args):
+    start = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - start
+
+
+def report(name, metric, value, unit):
+    print(f"BENCH {name} {metric} {value:.4g} {unit}", flush=True)

@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.urls import reverse
+
+from sas.organisations.models import Role
+
+SITE = {"site_title": "SAS", "site_tagline": "Sécuriser les transitions des jeunes de 15 à 29 ans"}
+
+NAVIGATION = {
+    Role.PRESCRIPTEUR: [("parcours:mes_signalements", "Mes signalements")],
+    Role.AIGUILLEUR: [("parcours:file_active", "File active du territoire")],
+    Role.STRUCTURE: [("accueil:structure", "Orientations reçues")],
+    Role.PILOTE: [("parcours:indicateurs", "Indicateurs")],
+    Role.ADMIN: [("admin:index", "Administration")],
+}
+
+
+def site(request):
+    user = request.user
+    roles = user.roles if user.is_authenticated else set()
+    navigation = [
+        {"url": reverse(name), "label": label}
+        for role in Role.values
+        if role in roles
+        for name, label in NAVIGATION[role]
+    ]
+    return {
+        "SITE_CONFIG": SITE,
+        "SAS_DEMO": settings.SAS_DEMO,
+        "navigation": navigation,
+        "skiplinks": [{"link": "#content", "label": "Contenu"}, {"link": "#footer", "label": "Pied de page"}],
+    }

@@ -1,0 +1,251 @@
+"""A believable demo territory: the Rhône and the Lyon metropolitan area (DESIGN.md seeds: about
+5,000 young people a year at risk there), one account per role, and journeys in every status."""
+
+import datetime
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from sas.communes.models import Commune
+from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Jeune, Purpose
+from sas.organisations.models import Membership, Organisation, OrganisationKind, Role, Territory, User
+from sas.parcours import transitions
+from sas.parcours.models import Signalement, SignalementSource
+from sas.parcours.status import Status
+
+S = Status
+DEMO_PASSWORD = "demo-sas-2026"  # noqa: S105 (published on purpose: demo accounts only exist in demo mode)
+DEMO_TERRITORY = "Rhône et Métropole de Lyon"
+DEMO_DEPARTEMENT = "69"
+DEMO_ACCOUNTS = [
+    (Role.PRESCRIPTEUR, "prescripteur@demo.sas.localhost"),
+    (Role.AIGUILLEUR, "aiguilleur@demo.sas.localhost"),
+    (Role.STRUCTURE, "structure@demo.sas.localhost"),
+    (Role.PILOTE, "pilote@demo.sas.localhost"),
+    (Role.ADMIN, "admin@demo.sas.localhost"),
+]
+ORGANISATIONS = [
+    ("Mission locale de Lyon (démo)", OrganisationKind.MISSION_LOCALE, "69387"),
+    ("ASE de la Métropole de Lyon (démo)", OrganisationKind.ASE, "69383"),
+    ("SPIP du Rhône (démo)", OrganisationKind.SPIP, "69383"),
+    ("Lycée professionnel de Vénissieux (démo)", OrganisationKind.ECOLE, "69259"),
+    ("Association Passerelles Jeunesse (démo)", OrganisationKind.ASSOCIATION, "69266"),
+    ("Équipe SAS Lyon (démo)", OrganisationKind.EQUIPE_SAS, "69383"),
+    ("E2C Lyon Métropole (démo)", OrganisationKind.STRUCTURE_ACCUEIL, "69388"),
+    ("Pilotage SAS Métropole de Lyon (démo)", OrganisationKind.PILOTAGE, "69383"),
+    ("Opérateur SAS (démo)", OrganisationKind.OPERATEUR, "69383"),
+]
+ACCOUNT_ORGANISATION = {
+    Role.PRESCRIPTEUR: OrganisationKind.MISSION_LOCALE,
+    Role.AIGUILLEUR: OrganisationKind.EQUIPE_SAS,
+    Role.STRUCTURE: OrganisationKind.STRUCTURE_ACCUEIL,
+    Role.PILOTE: OrganisationKind.PILOTAGE,
+    Role.ADMIN: OrganisationKind.OPERATEUR,
+}
+ORGANISATION_WEIGHTS = {
+    OrganisationKind.ASE: 4,
+    OrganisationKind.SPIP: 2,
+    OrganisationKind.MISSION_LOCALE: 3,
+    OrganisationKind.ECOLE: 2,
+    OrganisationKind.ASSOCIATION: 1,
+}
+PRENOMS = (
+    "Lucas",
+    "Inès",
+    "Mohamed",
+    "Emma",
+    "Yanis",
+    "Léa",
+    "Adam",
+    "Jade",
+    "Rayan",
+    "Chloé",
+    "Enzo",
+    "Sarah",
+    "Nolan",
+    "Lina",
+    "Théo",
+    "Manon",
+    "Ilyes",
+    "Camille",
+    "Sofiane",
+    "Maëlys",
+    "Kylian",
+    "Assia",
+    "Hugo",
+    "Aya",
+    "Mathis",
+    "Clara",
+    "Bilal",
+    "Nour",
+    "Axel",
+    "Louna",
+    "Moussa",
+    "Océane",
+    "Amine",
+    "Fatou",
+    "Dylan",
+    "Anaïs",
+)
+NOMS = (
+    "Martin",
+    "Bernard",
+    "Diallo",
+    "Moreau",
+    "Benali",
+    "Petit",
+    "Nguyen",
+    "Garcia",
+    "Traoré",
+    "Lefebvre",
+    "Haddad",
+    "Roux",
+    "Fontaine",
+    "Mercier",
+    "Kaya",
+    "Durand",
+    "Lambert",
+    "Bonnet",
+    "Camara",
+    "Girard",
+    "Mendes",
+    "Chevalier",
+    "Rousseau",
+    "Boyer",
+    "Da Silva",
+    "Bouzid",
+    "Leroy",
+    "Faure",
+)
+MOTIFS = [
+    "Fin de prise en charge ASE à la majorité",
+    "Fin du contrat jeune majeur",
+    "Sortie de détention sans projet",
+    "Fin de mesure de probation",
+    "Décrochage scolaire en cours d'année",
+    "Fin d'accompagnement Mission locale sans solution",
+    "Sortie d'hébergement associatif",
+]
+MAIN_PATH = [
+    S.SIGNALE, S.A_CONTACTER, S.CONTACT_EN_COURS, S.CONTACTE, S.DIAGNOSTIC_FAIT, S.ORIENTATION_PROPOSEE,
+    S.ORIENTATION_ENVOYEE, S.ACCEPTEE_PAR_STRUCTURE, S.PREMIER_RDV, S.PRIS_EN_CHARGE, S.SUIVI, S.SORTI_POSITIF,
+]  # fmt: skip
+# Side exit -> (the status it leaves from, a plausible reason).
+SIDE_EXITS = {
+    S.HORS_CIBLE: (S.SIGNALE, "Réside hors du territoire"),
+    S.DEJA_ACCOMPAGNE: (S.A_CONTACTER, "Suivi en cours par la Mission locale de Villeurbanne"),
+    S.REFUS_DU_JEUNE: (S.CONTACTE, "Ne souhaite pas d'accompagnement pour le moment"),
+    S.INJOIGNABLE: (S.CONTACT_EN_COURS, "Aucune réponse après la cadence complète (SMS, courriel, appels)"),
+    S.ORIENTATION_REFUSEE: (S.ORIENTATION_ENVOYEE, "Structure complète jusqu'au mois prochain"),
+    S.ABANDON: (S.PRIS_EN_CHARGE, "Ne s'est plus présenté aux rendez-vous"),
+    S.CONSENTEMENT_RETIRE: (S.CONTACTE, "Retrait du consentement demandé par le jeune"),
+}
+# Typical days spent before leaving each status (the last ones are the 1-, 3- and 6-month follow-ups).
+STEP_DAYS = {S.PRIS_EN_CHARGE: 30, S.SUIVI: 150}
+
+
+@dataclass
+class DemoReport:
+    organisations: int = 0
+    users: int = 0
+    parcours: int = 0
+    events: int = 0
+    skipped_people: bool = False
+
+
+def path_to(target):
+    if target == S.SORTIE_A_VENIR:
+        return [S.SORTIE_A_VENIR]
+    if target in SIDE_EXITS:
+        before, _ = SIDE_EXITS[target]
+        return MAIN_PATH[: MAIN_PATH.index(before) + 1] + [target]
+    return MAIN_PATH[: MAIN_PATH.index(target) + 1]
+
+
+def seed(*, wet_run, people=300, seed_value=2026):
+    """Create the demo territory; inside a rolled-back transaction unless wet_run."""
+    report = DemoReport()
+    with transaction.atomic():
+        territory, _ = Territory.objects.get_or_create(nom=DEMO_TERRITORY)
+        communes = list(Commune.objects.filter(departement_id=DEMO_DEPARTEMENT))
+        if not communes:
+            raise RuntimeError("Référentiel des communes vide : lancez d'abord import_communes --wet-run.")
+        territory.communes.add(*communes)
+        organisations = {}
+        for nom, kind, code_insee in ORGANISATIONS:
+            organisations[kind], created = Organisation.objects.get_or_create(
+                nom=nom, territory=territory, defaults={"kind": kind, "commune_id": code_insee}
+            )
+            report.organisations += created
+        users = {}
+        for role, email in DEMO_ACCOUNTS:
+            users[role], created = User.objects.get_or_create(
+                email=email,
+                defaults={"first_name": role.label.split()[0], "last_name": "Démo", "is_staff": role == Role.ADMIN,
+                          "is_superuser": role == Role.ADMIN},
+            )  # fmt: skip
+            if created:
+                users[role].set_password(DEMO_PASSWORD)
+                users[role].save()
+                report.users += 1
+            Membership.objects.get_or_create(
+                user=users[role], organisation=organisations[ACCOUNT_ORGANISATION[role]], role=role
+            )
+        if territory.parcours.exists():
+            report.skipped_people = True
+        else:
+            _create_people(report, territory, communes, organisations, users[Role.AIGUILLEUR], people, seed_value)
+        if not wet_run:
+            transaction.set_rollback(True)
+    return report
+
+
+def _create_people(report, territory, communes, organisations, aiguilleur, people, seed_value):
+    rng = random.Random(seed_value)
+    now = timezone.now()
+    prescribers = [organisations[kind] for kind in ORGANISATION_WEIGHTS]
+    weights = list(ORGANISATION_WEIGHTS.values())
+    targets = list(Status)
+    for i in range(people):
+        target = targets[i % len(targets)] if i < 3 * len(targets) else rng.choice(MAIN_PATH[:10])
+        path = path_to(target)
+        gaps = [datetime.timedelta(days=rng.uniform(0.2, STEP_DAYS.get(status, 6))) for status in path[:-1]]
+        start = now - sum(gaps, datetime.timedelta()) - datetime.timedelta(days=rng.uniform(0, 4))
+        commune = rng.choices(communes, weights=[max(c.population, 1) for c in communes])[0]
+        prenom, nom = rng.choice(PRENOMS), rng.choice(NOMS)
+        jeune = Jeune.objects.create(
+            prenom=prenom,
+            nom=nom,
+            date_naissance=(start - datetime.timedelta(days=rng.randint(16 * 365, 28 * 365))).date(),
+            telephone=f"+33639980{i:03d}",  # ARCEP range reserved for fiction
+            email=f"{prenom}.{nom}.{i}@example.org".lower().replace(" ", ""),
+            commune=commune,
+        )
+        organisation = rng.choices(prescribers, weights=weights)[0]
+        parcours = transitions.start(jeune=jeune, territory=territory, status=path[0], actor=None, at=start)
+        Signalement.objects.create(
+            parcours=parcours,
+            organisation=organisation,
+            source=SignalementSource.PRESCRIPTEUR,
+            created_at=start,
+            motif=rng.choice(MOTIFS),
+            fin_accompagnement_le=(start + datetime.timedelta(days=rng.randint(20, 90))).date()
+            if path[0] == S.SORTIE_A_VENIR
+            else start.date(),
+        )
+        Consent.objects.create(
+            jeune=jeune,
+            purpose=Purpose.ACCOMPAGNEMENT,
+            categories=[DataCategory.IDENTITE, DataCategory.COORDONNEES, DataCategory.SITUATION],
+            collected_via=CollectionMethod.FORMULAIRE_PRESCRIPTEUR,
+            collected_at=start,
+        ).organisations.add(organisations[OrganisationKind.EQUIPE_SAS])
+        at = start
+        for status, gap in zip(path[1:], gaps, strict=True):
+            at += gap
+            reason = SIDE_EXITS[status][1] if status in SIDE_EXITS else ""
+            transitions.transition(parcours, status, actor=aiguilleur, reason=reason, at=at)
+        report.parcours += 1
+        report.events += len(path)

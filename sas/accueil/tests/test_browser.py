@@ -1,0 +1,86 @@
+"""Each role logs in through a real browser (Debian's Chromium) and gets an accessible home page."""
+
+import os
+import shutil
+
+import pytest
+
+from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
+from sas.organisations.models import OrganisationKind, Role
+from sas.parcours.factories import SignalementFactory
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# CI sets SAS_REQUIRE_BROWSER=1 so that a missing Chromium fails instead of skipping.
+if not os.path.exists(CHROMIUM) and not os.environ.get("SAS_REQUIRE_BROWSER"):
+    pytest.skip("Chromium absent (apt-get install chromium)", allow_module_level=True)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def serious_violations(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+EXPECTED = {
+    Role.PRESCRIPTEUR: ("Mes signalements", "Inès"),
+    Role.AIGUILLEUR: ("File active du territoire", "Inès"),
+    Role.STRUCTURE: ("Orientations reçues", "E2C test"),
+    Role.PILOTE: ("Indicateurs", "Territoire navigateur"),
+    Role.ADMIN: ("Site d’administration", "Organisations et comptes"),
+}
+
+
+@pytest.mark.parametrize("role", list(Role), ids=str)
+def test_each_role_logs_in_and_sees_an_accessible_home_page(live_server, page, role):
+    territory = TerritoryFactory(nom="Territoire navigateur")
+    prescriber = OrganisationFactory(territory=territory, kind=OrganisationKind.ASE)
+    SignalementFactory(parcours__territory=territory, parcours__jeune__prenom="Inès", organisation=prescriber)
+    structure = OrganisationFactory(territory=territory, kind=OrganisationKind.STRUCTURE_ACCUEIL, nom="E2C test")
+    organisation = {Role.PRESCRIPTEUR: prescriber, Role.STRUCTURE: structure}.get(role)
+    user = member(role, organisation, territory=territory) if organisation is None else member(role, organisation)
+
+    page.goto(live_server.url)
+    assert serious_violations(page) == []
+    page.get_by_role("link", name="Accès professionnels").click()
+    page.get_by_label("Adresse électronique").fill(user.email)
+    page.get_by_label("Mot de passe").fill("motdepasse-de-test")
+    page.get_by_role("button", name="Se connecter").click()
+
+    heading, content = EXPECTED[role]
+    page.get_by_role("heading", level=1, name=heading).wait_for(timeout=5000)
+    assert content in page.content()
+    if role != Role.ADMIN:  # Django's own admin is not ours to audit
+        assert serious_violations(page) == []

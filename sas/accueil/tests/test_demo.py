@@ -1,0 +1,54 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from sas.accueil.demo import DEMO_ACCOUNTS, DEMO_TERRITORY, seed
+from sas.communes.services import import_communes
+from sas.organisations.models import Organisation, User
+from sas.parcours.models import Parcours, ParcoursEvent
+from sas.parcours.status import Status
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def communes():
+    import_communes(wet_run=True)
+
+
+def test_dry_run_writes_nothing(communes):
+    report = seed(wet_run=False, people=40)
+    assert report.parcours == 40
+    assert not Parcours.objects.exists() and not User.objects.exists() and not Organisation.objects.exists()
+
+
+def test_wet_run_creates_a_believable_territory_once(communes):
+    seed(wet_run=True, people=80)
+    assert set(User.objects.values_list("email", flat=True)) == {email for _, email in DEMO_ACCOUNTS}
+    parcours = Parcours.objects.filter(territory__nom=DEMO_TERRITORY)
+    assert parcours.count() == 80
+    assert set(parcours.values_list("status", flat=True)) == set(Status.values)
+    assert all(p.jeune.commune.departement_id == "69" for p in parcours.select_related("jeune__commune"))
+    # Every journey's status is the last event of its history, in chronological order.
+    for p in parcours.prefetch_related("events"):
+        events = list(p.events.all())
+        assert events[0].from_status == "" and events[-1].to_status == p.status
+        assert all(e.from_status == prev.to_status for prev, e in zip(events, events[1:], strict=False))
+        assert [e.occurred_at for e in events] == sorted(e.occurred_at for e in events)
+
+    events = ParcoursEvent.objects.count()
+    again = seed(wet_run=True, people=80)
+    assert again.skipped_people and (again.users, again.organisations) == (0, 0)
+    assert (Parcours.objects.count(), ParcoursEvent.objects.count()) == (80, events)
+
+
+def test_command_refuses_outside_demo_mode(settings, communes):
+    settings.SAS_DEMO = settings.DEBUG = False
+    with pytest.raises(CommandError, match="SAS_DEMO"):
+        call_command("seed_demo", "--wet-run")
+    assert not User.objects.exists()
+
+
+def test_command_needs_the_communes_reference(settings):
+    settings.SAS_DEMO = True
+    with pytest.raises(CommandError, match="import_communes"):
+        call_command("seed_demo", "--wet-run")

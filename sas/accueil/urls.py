@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accueil"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("structure/", views.structure, name="structure"),
+]

@@ -1,0 +1,47 @@
+from django.db import models
+
+
+class Action(models.TextChoices):
+    CONSULTATION = "consultation", "Consultation"
+    LISTE = "liste", "Consultation d'une liste"
+    CREATION = "creation", "Création"
+    MODIFICATION = "modification", "Modification"
+    TRANSITION = "transition", "Changement de statut"
+    EXPORT = "export", "Export"
+
+
+class AuditEntry(models.Model):
+    """Who read or changed which young person's record, and when. Append-only."""
+
+    at = models.DateTimeField("date", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey("organisations.User", verbose_name="auteur", on_delete=models.PROTECT, null=True)
+    action = models.CharField("action", max_length=20, choices=Action.choices)
+    # Plain ids, not foreign keys: the trace must outlive the record it describes.
+    jeune_ids = models.JSONField("jeunes concernés", default=list)
+    object_type = models.CharField("objet", max_length=50)
+    object_id = models.CharField("identifiant", max_length=64, blank=True)
+    detail = models.JSONField("détail", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "entrée du journal d'audit"
+        verbose_name_plural = "journal d'audit"
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.at:%d/%m/%Y %H:%M} {self.actor} {self.get_action_display()} {self.object_type}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Le journal d'audit ne se modifie pas.")
+        super().save(*args, **kwargs)
+
+
+def record(actor, action, obj, jeune_ids, **detail):
+    return AuditEntry.objects.create(
+        actor=actor if actor and actor.is_authenticated else None,
+        action=action,
+        jeune_ids=sorted(jeune_ids),
+        object_type=obj._meta.label_lower if hasattr(obj, "_meta") else str(obj),
+        object_id=str(getattr(obj, "pk", "") or ""),
+        detail=detail,
+    )

@@ -1,0 +1,61 @@
+import unicodedata
+
+from django.db import models
+
+
+def normalise(text):
+    """Lower-case, accent-free, hyphens as spaces: how people type commune names."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(text.lower().replace("-", " ").replace("'", " ").replace("’", " ").split())
+
+
+class Departement(models.Model):
+    code = models.CharField("code", max_length=3, primary_key=True)
+    nom = models.CharField("nom", max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "département"
+
+    def __str__(self):
+        return f"{self.nom} ({self.code})"
+
+
+class CommuneQuerySet(models.QuerySet):
+    def search(self, query, limit=20):
+        """Communes whose name (current or former) or postcode starts with the query."""
+        query = (query or "").strip()
+        if not query:
+            return self.none()
+        if query.isdigit():
+            found = self.filter(codes_postaux__contains=query)
+        else:
+            needle = normalise(query)
+            found = self.filter(
+                models.Q(nom_normalise__startswith=needle) | models.Q(anciens_noms__contains=f"|{needle}")
+            )
+        return found.order_by("-population", "nom")[:limit]
+
+
+class Commune(models.Model):
+    """A current commune (or a Paris/Lyon/Marseille arrondissement) of the COG."""
+
+    code_insee = models.CharField("code INSEE", max_length=5, primary_key=True)
+    nom = models.CharField("nom", max_length=100)
+    nom_normalise = models.CharField(max_length=100, db_index=True, editable=False)
+    # Former names of merged communes ("communes déléguées"), '|'-prefixed and normalised.
+    anciens_noms = models.TextField(blank=True, editable=False)
+    codes_postaux = models.CharField("codes postaux", max_length=200)
+    departement = models.ForeignKey(Departement, on_delete=models.PROTECT, related_name="communes")
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    population = models.PositiveIntegerField(default=0)
+
+    objects = CommuneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["nom"]
+
+    def __str__(self):
+        return f"{self.nom} ({self.codes_postaux.split()[0]})"

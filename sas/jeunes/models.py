@@ -1,0 +1,118 @@
+from django.db import models
+from django.utils import timezone
+
+AGE_MIN, AGE_MAX = 15, 29
+
+
+class TrancheAge(models.TextChoices):
+    T15_17 = "15-17", "15 à 17 ans"
+    T18_21 = "18-21", "18 à 21 ans"
+    T22_25 = "22-25", "22 à 25 ans"
+    T26_29 = "26-29", "26 à 29 ans"
+
+
+class JeuneQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The only way to list young people: those of the journeys the user may see."""
+        from sas.parcours.models import Parcours
+
+        return self.filter(pk__in=Parcours.objects.visible_to(user).values("jeune_id"))
+
+
+class Jeune(models.Model):
+    prenom = models.CharField("prénom", max_length=100)
+    nom = models.CharField("nom", max_length=100, blank=True)
+    date_naissance = models.DateField("date de naissance", null=True, blank=True)
+    tranche_age = models.CharField("tranche d'âge", max_length=5, choices=TrancheAge.choices, blank=True)
+    telephone = models.CharField("téléphone", max_length=20, blank=True, help_text="format E.164")
+    email = models.EmailField("adresse électronique", blank=True)
+    adresse = models.TextField("adresse postale", blank=True)
+    joignable_via_prescripteur = models.BooleanField("joignable par l'intermédiaire du prescripteur", default=False)
+    commune = models.ForeignKey("communes.Commune", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True)
+
+    objects = JeuneQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "jeune"
+        indexes = [models.Index(fields=["telephone"]), models.Index(fields=["email"])]
+
+    def __str__(self):
+        return " ".join(part for part in [self.prenom, self.nom] if part)
+
+    def age(self, on=None):
+        if self.date_naissance is None:
+            return None
+        return age_on(self.date_naissance, on or timezone.localdate())
+
+
+class Purpose(models.TextChoices):
+    ACCOMPAGNEMENT = "accompagnement", "Être recontacté et accompagné par l'équipe SAS"
+    TRANSMISSION = "transmission", "Transmission à une structure d'accompagnement"
+    RETOUR_PRESCRIPTEUR = "retour_prescripteur", "Informer la structure qui a signalé"
+
+
+class DataCategory(models.TextChoices):
+    IDENTITE = "identite", "Identité"
+    COORDONNEES = "coordonnees", "Coordonnées"
+    SITUATION = "situation", "Situation décrite au signalement"
+    DIAGNOSTIC = "diagnostic", "Contenu du diagnostic"
+
+
+class CollectionMethod(models.TextChoices):
+    ORAL = "oral", "À l'oral avec un professionnel"
+    LIEN_SIGNE = "lien_signe", "Par le lien personnel du jeune"
+    FORMULAIRE_PRESCRIPTEUR = "formulaire_prescripteur", "Déclaré par le prescripteur"
+    FORMULAIRE_PUBLIC = "formulaire_public", "Formulaire public"
+
+
+class ConsentQuerySet(models.QuerySet):
+    def active(self, at=None):
+        at = at or timezone.now()
+        return self.filter(collected_at__lte=at).exclude(withdrawn_at__lte=at)
+
+
+class Consent(models.Model):
+    """What the young person agreed to share, with whom, and how we know it."""
+
+    jeune = models.ForeignKey(Jeune, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField("finalité", max_length=30, choices=Purpose.choices)
+    categories = models.JSONField("données couvertes", default=list)
+    organisations = models.ManyToManyField(
+        "organisations.Organisation", verbose_name="destinataires", related_name="consents", blank=True
+    )
+    collected_by = models.ForeignKey(
+        "organisations.User", verbose_name="recueilli par", on_delete=models.SET_NULL, null=True, blank=True
+    )
+    collected_via = models.CharField("recueilli", max_length=30, choices=CollectionMethod.choices)
+    collected_at = models.DateTimeField("recueilli le", default=timezone.now)
+    withdrawn_at = models.DateTimeField("retiré le", null=True, blank=True)
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "consentement"
+        ordering = ["collected_at"]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} — {self.jeune}"
+
+    def withdraw(self, at=None):
+        if self.withdrawn_at is None:
+            self.withdrawn_at = at or timezone.now()
+            self.save(update_fields=["withdrawn_at"])
+
+
+def may_receive(jeune, organisation, category, at=None):
+    """May `organisation` receive data of `category` about `jeune` at `at` (now by default)?
+
+    True only if a consent active at that moment names the organisation and covers the category.
+    """
+    consents = jeune.consents.active(at).filter(organisations=organisation).only("categories")
+    return any(category in consent.categories for consent in consents)
+
+
+def age_on(date_naissance, on):
+    return on.year - date_naissance.year - ((on.month, on.day) < (date_naissance.month, date_naissance.day))

@@ -1,0 +1,44 @@
+import datetime
+
+import factory
+
+from sas.jeunes.factories import JeuneFactory
+from sas.organisations.factories import OrganisationFactory, TerritoryFactory
+
+from . import transitions
+from .models import Parcours, ParcoursEvent, Signalement, SignalementSource
+from .status import Status
+
+
+class ParcoursFactory(factory.django.DjangoModelFactory):
+    """Goes through transitions.start, as every journey must, so its first event exists."""
+
+    class Meta:
+        model = Parcours
+
+    jeune = factory.SubFactory(JeuneFactory)
+    territory = factory.SubFactory(TerritoryFactory)
+    status = Status.SIGNALE
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return transitions.start(**kwargs)
+
+
+class SignalementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Signalement
+
+    parcours = factory.SubFactory(ParcoursFactory)
+    organisation = factory.SubFactory(OrganisationFactory, territory=factory.SelfAttribute("..parcours.territory"))
+    source = SignalementSource.PRESCRIPTEUR
+    motif = "Fin de prise en charge ASE à la majorité"
+
+
+class ParcoursEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ParcoursEvent
+
+    parcours = factory.SubFactory(ParcoursFactory)
+    to_status = Status.SIGNALE
+    occurred_at = factory.Faker("date_time", tzinfo=datetime.UTC)

@@ -1,0 +1,113 @@
+import operator
+import uuid
+from functools import reduce
+
+from django.db import models
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from sas.organisations.models import Role
+
+from .status import Status
+
+
+class ParcoursQuerySet(models.QuerySet):
+    """The one place that decides which journeys (and so which young people) a user may see."""
+
+    def for_role(self, user, role):
+        """prescripteur: journeys their organisations signalled; aiguilleur: journeys of their territories;
+        structure, pilote, admin: none (orientations and aggregates have their own paths)."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if role == Role.PRESCRIPTEUR:
+            signalements = Signalement.objects.filter(
+                parcours=OuterRef("pk"), organisation_id__in=user.organisation_ids(role)
+            )
+            return self.filter(Exists(signalements))
+        if role == Role.AIGUILLEUR:
+            return self.filter(territory_id__in=user.territory_ids(role))
+        return self.none()
+
+    def visible_to(self, user):
+        scopes = [self.for_role(user, role) for role in (user.roles if user.is_authenticated else ())]
+        return reduce(operator.or_, scopes, self.none())
+
+
+class Parcours(models.Model):
+    """One journey of a young person through SAS, from signalement to the end of follow-up."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    jeune = models.ForeignKey("jeunes.Jeune", on_delete=models.CASCADE, related_name="parcours")
+    territory = models.ForeignKey(
+        "organisations.Territory", verbose_name="territoire", on_delete=models.PROTECT, related_name="parcours"
+    )
+    # Only sas.parcours.transitions writes these two fields.
+    status = models.CharField("statut", max_length=30, choices=Status.choices, editable=False)
+    status_changed_at = models.DateTimeField("statut depuis", editable=False)
+    created_at = models.DateTimeField("signalé le", default=timezone.now, editable=False)
+
+    objects = ParcoursQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "parcours"
+        verbose_name_plural = "parcours"
+        indexes = [models.Index(fields=["territory", "status", "created_at"])]
+
+    def __str__(self):
+        return f"Parcours de {self.jeune} ({self.get_status_display()})"
+
+
+class SignalementSource(models.TextChoices):
+    PRESCRIPTEUR = "prescripteur", "Professionnel (formulaire)"
+    FICHIER = "fichier", "Professionnel (fichier)"
+    API = "api", "Professionnel (API)"
+    PROCHE = "proche", "Un proche"
+    JEUNE = "jeune", "Le jeune lui-même"
+
+
+class Signalement(models.Model):
+    """One act of signalling; several may attach to the same journey."""
+
+    parcours = models.ForeignKey(Parcours, on_delete=models.CASCADE, related_name="signalements")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="signalements"
+    )
+    created_by = models.ForeignKey("organisations.User", on_delete=models.SET_NULL, null=True, blank=True)
+    source = models.CharField("origine", max_length=20, choices=SignalementSource.choices)
+    created_at = models.DateTimeField("signalé le", default=timezone.now)
+    fin_accompagnement_le = models.DateField("fin de l'accompagnement actuel", null=True, blank=True)
+    motif = models.TextField("motif de fin d'accompagnement", blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["organisation", "created_at"])]
+
+    def __str__(self):
+        return f"Signalement du {self.created_at:%d/%m/%Y} par {self.organisation or self.get_source_display()}"
+
+
+class ParcoursEvent(models.Model):
+    """Append-only log of every status change: who, when, from, to, why."""
+
+    parcours = models.ForeignKey(Parcours, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField("de", max_length=30, choices=Status.choices, blank=True)
+    to_status = models.CharField("vers", max_length=30, choices=Status.choices)
+    reason = models.TextField("motif", blank=True)
+    actor = models.ForeignKey("organisations.User", on_delete=models.SET_NULL, null=True, blank=True)
+    occurred_at = models.DateTimeField("date")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        indexes = [models.Index(fields=["to_status", "occurred_at"])]
+
+    def __str__(self):
+        return f"{self.get_from_status_display() or '∅'} → {self.get_to_status_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Les événements d'un parcours ne se modifient pas.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Les événements d'un parcours ne se suppriment pas.")

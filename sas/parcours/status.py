@@ -1,0 +1,83 @@
+"""The journey's state machine (DESIGN.md, "Journey and status model")."""
+
+from django.db import models
+
+
+class Status(models.TextChoices):
+    SORTIE_A_VENIR = "sortie_a_venir", "Sortie à venir"
+    SIGNALE = "signale", "Signalé"
+    A_CONTACTER = "a_contacter", "À contacter"
+    CONTACT_EN_COURS = "contact_en_cours", "Contact en cours"
+    CONTACTE = "contacte", "Contacté"
+    DIAGNOSTIC_FAIT = "diagnostic_fait", "Diagnostic fait"
+    ORIENTATION_PROPOSEE = "orientation_proposee", "Orientation proposée"
+    ORIENTATION_ENVOYEE = "orientation_envoyee", "Orientation envoyée"
+    ACCEPTEE_PAR_STRUCTURE = "acceptee_par_structure", "Acceptée par la structure"
+    PREMIER_RDV = "premier_rdv", "Premier rendez-vous"
+    PRIS_EN_CHARGE = "pris_en_charge", "Pris en charge"
+    SUIVI = "suivi", "Suivi"
+    SORTI_POSITIF = "sorti_positif", "Sortie positive"
+    # Side exits: each needs a reason.
+    REFUS_DU_JEUNE = "refus_du_jeune", "Refus du jeune"
+    INJOIGNABLE = "injoignable", "Injoignable"
+    HORS_CIBLE = "hors_cible", "Hors cible"
+    DEJA_ACCOMPAGNE = "deja_accompagne", "Déjà accompagné"
+    ORIENTATION_REFUSEE = "orientation_refusee", "Orientation refusée"
+    ABANDON = "abandon", "Abandon"
+    CONSENTEMENT_RETIRE = "consentement_retire", "Consentement retiré"
+
+
+S = Status
+INITIAL = frozenset({S.SORTIE_A_VENIR, S.SIGNALE})
+SIDE_EXITS = frozenset(
+    {
+        S.REFUS_DU_JEUNE,
+        S.INJOIGNABLE,
+        S.HORS_CIBLE,
+        S.DEJA_ACCOMPAGNE,
+        S.ORIENTATION_REFUSEE,
+        S.ABANDON,
+        S.CONSENTEMENT_RETIRE,
+    }
+)
+# Out of the queues: nothing more is expected from the SAS team.
+CLOSED = frozenset(
+    {S.SORTI_POSITIF, S.REFUS_DU_JEUNE, S.INJOIGNABLE, S.HORS_CIBLE, S.DEJA_ACCOMPAGNE, S.CONSENTEMENT_RETIRE}
+)
+
+_EARLY_EXITS = {S.HORS_CIBLE, S.DEJA_ACCOMPAGNE, S.REFUS_DU_JEUNE}
+
+# Allowed moves. Withdrawing consent is possible from every status (added below).
+_MOVES = {
+    S.SORTIE_A_VENIR: {S.SIGNALE, S.A_CONTACTER, S.CONTACTE} | _EARLY_EXITS,
+    S.SIGNALE: {S.A_CONTACTER} | _EARLY_EXITS,
+    S.A_CONTACTER: {S.CONTACT_EN_COURS, S.CONTACTE} | _EARLY_EXITS,
+    S.CONTACT_EN_COURS: {S.CONTACTE, S.INJOIGNABLE} | _EARLY_EXITS,
+    S.CONTACTE: {S.DIAGNOSTIC_FAIT, S.ABANDON} | _EARLY_EXITS,
+    S.DIAGNOSTIC_FAIT: {S.ORIENTATION_PROPOSEE, S.REFUS_DU_JEUNE, S.ABANDON},
+    S.ORIENTATION_PROPOSEE: {S.ORIENTATION_ENVOYEE, S.ORIENTATION_REFUSEE, S.REFUS_DU_JEUNE, S.ABANDON},
+    S.ORIENTATION_ENVOYEE: {S.ACCEPTEE_PAR_STRUCTURE, S.ORIENTATION_REFUSEE, S.ABANDON},
+    S.ACCEPTEE_PAR_STRUCTURE: {S.PREMIER_RDV, S.ORIENTATION_REFUSEE, S.ABANDON},
+    S.PREMIER_RDV: {S.PRIS_EN_CHARGE, S.ABANDON},
+    S.PRIS_EN_CHARGE: {S.SUIVI, S.SORTI_POSITIF, S.ABANDON},
+    S.SUIVI: {S.SORTI_POSITIF, S.ABANDON},
+    S.SORTI_POSITIF: set(),
+    # Back to aiguillage: the counsellor proposes another structure.
+    S.ORIENTATION_REFUSEE: {S.ORIENTATION_PROPOSEE, S.REFUS_DU_JEUNE, S.ABANDON},
+    # Remobilisation queue: contact is attempted again instead of closing the file.
+    S.ABANDON: {S.A_CONTACTER},
+    # The young person may come back later.
+    S.INJOIGNABLE: {S.A_CONTACTER},
+    S.REFUS_DU_JEUNE: {S.A_CONTACTER},
+    S.HORS_CIBLE: set(),
+    S.DEJA_ACCOMPAGNE: set(),
+    S.CONSENTEMENT_RETIRE: set(),
+}
+TRANSITIONS = {
+    status: frozenset(targets | ({S.CONSENTEMENT_RETIRE} if status != S.CONSENTEMENT_RETIRE else set()))
+    for status, targets in _MOVES.items()
+}
+
+
+def allowed_targets(status):
+    return sorted(TRANSITIONS[status], key=list(Status).index)

@@ -1,0 +1,58 @@
+"""The single entry point for every status change of a journey."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Parcours, ParcoursEvent
+from .status import INITIAL, SIDE_EXITS, TRANSITIONS, Status
+
+
+class TransitionError(ValidationError):
+    pass
+
+
+def start(*, jeune, territory, status=Status.SIGNALE, actor=None, at=None):
+    """Open a journey in one of its initial statuses, with its first event."""
+    if status not in INITIAL:
+        raise TransitionError(f"Un parcours ne peut pas commencer au statut « {Status(status).label} ».")
+    at = at or timezone.now()
+    with transaction.atomic():
+        parcours = Parcours.objects.create(
+            jeune=jeune, territory=territory, status=status, status_changed_at=at, created_at=at
+        )
+        ParcoursEvent.objects.create(parcours=parcours, to_status=status, actor=actor, occurred_at=at)
+    return parcours
+
+
+def transition(parcours, to_status, *, actor=None, reason="", at=None):
+    """Move `parcours` to `to_status` if the state machine allows it, and write exactly one event.
+
+    The row is locked and re-read, so two concurrent clicks cannot both move it.
+    Raises TransitionError (with a French message) and writes nothing otherwise.
+    """
+    to_status = Status(to_status)
+    reason = (reason or "").strip()
+    at = at or timezone.now()
+    with transaction.atomic():
+        current = Parcours.objects.select_for_update().get(pk=parcours.pk)
+        if to_status not in TRANSITIONS[current.status]:
+            raise TransitionError(
+                f"Passage de « {Status(current.status).label} » à « {to_status.label} » impossible.",
+                code="forbidden",
+            )
+        if to_status in SIDE_EXITS and not reason:
+            raise TransitionError(f"Indiquez le motif de la sortie « {to_status.label} ».", code="reason_required")
+        if at < current.status_changed_at:
+            raise TransitionError("La date du changement précède celle du statut actuel.", code="past")
+        event = ParcoursEvent.objects.create(
+            parcours=current,
+            from_status=current.status,
+            to_status=to_status,
+            reason=reason,
+            actor=actor,
+            occurred_at=at,
+        )
+        Parcours.objects.filter(pk=current.pk).update(status=to_status, status_changed_at=at)
+    parcours.status, parcours.status_changed_at = to_status, at
+    return event

@@ -1,0 +1,102 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from sas.audit.models import Action, record
+from sas.organisations.models import Role
+
+from .forms import TransitionForm
+from .indicators import status_counts
+from .models import Parcours, Signalement
+from .status import CLOSED
+from .transitions import TransitionError, transition
+
+
+def require_role(request, role):
+    if role not in request.user.roles:
+        raise PermissionDenied
+
+
+def _with_related(queryset):
+    return queryset.select_related("jeune__commune").prefetch_related(
+        Prefetch("signalements", queryset=Signalement.objects.select_related("organisation"))
+    )
+
+
+@login_required
+def mes_signalements(request):
+    require_role(request, Role.PRESCRIPTEUR)
+    parcours = list(_with_related(Parcours.objects.for_role(request.user, Role.PRESCRIPTEUR)).order_by("-created_at"))
+    record(request.user, Action.LISTE, "mes_signalements", [p.jeune_id for p in parcours])
+    return render(request, "parcours/mes_signalements.html", {"parcours": parcours, "title": "Mes signalements"})
+
+
+@login_required
+def file_active(request):
+    require_role(request, Role.AIGUILLEUR)
+    parcours = list(
+        _with_related(Parcours.objects.for_role(request.user, Role.AIGUILLEUR))
+        .exclude(status__in=CLOSED)
+        .order_by("created_at")
+    )
+    record(request.user, Action.LISTE, "file_active", [p.jeune_id for p in parcours])
+    return render(request, "parcours/file_active.html", {"parcours": parcours, "title": "File active du territoire"})
+
+
+def _get_visible(request, uuid):
+    return get_object_or_404(
+        _with_related(Parcours.objects.visible_to(request.user)).prefetch_related("events__actor"), uuid=uuid
+    )
+
+
+@login_required
+def detail(request, uuid):
+    parcours = _get_visible(request, uuid)
+    is_aiguilleur = parcours.territory_id in request.user.territory_ids(Role.AIGUILLEUR)
+    record(request.user, Action.CONSULTATION, parcours, [parcours.jeune_id])
+    return render(
+        request,
+        "parcours/detail.html",
+        {
+            "parcours": parcours,
+            "is_aiguilleur": is_aiguilleur,
+            "form": TransitionForm(parcours=parcours) if is_aiguilleur else None,
+            "title": f"Parcours de {parcours.jeune.prenom}",
+        },
+    )
+
+
+@login_required
+@require_POST
+def change_status(request, uuid):
+    parcours = _get_visible(request, uuid)
+    if parcours.territory_id not in request.user.territory_ids(Role.AIGUILLEUR):
+        raise PermissionDenied
+    form = TransitionForm(request.POST, parcours=parcours)
+    if form.is_valid():
+        try:
+            event = transition(
+                parcours, form.cleaned_data["to_status"], actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except TransitionError as error:
+            messages.error(request, error.message)
+        else:
+            record(request.user, Action.TRANSITION, parcours, [parcours.jeune_id], to=event.to_status)
+            messages.success(request, f"Statut changé : {event.get_to_status_display()}.")
+    else:
+        messages.error(request, "Ce changement de statut n'est pas possible depuis le statut actuel.")
+    return redirect("parcours:detail", uuid=parcours.uuid)
+
+
+@login_required
+def indicateurs(request):
+    require_role(request, Role.PILOTE)
+    territories = [m.organisation.territory for m in request.user.active_memberships if m.role == Role.PILOTE]
+    return render(
+        request,
+        "parcours/indicateurs.html",
+        {"territories": [(t, status_counts(t)) for t in territories], "title": "Indicateurs"},
+    )

@@ -1,0 +1,42 @@
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args, **env):
+    """Run python in a fresh process with the production environment (nothing the tests set)."""
+    unset = {"DJANGO_DEBUG", "SAS_DEMO", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in unset}
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_settings_pass_check_deploy():
+    result = run(
+        "manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="sas.example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run("manage.py", "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_wsgi_application_loads():
+    result = run(
+        "-c", "import sas.wsgi; print(type(sas.wsgi.application).__name__)", SECRET_KEY=secrets.token_urlsafe(50)
+    )
+    assert result.stdout.strip() == "WSGIHandler", result.stderr

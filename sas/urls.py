@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from sas.accueil.views import LoginView
+
+admin.site.site_header = "SAS — administration"
+admin.site.site_title = "SAS"
+
+urlpatterns = [
+    path("", include("sas.accueil.urls")),
+    path("connexion/", LoginView.as_view(), name="login"),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("parcours/", include("sas.parcours.urls")),
+    path("communes/", include("sas.communes.urls")),
+    path("admin/", admin.site.urls),
+]
