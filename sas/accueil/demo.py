@@ -155,6 +155,11 @@ class DemoReport:
     skipped_people: bool = False
 
 
+def office_hours(rng, date):
+    hour = datetime.time(rng.randint(9, 17), rng.randrange(0, 60, 5))
+    return timezone.make_aware(datetime.datetime.combine(date, hour))
+
+
 def path_to(target):
     if target == S.SORTIE_A_VENIR:
         return [S.SORTIE_A_VENIR]
@@ -211,8 +216,13 @@ def _create_people(report, territory, communes, organisations, aiguilleur, peopl
     for i in range(people):
         target = targets[i % len(targets)] if i < 3 * len(targets) else rng.choice(MAIN_PATH[:10])
         path = path_to(target)
-        gaps = [datetime.timedelta(days=rng.uniform(0.2, STEP_DAYS.get(status, 6))) for status in path[:-1]]
-        start = now - sum(gaps, datetime.timedelta()) - datetime.timedelta(days=rng.uniform(0, 4))
+        # One working day per event, at office hours, so that histories read like real ones.
+        days = [rng.randint(1, STEP_DAYS.get(status, 6)) for status in path[:-1]]
+        dates = [timezone.localdate() - datetime.timedelta(days=sum(days) + rng.randint(0, 4))]
+        for gap in days:
+            dates.append(dates[-1] + datetime.timedelta(days=gap))
+        moments = [min(now, office_hours(rng, date)) for date in dates]
+        start = moments[0]
         commune = rng.choices(communes, weights=[max(c.population, 1) for c in communes])[0]
         prenom, nom = rng.choice(PRENOMS), rng.choice(NOMS)
         jeune = Jeune.objects.create(
@@ -242,9 +252,7 @@ def _create_people(report, territory, communes, organisations, aiguilleur, peopl
             collected_via=CollectionMethod.FORMULAIRE_PRESCRIPTEUR,
             collected_at=start,
         ).organisations.add(organisations[OrganisationKind.EQUIPE_SAS])
-        at = start
-        for status, gap in zip(path[1:], gaps, strict=True):
-            at += gap
+        for status, at in zip(path[1:], moments[1:], strict=True):
             reason = SIDE_EXITS[status][1] if status in SIDE_EXITS else ""
             transitions.transition(parcours, status, actor=aiguilleur, reason=reason, at=at)
         report.parcours += 1
