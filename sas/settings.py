@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "sas.jeunes",
     "sas.parcours",
     "sas.audit",
+    "sas.prescription",
+    "sas.api",
     "sas.accueil",
 ]
 

@@ -65,6 +65,14 @@ class SignalementSource(models.TextChoices):
     JEUNE = "jeune", "Le jeune lui-même"
 
 
+class Canal(models.TextChoices):
+    SMS = "sms", "SMS"
+    APPEL = "appel", "Appel téléphonique"
+    EMAIL = "email", "Courriel"
+    COURRIER = "courrier", "Courrier"
+    PRESCRIPTEUR = "prescripteur", "Par l'intermédiaire du prescripteur"
+
+
 class Signalement(models.Model):
     """One act of signalling; several may attach to the same journey."""
 
@@ -77,19 +85,46 @@ class Signalement(models.Model):
     created_at = models.DateTimeField("signalé le", default=timezone.now)
     fin_accompagnement_le = models.DateField("fin de l'accompagnement actuel", null=True, blank=True)
     motif = models.TextField("motif de fin d'accompagnement", blank=True)
+    deja_essaye = models.TextField("ce qui a déjà été tenté", blank=True)
+    freins_connus = models.TextField("freins connus", blank=True)
+    canal_prefere = models.CharField("canal préféré", max_length=20, choices=Canal.choices, blank=True)
+    moment_prefere = models.CharField("meilleur moment pour le joindre", max_length=200, blank=True)
+    langues = models.CharField("langues parlées", max_length=200, blank=True)
+    jeune_informe = models.BooleanField("le jeune est informé du signalement", null=True)
+    # A relative (or the young person) signalling through the public form.
+    declarant_nom = models.CharField("nom du déclarant", max_length=200, blank=True)
+    declarant_contact = models.CharField("contact du déclarant", max_length=200, blank=True)
+    declarant_lien = models.CharField("lien avec le jeune", max_length=100, blank=True)
+    # False until the counsellor reaches the young person, who decides (signalement by a relative).
+    verifie = models.BooleanField("vérifié auprès du jeune", default=True)
+    # Fingerprint of a batch-file row, so that sending the same file again creates nothing.
+    cle_import = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at"]
         indexes = [models.Index(fields=["organisation", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "cle_import"], condition=~models.Q(cle_import=""), name="unique_import_row"
+            )
+        ]
 
     def __str__(self):
         return f"Signalement du {self.created_at:%d/%m/%Y} par {self.organisation or self.get_source_display()}"
 
 
+class EventKind(models.TextChoices):
+    TRANSITION = "transition", "Changement de statut"
+    SIGNALEMENT = "signalement", "Nouveau signalement"
+    RENCONTRE = "rencontre", "Rencontre tripartite"
+
+
 class ParcoursEvent(models.Model):
-    """Append-only log of every status change: who, when, from, to, why."""
+    """Append-only log of the journey: every status change (who, when, from, to, why) and every other
+    fact that counts in the indicators (a new signalement, a joint meeting); those keep the status."""
 
     parcours = models.ForeignKey(Parcours, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField("nature", max_length=20, choices=EventKind.choices, default=EventKind.TRANSITION)
     from_status = models.CharField("de", max_length=30, choices=Status.choices, blank=True)
     to_status = models.CharField("vers", max_length=30, choices=Status.choices)
     reason = models.TextField("motif", blank=True)

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Parcours, ParcoursEvent
+from .models import EventKind, Parcours, ParcoursEvent
 from .status import INITIAL, SIDE_EXITS, TRANSITIONS, Status
 
 
@@ -56,3 +56,18 @@ def transition(parcours, to_status, *, actor=None, reason="", at=None):
         Parcours.objects.filter(pk=current.pk).update(status=to_status, status_changed_at=at)
     parcours.status, parcours.status_changed_at = to_status, at
     return event
+
+
+def record_fact(parcours, kind, *, actor=None, reason="", at=None):
+    """Write an event that is not a status change (a new signalement, a joint meeting)."""
+    if kind == EventKind.TRANSITION:
+        raise ValueError("Un changement de statut passe par transition().")
+    return ParcoursEvent.objects.create(
+        parcours=parcours,
+        kind=kind,
+        from_status=parcours.status,
+        to_status=parcours.status,
+        reason=reason,
+        actor=actor,
+        occurred_at=at or timezone.now(),
+    )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PrescriptionConfig(AppConfig):
+    name = "sas.prescription"
+    verbose_name = "Prescription"

@@ -1,0 +1,83 @@
+from django.conf import settings
+from django.db import models
+
+
+class RencontreMode(models.TextChoices):
+    PRESENTIEL = "presentiel", "En présentiel"
+    VISIO = "visio", "En visioconférence"
+    TELEPHONE = "telephone", "Par téléphone"
+
+
+class RencontreTripartite(models.Model):
+    """A joint meeting (prescriber + aiguilleur + young person) booked before the support ends, so that the
+    young person meets their counsellor through someone they already trust."""
+
+    parcours = models.ForeignKey("parcours.Parcours", on_delete=models.CASCADE, related_name="rencontres")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", verbose_name="prescripteur", on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    aiguilleur = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    starts_at = models.DateTimeField("date et heure")
+    mode = models.CharField("modalité", max_length=20, choices=RencontreMode.choices)
+    lieu = models.CharField("lieu ou lien", max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # None until someone says whether it took place: measured against contact rates.
+    took_place = models.BooleanField("a eu lieu", null=True)
+    cancelled_at = models.DateTimeField("annulée le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "rencontre tripartite"
+        ordering = ["starts_at"]
+
+    def __str__(self):
+        return f"Rencontre du {self.starts_at:%d/%m/%Y %H:%M} ({self.get_mode_display()})"
+
+
+class ImportStatus(models.TextChoices):
+    APERCU = "apercu", "Aperçu"
+    EN_COURS = "en_cours", "Import en cours"
+    TERMINE = "termine", "Terminé"
+    ECHEC = "echec", "Échec"
+
+
+class ImportBatch(models.Model):
+    """One batch file sent by a prescriber: its rows, progress and per-row report."""
+
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="imports")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    filename = models.CharField("fichier", max_length=255)
+    sha256 = models.CharField(max_length=64)
+    # Parsed rows, kept until the import ends: [{"line": n, "values": {...}}].
+    rows = models.JSONField(default=list)
+    status = models.CharField("état", max_length=20, choices=ImportStatus.choices, default=ImportStatus.APERCU)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    attached_count = models.PositiveIntegerField("rattachés à un jeune connu", default=0)
+    already_imported_count = models.PositiveIntegerField("déjà importés", default=0)
+    # [{"line": n, "field": "...", "reason": "..."}]
+    errors = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "import de fichier"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"
+
+
+class PrescripteurPreferences(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    digest_hebdo = models.BooleanField("recevoir chaque semaine un résumé par courriel", default=False)
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "préférences du prescripteur"
+
+    def __str__(self):
+        return f"Préférences de {self.user}"
