@@ -12,6 +12,10 @@ urlpatterns = [
     path("connexion/", LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("parcours/", include("sas.parcours.urls")),
+    path("signaler/", include("sas.prescription.urls")),
+    # Public pages for relatives and young people, no account.
+    path("signaler-un-jeune/", include(("sas.prescription.urls_public", "public"))),
+    path("api/", include("sas.api.urls")),
     path("communes/", include("sas.communes.urls")),
     path("admin/", admin.site.urls),
 ]
