@@ -19,3 +19,16 @@ def count_queries(client):
         return len(context.captured_queries)
 
     return count
+
+
+@pytest.fixture(scope="module")
+def communes_reference(django_db_setup, django_db_blocker):
+    """The real INSEE reference, loaded once for a test module and removed after it."""
+    from sas.communes.models import Commune, Departement
+    from sas.communes.services import import_communes
+
+    with django_db_blocker.unblock():
+        import_communes(wet_run=True)
+        yield
+        Commune.objects.all().delete()
+        Departement.objects.all().delete()

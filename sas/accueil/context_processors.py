@@ -6,7 +6,10 @@ from sas.organisations.models import Role
 SITE = {"site_title": "SAS", "site_tagline": "Sécuriser les transitions des jeunes de 15 à 29 ans"}
 
 NAVIGATION = {
-    Role.PRESCRIPTEUR: [("parcours:mes_signalements", "Mes signalements")],
+    Role.PRESCRIPTEUR: [
+        ("prescription:signaler", "Signaler un jeune"),
+        ("parcours:mes_signalements", "Mes signalements"),
+    ],
     Role.AIGUILLEUR: [("parcours:file_active", "File active du territoire")],
     Role.STRUCTURE: [("accueil:structure", "Orientations reçues")],
     Role.PILOTE: [("parcours:indicateurs", "Indicateurs")],

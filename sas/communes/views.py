@@ -1,12 +1,12 @@
-from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
+from django.views.decorators.cache import cache_control
 
 from .models import Commune
 
 
-@login_required
+@cache_control(max_age=3600, public=True)
 def search(request):
-    """Communes by name or postcode, for form autocompletion."""
+    """Communes by name or postcode, for form autocompletion (public reference data, also used by the public form)."""
     communes = Commune.objects.search(request.GET.get("q", ""))
     return JsonResponse(
         {

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from sas.organisations.models import Role
 
-from .status import Status
+from .status import SIDE_EXITS, Status
 
 
 class ParcoursQuerySet(models.QuerySet):
@@ -55,6 +55,20 @@ class Parcours(models.Model):
 
     def __str__(self):
         return f"Parcours de {self.jeune} ({self.get_status_display()})"
+
+    def reached_on(self):
+        """{status: first date reached}, from the (prefetched) events."""
+        reached = {}
+        for event in self.events.all():
+            if event.kind == EventKind.TRANSITION:
+                reached.setdefault(event.to_status, event.occurred_at)
+        return reached
+
+    def exit_reason(self):
+        """Why the journey left the main path, if it did (the reason of the last status change)."""
+        if self.status in SIDE_EXITS:
+            return next((e.reason for e in reversed(self.events.all()) if e.kind == EventKind.TRANSITION), "")
+        return ""
 
 
 class SignalementSource(models.TextChoices):

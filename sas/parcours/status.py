@@ -78,6 +78,9 @@ TRANSITIONS = {
     for status, targets in _MOVES.items()
 }
 
+# The stages a prescriber follows (never the diagnostic content).
+PRESCRIBER_MILESTONES = [S.CONTACTE, S.DIAGNOSTIC_FAIT, S.ORIENTATION_ENVOYEE, S.PRIS_EN_CHARGE]
+
 
 def allowed_targets(status):
     return sorted(TRANSITIONS[status], key=list(Status).index)

@@ -11,7 +11,7 @@ from sas.organisations.models import Role
 from .forms import TransitionForm
 from .indicators import status_counts
 from .models import Parcours, Signalement
-from .status import CLOSED
+from .status import CLOSED, PRESCRIBER_MILESTONES
 from .transitions import TransitionError, transition
 
 
@@ -29,9 +29,18 @@ def _with_related(queryset):
 @login_required
 def mes_signalements(request):
     require_role(request, Role.PRESCRIPTEUR)
-    parcours = list(_with_related(Parcours.objects.for_role(request.user, Role.PRESCRIPTEUR)).order_by("-created_at"))
+    parcours = list(
+        _with_related(Parcours.objects.for_role(request.user, Role.PRESCRIPTEUR))
+        .prefetch_related("events")
+        .order_by("-created_at")
+    )
     record(request.user, Action.LISTE, "mes_signalements", [p.jeune_id for p in parcours])
-    return render(request, "parcours/mes_signalements.html", {"parcours": parcours, "title": "Mes signalements"})
+    rows = [{"parcours": p, "reached": p.reached_on(), "exit_reason": p.exit_reason()} for p in parcours]
+    return render(
+        request,
+        "parcours/mes_signalements.html",
+        {"rows": rows, "milestones": PRESCRIBER_MILESTONES, "title": "Mes signalements"},
+    )
 
 
 @login_required

@@ -1,7 +1,10 @@
 from django.urls import include, path
 
+from . import views
+
 app_name = "prescription"
 urlpatterns = [
+    path("", views.signalement_form, name="signaler"),
     path("fichier/", include("sas.prescription.urls_import")),
     path("rencontres/", include("sas.prescription.urls_rencontres")),
 ]

@@ -1,10 +1,10 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from sas.communes.forms import CommuneField
 from sas.communes.models import Commune, normalise
 from sas.communes.services import import_communes, read_communes
-from sas.organisations.factories import member
-from sas.organisations.models import Role
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +41,8 @@ def test_import_is_dry_run_by_default_then_idempotent():
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("communes_reference")
 def test_search_by_name_former_name_or_postcode(client):
-    import_communes(wet_run=True)
     assert [c.code_insee for c in Commune.objects.search("villeurb")] == ["69266"]
     assert "01033" in [c.code_insee for c in Commune.objects.search("Bellegarde-sur")]
     assert {c.code_insee for c in Commune.objects.search("69003")} == {"69383"}
@@ -50,11 +50,31 @@ def test_search_by_name_former_name_or_postcode(client):
     assert Commune.objects.search("lyon")[0].code_insee.startswith("693")
     assert not Commune.objects.search("  ").exists()
 
-    client.force_login(member(Role.PRESCRIPTEUR))
     results = client.get(reverse("communes:search"), {"q": "Vénissieux"}).json()["results"]
     assert results[0]["code_insee"] == "69259" and results[0]["codes_postaux"] == ["69200"]
 
 
 @pytest.mark.django_db
-def test_search_endpoint_needs_an_account(client):
-    assert client.get(reverse("communes:search"), {"q": "lyon"}).status_code == 302
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Villeurbanne (69100)", "69266"),
+        ("villeurbanne", "69266"),
+        ("69100", "69266"),
+        ("69266", "69266"),
+        ("Lyon 3e Arrondissement", "69383"),
+        ("Bellegarde-sur-Valserine", "01033"),
+    ],
+)
+@pytest.mark.usefixtures("communes_reference")
+def test_commune_field_resolves_what_people_type(typed, expected):
+    assert CommuneField().clean(typed).code_insee == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("communes_reference")
+def test_commune_field_explains_ambiguity_and_unknown_names():
+    with pytest.raises(ValidationError, match="Plusieurs communes correspondent, précisez : « Saint-Denis"):
+        CommuneField().clean("Saint-Denis")
+    with pytest.raises(ValidationError, match="Aucune commune ne correspond à « Zzzville »"):
+        CommuneField().clean("Zzzville")

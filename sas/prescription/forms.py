@@ -1,0 +1,83 @@
+from django import forms
+from dsfr.forms import DsfrBaseForm
+
+from sas.communes.forms import CommuneField
+from sas.jeunes.models import TrancheAge
+from sas.parcours.models import Canal
+
+from .services import SignalementData, normalise_phone
+
+OUI_NON = [("", "Je ne sais pas"), ("oui", "Oui"), ("non", "Non")]
+
+
+class SignalementForm(DsfrBaseForm):
+    """The professional's form: four fields are enough to let a counsellor reach the young person."""
+
+    organisation = forms.ModelChoiceField(label="Structure qui signale", queryset=None, empty_label=None)
+    prenom = forms.CharField(label="Prénom du jeune", max_length=100)
+    nom = forms.CharField(label="Nom", max_length=100, required=False)
+    telephone = forms.CharField(
+        label="Téléphone", required=False, help_text="Portable de préférence : le premier contact se fait par SMS."
+    )
+    email = forms.EmailField(label="Adresse électronique", required=False)
+    adresse = forms.CharField(label="Adresse postale", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    joignable_via_prescripteur = forms.BooleanField(
+        label="Joignable uniquement par notre intermédiaire", required=False
+    )
+    commune = CommuneField(label="Commune où vit le jeune")
+    date_naissance = forms.DateField(
+        label="Date de naissance", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    tranche_age = forms.ChoiceField(
+        label="À défaut, tranche d'âge", choices=[("", "—"), *TrancheAge.choices], required=False
+    )
+    fin_accompagnement_le = forms.DateField(
+        label="Fin de votre accompagnement",
+        required=False,
+        help_text="Une date à venir permet de préparer le relais avant la sortie (rencontre à trois possible).",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    motif = forms.CharField(
+        label="Pourquoi l'accompagnement s'arrête", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    deja_essaye = forms.CharField(
+        label="Ce qui a déjà été tenté", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    freins_connus = forms.CharField(label="Freins connus", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    canal_prefere = forms.ChoiceField(label="Canal préféré", choices=[("", "—"), *Canal.choices], required=False)
+    moment_prefere = forms.CharField(label="Meilleur moment pour le joindre", max_length=200, required=False)
+    langues = forms.CharField(label="Langues parlées", max_length=200, required=False)
+    jeune_informe = forms.ChoiceField(
+        label="Le jeune sait-il que vous le signalez ?", choices=OUI_NON, required=False, widget=forms.RadioSelect
+    )
+    jeune_accord = forms.BooleanField(
+        label="Le jeune est d'accord pour être contacté par l'équipe SAS",
+        required=False,
+        help_text="Son accord est enregistré à votre nom, avec la date.",
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Most prescribers belong to one organisation: no question to ask them then.
+        if len(organisations) == 1:
+            del self.fields["organisation"]
+            self.organisation = organisations[0]
+        else:
+            self.fields["organisation"].queryset = organisations
+
+    def clean(self):
+        cleaned = super().clean()
+        if "organisation" in self.fields:
+            self.organisation = cleaned.get("organisation")
+        return cleaned
+
+    def clean_telephone(self):
+        try:
+            return normalise_phone(self.cleaned_data["telephone"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def signalement_data(self):
+        values = {name: value for name, value in self.cleaned_data.items() if name != "organisation"}
+        values["jeune_informe"] = {"oui": True, "non": False}.get(values["jeune_informe"])
+        return SignalementData(**values)

@@ -1,0 +1,52 @@
+"""A prescriber signals a young person in a real browser in under 10 interactions; the aiguilleur sees them."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from sas.accueil.tests.test_browser import browser, page, serious_violations  # noqa: F401 (fixtures)
+from sas.communes.factories import CommuneFactory
+from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
+from sas.organisations.models import OrganisationKind, Role
+from sas.parcours.models import Signalement
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_signal_in_under_ten_interactions_then_seen_in_the_queue(live_server, page):  # noqa: F811
+    villeurbanne = CommuneFactory(code_insee="69266", nom="Villeurbanne", codes_postaux="69100")
+    territory = TerritoryFactory(communes=[villeurbanne])
+    prescriber = member(Role.PRESCRIPTEUR, OrganisationFactory(territory=territory, kind=OrganisationKind.SPIP))
+    aiguilleur = member(Role.AIGUILLEUR, territory=territory)
+    birth = (timezone.localdate() - datetime.timedelta(days=20 * 365)).isoformat()
+
+    page.goto(f"{live_server.url}/connexion/")
+    interactions = 0
+
+    def act(action):
+        nonlocal interactions
+        interactions += 1
+        action()
+
+    act(lambda: page.get_by_label("Adresse électronique").fill(prescriber.email))
+    act(lambda: page.get_by_label("Mot de passe").fill("motdepasse-de-test"))
+    act(lambda: page.get_by_role("button", name="Se connecter").click())
+    act(lambda: page.get_by_role("link", name="Signaler un jeune").first.click())
+    assert serious_violations(page) == []
+    act(lambda: page.get_by_label("Prénom du jeune").fill("Moussa"))
+    act(lambda: page.get_by_label("Téléphone").fill("06 12 34 56 78"))
+    act(lambda: page.get_by_label("Commune où vit le jeune").fill("Villeurbanne"))
+    act(lambda: page.get_by_label("Date de naissance").fill(birth))
+    act(lambda: page.get_by_role("button", name="Envoyer le signalement").click())
+    page.get_by_text("Signalement de Moussa enregistré").wait_for(timeout=5000)
+    assert interactions < 10
+    assert Signalement.objects.get().parcours.jeune.commune_id == "69266"
+
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/connexion/")
+    page.get_by_label("Adresse électronique").fill(aiguilleur.email)
+    page.get_by_label("Mot de passe").fill("motdepasse-de-test")
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("heading", level=1, name="File active du territoire").wait_for(timeout=5000)
+    assert page.get_by_role("link", name="Moussa").count() >= 1
