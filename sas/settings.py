@@ -140,6 +140,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SAS <ne-pas-repondre@sas.localhost>")
 
 DSFR_MARK_OPTIONAL_FIELDS = True
+# Public address of the service, for links in e-mails and SMS.
+SAS_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Records are anonymised this many days after the last contact (DESIGN.md, RGPD).
 SAS_RETENTION_DAYS = int(os.environ.get("SAS_RETENTION_DAYS", str(2 * 365)))

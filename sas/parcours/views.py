@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -7,11 +9,12 @@ from django.views.decorators.http import require_POST
 
 from sas.audit.models import Action, record
 from sas.organisations.models import Role
+from sas.prescription.models import PrescripteurPreferences
 
 from .forms import TransitionForm
 from .indicators import status_counts
 from .models import Parcours, Signalement
-from .status import CLOSED, PRESCRIBER_MILESTONES
+from .status import CLOSED, PRESCRIBER_MILESTONES, Status
 from .transitions import TransitionError, transition
 
 
@@ -36,10 +39,11 @@ def mes_signalements(request):
     )
     record(request.user, Action.LISTE, "mes_signalements", [p.jeune_id for p in parcours])
     rows = [{"parcours": p, "reached": p.reached_on(), "exit_reason": p.exit_reason()} for p in parcours]
+    digest = PrescripteurPreferences.objects.filter(user=request.user, digest_hebdo=True).exists()
     return render(
         request,
         "parcours/mes_signalements.html",
-        {"rows": rows, "milestones": PRESCRIBER_MILESTONES, "title": "Mes signalements"},
+        {"rows": rows, "milestones": PRESCRIBER_MILESTONES, "digest": digest, "title": "Mes signalements"},
     )
 
 
@@ -52,7 +56,22 @@ def file_active(request):
         .order_by("created_at")
     )
     record(request.user, Action.LISTE, "file_active", [p.jeune_id for p in parcours])
-    return render(request, "parcours/file_active.html", {"parcours": parcours, "title": "File active du territoire"})
+    # Upcoming exits come first, soonest end of support first: the time to prepare the relay is now.
+    upcoming = sorted(
+        (p for p in parcours if p.status == Status.SORTIE_A_VENIR),
+        key=lambda p: min(
+            (s.fin_accompagnement_le for s in p.signalements.all() if s.fin_accompagnement_le), default=date.max
+        ),
+    )
+    return render(
+        request,
+        "parcours/file_active.html",
+        {
+            "upcoming": upcoming,
+            "parcours": [p for p in parcours if p.status != Status.SORTIE_A_VENIR],
+            "title": "File active du territoire",
+        },
+    )
 
 
 def _get_visible(request, uuid):

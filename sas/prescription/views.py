@@ -2,12 +2,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from sas.organisations.models import Organisation, Role
 from sas.parcours.models import SignalementSource
 
 from .forms import SignalementForm
+from .models import PrescripteurPreferences
 from .services import signaler
+from .stats import stages_reached
 
 
 def prescriber_organisations(user):
@@ -40,3 +43,24 @@ def signalement_form(request):
             )
             return redirect("parcours:mes_signalements")
     return render(request, "prescription/signalement_form.html", {"form": form, "title": "Signaler un jeune"})
+
+
+@login_required
+@require_POST
+def digest_preference(request):
+    prescriber_organisations(request.user)
+    wanted = request.POST.get("digest_hebdo") == "on"
+    PrescripteurPreferences.objects.update_or_create(user=request.user, defaults={"digest_hebdo": wanted})
+    messages.success(request, "Résumé hebdomadaire activé." if wanted else "Résumé hebdomadaire désactivé.")
+    return redirect("parcours:mes_signalements")
+
+
+@login_required
+def statistiques(request):
+    """How far the people each of the user's organisations signalled went, computed from events."""
+    organisations = prescriber_organisations(request.user)
+    return render(
+        request,
+        "prescription/statistiques.html",
+        {"rows": [(org, stages_reached(org)) for org in organisations], "title": "Statistiques de ma structure"},
+    )
