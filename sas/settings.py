@@ -45,9 +45,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.forms",
     "dsfr",
     "widget_tweaks",
+    # After dsfr, so that its form widget templates win over Django's own.
+    "django.forms",
     "django_tasks",
     "django_tasks_db",
     "sas.communes",

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import views_public
+
+urlpatterns = [
+    path("", views_public.formulaire, name="formulaire"),
+    path("merci/", views_public.merci, name="merci"),
+]

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import views_rencontres
+
+urlpatterns = [
+    path("<uuid:uuid>/", views_rencontres.rencontre_liste, name="rencontre_liste"),
+    path("<uuid:uuid>/proposer/", views_rencontres.rencontre_proposer, name="rencontre_proposer"),
+    path("<uuid:uuid>/<int:pk>/issue/", views_rencontres.rencontre_issue, name="rencontre_issue"),
+]

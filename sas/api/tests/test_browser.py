@@ -1,0 +1,75 @@
+"""A prescriber manages the API tokens in a real browser (Debian's Chromium), on a 320 px wide screen."""
+
+import os
+import shutil
+
+import pytest
+
+from sas.api.models import ApiToken, hash_token
+from sas.organisations.factories import member
+from sas.organisations.models import Role
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+# CI sets SAS_REQUIRE_BROWSER=1 so that a missing Chromium fails instead of skipping.
+if not os.path.exists(CHROMIUM) and not os.environ.get("SAS_REQUIRE_BROWSER"):
+    pytest.skip("Chromium absent (apt-get install chromium)", allow_module_level=True)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 320, "height": 640})
+    yield context.new_page()
+    context.close()
+
+
+def serious_violations(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+def fits_the_screen(page):
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_a_prescriber_creates_copies_and_revokes_a_token(live_server, page, organisation):
+    user = member(Role.PRESCRIPTEUR, organisation)
+    page.goto(f"{live_server.url}/connexion/?next=/api/jetons/")
+    page.get_by_label("Adresse électronique").fill(user.email)
+    page.get_by_label("Mot de passe").fill("motdepasse-de-test")
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("heading", level=1, name="Accès à l'API").wait_for(timeout=5000)
+    assert serious_violations(page) == []
+    assert fits_the_screen(page)
+
+    page.get_by_label("Nom du jeton").fill("Logiciel de suivi")
+    page.get_by_role("button", name="Créer le jeton").click()
+    page.get_by_role("heading", level=1, name="Jeton « Logiciel de suivi » créé").wait_for(timeout=5000)
+    clear = page.get_by_label("Jeton d'API de ASE 69").input_value()
+    assert ApiToken.objects.get().hashed == hash_token(clear)
+    assert serious_violations(page) == []
+    assert fits_the_screen(page)
+
+    page.get_by_role("link", name="Retour aux jetons").click()
+    page.get_by_role("button", name="Révoquer le jeton Logiciel de suivi").click()
+    page.get_by_text("est révoqué").wait_for(timeout=5000)
+    assert ApiToken.objects.get().revoked_at is not None
+    assert serious_violations(page) == []

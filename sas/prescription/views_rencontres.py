@@ -1,0 +1,107 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from sas.audit.models import Action, record
+from sas.organisations.models import Role
+from sas.parcours.models import Parcours, Signalement
+from sas.parcours.status import Status
+
+from .forms_rencontres import RencontreForm
+from .rencontres import (
+    fin_accompagnement,
+    is_aiguilleur_of,
+    noter_issue,
+    organisations_pouvant_proposer,
+    proposer_rencontre,
+)
+
+
+def _get_parcours(request, uuid):
+    """Only the journeys the user may see: anyone else gets a 404, whatever the URL."""
+    queryset = Parcours.objects.visible_to(request.user).select_related("jeune")
+    queryset = queryset.prefetch_related(Prefetch("signalements", queryset=Signalement.objects.order_by("created_at")))
+    return get_object_or_404(queryset, uuid=uuid)
+
+
+def _context(parcours, title, **extra):
+    return {"parcours": parcours, "fin": fin_accompagnement(parcours), "title": title, **extra}
+
+
+@login_required
+def rencontre_liste(request, uuid):
+    parcours = _get_parcours(request, uuid)
+    rencontres = list(parcours.rencontres.select_related("organisation", "proposed_by", "aiguilleur"))
+    now = timezone.now()
+    aiguilleur = is_aiguilleur_of(request.user, parcours)
+    own = set(request.user.organisation_ids(Role.PRESCRIPTEUR))
+    for rencontre in rencontres:
+        rencontre.a_renseigner = (
+            rencontre.took_place is None
+            and rencontre.cancelled_at is None
+            and rencontre.starts_at <= now
+            and (aiguilleur or rencontre.organisation_id in own)
+        )
+    peut_proposer = (
+        parcours.status == Status.SORTIE_A_VENIR and organisations_pouvant_proposer(request.user, parcours).exists()
+    )
+    record(request.user, Action.CONSULTATION, parcours, [parcours.jeune_id], page="rencontres")
+    context = _context(
+        parcours,
+        f"Rencontres tripartites — {parcours.jeune.prenom}",
+        rencontres=rencontres,
+        peut_proposer=peut_proposer,
+        now=now,
+    )
+    return render(request, "prescription/rencontre_liste.html", context)
+
+
+@login_required
+def rencontre_proposer(request, uuid):
+    parcours = _get_parcours(request, uuid)
+    organisations = organisations_pouvant_proposer(request.user, parcours)
+    if parcours.status != Status.SORTIE_A_VENIR or not organisations:
+        messages.error(request, "Une rencontre tripartite se propose tant que la sortie est à venir.")
+        return redirect("prescription:rencontre_liste", uuid=parcours.uuid)
+    form = RencontreForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rencontre = proposer_rencontre(
+                parcours,
+                organisation=form.chosen_organisation,
+                proposed_by=request.user,
+                starts_at=form.starts_at,
+                mode=form.cleaned_data["mode"],
+                lieu=form.cleaned_data["lieu"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"{rencontre} enregistrée. Pensez à prévenir le jeune.")
+            return redirect("prescription:rencontre_liste", uuid=parcours.uuid)
+    context = _context(parcours, f"Proposer une rencontre tripartite — {parcours.jeune.prenom}", form=form)
+    return render(request, "prescription/rencontre_proposer.html", context)
+
+
+@login_required
+@require_POST
+def rencontre_issue(request, uuid, pk):
+    parcours = _get_parcours(request, uuid)
+    # Through the journey: a guessed id of another journey's meeting is a 404 too.
+    rencontre = get_object_or_404(parcours.rencontres.select_related("organisation"), pk=pk)
+    rencontre.parcours = parcours
+    took_place = {"oui": True, "non": False}.get(request.POST.get("a_eu_lieu"))
+    if took_place is None:
+        messages.error(request, "Indiquez si la rencontre a eu lieu ou non.")
+    else:
+        try:
+            noter_issue(rencontre, took_place, request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "C'est noté, merci.")
+    return redirect("prescription:rencontre_liste", uuid=parcours.uuid)
