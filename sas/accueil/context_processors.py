@@ -8,6 +8,7 @@ SITE = {"site_title": "SAS", "site_tagline": "Sécuriser les transitions des jeu
 NAVIGATION = {
     Role.PRESCRIPTEUR: [
         ("prescription:signaler", "Signaler un jeune"),
+        ("prescription:import_upload", "Signaler par fichier"),
         ("parcours:mes_signalements", "Mes signalements"),
     ],
     Role.AIGUILLEUR: [("parcours:file_active", "File active du territoire")],

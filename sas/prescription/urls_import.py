@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import views_import
+
+urlpatterns = [
+    path("", views_import.upload, name="import_upload"),
+    path("modele.<str:extension>", views_import.template, name="import_template"),
+    path("<int:pk>/", views_import.detail, name="import_detail"),
+    path("<int:pk>/importer/", views_import.start, name="import_start"),
+]

@@ -1,0 +1,573 @@
+"""Signalements sent as a batch file (CSV or Excel): template, tolerant reading, preview and import.
+
+The file is read once at upload into ImportBatch.rows (raw text by column); `check_row` turns one row into
+SignalementData or errors, the same way for the preview and for the import, and `run_import` sends the good
+rows through `signaler()` by chunks, so that a worker can run it and the page can show progress.
+"""
+
+import csv
+import dataclasses
+import datetime
+import hashlib
+import io
+import logging
+import re
+from functools import cached_property
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from sas.communes.models import Commune, normalise
+from sas.jeunes.models import Jeune, TrancheAge
+from sas.organisations.models import Territory
+from sas.parcours.models import Canal, Signalement, SignalementSource
+
+from .models import ImportBatch, ImportStatus
+from .services import SignalementData, normalise_phone, signaler, validate
+
+logger = logging.getLogger(__name__)
+
+MAX_FILE_SIZE = 20 * 1024 * 1024
+MAX_ROWS = 50_000
+CHUNK_SIZE = 500
+PREVIEW_ROWS = 10
+
+
+@dataclasses.dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    synonyms: tuple = ()
+
+
+COLUMNS = [
+    Column("prenom", "Prénom", ("prenoms", "first name", "firstname")),
+    Column("nom", "Nom", ("nom de famille", "nom usage", "nom d usage", "last name", "lastname")),
+    Column(
+        "date_naissance", "Date de naissance", ("date naissance", "naissance", "ne(e) le", "ne le", "nee le", "ddn")
+    ),
+    Column("tranche_age", "Tranche d'âge", ("tranche", "age", "tranche age")),
+    Column("telephone", "Téléphone", ("tel", "tel portable", "portable", "mobile", "numero", "numero de telephone")),
+    Column(
+        "email",
+        "Courriel",
+        ("mail", "e-mail", "email", "adresse mail", "adresse electronique", "courrier electronique"),
+    ),
+    Column("adresse", "Adresse", ("adresse postale",)),
+    Column(
+        "joignable_via_prescripteur",
+        "Joignable via prescripteur",
+        ("joignable par le prescripteur", "via prescripteur"),
+    ),
+    Column("code_postal", "Code postal", ("cp",)),
+    Column("commune", "Commune ou code INSEE", ("commune", "ville", "code insee", "insee", "code commune")),
+    Column(
+        "fin_accompagnement_le",
+        "Fin d'accompagnement",
+        ("date de fin", "fin de l accompagnement", "date fin accompagnement", "fin de prise en charge"),
+    ),
+    Column("motif", "Motif", ("motif de fin", "motif de fin d accompagnement")),
+    Column("deja_essaye", "Déjà tenté", ("deja essaye", "ce qui a deja ete tente")),
+    Column("freins_connus", "Freins connus", ("freins",)),
+    Column("canal_prefere", "Canal préféré", ("canal", "moyen de contact prefere")),
+    Column("langues", "Langues", ("langues parlees", "langue")),
+    Column("jeune_informe", "Jeune informé", ("informe", "jeune informe du signalement")),
+    Column("jeune_accord", "Accord du jeune", ("accord", "consentement", "accord du jeune pour etre recontacte")),
+]
+LABELS = {column.key: column.label for column in COLUMNS}
+TEXT_FIELDS = ["nom", "adresse", "motif", "deja_essaye", "freins_connus", "langues"]
+MAX_LENGTHS = {
+    "prenom": Jeune._meta.get_field("prenom").max_length,
+    "nom": Jeune._meta.get_field("nom").max_length,
+    "email": Jeune._meta.get_field("email").max_length,
+    "langues": Signalement._meta.get_field("langues").max_length,
+}
+TRUE = {"oui", "o", "x", "1", "vrai", "yes", "y", "true"}
+FALSE = {"non", "n", "0", "faux", "no", "false"}
+CANALS = {
+    **{normalise(label): value for value, label in Canal.choices},
+    **{value: value for value in Canal.values},
+    "texto": Canal.SMS,
+    "telephone": Canal.APPEL,
+    "tel": Canal.APPEL,
+    "mail": Canal.EMAIL,
+    "e mail": Canal.EMAIL,
+    "courriel": Canal.EMAIL,
+    "lettre": Canal.COURRIER,
+    "courrier postal": Canal.COURRIER,
+    "via prescripteur": Canal.PRESCRIPTEUR,
+}
+DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
+INSEE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+
+
+def header_key(text):
+    """'Né(e) le', 'NE(E) LE' and 'ne(e) le ' all give 'neele': how columns are matched."""
+    return re.sub(r"[^a-z0-9]", "", normalise(str(text or "")))
+
+
+HEADERS = {}
+for _column in COLUMNS:
+    for _name in (_column.key, _column.label, *_column.synonyms):
+        HEADERS.setdefault(header_key(_name), _column.key)
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read; the message is for the prescriber."""
+
+
+# --- Template ------------------------------------------------------------------------------------------------
+
+TEMPLATE_HELP = [
+    ("Prénom", "Obligatoire."),
+    ("Nom", "Facultatif mais utile pour reconnaître un jeune déjà signalé."),
+    ("Date de naissance", "JJ/MM/AAAA (par exemple 31/12/2007). À défaut, remplissez la tranche d'âge."),
+    ("Tranche d'âge", "15-17, 18-21, 22-25 ou 26-29, si la date de naissance est inconnue."),
+    ("Téléphone", "Un moyen de contact au moins : téléphone, courriel, adresse ou « joignable via prescripteur »."),
+    ("Courriel", ""),
+    ("Adresse", ""),
+    ("Joignable via prescripteur", "oui ou non : le jeune se joint par votre intermédiaire."),
+    ("Code postal", "Code postal, ou laissez vide si vous donnez le code INSEE."),
+    ("Commune ou code INSEE", "Le nom de la commune (avec le code postal) ou son code INSEE."),
+    ("Fin d'accompagnement", "JJ/MM/AAAA : date de fin de l'accompagnement actuel, passée ou à venir."),
+    ("Motif", "Motif de fin d'accompagnement."),
+    ("Déjà tenté", "Ce qui a déjà été tenté."),
+    ("Freins connus", ""),
+    ("Canal préféré", "SMS, appel, courriel, courrier ou prescripteur."),
+    ("Langues", "Langues parlées."),
+    ("Jeune informé", "oui ou non : le jeune sait qu'il est signalé."),
+    ("Accord du jeune", "oui ou non : le jeune est d'accord pour être recontacté par l'équipe SAS."),
+]
+
+
+def template_csv():
+    """Header row, ';'-separated, UTF-8 with BOM so that Excel opens it with accents."""
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerow([column.label for column in COLUMNS])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def template_xlsx():
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Signalements"
+    sheet.append([column.label for column in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        # Text cells: Excel would otherwise drop the leading 0 of phones and postcodes.
+        sheet.column_dimensions[cell.column_letter].width = max(14, len(cell.value) + 2)
+        for row in range(2, 1002):
+            sheet.cell(row=row, column=cell.column).number_format = "@"
+    sheet.freeze_panes = "A2"
+    help_sheet = workbook.create_sheet("Aide")
+    help_sheet.append(["Colonne", "Comment la remplir"])
+    for row in TEMPLATE_HELP:
+        help_sheet.append(list(row))
+    help_sheet.column_dimensions["A"].width = 28
+    help_sheet.column_dimensions["B"].width = 100
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+# --- Reading the file ----------------------------------------------------------------------------------------
+
+
+def decode(content):
+    """Text of a CSV file: UTF-8 (with or without BOM), else Windows-1252 as saved by Excel in France."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    # Latin-1 maps every byte: the five bytes cp1252 leaves undefined must not make the file unreadable.
+    return content.decode("latin-1")
+
+
+def read_csv(content):
+    text = decode(content)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max([";", ",", "\t"], key=first_line.count)
+    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+def _cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_xlsx(content):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds (zip, XML, key errors) for a damaged file
+        raise ImportFileError("Ce fichier Excel est illisible. Enregistrez-le à nouveau au format .xlsx.") from error
+    try:
+        sheet = workbook.worksheets[0]
+        return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def read_table(filename, content):
+    """Rows of cells (text) of a CSV or XLSX file, header first."""
+    if len(content) > MAX_FILE_SIZE:
+        raise ImportFileError(f"Ce fichier dépasse {MAX_FILE_SIZE // (1024 * 1024)} Mo : découpez-le en plusieurs.")
+    if content.startswith(b"PK\x03\x04"):
+        return read_xlsx(content)
+    if filename.lower().endswith((".xls", ".ods")):
+        raise ImportFileError("Enregistrez ce fichier au format .xlsx ou .csv, puis envoyez-le à nouveau.")
+    if b"\x00" in content[:4096]:
+        raise ImportFileError("Ce fichier n'est ni un CSV ni un fichier Excel .xlsx.")
+    return read_csv(content)
+
+
+@dataclasses.dataclass
+class Table:
+    rows: list  # [{"line": n, "values": {key: text}}], blank lines left out
+    ignored_columns: list
+
+
+def parse_file(filename, content):
+    """Rows keyed by column, with their line number in the file (the header is line 1)."""
+    table = read_table(filename, content)
+    if not table or not any(cell.strip() for cell in table[0]):
+        raise ImportFileError("Le fichier est vide ou sa première ligne ne contient pas les noms de colonnes.")
+    keys, ignored = [], []
+    for cell in table[0]:
+        key = HEADERS.get(header_key(cell))
+        if key in keys:
+            key = None
+        keys.append(key)
+        if key is None and cell.strip():
+            ignored.append(cell.strip())
+    if "prenom" not in keys:
+        raise ImportFileError(
+            "La colonne « Prénom » est introuvable dans la première ligne du fichier. "
+            "Partez du modèle à télécharger sur cette page."
+        )
+    if "commune" not in keys and "code_postal" not in keys:
+        raise ImportFileError("Il manque une colonne « Commune ou code INSEE » ou « Code postal ».")
+    rows = []
+    for number, cells in enumerate(table[1:], start=2):
+        values = {key: cell.strip() for key, cell in zip(keys, cells, strict=False) if key and cell.strip()}
+        if values:
+            rows.append({"line": number, "values": values})
+    if not rows:
+        raise ImportFileError("Le fichier ne contient aucune ligne sous les noms de colonnes.")
+    if len(rows) > MAX_ROWS:
+        raise ImportFileError(f"Ce fichier compte {len(rows)} lignes ; envoyez-en {MAX_ROWS} au plus par fichier.")
+    return Table(rows=rows, ignored_columns=ignored)
+
+
+# --- One row -------------------------------------------------------------------------------------------------
+
+
+def parse_date(text):
+    text = text.strip().split(" ")[0].split("T")[0]
+    for date_format in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, date_format).date()
+        except ValueError:
+            continue
+    raise ValueError(f"Date illisible : « {text} ». Écrivez-la JJ/MM/AAAA, par exemple 31/12/2007.")
+
+
+def parse_bool(text):
+    word = normalise(text)
+    if word in TRUE:
+        return True
+    if word in FALSE:
+        return False
+    raise ValueError(f"Réponse illisible : « {text} ». Écrivez oui ou non.")
+
+
+def parse_tranche(text):
+    """'18-21', '18 à 21 ans', or an age ('17') that falls in a bracket."""
+    bounds = [int(n) for n in re.findall(r"\d+", text)]
+    for value in TrancheAge.values:
+        low, high = (int(n) for n in value.split("-"))
+        if bounds == [low, high] or (len(bounds) == 1 and low <= bounds[0] <= high):
+            return value
+    raise ValueError(f"Tranche d'âge inconnue : « {text} ». Écrivez 15-17, 18-21, 22-25 ou 26-29.")
+
+
+def parse_canal(text):
+    try:
+        return CANALS[normalise(text)]
+    except KeyError:
+        raise ValueError(
+            f"Canal inconnu : « {text} ». Écrivez SMS, appel, courriel, courrier ou prescripteur."
+        ) from None
+
+
+def parse_email(text):
+    try:
+        validate_email(text)
+    except ValidationError:
+        raise ValueError(f"Adresse électronique invalide : « {text} ».") from None
+    return text
+
+
+def _name_key(text):
+    """Commune names as typed: 'St Priest' is 'Saint-Priest'."""
+    words = normalise(text).split()
+    return " ".join({"st": "saint", "ste": "sainte"}.get(word, word) for word in words)
+
+
+class CommuneIndex:
+    """Commune lookups and territory coverage, each asked once per distinct value during an import."""
+
+    def __init__(self):
+        self._by_code, self._by_postcode, self._covered = {}, {}, {}
+
+    def by_code(self, code):
+        if code not in self._by_code:
+            self._by_code[code] = Commune.objects.filter(pk=code.upper()).first()
+        return self._by_code[code]
+
+    def by_postcode(self, postcode):
+        if postcode not in self._by_postcode:
+            candidates = Commune.objects.filter(codes_postaux__contains=postcode).order_by("nom")
+            self._by_postcode[postcode] = [c for c in candidates if postcode in c.codes_postaux.split()]
+        return self._by_postcode[postcode]
+
+    def is_covered(self, commune):
+        if commune.pk not in self._covered:
+            self._covered[commune.pk] = Territory.objects.filter(communes=commune).exists()
+        return self._covered[commune.pk]
+
+    def resolve(self, name, postcode):
+        """The commune meant by a name or INSEE code and a postcode; ValueError (French) otherwise."""
+        if len(postcode) == 4 and postcode.isdigit():
+            postcode = f"0{postcode}"  # a spreadsheet dropped the leading zero
+        if INSEE_CODE.match(name.upper()) or (len(name) == 4 and name.isdigit()):
+            commune = self.by_code(name.zfill(5))
+            if commune is not None:
+                return commune
+            if not postcode and name.isdigit():
+                postcode, name = name.zfill(5), ""  # a postcode written in the commune column
+        if not postcode:
+            if not name:
+                raise ValueError("La commune est obligatoire : donnez son code INSEE, ou son nom et son code postal.")
+            raise ValueError(f"Ajoutez le code postal de « {name} », ou donnez le code INSEE de la commune.")
+        candidates = self.by_postcode(postcode)
+        if not candidates:
+            raise ValueError(f"Aucune commune n'a le code postal « {postcode} ».")
+        if name:
+            wanted = _name_key(name)
+            for commune in candidates:
+                if wanted == _name_key(commune.nom) or f"|{wanted}" in commune.anciens_noms:
+                    return commune
+            starting = [c for c in candidates if _name_key(c.nom).startswith(wanted)]
+            if len(starting) == 1:
+                return starting[0]
+        if len(candidates) == 1:
+            return candidates[0]
+        names = ", ".join(c.nom for c in candidates[:5]) + (", …" if len(candidates) > 5 else "")
+        if name:
+            raise ValueError(f"« {name} » ne correspond à aucune commune du code postal {postcode} ({names}).")
+        raise ValueError(f"Le code postal {postcode} couvre plusieurs communes ({names}) : précisez laquelle.")
+
+
+@dataclasses.dataclass
+class CheckedRow:
+    line: int
+    data: SignalementData | None
+    errors: list  # [(field, reason)]
+
+    @cached_property
+    def key_values(self):
+        """The row as we understood it: the same young person written differently gives the same key."""
+        d = self.data
+        texts = [normalise(getattr(d, f)) for f in ["prenom", *TEXT_FIELDS]]
+        others = [
+            d.date_naissance, d.tranche_age, d.telephone, d.email.lower(), d.joignable_via_prescripteur,
+            d.commune.pk, d.fin_accompagnement_le, d.canal_prefere, d.jeune_informe, d.jeune_accord,
+        ]  # fmt: skip
+        return [*texts, *("" if v is None else str(v) for v in others)]
+
+    def cle_import(self, organisation_id):
+        return hashlib.sha256("\x1f".join([str(organisation_id), *self.key_values]).encode()).hexdigest()
+
+
+PARSERS = {
+    "date_naissance": parse_date,
+    "fin_accompagnement_le": parse_date,
+    "tranche_age": parse_tranche,
+    "telephone": normalise_phone,
+    "email": parse_email,
+    "joignable_via_prescripteur": parse_bool,
+    "jeune_informe": parse_bool,
+    "jeune_accord": parse_bool,
+    "canal_prefere": parse_canal,
+}
+
+
+def check_row(row, communes, today=None):
+    """SignalementData for one file row, or its errors (field label, reason): everything `signaler()` would
+    refuse, found without writing, so that the preview shows it before anything is imported."""
+    values, errors, fields = row["values"], [], {}
+    for key, text in values.items():
+        if key in ("commune", "code_postal"):
+            continue
+        if key in MAX_LENGTHS and len(text) > MAX_LENGTHS[key]:
+            errors.append((LABELS[key], f"Trop long : {MAX_LENGTHS[key]} caractères au plus."))
+            continue
+        try:
+            fields[key] = PARSERS[key](text) if key in PARSERS else text
+        except ValueError as error:
+            errors.append((LABELS[key], str(error)))
+    commune = None
+    try:
+        commune = communes.resolve(values.get("commune", ""), values.get("code_postal", ""))
+    except ValueError as error:
+        errors.append((LABELS["commune"], str(error)))
+    data = SignalementData(prenom=fields.pop("prenom", ""), commune=None, **fields)
+    # The commune is checked here through the index (one query per distinct commune, not per row).
+    for field, message in validate(data, on=today).items():
+        if field != "commune" and not any(label == LABELS.get(field) for label, _ in errors):
+            errors.append((LABELS.get(field, ""), message))
+    if commune is not None and not communes.is_covered(commune):
+        errors.append((LABELS["commune"], f"{commune.nom} n'est pas encore couverte par une équipe SAS."))
+    if errors:
+        return CheckedRow(line=row["line"], data=None, errors=errors)
+    return CheckedRow(line=row["line"], data=dataclasses.replace(data, commune=commune), errors=[])
+
+
+def _error(line, field, reason):
+    return {"line": line, "field": field, "reason": reason}
+
+
+# --- Batch ---------------------------------------------------------------------------------------------------
+
+
+def create_batch(*, organisation, user, filename, content):
+    """An ImportBatch in preview, with every error found without writing, and the columns left aside.
+    ImportFileError if the file cannot be read."""
+    table = parse_file(filename, content)
+    communes, seen, errors = CommuneIndex(), {}, []
+    for row in table.rows:
+        checked = check_row(row, communes)
+        if checked.errors:
+            errors.extend(_error(checked.line, field, reason) for field, reason in checked.errors)
+        elif (first := seen.setdefault(checked.cle_import(organisation.pk), checked.line)) != checked.line:
+            errors.append(_error(checked.line, "", _duplicate(first)))
+    batch = ImportBatch.objects.create(
+        organisation=organisation,
+        created_by=user,
+        filename=filename[:255],
+        sha256=hashlib.sha256(content).hexdigest(),
+        rows=table.rows,
+        total_rows=len(table.rows),
+        errors=errors,
+    )
+    return batch, table.ignored_columns
+
+
+def _duplicate(first_line):
+    return f"Ligne identique à la ligne {first_line} : elle n'est importée qu'une fois."
+
+
+def preview(batch, count=PREVIEW_ROWS):
+    """The first rows as read in the file, and as they will be imported (or their errors)."""
+    communes = CommuneIndex()
+    return [(row["values"], check_row(row, communes)) for row in batch.rows[:count]]
+
+
+def run_import(batch, chunk_size=CHUNK_SIZE):
+    """Import the rows not processed yet, by chunks of one transaction each, so that progress shows and a
+    worker that stops resumes where it was. Each line ends up created, attached, already imported or
+    reported."""
+    if batch.status == ImportStatus.TERMINE:
+        return batch
+    if batch.processed_rows == 0:
+        batch.errors = []
+    batch.status = ImportStatus.EN_COURS
+    batch.save(update_fields=["status", "errors"])
+    communes, seen = CommuneIndex(), {}
+    try:
+        while batch.processed_rows < batch.total_rows:
+            chunk = batch.rows[batch.processed_rows : batch.processed_rows + chunk_size]
+            with transaction.atomic():
+                _import_chunk(batch, chunk, communes, seen)
+                batch.processed_rows += len(chunk)
+                batch.save(update_fields=_PROGRESS_FIELDS)
+    except Exception:
+        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.ECHEC, finished_at=timezone.now())
+        batch.status = ImportStatus.ECHEC
+        raise
+    batch.status = ImportStatus.TERMINE
+    batch.finished_at = timezone.now()
+    batch.rows = []  # the report keeps line numbers and reasons; the personal data now lives in the records
+    batch.save(update_fields=["status", "finished_at", "rows"])
+    return batch
+
+
+_PROGRESS_FIELDS = ["processed_rows", "created_count", "attached_count", "already_imported_count", "errors"]
+
+
+def _import_chunk(batch, chunk, communes, seen):
+    organisation = batch.organisation
+    checked_rows = [check_row(row, communes) for row in chunk]
+    keys = {checked.line: checked.cle_import(organisation.pk) for checked in checked_rows if not checked.errors}
+    existing = set(
+        Signalement.objects.filter(organisation=organisation, cle_import__in=keys.values()).values_list(
+            "cle_import", flat=True
+        )
+    )
+    for checked in checked_rows:
+        if checked.errors:
+            batch.errors.extend(_error(checked.line, field, reason) for field, reason in checked.errors)
+            continue
+        key = keys[checked.line]
+        if (first := seen.setdefault(key, checked.line)) != checked.line:
+            batch.errors.append(_error(checked.line, "", _duplicate(first)))
+        elif key in existing:
+            batch.already_imported_count += 1
+        else:
+            _signaler(batch, checked, key)
+
+
+def _signaler(batch, checked, key):
+    try:
+        result = signaler(
+            checked.data,
+            source=SignalementSource.FICHIER,
+            organisation=batch.organisation,
+            created_by=batch.created_by,
+            cle_import=key,
+        )
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            batch.errors.extend(_error(checked.line, LABELS.get(field, ""), message) for message in messages)
+        return
+    except DatabaseError:
+        # signaler() rolled its savepoint back; the same row may just have been imported by a concurrent run.
+        if Signalement.objects.filter(organisation=batch.organisation, cle_import=key).exists():
+            batch.already_imported_count += 1
+        else:
+            logger.exception("Import %s, line %s", batch.pk, checked.line)
+            batch.errors.append(
+                _error(checked.line, "", "Enregistrement impossible : transmettez ce fichier au support.")
+            )
+        return
+    if result.known_jeune:
+        batch.attached_count += 1
+    else:
+        batch.created_count += 1

@@ -1,0 +1,625 @@
+import csv
+import datetime
+import functools
+import io
+import os
+import shutil
+
+import pytest
+from django.core.management import call_command
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+from openpyxl import Workbook, load_workbook
+
+from sas.communes.models import Commune, Departement
+from sas.communes.services import read_communes, read_departements
+from sas.jeunes.models import Consent, Jeune
+from sas.organisations.factories import OrganisationFactory, member
+from sas.organisations.models import OrganisationKind, Role, Territory
+from sas.parcours.models import Signalement, SignalementSource
+from sas.prescription import imports
+from sas.prescription.imports import (
+    COLUMNS,
+    CommuneIndex,
+    ImportFileError,
+    create_batch,
+    parse_bool,
+    parse_date,
+    parse_file,
+    run_import,
+)
+from sas.prescription.models import ImportBatch, ImportStatus
+from sas.prescription.services import SignalementData, signaler
+
+pytestmark = pytest.mark.django_db
+
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+HEADER = [column.label for column in COLUMNS]
+
+
+@functools.cache
+def reference():
+    """The real INSEE reference, Rhône (covered by the test territory) and Ain (not covered) only."""
+    departements = [d for d in read_departements() if d.code in {"01", "69"}]
+    return departements, [c for c in read_communes() if c.departement_id in {"01", "69"}]
+
+
+@pytest.fixture
+def territory():
+    departements, communes = reference()
+    Departement.objects.bulk_create(departements)
+    Commune.objects.bulk_create(communes)
+    territory = Territory.objects.create(nom="Rhône")
+    territory.communes.add(*Commune.objects.filter(departement_id="69"))
+    OrganisationFactory(territory=territory, kind=OrganisationKind.EQUIPE_SAS, nom="Équipe SAS Rhône")
+    return territory
+
+
+@pytest.fixture
+def org(territory):
+    return OrganisationFactory(territory=territory, kind=OrganisationKind.ASE, nom="ASE du Rhône")
+
+
+@pytest.fixture
+def prescripteur(org):
+    return member(Role.PRESCRIPTEUR, org)
+
+
+def birth(years=19, days=0):
+    return timezone.localdate() - datetime.timedelta(days=years * 365 + 30 + days)
+
+
+def row(**values):
+    """One file row in template column order, as text."""
+    base = {
+        "prenom": "Inès",
+        "nom": "Benali",
+        "date_naissance": birth().strftime("%d/%m/%Y"),
+        "telephone": "06 12 34 56 78",
+        "code_postal": "69100",
+        "commune": "Villeurbanne",
+        "motif": "Fin de contrat jeune majeur, « logement » à trouver",
+        "jeune_accord": "oui",
+    }
+    values = {**base, **values}
+    return [values.get(column.key, "") for column in COLUMNS]
+
+
+def csv_bytes(rows, header=HEADER, delimiter=";", encoding="utf-8-sig"):
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    if header:
+        writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def xlsx_bytes(rows, header=HEADER):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for values in rows:
+        sheet.append(values)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def import_file(org, user, content, filename="signalements.csv"):
+    batch, _ = create_batch(organisation=org, user=user, filename=filename, content=content)
+    return run_import(batch)
+
+
+# --- Reading files -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+@pytest.mark.parametrize("delimiter", [";", ","])
+def test_every_encoding_and_separator_imports_the_same_young_person(org, prescripteur, encoding, delimiter):
+    content = csv_bytes(
+        [row(), row(prenom="Zoé", nom="Lefèvre", telephone="07 45 12 34 56")], HEADER, delimiter, encoding
+    )
+    batch = import_file(org, prescripteur, content)
+    assert (batch.status, batch.created_count, batch.errors) == (ImportStatus.TERMINE, 2, [])
+    ines = Jeune.objects.get(prenom="Inès")
+    assert (ines.nom, ines.telephone, ines.commune.nom, ines.date_naissance) == (
+        "Benali",
+        "+33612345678",
+        "Villeurbanne",
+        birth(),
+    )
+    signalement = Signalement.objects.get(parcours__jeune=ines)
+    assert signalement.motif == "Fin de contrat jeune majeur, « logement » à trouver"
+    assert (signalement.source, signalement.organisation, signalement.created_by) == (
+        SignalementSource.FICHIER,
+        org,
+        prescripteur,
+    )
+    assert len(signalement.cle_import) == 64
+    assert Jeune.objects.filter(nom="Lefèvre").exists()
+    assert Consent.objects.count() == 2
+
+
+def test_an_excel_file_with_date_and_number_cells(org, prescripteur):
+    values = row(date_naissance=datetime.datetime.combine(birth(), datetime.time()), telephone=612345678)
+    values[HEADER.index("Code postal")] = 69100
+    values[HEADER.index("Fin d'accompagnement")] = datetime.date(2024, 6, 30)
+    batch = import_file(org, prescripteur, xlsx_bytes([values]), "signalements.xlsx")
+    assert (batch.created_count, batch.errors) == (1, [])
+    signalement = Signalement.objects.select_related("parcours__jeune").get()
+    assert signalement.parcours.jeune.date_naissance == birth()
+    assert signalement.parcours.jeune.telephone == "+33612345678"
+    assert signalement.fin_accompagnement_le == datetime.date(2024, 6, 30)
+
+
+def test_the_templates_are_read_back(org, prescripteur):
+    assert imports.template_csv().startswith(b"\xef\xbb\xbfPr\xc3\xa9nom;Nom;Date de naissance;")
+    workbook = load_workbook(io.BytesIO(imports.template_xlsx()))
+    sheet = workbook["Signalements"]
+    sheet.append(row(telephone="0612345678"))
+    out = io.BytesIO()
+    workbook.save(out)
+    assert [c.value for c in next(sheet.iter_rows(max_row=1))] == HEADER
+    assert "Aide" in workbook.sheetnames
+    assert import_file(org, prescripteur, out.getvalue(), "modele.xlsx").created_count == 1
+    with_row = imports.template_csv() + csv_bytes([row()], header=None, encoding="utf-8")
+    assert parse_file("modele.csv", with_row).rows[0]["values"]["prenom"] == "Inès"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("31/12/2007", datetime.date(2007, 12, 31)),
+        ("31-12-2007", datetime.date(2007, 12, 31)),
+        ("31.12.2007", datetime.date(2007, 12, 31)),
+        ("2007-12-31", datetime.date(2007, 12, 31)),
+        ("1/2/2007", datetime.date(2007, 2, 1)),
+        ("31/12/2007 00:00:00", datetime.date(2007, 12, 31)),
+    ],
+)
+def test_french_date_formats(text, expected):
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["31/02/2007", "12/31/2007", "demain", "31/12/07"])
+def test_unreadable_dates_say_how_to_write_them(text):
+    with pytest.raises(ValueError, match="JJ/MM/AAAA"):
+        parse_date(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("oui", True), ("O", True), ("x", True), ("1", True), ("Vrai", True), ("NON", False)]
+)
+def test_yes_no_answers(text, expected):
+    assert parse_bool(text) is expected
+
+
+def test_header_synonyms_case_and_accents():
+    header = ["PRENOM", "nom de famille", "Né(e) le", "Tél", "E-mail", "CP", "Ville", "Accord", "Remarques"]
+    content = csv_bytes(
+        [["Inès", "Benali", "31/12/2007", "0612345678", "a@b.fr", "69100", "Villeurbanne", "x", "?"]], header
+    )
+    table = parse_file("f.csv", content)
+    assert table.rows == [
+        {
+            "line": 2,
+            "values": {
+                "prenom": "Inès",
+                "nom": "Benali",
+                "date_naissance": "31/12/2007",
+                "telephone": "0612345678",
+                "email": "a@b.fr",
+                "code_postal": "69100",
+                "commune": "Villeurbanne",
+                "jeune_accord": "x",
+            },
+        }
+    ]
+    assert table.ignored_columns == ["Remarques"]
+
+
+def test_blank_lines_are_skipped_but_lines_keep_their_number_in_the_file():
+    content = csv_bytes([row(), ["", ""], [], row(prenom="Zoé")])
+    assert [r["line"] for r in parse_file("f.csv", content).rows] == [2, 5]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "vide"),
+        (b"nom;commune\nBenali;69266\n", "Prénom"),
+        ("prénom;téléphone\nInès;0639981234\n".encode(), "Commune"),
+        ("prénom;commune\n".encode(), "aucune ligne"),
+        (b"\x00\x01\x02binary", "ni un CSV"),
+        (b"PK\x03\x04broken zip", "illisible"),
+    ],
+)
+def test_unreadable_files_get_a_french_error(content, message):
+    with pytest.raises(ImportFileError, match=message):
+        parse_file("f.csv", content)
+
+
+# --- Communes ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "postcode", "insee"),
+    [
+        ("69266", "", "69266"),  # INSEE code
+        ("Villeurbanne", "69100", "69266"),
+        ("VILLEURBANNE", "69100", "69266"),
+        ("St Priest", "69800", "69290"),  # abbreviation
+        ("", "69100", "69266"),  # the only commune with that postcode
+        ("69800", "", "69290"),  # a postcode in the commune column
+        ("Charly", "69390", "69046"),  # one of several with that postcode
+        ("Lyon", "69001", "69381"),  # arrondissement
+        ("Bourg-en-Bresse", "1000", "01053"),  # a spreadsheet dropped the leading zero
+    ],
+)
+def test_communes_by_code_postcode_and_name(territory, name, postcode, insee):
+    assert CommuneIndex().resolve(name, postcode).pk == insee
+
+
+@pytest.mark.parametrize(
+    ("name", "postcode", "message"),
+    [
+        ("", "69390", "couvre plusieurs communes"),
+        ("Atlantide", "69390", "ne correspond à aucune commune"),
+        ("Atlantide", "69999", "Aucune commune"),
+        ("", "", "La commune est obligatoire"),
+        ("Saint-Priest", "", "Ajoutez le code postal de « Saint-Priest »"),
+    ],
+)
+def test_commune_errors(territory, name, postcode, message):
+    with pytest.raises(ValueError, match=message):
+        CommuneIndex().resolve(name, postcode)
+
+
+def test_commune_lookups_are_made_once_per_distinct_value(territory, django_assert_num_queries):
+    index = CommuneIndex()
+    with django_assert_num_queries(2):
+        for _ in range(50):
+            commune = index.resolve("Villeurbanne", "69100")
+            index.is_covered(commune)
+
+
+# --- Import report -------------------------------------------------------------------------------------------
+
+
+def test_each_bad_row_is_reported_by_line_column_and_reason(org, prescripteur):
+    rows = [
+        row(),
+        row(prenom="", telephone="0620000001"),
+        row(date_naissance="31/02/2007", telephone="0620000002"),
+        row(telephone="06 39"),
+        row(code_postal="01000", commune="Bourg-en-Bresse", telephone="0620000003"),
+        row(date_naissance=birth(years=40).strftime("%d/%m/%Y"), telephone="0620000004"),
+        row(telephone="", jeune_accord="peut-être"),
+        row(email="pas-un-courriel", telephone="0620000005"),
+        row(),  # same as line 2
+    ]
+    batch, _ = create_batch(organisation=org, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
+    expected = [
+        (3, "Prénom", "Le prénom est obligatoire."),
+        (4, "Date de naissance", "Date illisible : « 31/02/2007 ». Écrivez-la JJ/MM/AAAA, par exemple 31/12/2007."),
+        (5, "Téléphone", "Numéro de téléphone invalide."),
+        (6, "Commune ou code INSEE", "Bourg-en-Bresse n'est pas encore couverte par une équipe SAS."),
+        (7, "Date de naissance", "SAS accompagne les jeunes de 15 à 29 ans : cette date de naissance donne 40 ans."),
+        (8, "Accord du jeune", "Réponse illisible : « peut-être ». Écrivez oui ou non."),
+        (8, "Téléphone", "Indiquez au moins un moyen de joindre le jeune : téléphone, courriel, adresse postale "
+                         "ou « joignable par votre intermédiaire »."),
+        (9, "Courriel", "Adresse électronique invalide : « pas-un-courriel »."),
+        (10, "", "Ligne identique à la ligne 2 : elle n'est importée qu'une fois."),
+    ]  # fmt: skip
+    expected = [{"line": line, "field": field, "reason": reason} for line, field, reason in expected]
+    assert batch.errors == expected  # found in the preview, before anything is written
+    assert not Jeune.objects.exists()
+    run_import(batch)
+    assert batch.errors == expected
+    assert (batch.created_count, batch.attached_count, batch.already_imported_count) == (1, 0, 0)
+    assert (batch.status, batch.processed_rows, batch.rows) == (ImportStatus.TERMINE, 9, [])
+
+
+def test_a_known_young_person_is_attached_and_the_same_file_twice_creates_nothing(org, prescripteur, territory):
+    villeurbanne = Commune.objects.get(pk="69266")
+    signaler(
+        SignalementData(prenom="Inès", commune=villeurbanne, telephone="+33612345678", tranche_age="18-21"),
+        source=SignalementSource.PRESCRIPTEUR,
+    )
+    content = csv_bytes([row(), row(prenom="Zoé", telephone="0745123456")])
+    first = import_file(org, prescripteur, content)
+    assert (first.created_count, first.attached_count, first.already_imported_count) == (1, 1, 0)
+    assert Jeune.objects.get(prenom="Inès").nom == "Benali"  # filled in, since it was unknown
+    second = import_file(org, prescripteur, content)
+    assert (second.created_count, second.attached_count, second.already_imported_count) == (0, 0, 2)
+    assert Signalement.objects.filter(source=SignalementSource.FICHIER).count() == 2
+    # Another organisation signalling the same people is a new signalement, attached to them.
+    other = OrganisationFactory(territory=territory, kind=OrganisationKind.SPIP)
+    third = import_file(other, member(Role.PRESCRIPTEUR, other), content)
+    assert (third.created_count, third.attached_count, third.already_imported_count) == (0, 2, 0)
+
+
+def test_the_same_rows_written_differently_are_already_imported(org, prescripteur):
+    import_file(org, prescripteur, csv_bytes([row()]))
+    again = row(prenom="INES", telephone="+33 6 12 34 56 78", date_naissance=birth().isoformat(), jeune_accord="x")
+    batch = import_file(org, prescripteur, csv_bytes([again], delimiter=","))
+    assert (batch.created_count, batch.already_imported_count) == (0, 1)
+
+
+def test_a_validation_error_from_signaler_becomes_a_row_error(org, prescripteur, monkeypatch):
+    # The preview found nothing wrong, but the rules (or the day) changed before the worker ran.
+    batch, _ = create_batch(organisation=org, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+    monkeypatch.setattr("sas.prescription.services.validate", lambda data, on=None: {"prenom": "Refusé."})
+    run_import(batch)
+    assert batch.errors == [{"line": 2, "field": "Prénom", "reason": "Refusé."}]
+    assert (batch.created_count, Jeune.objects.count()) == (0, 0)
+
+
+def sample_rows(count, bad_every=20):
+    """`count` rows of distinct young people across the Rhône, one in `bad_every` bad in one of several ways,
+    and the last good one turned into a copy of line 2. Returns the rows and {line: column label} of the bad ones."""
+    communes = list(Commune.objects.filter(departement_id="69").order_by("pk"))
+    date_formats = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
+    rows, bad = [], {}
+    for i in range(count):
+        commune = communes[i % len(communes)]
+        place = (
+            {"code_postal": "", "commune": commune.pk}
+            if i % 3 == 0
+            else {"code_postal": commune.codes_postaux.split()[0], "commune": commune.nom}
+        )
+        values = row(
+            prenom=f"Prénom{i}",
+            nom=f"Nom{i}",
+            date_naissance=birth(years=16, days=i % 1000).strftime(date_formats[i % 4]),
+            telephone=f"061{i:07d}",
+            **place,
+        )
+        line = i + 2
+        if i % bad_every == bad_every - 1:
+            kind = (i // bad_every) % 4
+            column = ["Date de naissance", "Commune ou code INSEE", "Téléphone", "Prénom"][kind]
+            values[HEADER.index(column)] = ["32/01/2007", "Atlantide", "06 39", ""][kind]
+            if kind == 1:
+                values[HEADER.index("Code postal")] = "69999"
+            bad[line] = column
+        rows.append(values)
+    duplicate = max(i for i in range(count) if i + 2 not in bad)
+    rows[duplicate] = list(rows[0])
+    bad[duplicate + 2] = ""
+    return rows, bad
+
+
+def test_a_large_file_imports_the_good_rows_and_reports_every_bad_one(org, prescripteur):
+    count = 2000  # bench/prescription_import.py runs 10,000 rows on PostgreSQL
+    rows, bad = sample_rows(count)
+    content = csv_bytes(rows)
+    batch, _ = create_batch(organisation=org, user=prescripteur, filename="gros.csv", content=content)
+    assert {e["line"]: e["field"] for e in batch.errors} == bad
+    run_import(batch, chunk_size=300)
+    assert {e["line"]: e["field"] for e in batch.errors} == bad
+    assert len(batch.errors) == len(bad) == count // 20 + 1
+    assert batch.created_count == count - len(bad) == Signalement.objects.count()
+    assert (batch.processed_rows, batch.attached_count, batch.already_imported_count) == (count, 0, 0)
+
+    again = import_file(org, prescripteur, content)
+    assert (again.created_count, again.attached_count, again.already_imported_count) == (0, 0, count - len(bad))
+    assert {e["line"]: e["field"] for e in again.errors} == bad
+    assert Signalement.objects.count() == count - len(bad)
+
+
+def test_an_interrupted_import_resumes_where_it_stopped(org, prescripteur, monkeypatch):
+    rows = [row(prenom=f"P{i}", telephone=f"061{i:07d}") for i in range(5)]
+    batch, _ = create_batch(organisation=org, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
+    calls = []
+
+    def failing_signaler(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:
+            raise RuntimeError("worker killed")
+        return signaler(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "signaler", failing_signaler)
+    with pytest.raises(RuntimeError):
+        run_import(batch, chunk_size=2)
+    batch.refresh_from_db()
+    assert (batch.status, batch.processed_rows, batch.created_count) == (ImportStatus.ECHEC, 2, 2)
+    assert Signalement.objects.count() == 2  # the interrupted chunk was rolled back as a whole
+    run_import(batch, chunk_size=2)
+    batch.refresh_from_db()
+    assert (batch.status, batch.processed_rows, batch.created_count) == (ImportStatus.TERMINE, 5, 5)
+
+
+# --- Pages ---------------------------------------------------------------------------------------------------
+
+
+def upload(client, content, filename="signalements.csv", **data):
+    return client.post(reverse("prescription:import_upload"), {"fichier": _file(content, filename), **data})
+
+
+def _file(content, filename):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(filename, content)
+
+
+def test_upload_preview_then_import_a_small_file(client, org, prescripteur):
+    client.force_login(prescripteur)
+    header = [*HEADER, "Remarques"]
+    response = upload(client, csv_bytes([row() + ["RAS"], row(prenom="", telephone="0745123456") + [""]], header))
+    batch = ImportBatch.objects.get()
+    assert response.url == reverse("prescription:import_detail", args=[batch.pk])
+    html = client.get(response.url).content.decode()
+    assert "Colonnes non reconnues, laissées de côté : Remarques." in html
+    assert "1 ligne à corriger" in html and "Le prénom est obligatoire." in html
+    assert "Inès Benali" in html and "+33612345678" in html and "Villeurbanne" in html
+    assert 'http-equiv="refresh"' not in html
+    assert not Jeune.objects.exists()
+
+    response = client.post(reverse("prescription:import_start", args=[batch.pk]))
+    assert response.url == reverse("prescription:import_detail", args=[batch.pk])
+    html = client.get(response.url).content.decode()
+    assert "<strong>1</strong> jeune signalé pour la première fois" in html
+    assert "<td>3</td><td>Prénom</td><td>Le prénom est obligatoire.</td>" in html
+    assert Jeune.objects.get().prenom == "Inès"
+    # A second click imports nothing more.
+    client.post(reverse("prescription:import_start", args=[batch.pk]))
+    assert Signalement.objects.count() == 1
+
+
+def test_an_unreadable_file_stays_on_the_form_with_the_reason(client, prescripteur):
+    client.force_login(prescripteur)
+    response = upload(client, b"nom;commune\nBenali;69266\n")
+    assert response.status_code == 200
+    assert "La colonne « Prénom » est introuvable" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_member_of_several_organisations_chooses_one(client, org, prescripteur, territory):
+    other = OrganisationFactory(territory=territory, kind=OrganisationKind.SPIP, nom="SPIP du Rhône")
+    prescripteur.memberships.create(organisation=other, role=Role.PRESCRIPTEUR)
+    foreign = OrganisationFactory(territory=territory, nom="Pas la mienne")
+    client.force_login(prescripteur)
+    assert "SPIP du Rhône" in client.get(reverse("prescription:import_upload")).content.decode()
+    response = upload(client, csv_bytes([row()]))
+    assert response.status_code == 200 and "Ce champ est obligatoire." in response.content.decode()
+    response = upload(client, csv_bytes([row()]), organisation=foreign.pk)
+    assert response.status_code == 200 and not ImportBatch.objects.exists()
+    upload(client, csv_bytes([row()]), organisation=other.pk)
+    assert ImportBatch.objects.get().organisation == other
+
+
+@override_settings(TASKS=IMMEDIATE)
+def test_a_large_file_goes_through_the_task(client, org, prescripteur):
+    client.force_login(prescripteur)
+    rows, _ = sample_rows(250, bad_every=50)
+    upload(client, csv_bytes(rows))
+    batch = ImportBatch.objects.get()
+    client.post(reverse("prescription:import_start", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert (batch.status, batch.processed_rows, batch.created_count) == (ImportStatus.TERMINE, 250, 244)
+
+
+# The worker closes database connections between tasks, as in production: no test transaction around it.
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_imports_a_queued_file_and_the_page_refreshes_meanwhile(client, org, prescripteur):
+    client.force_login(prescripteur)
+    rows, _ = sample_rows(201, bad_every=1000)
+    upload(client, csv_bytes(rows))
+    batch = ImportBatch.objects.get()
+    client.post(reverse("prescription:import_start", args=[batch.pk]))
+    assert DBTaskResult.objects.get().args_kwargs["args"] == [batch.pk]
+    html = client.get(reverse("prescription:import_detail", args=[batch.pk])).content.decode()
+    assert '<meta http-equiv="refresh" content="2">' in html
+    assert "Import en cours : 0 ligne traitée sur 201 (0 %)" in html
+    call_command("db_worker", batch=True, no_startup_delay=True, reload=False, verbosity=0)
+    batch.refresh_from_db()
+    assert (batch.status, batch.created_count, len(batch.errors)) == (ImportStatus.TERMINE, 200, 1)
+    html = client.get(reverse("prescription:import_detail", args=[batch.pk])).content.decode()
+    assert 'http-equiv="refresh"' not in html and "<strong>200</strong> jeunes signalés" in html
+
+
+def test_templates_download(client, prescripteur):
+    client.force_login(prescripteur)
+    response = client.get(reverse("prescription:import_template", args=["csv"]))
+    assert response["Content-Disposition"] == 'attachment; filename="modele-signalements.csv"'
+    assert response.content.decode("utf-8-sig").splitlines() == [";".join(HEADER)]
+    response = client.get(reverse("prescription:import_template", args=["xlsx"]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert [cell.value for cell in sheet[1]] == HEADER
+    assert client.get(reverse("prescription:import_template", args=["pdf"])).status_code == 404
+
+
+def test_another_organisation_cannot_see_or_start_an_import(client, org, prescripteur, territory):
+    batch, _ = create_batch(organisation=org, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+    client.force_login(member(Role.PRESCRIPTEUR, OrganisationFactory(territory=territory)))
+    assert client.get(reverse("prescription:import_detail", args=[batch.pk])).status_code == 404
+    assert client.post(reverse("prescription:import_start", args=[batch.pk])).status_code == 404
+    assert "f.csv" not in client.get(reverse("prescription:import_upload")).content.decode()
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.APERCU
+
+
+@pytest.mark.parametrize("role", [Role.AIGUILLEUR, Role.PILOTE, Role.STRUCTURE])
+def test_other_roles_are_refused(client, org, prescripteur, territory, role):
+    batch, _ = create_batch(organisation=org, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+    client.force_login(member(role, territory=territory))
+    for url in [
+        reverse("prescription:import_upload"),
+        reverse("prescription:import_template", args=["csv"]),
+        reverse("prescription:import_detail", args=[batch.pk]),
+    ]:
+        assert client.get(url).status_code == 403
+    assert upload(client, csv_bytes([row()])).status_code == 403
+    assert ImportBatch.objects.count() == 1
+
+
+def test_anonymous_users_are_sent_to_login(client):
+    response = client.get(reverse("prescription:import_upload"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_csrf_is_checked(org, prescripteur):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(prescripteur)
+    batch, _ = create_batch(organisation=org, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+    assert client.post(reverse("prescription:import_start", args=[batch.pk])).status_code == 403
+    assert upload(client, csv_bytes([row()])).status_code == 403
+    assert not Jeune.objects.exists()
+
+
+def test_the_list_of_sent_files_has_a_fixed_number_of_queries(client, org, prescripteur, count_queries):
+    client.force_login(prescripteur)
+    url = reverse("prescription:import_upload")
+    create_batch(organisation=org, user=prescripteur, filename="a.csv", content=csv_bytes([row()]))
+    few = count_queries(url)
+    for name in "bcdefgh":
+        create_batch(organisation=org, user=prescripteur, filename=f"{name}.csv", content=csv_bytes([row()]))
+    assert count_queries(url) == few
+    assert "h.csv" in client.get(url).content.decode()
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    not os.path.exists(CHROMIUM) and not os.environ.get("SAS_REQUIRE_BROWSER"), reason="Chromium absent"
+)
+def test_a_prescriber_imports_a_file_in_a_narrow_browser(live_server, org, prescripteur, tmp_path):
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    def serious_violations(page):
+        violations = Axe().run(page).response["violations"]
+        return [
+            f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']]}"
+            for v in violations
+            if v["impact"] in {"serious", "critical"}
+        ]
+
+    path = tmp_path / "signalements.csv"
+    path.write_bytes(csv_bytes([row(), row(prenom="", telephone="0745123456")]))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(locale="fr-FR", viewport={"width": 320, "height": 800})
+        page.goto(live_server.url + reverse("login"))
+        page.get_by_label("Adresse électronique").fill(prescripteur.email)
+        page.get_by_label("Mot de passe").fill("motdepasse-de-test")
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_load_state()
+        page.goto(live_server.url + reverse("prescription:import_upload"))
+        assert serious_violations(page) == []
+        page.get_by_label("Fichier à importer").set_input_files(str(path))
+        page.get_by_role("button", name="Voir l'aperçu").click()
+        page.get_by_role("heading", name="1 ligne à corriger").wait_for(timeout=5000)
+        assert serious_violations(page) == []
+        page.get_by_role("button", name="Importer").click()
+        page.get_by_role("heading", name="Compte rendu").wait_for(timeout=5000)
+        assert serious_violations(page) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        browser.close()
+    assert Jeune.objects.get().prenom == "Inès"

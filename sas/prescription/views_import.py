@@ -1,0 +1,135 @@
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from dsfr.forms import DsfrBaseForm
+
+from sas.organisations.models import Role
+
+from .imports import MAX_FILE_SIZE, MAX_ROWS, ImportFileError, create_batch, preview, template_csv, template_xlsx
+from .models import ImportBatch, ImportStatus
+from .tasks import start_import
+
+
+def _prescriber_organisations(user):
+    if Role.PRESCRIPTEUR not in user.roles:
+        raise PermissionDenied
+    return [m.organisation for m in user.active_memberships if m.role == Role.PRESCRIPTEUR]
+
+
+def _get_batch(request, pk):
+    """Only the batches of the user's own prescriber organisations exist for them."""
+    organisation_ids = [o.pk for o in _prescriber_organisations(request.user)]
+    # The rows (up to a few MB) are only read for the preview, not at each refresh of the progress page.
+    return get_object_or_404(
+        ImportBatch.objects.select_related("organisation").defer("rows"), pk=pk, organisation_id__in=organisation_ids
+    )
+
+
+class ImportForm(DsfrBaseForm):
+    organisation = forms.TypedChoiceField(label="Structure qui signale", coerce=int)
+    fichier = forms.FileField(
+        label="Fichier à importer",
+        help_text=f"CSV (séparateur point-virgule ou virgule) ou Excel .xlsx, {MAX_ROWS:,} lignes au plus.".replace(
+            ",", " "
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisations = {o.pk: o for o in organisations}
+        if len(organisations) > 1:
+            self.fields["organisation"].choices = [("", "Choisissez")] + [(o.pk, o.nom) for o in organisations]
+        else:
+            del self.fields["organisation"]
+
+    def clean_fichier(self):
+        fichier = self.cleaned_data["fichier"]
+        if fichier.size > MAX_FILE_SIZE:
+            raise forms.ValidationError(f"Ce fichier dépasse {MAX_FILE_SIZE // (1024 * 1024)} Mo.")
+        return fichier
+
+    def clean(self):
+        cleaned = super().clean()
+        if "organisation" in self.fields:
+            cleaned["organisation"] = self.organisations.get(cleaned.get("organisation"))
+        else:
+            cleaned["organisation"] = next(iter(self.organisations.values()))
+        fichier = cleaned.get("fichier")
+        if fichier and cleaned["organisation"]:
+            try:
+                cleaned["content"] = fichier.read()
+            except OSError as error:
+                raise forms.ValidationError("Le fichier n'a pas pu être lu : envoyez-le à nouveau.") from error
+        return cleaned
+
+
+@login_required
+def upload(request):
+    organisations = _prescriber_organisations(request.user)
+    form = ImportForm(request.POST or None, request.FILES or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch, ignored = create_batch(
+                organisation=form.cleaned_data["organisation"],
+                user=request.user,
+                filename=form.cleaned_data["fichier"].name,
+                content=form.cleaned_data["content"],
+            )
+        except ImportFileError as error:
+            form.add_error("fichier", str(error))
+        else:
+            if ignored:
+                messages.info(request, "Colonnes non reconnues, laissées de côté : " + ", ".join(ignored) + ".")
+            return redirect("prescription:import_detail", pk=batch.pk)
+    recent = (
+        ImportBatch.objects.filter(organisation__in=organisations)
+        .select_related("organisation")
+        .defer("rows", "errors")[:20]
+    )
+    return render(
+        request,
+        "prescription/import_upload.html",
+        {"form": form, "imports": recent, "title": "Signaler par fichier"},
+    )
+
+
+@login_required
+def detail(request, pk):
+    batch = _get_batch(request, pk)
+    context = {
+        "batch": batch,
+        "error_lines": len({error["line"] for error in batch.errors}),
+        "percent": round(100 * batch.processed_rows / batch.total_rows) if batch.total_rows else 100,
+        "preview": preview(batch) if batch.status == ImportStatus.APERCU else None,
+        "title": f"Import du fichier {batch.filename}",
+    }
+    return render(request, "prescription/import_detail.html", context)
+
+
+@login_required
+@require_POST
+def start(request, pk):
+    batch = _get_batch(request, pk)
+    if not start_import(batch):
+        messages.info(request, "Cet import est déjà lancé.")
+    return redirect("prescription:import_detail", pk=batch.pk)
+
+
+@login_required
+def template(request, extension):
+    _prescriber_organisations(request.user)
+    if extension == "csv":
+        response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
+    elif extension == "xlsx":
+        response = HttpResponse(
+            template_xlsx(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="modele-signalements.{extension}"'
+    return response
