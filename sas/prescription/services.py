@@ -58,8 +58,13 @@ class SignalementData:
     declarant_lien: str = ""
 
 
-def validate(data, on=None):
-    """Errors by field name, in French; empty when the signalement can be recorded."""
+_LOOK_UP = object()
+
+
+def validate(data, on=None, territory=_LOOK_UP):
+    """Errors by field name, in French; empty when the signalement can be recorded.
+
+    `territory` may be given when the caller already looked it up for `data.commune`."""
     on = on or timezone.localdate()
     errors = {}
     if not data.prenom.strip():
@@ -77,9 +82,11 @@ def validate(data, on=None):
             )
     elif not data.tranche_age:
         errors["date_naissance"] = "Indiquez la date de naissance ou, à défaut, la tranche d'âge."
+    if territory is _LOOK_UP and data.commune is not None:
+        territory = Territory.for_commune(data.commune)
     if data.commune is None:
         errors.setdefault("commune", "La commune est obligatoire.")
-    elif Territory.for_commune(data.commune) is None:
+    elif territory is None:
         errors["commune"] = f"{data.commune.nom} n'est pas encore couverte par une équipe SAS."
     return errors
 
@@ -123,9 +130,9 @@ def signaler(data, *, source, organisation=None, created_by=None, at=None, cle_i
     """Record a signalement: attach it to the young person if already known (and to their open journey),
     otherwise create both. Raises ValidationError (errors by field, in French) and writes nothing if invalid."""
     at = at or timezone.now()
-    if errors := validate(data, on=timezone.localtime(at).date()):
+    territory = Territory.for_commune(data.commune) if data.commune is not None else None
+    if errors := validate(data, on=timezone.localtime(at).date(), territory=territory):
         raise ValidationError(errors)
-    territory = Territory.for_commune(data.commune)
     with transaction.atomic():
         jeune = find_known_jeune(data)
         known = jeune is not None
@@ -139,7 +146,7 @@ def signaler(data, *, source, organisation=None, created_by=None, at=None, cle_i
             jeune = Jeune.objects.create(
                 prenom=data.prenom.strip(), commune=data.commune, **{f: getattr(data, f) for f in JEUNE_FIELDS}
             )
-        parcours = jeune.parcours.exclude(status__in=CLOSED).order_by("-created_at").first()
+        parcours = jeune.parcours.exclude(status__in=CLOSED).order_by("-created_at").first() if known else None
         new_parcours = parcours is None
         author = organisation or SignalementSource(source).label
         if new_parcours:

@@ -351,7 +351,7 @@ def test_the_same_rows_written_differently_are_already_imported(org, prescripteu
 def test_a_validation_error_from_signaler_becomes_a_row_error(org, prescripteur, monkeypatch):
     # The preview found nothing wrong, but the rules (or the day) changed before the worker ran.
     batch, _ = create_batch(organisation=org, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
-    monkeypatch.setattr("sas.prescription.services.validate", lambda data, on=None: {"prenom": "Refusé."})
+    monkeypatch.setattr("sas.prescription.services.validate", lambda data, **kwargs: {"prenom": "Refusé."})
     run_import(batch)
     assert batch.errors == [{"line": 2, "field": "Prénom", "reason": "Refusé."}]
     assert (batch.created_count, Jeune.objects.count()) == (0, 0)
