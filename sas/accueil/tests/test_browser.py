@@ -1,28 +1,13 @@
 """Each role logs in through a real browser (Debian's Chromium) and gets an accessible home page."""
 
-import os
-import shutil
-
 import pytest
 
+from sas.browser_testing import launch, needs_browser, serious_violations
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.parcours.factories import SignalementFactory
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-# CI sets SAS_REQUIRE_BROWSER=1 so that a missing Chromium fails instead of skipping.
-if not os.path.exists(CHROMIUM) and not os.environ.get("SAS_REQUIRE_BROWSER"):
-    pytest.skip("Chromium absent (apt-get install chromium)", allow_module_level=True)
-
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [needs_browser, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +15,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         yield browser
         browser.close()
 
@@ -41,17 +26,6 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
-
-
-def serious_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
 
 
 EXPECTED = {

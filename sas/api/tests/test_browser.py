@@ -1,21 +1,13 @@
 """A prescriber manages the API tokens in a real browser (Debian's Chromium), on a 320 px wide screen."""
 
-import os
-import shutil
-
 import pytest
 
 from sas.api.models import ApiToken, hash_token
+from sas.browser_testing import launch, needs_browser, serious_violations
 from sas.organisations.factories import member
 from sas.organisations.models import Role
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-# CI sets SAS_REQUIRE_BROWSER=1 so that a missing Chromium fails instead of skipping.
-if not os.path.exists(CHROMIUM) and not os.environ.get("SAS_REQUIRE_BROWSER"):
-    pytest.skip("Chromium absent (apt-get install chromium)", allow_module_level=True)
-
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [needs_browser, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +15,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         yield browser
         browser.close()
 
@@ -33,17 +25,6 @@ def page(browser):
     context = browser.new_context(locale="fr-FR", viewport={"width": 320, "height": 640})
     yield context.new_page()
     context.close()
-
-
-def serious_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
 
 
 def fits_the_screen(page):

@@ -5,7 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from sas.accueil.tests.test_browser import browser, page, serious_violations  # noqa: F401 (fixtures)
+from sas.accueil.tests.test_browser import browser, page  # noqa: F401 (fixtures)
+from sas.browser_testing import serious_violations
 from sas.communes.factories import CommuneFactory
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role

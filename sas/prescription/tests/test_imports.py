@@ -2,8 +2,6 @@ import csv
 import datetime
 import functools
 import io
-import os
-import shutil
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +11,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from openpyxl import Workbook, load_workbook
 
+from sas.browser_testing import launch, needs_browser, serious_violations
 from sas.communes.models import Commune, Departement
 from sas.communes.services import read_communes, read_departements
 from sas.jeunes.models import Consent, Jeune
@@ -581,30 +580,16 @@ def test_the_list_of_sent_files_has_a_fixed_number_of_queries(client, org, presc
     assert "h.csv" in client.get(url).content.decode()
 
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
+@needs_browser
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    not os.path.exists(CHROMIUM) and not os.environ.get("SAS_REQUIRE_BROWSER"), reason="Chromium absent"
-)
 def test_a_prescriber_imports_a_file_in_a_narrow_browser(live_server, org, prescripteur, tmp_path):
-    from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
-
-    def serious_violations(page):
-        violations = Axe().run(page).response["violations"]
-        return [
-            f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']]}"
-            for v in violations
-            if v["impact"] in {"serious", "critical"}
-        ]
 
     path = tmp_path / "signalements.csv"
     path.write_bytes(csv_bytes([row(), row(prenom="", telephone="0745123456")]))
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        browser = launch(playwright)
         page = browser.new_page(locale="fr-FR", viewport={"width": 320, "height": 800})
         page.goto(live_server.url + reverse("login"))
         page.get_by_label("Adresse électronique").fill(prescripteur.email)

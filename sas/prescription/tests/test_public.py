@@ -1,6 +1,4 @@
 import datetime
-import os
-import shutil
 
 import pytest
 from django.core.cache import cache
@@ -8,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from sas.browser_testing import launch, needs_browser, serious_violations
 from sas.communes.factories import CommuneFactory
 from sas.jeunes.factories import JeuneFactory
 from sas.jeunes.models import Consent, Jeune
@@ -242,24 +241,6 @@ def test_csrf_stays_on(commune):
     assert not Signalement.objects.exists()
 
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-needs_browser = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM) and not os.environ.get("SAS_REQUIRE_BROWSER"), reason="Chromium absent"
-)
-
-
-def serious_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
-
-
 @needs_browser
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
@@ -269,7 +250,7 @@ def test_a_relative_uses_the_form_on_a_320px_wide_phone(live_server):
     commune = CommuneFactory(nom="Villeurbanne", nom_normalise="villeurbanne", codes_postaux="69100")
     TerritoryFactory(communes=[commune])
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         context = browser.new_context(locale="fr-FR", viewport={"width": 320, "height": 640})
         page = context.new_page()
         fits = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"

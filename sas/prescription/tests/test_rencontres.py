@@ -1,6 +1,4 @@
 import datetime
-import os
-import shutil
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -9,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sas.audit.models import Action, AuditEntry
+from sas.browser_testing import launch, needs_browser, serious_violations
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.parcours import transitions
@@ -366,23 +365,6 @@ def test_viewing_the_meetings_is_audited(client, parcours, prescriber):
 
 # Browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-needs_browser = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM) and not os.environ.get("SAS_REQUIRE_BROWSER"), reason="Chromium absent"
-)
-
-
-def serious_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
-
 
 @needs_browser
 @pytest.mark.browser
@@ -393,7 +375,7 @@ def test_a_prescriber_books_a_joint_meeting_in_a_browser(live_server, territory,
     parcours = sortie_a_venir(territory, org, prescriber)
     day = timezone.localdate() + datetime.timedelta(days=12)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         page = browser.new_context(locale="fr-FR").new_page()
         page.goto(live_server.url + reverse("login"))
         page.get_by_label("Adresse électronique").fill(prescriber.email)
