@@ -59,3 +59,23 @@ def smtp_server(settings):
     settings.EMAIL_USE_TLS = False
     yield received
     controller.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, started once per test module (some tests drive their own Playwright)."""
+    from playwright.sync_api import sync_playwright
+
+    from sas.browser_testing import launch
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="fr-FR")
+    yield context.new_page()
+    context.close()

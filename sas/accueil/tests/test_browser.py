@@ -2,30 +2,12 @@
 
 import pytest
 
-from sas.browser_testing import launch, needs_browser, serious_violations
+from sas.browser_testing import needs_browser, serious_violations
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.parcours.factories import SignalementFactory
 
 pytestmark = [needs_browser, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="fr-FR")
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 EXPECTED = {

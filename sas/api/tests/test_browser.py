@@ -3,21 +3,11 @@
 import pytest
 
 from sas.api.models import ApiToken, hash_token
-from sas.browser_testing import launch, needs_browser, serious_violations
+from sas.browser_testing import needs_browser, serious_violations
 from sas.organisations.factories import member
 from sas.organisations.models import Role
 
 pytestmark = [needs_browser, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

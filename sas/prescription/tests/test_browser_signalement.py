@@ -5,7 +5,6 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from sas.accueil.tests.test_browser import browser, page  # noqa: F401 (fixtures)
 from sas.browser_testing import serious_violations
 from sas.communes.factories import CommuneFactory
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
@@ -15,7 +14,7 @@ from sas.parcours.models import Signalement
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_signal_in_under_ten_interactions_then_seen_in_the_queue(live_server, page):  # noqa: F811
+def test_signal_in_under_ten_interactions_then_seen_in_the_queue(live_server, page):
     villeurbanne = CommuneFactory(code_insee="69266", nom="Villeurbanne", codes_postaux="69100")
     territory = TerritoryFactory(communes=[villeurbanne])
     prescriber = member(Role.PRESCRIPTEUR, OrganisationFactory(territory=territory, kind=OrganisationKind.SPIP))
