@@ -4,7 +4,7 @@ import datetime
 import hashlib
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from sas.parcours.models import Parcours, Signalement
@@ -30,9 +30,9 @@ def authenticate(raw):
 def parcours_of(organisation):
     """The journeys `organisation` signalled, with the date of its first signalement of each: the API's
     counterpart of Parcours.objects.for_role(user, Role.PRESCRIPTEUR)."""
-    own = Signalement.objects.filter(parcours=OuterRef("pk"), organisation=organisation)
-    return Parcours.objects.filter(Exists(own)).annotate(
-        signale_le=Subquery(own.order_by("created_at").values("created_at")[:1])
+    first = Signalement.objects.filter(parcours=OuterRef("pk"), organisation=organisation).order_by("created_at")
+    return Parcours.objects.signalled_by([organisation.pk]).annotate(
+        signale_le=Subquery(first.values("created_at")[:1])
     )
 
 

@@ -20,13 +20,16 @@ class ParcoursQuerySet(models.QuerySet):
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if role == Role.PRESCRIPTEUR:
-            signalements = Signalement.objects.filter(
-                parcours=OuterRef("pk"), organisation_id__in=user.organisation_ids(role)
-            )
-            return self.filter(Exists(signalements))
+            return self.signalled_by(user.organisation_ids(role))
         if role == Role.AIGUILLEUR:
             return self.filter(territory_id__in=user.territory_ids(role))
         return self.none()
+
+    def signalled_by(self, organisation_ids):
+        """Journeys with a signalement from one of these organisations (the prescriber's scope; the API's too)."""
+        return self.filter(
+            Exists(Signalement.objects.filter(parcours=OuterRef("pk"), organisation_id__in=organisation_ids))
+        )
 
     def visible_to(self, user):
         scopes = [self.for_role(user, role) for role in (user.roles if user.is_authenticated else ())]

@@ -7,6 +7,19 @@ from sas.parcours.models import Canal
 
 from .services import SignalementData, normalise_phone
 
+
+class PhoneField(forms.CharField):
+    """A phone number, normalised to E.164; the French error of normalise_phone otherwise."""
+
+    widget = forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})
+
+    def to_python(self, value):
+        try:
+            return normalise_phone(super().to_python(value))
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
+
+
 OUI_NON = [("", "Je ne sais pas"), ("oui", "Oui"), ("non", "Non")]
 
 
@@ -16,7 +29,7 @@ class SignalementForm(DsfrBaseForm):
     organisation = forms.ModelChoiceField(label="Structure qui signale", queryset=None, empty_label=None)
     prenom = forms.CharField(label="Prénom du jeune", max_length=100)
     nom = forms.CharField(label="Nom", max_length=100, required=False)
-    telephone = forms.CharField(
+    telephone = PhoneField(
         label="Téléphone", required=False, help_text="Portable de préférence : le premier contact se fait par SMS."
     )
     email = forms.EmailField(label="Adresse électronique", required=False)
@@ -70,12 +83,6 @@ class SignalementForm(DsfrBaseForm):
         if "organisation" in self.fields:
             self.organisation = cleaned.get("organisation")
         return cleaned
-
-    def clean_telephone(self):
-        try:
-            return normalise_phone(self.cleaned_data["telephone"])
-        except ValueError as error:
-            raise forms.ValidationError(str(error)) from error
 
     def signalement_data(self):
         values = {name: value for name, value in self.cleaned_data.items() if name != "organisation"}

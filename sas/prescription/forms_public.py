@@ -6,6 +6,7 @@ from dsfr.forms import DsfrBaseForm
 from sas.communes.forms import CommuneField
 from sas.jeunes.models import TrancheAge
 
+from .forms import PhoneField
 from .services import SignalementData, normalise_phone
 
 
@@ -74,11 +75,10 @@ class PublicSignalementForm(DsfrBaseForm):
     tranche_age = forms.ChoiceField(
         label="À défaut, tranche d'âge", choices=[("", "—"), *TrancheAge.choices], required=False
     )
-    telephone = forms.CharField(
+    telephone = PhoneField(
         label="Téléphone portable",
         required=False,
         help_text="Le premier contact se fait par SMS. Par exemple 06 12 34 56 78.",
-        widget=forms.TextInput({"type": "tel", "autocomplete": "tel"}),
     )
     email = forms.EmailField(
         label="Adresse électronique",
@@ -130,12 +130,6 @@ class PublicSignalementForm(DsfrBaseForm):
     @property
     def is_bot(self):
         return bool(self.data.get(HONEYPOT, "").strip())
-
-    def clean_telephone(self):
-        try:
-            return normalise_phone(self.cleaned_data["telephone"])
-        except ValueError as error:
-            raise ValidationError(str(error)) from error
 
     def clean_declarant_contact(self):
         value = self.cleaned_data["declarant_contact"].strip()

@@ -1,14 +1,12 @@
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 
-from sas.parcours.models import EventKind, Parcours, Signalement
+from sas.parcours.models import EventKind, Parcours
 from sas.parcours.status import MAIN_STAGES, Status
 
 
 def stages_reached(organisation):
     """[(stage label, number of journeys signalled by `organisation` that ever reached it)], in journey order."""
-    signalled = Parcours.objects.filter(
-        Exists(Signalement.objects.filter(parcours=OuterRef("pk"), organisation=organisation))
-    )
+    signalled = Parcours.objects.signalled_by([organisation.pk])
     counts = signalled.aggregate(
         **{
             stage: Count("pk", filter=Q(events__kind=EventKind.TRANSITION, events__to_status=stage), distinct=True)
