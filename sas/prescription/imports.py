@@ -2,7 +2,7 @@
 
 The file is read once at upload into ImportBatch.rows (raw text by column); `check_row` turns one row into
 SignalementData or errors, the same way for the preview and for the import, and `run_import` sends the good
-rows through `signaler()` by chunks, so that a worker can run it and the page can show progress.
+rows through `signaler_many()` by chunks, so that a worker can run it and the page can show progress.
 """
 
 import csv
@@ -25,7 +25,7 @@ from sas.organisations.models import Territory
 from sas.parcours.models import Canal, Signalement, SignalementSource
 
 from .models import ImportBatch, ImportStatus
-from .services import SignalementData, normalise_phone, signaler, validate
+from .services import SignalementData, normalise_phone, signaler, signaler_many, validate
 
 logger = logging.getLogger(__name__)
 
@@ -531,17 +531,54 @@ def _import_chunk(batch, chunk, communes, seen):
             "cle_import", flat=True
         )
     )
+    todo = {}  # {line: cle_import} of the rows to write: first seen in the file, not imported before
+    for checked in checked_rows:
+        key = keys.get(checked.line)
+        if key is not None and seen.setdefault(key, checked.line) == checked.line and key not in existing:
+            todo[checked.line] = key
+    results = _signaler_many(batch, [(checked, todo[checked.line]) for checked in checked_rows if checked.line in todo])
     for checked in checked_rows:
         if checked.errors:
             batch.errors.extend(_error(checked.line, field, reason) for field, reason in checked.errors)
-            continue
-        key = keys[checked.line]
-        if (first := seen.setdefault(key, checked.line)) != checked.line:
+        elif checked.line in todo:
+            if results is None:
+                _signaler(batch, checked, todo[checked.line])
+            else:
+                _count(batch, checked, results[checked.line])
+        elif (first := seen[keys[checked.line]]) != checked.line:
             batch.errors.append(_error(checked.line, "", _duplicate(first)))
-        elif key in existing:
-            batch.already_imported_count += 1
         else:
-            _signaler(batch, checked, key)
+            batch.already_imported_count += 1
+
+
+def _signaler_many(batch, todo):
+    """{line: SignalementResult or ValidationError} of the rows to import, or None if they must go row by row."""
+    if not todo:
+        return {}
+    try:
+        results = signaler_many(
+            [(checked.data, key) for checked, key in todo],
+            source=SignalementSource.FICHIER,
+            organisation=batch.organisation,
+            created_by=batch.created_by,
+        )
+    except DatabaseError:
+        # signaler_many() rolled its savepoint back. Some rows may just have been imported by a concurrent run:
+        # row by row, only those are set aside.
+        logger.info("Import %s: a chunk goes row by row", batch.pk, exc_info=True)
+        return None
+    return {checked.line: result for (checked, _), result in zip(todo, results, strict=True)}
+
+
+def _count(batch, checked, result):
+    """Add one row's outcome to the report."""
+    if isinstance(result, ValidationError):
+        for field, messages in result.message_dict.items():
+            batch.errors.extend(_error(checked.line, LABELS.get(field, ""), message) for message in messages)
+    elif result.known_jeune:
+        batch.attached_count += 1
+    else:
+        batch.created_count += 1
 
 
 def _signaler(batch, checked, key):
@@ -554,8 +591,7 @@ def _signaler(batch, checked, key):
             cle_import=key,
         )
     except ValidationError as error:
-        for field, messages in error.message_dict.items():
-            batch.errors.extend(_error(checked.line, LABELS.get(field, ""), message) for message in messages)
+        _count(batch, checked, error)
         return
     except DatabaseError:
         # signaler() rolled its savepoint back; the same row may just have been imported by a concurrent run.
@@ -567,7 +603,4 @@ def _signaler(batch, checked, key):
                 _error(checked.line, "", "Enregistrement impossible : transmettez ce fichier au support.")
             )
         return
-    if result.known_jeune:
-        batch.attached_count += 1
-    else:
-        batch.created_count += 1
+    _count(batch, checked, result)

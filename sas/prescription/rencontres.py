@@ -129,6 +129,31 @@ def noter_issue(rencontre, took_place, actor, at=None):
     return rencontre
 
 
+def annuler_rencontre(rencontre, actor, at=None):
+    """Cancel a meeting that has not taken place yet; it then counts neither way in the contact rates."""
+    at = at or timezone.now()
+    parcours = rencontre.parcours
+    _check_may_act(actor, parcours, rencontre.organisation)
+    if rencontre.took_place is not None:
+        raise ValidationError("L'issue de cette rencontre est déjà enregistrée : elle ne peut plus être annulée.")
+    with transaction.atomic():
+        updated = RencontreTripartite.objects.filter(
+            pk=rencontre.pk, cancelled_at__isnull=True, took_place__isnull=True
+        ).update(cancelled_at=at)
+        if not updated:  # cancelled or answered meanwhile by someone else
+            raise ValidationError("Cette rencontre a déjà été annulée ou renseignée.")
+        transitions.record_fact(
+            parcours,
+            EventKind.RENCONTRE,
+            actor=actor,
+            reason=f"Rencontre tripartite du {_when(rencontre.starts_at)} annulée",
+            at=at,
+        )
+        record(actor, Action.MODIFICATION, rencontre, [parcours.jeune_id], cancelled=True)
+    rencontre.cancelled_at = at
+    return rencontre
+
+
 def _when(moment):
     return f"{timezone.localtime(moment):%d/%m/%Y à %H:%M}"
 

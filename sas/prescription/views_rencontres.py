@@ -13,6 +13,7 @@ from sas.parcours.status import Status
 
 from .forms_rencontres import RencontreForm
 from .rencontres import (
+    annuler_rencontre,
     fin_accompagnement,
     is_aiguilleur_of,
     noter_issue,
@@ -87,21 +88,39 @@ def rencontre_proposer(request, uuid):
     return render(request, "prescription/rencontre_proposer.html", context)
 
 
-@login_required
-@require_POST
-def rencontre_issue(request, uuid, pk):
+def _get_rencontre(request, uuid, pk):
     parcours = _get_parcours(request, uuid)
     # Through the journey: a guessed id of another journey's meeting is a 404 too.
     rencontre = get_object_or_404(parcours.rencontres.select_related("organisation"), pk=pk)
     rencontre.parcours = parcours
+    return rencontre
+
+
+def _act(request, action, *args, success):
+    try:
+        action(*args, request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, success)
+
+
+@login_required
+@require_POST
+def rencontre_annuler(request, uuid, pk):
+    rencontre = _get_rencontre(request, uuid, pk)
+    _act(request, annuler_rencontre, rencontre, success="La rencontre est annulée.")
+    return redirect("prescription:rencontre_liste", uuid=uuid)
+
+
+@login_required
+@require_POST
+def rencontre_issue(request, uuid, pk):
+    rencontre = _get_rencontre(request, uuid, pk)
+    parcours = rencontre.parcours
     took_place = {"oui": True, "non": False}.get(request.POST.get("a_eu_lieu"))
     if took_place is None:
         messages.error(request, "Indiquez si la rencontre a eu lieu ou non.")
     else:
-        try:
-            noter_issue(rencontre, took_place, request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, "C'est noté, merci.")
+        _act(request, noter_issue, rencontre, took_place, success="C'est noté, merci.")
     return redirect("prescription:rencontre_liste", uuid=parcours.uuid)

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import DatabaseError
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +18,7 @@ from sas.communes.services import read_communes, read_departements
 from sas.jeunes.models import Consent, Jeune
 from sas.organisations.factories import OrganisationFactory, member
 from sas.organisations.models import OrganisationKind, Role, Territory
-from sas.parcours.models import Signalement, SignalementSource
+from sas.parcours.models import EventKind, Signalement, SignalementSource
 from sas.prescription import imports
 from sas.prescription.imports import (
     COLUMNS,
@@ -30,7 +31,7 @@ from sas.prescription.imports import (
     run_import,
 )
 from sas.prescription.models import ImportBatch, ImportStatus
-from sas.prescription.services import SignalementData, signaler
+from sas.prescription.services import SignalementData, signaler, signaler_many
 
 pytestmark = pytest.mark.django_db
 
@@ -356,6 +357,66 @@ def test_a_validation_error_from_signaler_becomes_a_row_error(org, prescripteur,
     assert (batch.created_count, Jeune.objects.count()) == (0, 0)
 
 
+def test_the_same_young_person_twice_in_one_file_is_one_person_with_one_journey(org, prescripteur):
+    rows = [
+        row(prenom="Inès", telephone="0612345678", motif="Fin de contrat jeune majeur"),
+        row(prenom="Inès", telephone="+33 6 12 34 56 78", motif="Sortie de foyer"),  # same phone
+        row(prenom="Zoé", telephone="0745123456", email="Zoe@Example.org"),
+        row(prenom="Zoé", telephone="", email="zoe@example.org", motif="Autre"),  # same email, another case
+        row(prenom="Léa", nom="Roux", telephone="0745123457"),
+        row(prenom="LÉA", nom="roux", telephone="0745123458"),  # same names, birth date and commune
+    ]
+    batch = import_file(org, prescripteur, csv_bytes(rows))
+    assert (batch.created_count, batch.attached_count, batch.errors) == (3, 3, [])
+    assert Jeune.objects.count() == 3 and Signalement.objects.count() == 6
+    for jeune in Jeune.objects.all():
+        parcours = jeune.parcours.get()
+        assert parcours.signalements.count() == 2
+        assert list(parcours.events.values_list("kind", flat=True)) == [EventKind.TRANSITION, EventKind.SIGNALEMENT]
+    assert Consent.objects.count() == 6
+
+
+def test_a_row_imported_meanwhile_by_another_run_is_already_imported(org, prescripteur, monkeypatch):
+    batch, _ = create_batch(
+        organisation=org,
+        user=prescripteur,
+        filename="f.csv",
+        content=csv_bytes([row(), row(prenom="Zoé", telephone="0745123456")]),
+    )
+
+    def concurrent_run_first(rows, **kwargs):
+        # Another worker imports line 2 between the check of existing rows and the writing of the chunk.
+        signaler(rows[0][0], cle_import=rows[0][1], **kwargs)
+        return signaler_many(rows, **kwargs)
+
+    monkeypatch.setattr(imports, "signaler_many", concurrent_run_first)
+    run_import(batch)
+    assert (batch.created_count, batch.already_imported_count, batch.errors) == (1, 1, [])
+    assert Signalement.objects.count() == 2 and Jeune.objects.count() == 2
+
+
+def test_a_row_that_cannot_be_written_is_reported_and_the_others_go_in(org, prescripteur, monkeypatch):
+    batch, _ = create_batch(
+        organisation=org,
+        user=prescripteur,
+        filename="f.csv",
+        content=csv_bytes([row(), row(prenom="Zoé", telephone="0745123456")]),
+    )
+
+    def failing(*args, **kwargs):
+        raise DatabaseError("disk full")
+
+    def signaler_but_zoe(data, **kwargs):
+        return failing() if data.prenom == "Zoé" else signaler(data, **kwargs)
+
+    monkeypatch.setattr(imports, "signaler_many", failing)
+    monkeypatch.setattr(imports, "signaler", signaler_but_zoe)
+    run_import(batch)
+    reason = "Enregistrement impossible : transmettez ce fichier au support."
+    assert (batch.created_count, batch.errors) == (1, [{"line": 3, "field": "", "reason": reason}])
+    assert Jeune.objects.get().prenom == "Inès"
+
+
 def sample_rows(count, bad_every=20):
     """`count` rows of distinct young people across the Rhône, one in `bad_every` bad in one of several ways,
     and the last good one turned into a copy of line 2. Returns the rows and {line: column label} of the bad ones."""
@@ -414,13 +475,13 @@ def test_an_interrupted_import_resumes_where_it_stopped(org, prescripteur, monke
     batch, _ = create_batch(organisation=org, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
     calls = []
 
-    def failing_signaler(*args, **kwargs):
+    def failing_signaler_many(*args, **kwargs):
         calls.append(1)
-        if len(calls) == 4:
+        if len(calls) == 2:
             raise RuntimeError("worker killed")
-        return signaler(*args, **kwargs)
+        return signaler_many(*args, **kwargs)
 
-    monkeypatch.setattr(imports, "signaler", failing_signaler)
+    monkeypatch.setattr(imports, "signaler_many", failing_signaler_many)
     with pytest.raises(RuntimeError):
         run_import(batch, chunk_size=2)
     batch.refresh_from_db()

@@ -15,7 +15,13 @@ from sas.parcours.factories import ParcoursFactory, SignalementFactory
 from sas.parcours.models import EventKind, SignalementSource
 from sas.parcours.status import Status
 from sas.prescription.models import RencontreMode, RencontreTripartite
-from sas.prescription.rencontres import Taux, noter_issue, proposer_rencontre, taux_contact_selon_rencontre
+from sas.prescription.rencontres import (
+    Taux,
+    annuler_rencontre,
+    noter_issue,
+    proposer_rencontre,
+    taux_contact_selon_rencontre,
+)
 from sas.prescription.services import SignalementData, signaler
 
 pytestmark = pytest.mark.django_db
@@ -193,6 +199,30 @@ def test_another_organisation_cannot_note_the_outcome(parcours, org, prescriber)
     assert rencontre.took_place is None
 
 
+def test_a_meeting_is_cancelled_once_and_then_has_no_outcome(parcours, org, prescriber, aiguilleur):
+    rencontre = propose(parcours, org, prescriber)
+    with pytest.raises(ValidationError, match="Seuls la structure"):
+        annuler_rencontre(rencontre, member(Role.PRESCRIPTEUR))
+    annuler_rencontre(rencontre, aiguilleur)
+    rencontre.refresh_from_db()
+    assert rencontre.cancelled_at is not None
+    assert rencontre_events(parcours)[-1] == f"Rencontre tripartite du {at_local(10):%d/%m/%Y} à 14:30 annulée"
+    with pytest.raises(ValidationError, match="déjà été annulée"):
+        annuler_rencontre(rencontre, prescriber)
+    with pytest.raises(ValidationError, match="a été annulée"):
+        noter_issue(rencontre, True, prescriber, at=rencontre.starts_at + datetime.timedelta(hours=1))
+    assert len(rencontre_events(parcours)) == 2
+
+
+def test_a_meeting_whose_outcome_is_known_cannot_be_cancelled(parcours, org, prescriber):
+    rencontre = propose(parcours, org, prescriber)
+    noter_issue(rencontre, True, prescriber, at=rencontre.starts_at + datetime.timedelta(hours=1))
+    with pytest.raises(ValidationError, match="ne peut plus être annulée"):
+        annuler_rencontre(rencontre, prescriber)
+    rencontre.refresh_from_db()
+    assert rencontre.cancelled_at is None
+
+
 def test_contact_rate_with_and_without_a_joint_meeting_that_took_place(territory, org, prescriber, aiguilleur):
     def journey(n, *, met=None, contacted=False, start=Status.SORTIE_A_VENIR, where=territory):
         parcours = ParcoursFactory(territory=where, status=start)
@@ -301,6 +331,17 @@ def test_after_the_date_buttons_record_whether_it_took_place(client, parcours, o
     assert rencontre_events(parcours)[-1].endswith(": n'a pas eu lieu")
 
 
+def test_an_upcoming_meeting_is_cancelled_from_the_list(client, parcours, org, prescriber):
+    rencontre = propose(parcours, org, prescriber)
+    client.force_login(prescriber)
+    assert "Annuler<span" in client.get(url("rencontre_liste", parcours)).content.decode()
+    response = client.post(url("rencontre_annuler", parcours, pk=rencontre.pk), follow=True)
+    assert "La rencontre est annulée." in response.content.decode()
+    assert "Annulée" in response.content.decode()
+    rencontre.refresh_from_db()
+    assert rencontre.cancelled_at is not None
+
+
 @pytest.mark.parametrize("who", ["other_prescriber", "other_aiguilleur", "pilote"])
 def test_another_organisation_gets_404_everywhere(client, parcours, org, prescriber, who):
     rencontre = propose(parcours, org, prescriber, starts_at=timezone.now() + datetime.timedelta(seconds=1))
@@ -315,9 +356,10 @@ def test_another_organisation_gets_404_everywhere(client, parcours, org, prescri
     assert client.get(url("rencontre_proposer", parcours)).status_code == 404
     assert client.post(url("rencontre_proposer", parcours), form()).status_code == 404
     assert client.post(url("rencontre_issue", parcours, pk=rencontre.pk), {"a_eu_lieu": "oui"}).status_code == 404
+    assert client.post(url("rencontre_annuler", parcours, pk=rencontre.pk)).status_code == 404
     assert RencontreTripartite.objects.count() == 1
     rencontre.refresh_from_db()
-    assert rencontre.took_place is None
+    assert rencontre.took_place is None and rencontre.cancelled_at is None
 
 
 def test_guessing_a_meeting_id_through_ones_own_journey_gets_404(client, parcours, org, prescriber, territory):
@@ -328,8 +370,9 @@ def test_guessing_a_meeting_id_through_ones_own_journey_gets_404(client, parcour
     own = sortie_a_venir(territory, other_org, intruder, prenom="Léo", telephone="+33698765432")
     client.force_login(intruder)
     assert client.post(url("rencontre_issue", own, pk=rencontre.pk), {"a_eu_lieu": "oui"}).status_code == 404
+    assert client.post(url("rencontre_annuler", own, pk=rencontre.pk)).status_code == 404
     rencontre.refresh_from_db()
-    assert rencontre.took_place is None
+    assert rencontre.took_place is None and rencontre.cancelled_at is None
 
 
 def test_anonymous_people_are_sent_to_the_login_page(client, parcours):
