@@ -1,0 +1,400 @@
+"""Import and export of data·inclusion dumps (JSON and CSV), validated with the schema package.
+
+A dump is either a JSON list of structures or of services (as data·inclusion publishes `structures.json` and
+`services.json`), a JSON object {"structures": [...], "services": [...]} (our export), or a CSV file of structures
+or of services. In CSV, list fields are read from a JSON array (`["a", "b"]`), a PostgreSQL array (`{a,b}`) or
+values separated by commas or "|". Rows are upserted by (source, id); a row whose content did not change is left
+alone, so importing the same dump twice changes nothing.
+"""
+
+import ast
+import csv
+import io
+import json
+from collections import namedtuple
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import pydantic
+from data_inclusion.schema import v1
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from sas.communes.models import Commune
+
+from . import schema
+from .models import Service, Structure
+
+STRUCTURE, SERVICE = "structure", "service"
+BIG_IMPORT = 5000
+Place = namedtuple("Place", "latitude longitude")
+
+
+@dataclass
+class Rejet:
+    position: str  # "ligne 12" (CSV) or "élément 12" (JSON), 1-based
+    genre: str
+    identifiant: str
+    raisons: list
+
+    def __str__(self):
+        ident = f" « {self.identifiant} »" if self.identifiant else ""
+        return f"{self.position} ({self.genre}{ident}) : {' ; '.join(self.raisons)}"
+
+
+@dataclass
+class Compte:
+    crees: int = 0
+    modifies: int = 0
+    inchanges: int = 0
+
+
+@dataclass
+class RapportImport:
+    wet_run: bool
+    structures: Compte = field(default_factory=Compte)
+    services: Compte = field(default_factory=Compte)
+    rejets: list = field(default_factory=list)
+
+    def lignes(self):
+        verbe = "" if self.wet_run else "seraient "
+        yield (
+            f"Structures : {self.structures.crees} {verbe}créées, {self.structures.modifies} {verbe}modifiées, "
+            f"{self.structures.inchanges} inchangées."
+        )
+        yield (
+            f"Services : {self.services.crees} {verbe}créés, {self.services.modifies} {verbe}modifiés, "
+            f"{self.services.inchanges} inchangés."
+        )
+        yield f"Lignes rejetées : {len(self.rejets)}."
+        for rejet in self.rejets:
+            yield f"  {rejet}"
+
+
+# Reading
+
+
+def _list_value(text):
+    text = text.strip()
+    if not text:
+        return None
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return ast.literal_eval(text)
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1]
+    separator = "|" if "|" in text else ","
+    return [part.strip().strip('"') for part in text.split(separator) if part.strip()]
+
+
+def _csv_rows(text):
+    reader = csv.DictReader(io.StringIO(text))
+    genre = SERVICE if "structure_id" in (reader.fieldnames or []) else STRUCTURE
+    for row in reader:
+        clean = {}
+        for name, value in row.items():
+            if name is None or value is None:
+                continue
+            if name in schema.LIST_FIELDS:
+                try:
+                    clean[name] = _list_value(value)
+                except (ValueError, SyntaxError):
+                    clean[name] = value  # left as is: the schema reports it
+            else:
+                clean[name] = value if value.strip() else None
+        yield f"ligne {reader.line_num}", genre, clean
+
+
+def _genre(row):
+    return SERVICE if isinstance(row, dict) and "structure_id" in row else STRUCTURE
+
+
+def read_dump(content, filename=""):
+    """Rows of a dump as (position, genre, row) triples. Raises ValueError with a French message if unreadable."""
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ValueError("Le fichier n'est pas encodé en UTF-8.") from error
+    stripped = content.lstrip()
+    if filename.lower().endswith(".json") or stripped[:1] in ("[", "{"):
+        try:
+            data = json.loads(content)
+        except ValueError as error:
+            raise ValueError(f"JSON illisible : {error}.") from error
+        if isinstance(data, dict):
+            if not {"structures", "services"} & data.keys():
+                raise ValueError("Objet JSON sans liste « structures » ni « services ».")
+            rows = [(f"structures, élément {i}", STRUCTURE, r) for i, r in enumerate(data.get("structures", []), 1)]
+            rows += [(f"services, élément {i}", SERVICE, r) for i, r in enumerate(data.get("services", []), 1)]
+            return rows
+        if not isinstance(data, list):
+            raise ValueError("Le fichier JSON doit contenir une liste de structures ou de services.")
+        return [(f"élément {i}", _genre(r), r) for i, r in enumerate(data, 1)]
+    return list(_csv_rows(content))
+
+
+# Validation
+
+
+def _field_label(model, name):
+    info = model.model_fields.get(name)
+    return (info.title if info is not None and info.title else name).replace("’", "'")
+
+
+def _reason(model, error):
+    name = str(error["loc"][0]) if error["loc"] else ""
+    label = _field_label(model, name)
+    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
+    if kind == "missing":
+        return f"{label} : champ obligatoire manquant"
+    if name == "zone_eligibilite" and len(error["loc"]) > 1:
+        return f"{label} : code « {value} » invalide (code commune, département, EPCI, pays ou « france »)"
+    if kind == "enum":
+        return f"{label} : valeur inconnue « {value} »"
+    if kind == "string_too_short":
+        return f"{label} : trop court (au moins {ctx.get('min_length')} caractères)"
+    if kind == "string_too_long":
+        return f"{label} : trop long (au plus {ctx.get('max_length')} caractères)"
+    if kind == "too_short":
+        return f"{label} : au moins une valeur attendue"
+    if kind == "string_pattern_mismatch":
+        return f"{label} : format invalide « {value} »"
+    if kind.startswith(("date_", "datetime_")):
+        return f"{label} : date invalide « {value} » (format AAAA-MM-JJ)"
+    if kind.startswith("url_"):
+        return f"{label} : adresse web invalide « {value} »"
+    if kind in ("float_parsing", "int_parsing", "float_type", "int_type", "int_from_float"):
+        return f"{label} : nombre attendu, reçu « {value} »"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"{label} : doit être au moins {ctx.get('ge', ctx.get('gt'))}"
+    if kind == "value_error" and name == "courriel":
+        return f"{label} : adresse électronique invalide « {value} »"
+    if kind == "value_error":
+        return f"{label} : {error['msg'].removeprefix('Value error, ')}"
+    if kind in ("list_type", "set_type"):
+        return f"{label} : liste attendue"
+    return f"{label} : valeur invalide « {value} »"
+
+
+def validate(genre, row):
+    """(normalised row, None) if the package's model accepts it, else (None, [French reasons])."""
+    model = v1.Service if genre == SERVICE else v1.Structure
+    if not isinstance(row, dict):
+        return None, ["objet attendu"]
+    try:
+        return schema.normalised(model.model_validate(row)), None
+    except pydantic.ValidationError as error:
+        reasons = []
+        for item in error.errors():
+            reason = _reason(model, item)
+            if reason not in reasons:
+                reasons.append(reason)
+        return None, reasons
+
+
+# Upsert
+
+
+def _places():
+    return {
+        code: (Place(lat, lon) if lat is not None else None)
+        for code, lat, lon in Commune.objects.values_list("code_insee", "latitude", "longitude")
+    }
+
+
+def _existing(model, sources):
+    return {
+        (source, ident): (pk, empreinte)
+        for pk, source, ident, empreinte in model.objects.filter(source__in=sources).values_list(
+            "pk", "source", "identifiant", "empreinte"
+        )
+    }
+
+
+def _count(compte, existing, key, empreinte):
+    known = existing.get(key)
+    if known is None:
+        compte.crees += 1
+        return "create"
+    if known[1] == empreinte:
+        compte.inchanges += 1
+        return None
+    compte.modifies += 1
+    return known[0]
+
+
+def _blank(model, **values):
+    """A plain object with the model's columns: building 150,000 model instances costs more than the COPY."""
+    return SimpleNamespace(**({f.attname: None for f in model._meta.concrete_fields} | values))
+
+
+def _instances(model, rows):
+    return [model(**vars(row)) for row in rows]
+
+
+def _copy_insert(model, instances, now):
+    """PostgreSQL COPY of new rows: several times faster than bulk_create's parameter binding for wide rows."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    json_names = {f.attname for f in fields if isinstance(f, models.JSONField)}
+    stamped = {"cree_le", "modifie_le"}
+    encoded = {}  # the same short lists (modes, publics, zones…) come back again and again
+
+    def value(instance, name):
+        if name in stamped:
+            return now
+        raw = getattr(instance, name)
+        if name not in json_names:
+            return raw
+        key = tuple(raw)
+        if key not in encoded:
+            encoded[key] = json.dumps(raw)
+        return encoded[key]
+
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy,
+    ):
+        for instance in instances:
+            copy.write_row([value(instance, f.attname) for f in fields])
+
+
+def _save(model, to_create, to_update, now):
+    if connection.vendor == "postgresql":
+        _copy_insert(model, to_create, now)
+    else:
+        model.objects.bulk_create(_instances(model, to_create), batch_size=1000)
+    to_update = _instances(model, to_update)
+    for instance in to_update:
+        instance.modifie_le = now  # bulk_update skips auto_now
+    if to_update:
+        names = [f.name for f in model._meta.concrete_fields if not f.primary_key and f.name != "cree_le"]
+        model.objects.bulk_update(to_update, names, batch_size=500)
+
+
+def import_rows(rows, wet_run=False, now=None):
+    """Validate and upsert (position, genre, row) triples; returns a RapportImport."""
+    now = now or timezone.now()
+    rapport = RapportImport(wet_run=wet_run)
+    valid = {STRUCTURE: [], SERVICE: []}
+    seen = set()
+    for position, genre, row in rows:
+        ident = str(row.get("id") or "") if isinstance(row, dict) else ""
+        clean, reasons = validate(genre, row)
+        if reasons:
+            rapport.rejets.append(Rejet(position, genre, ident, reasons))
+            continue
+        key = (genre, clean["source"], clean["id"])
+        if key in seen:
+            rapport.rejets.append(Rejet(position, genre, ident, ["identifiant en double dans le fichier"]))
+            continue
+        seen.add(key)
+        valid[genre].append((position, clean))
+
+    places = _places()
+    with transaction.atomic():
+        structures = _import_structures(valid[STRUCTURE], places, rapport, wet_run, now)
+        _import_services(valid[SERVICE], structures, places, rapport, wet_run, now)
+    if wet_run and connection.vendor == "postgresql" and rapport.services.crees > BIG_IMPORT:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE annuaire_structure, annuaire_service")  # fresh statistics for the planner
+    return rapport
+
+
+def _import_structures(rows, places, rapport, wet_run, now):
+    """Upsert structures; returns {(source, id): Structure or None (dry run)} for the services' lookup."""
+    sources = {row["source"] for _, row in rows}
+    existing = _existing(Structure, sources)
+    to_create, to_update, keys = [], [], []
+    for _, row in rows:
+        key = (row["source"], row["id"])
+        empreinte = schema.fingerprint(row)
+        action = _count(rapport.structures, existing, key, empreinte)
+        keys.append(key)
+        if action is None or not wet_run:
+            continue
+        structure = _blank(Structure, empreinte=empreinte)
+        schema.apply_row(structure, row)
+        structure.commune_cog_id = row["code_insee"] if row["code_insee"] in places else None
+        if action == "create":
+            to_create.append(structure)
+        else:
+            structure.id = action
+            to_update.append(structure)
+    if wet_run:
+        _save(Structure, to_create, to_update, now)
+    return keys
+
+
+def _import_services(rows, structure_keys, places, rapport, wet_run, now):
+    sources = {row["source"] for _, row in rows}
+    structures_by_key = {
+        (s.source, s.identifiant): s
+        for s in Structure.objects.filter(source__in=sources).only(
+            "pk", "source", "identifiant", "code_insee", "latitude", "longitude"
+        )
+    }
+    known_structures = set(structures_by_key) | set(structure_keys)
+    existing = _existing(Service, sources)
+    to_create, to_update = [], []
+    for position, row in rows:
+        structure_key = (row["source"], row["structure_id"])
+        if structure_key not in known_structures:
+            rapport.rejets.append(
+                Rejet(
+                    position,
+                    SERVICE,
+                    row["id"],
+                    [f"structure « {row['structure_id']} » inconnue (ni dans le fichier ni dans l'annuaire)"],
+                )
+            )
+            continue
+        empreinte = schema.fingerprint(row)
+        action = _count(rapport.services, existing, (row["source"], row["id"]), empreinte)
+        if action is None or not wet_run:
+            continue
+        structure = structures_by_key[structure_key]
+        service = _blank(Service, structure_id=structure.pk, empreinte=empreinte)
+        schema.apply_row(service, row)
+        service.age_min, service.age_max = schema.ages_from_text(row["publics_precisions"])
+        place = places.get(row["code_insee"])
+        service.commune_cog_id = row["code_insee"] if row["code_insee"] in places else None
+        schema.refresh_derived(service, commune=place or Place(None, None), structure=structure)
+        if action == "create":
+            to_create.append(service)
+        else:
+            service.id = action
+            to_update.append(service)
+    if wet_run:
+        _save(Service, to_create, to_update, now)
+
+
+def import_dump(content, filename="", wet_run=False, now=None):
+    return import_rows(read_dump(content, filename), wet_run=wet_run, now=now)
+
+
+# Export
+
+
+def export_dump(sources=None):
+    """{"structures": [...], "services": [...]} in the schema; every row is checked with the package's models."""
+    structures = Structure.objects.order_by("source", "identifiant")
+    services = Service.objects.select_related("structure").order_by("source", "identifiant")
+    if sources:
+        structures, services = structures.filter(source__in=sources), services.filter(source__in=sources)
+    dump = {
+        "structures": [schema.structure_dict(s) for s in structures.iterator(chunk_size=2000)],
+        "services": [schema.service_dict(s) for s in services.iterator(chunk_size=2000)],
+    }
+    problems = []
+    for genre, key in ((STRUCTURE, "structures"), (SERVICE, "services")):
+        for index, row in enumerate(dump[key], 1):
+            _, reasons = validate(genre, row)
+            if reasons:
+                problems.append(Rejet(f"{key}, élément {index}", genre, row["id"], reasons))
+    if problems:
+        raise ValueError("Export non conforme au schéma : " + " | ".join(str(p) for p in problems[:20]))
+    return dump

@@ -1,0 +1,151 @@
+"""Structures and services of the directory, in the data·inclusion schema (v1).
+
+Field names follow the schema so that import and export are a plain mapping; `identifiant` holds the schema's
+`id`. Fields below "SAS" are ours: derived at import for matching (never exported) or, for the age limits that the
+schema does not have, read from `publics_precisions` and editable in the admin.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from sas.communes.models import Commune
+
+from .fields import TagsField
+
+
+class Structure(models.Model):
+    source = models.CharField("source", max_length=100)
+    identifiant = models.CharField("identifiant (id du schéma)", max_length=255)
+    nom = models.CharField("nom", max_length=150)
+    date_maj = models.DateField("date de mise à jour")
+    description = models.TextField("description", blank=True)
+    lien_source = models.URLField("lien source", max_length=2000, blank=True)
+    siret = models.CharField("SIRET", max_length=14, blank=True)
+    commune = models.TextField("commune", blank=True)
+    code_postal = models.CharField("code postal", max_length=5, blank=True)
+    code_insee = models.CharField("code INSEE", max_length=5, blank=True)
+    adresse = models.TextField("adresse", blank=True)
+    complement_adresse = models.TextField("complément d'adresse", blank=True)
+    longitude = models.FloatField("longitude", null=True, blank=True)
+    latitude = models.FloatField("latitude", null=True, blank=True)
+    telephone = models.TextField("téléphone", blank=True)
+    courriel = models.EmailField("courriel", blank=True)
+    site_web = models.URLField("site web", max_length=2000, blank=True)
+    horaires_accueil = models.TextField("horaires d'accueil", blank=True)
+    accessibilite_lieu = models.URLField("accessibilité du lieu", max_length=2000, blank=True)
+    reseaux_porteurs = TagsField("réseaux porteurs")
+
+    # SAS
+    commune_cog = models.ForeignKey(
+        Commune, verbose_name="commune (COG)", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    empreinte = models.CharField(max_length=32, editable=False, blank=True)
+    cree_le = models.DateTimeField(auto_now_add=True)
+    modifie_le = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["nom", "id"]
+        constraints = [models.UniqueConstraint(fields=["source", "identifiant"], name="annuaire_structure_unique")]
+
+    def __str__(self):
+        return self.nom
+
+    def save(self, *args, **kwargs):
+        from .schema import fingerprint, structure_dict
+
+        self.commune_cog = Commune.objects.filter(pk=self.code_insee).first() if self.code_insee else None
+        self.empreinte = fingerprint(structure_dict(self))
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        from .imports import STRUCTURE, validate
+        from .schema import structure_dict
+
+        _, reasons = validate(STRUCTURE, structure_dict(self))
+        if reasons:
+            raise ValidationError(reasons)
+
+
+class Service(models.Model):
+    source = models.CharField("source", max_length=100)
+    identifiant = models.CharField("identifiant (id du schéma)", max_length=255)
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="services")
+    nom = models.CharField("nom", max_length=150)
+    description = models.TextField("description")
+    lien_source = models.URLField("lien source", max_length=2000, blank=True)
+    date_maj = models.DateField("date de mise à jour")
+    type = models.CharField("type", max_length=50, blank=True)
+    thematiques = TagsField("thématiques")
+    frais = models.CharField("frais", max_length=20, blank=True)
+    frais_precisions = models.TextField("précisions sur les frais", blank=True)
+    publics = TagsField("publics")
+    publics_precisions = models.TextField("précisions sur les publics", blank=True)
+    conditions_acces = models.TextField("conditions d'accès", blank=True)
+    commune = models.TextField("commune", blank=True)
+    code_postal = models.CharField("code postal", max_length=5, blank=True)
+    code_insee = models.CharField("code INSEE", max_length=5, blank=True)
+    adresse = models.TextField("adresse", blank=True)
+    complement_adresse = models.TextField("complément d'adresse", blank=True)
+    longitude = models.FloatField("longitude", null=True, blank=True)
+    latitude = models.FloatField("latitude", null=True, blank=True)
+    telephone = models.TextField("téléphone", blank=True)
+    courriel = models.EmailField("courriel", blank=True)
+    modes_accueil = TagsField("modes d'accueil")
+    zone_eligibilite = TagsField(
+        "zone d'éligibilité", help_text="Codes COG : commune, département, EPCI, pays (99xxx) ou « france »."
+    )
+    contact_nom_prenom = models.TextField("contact", blank=True)
+    lien_mobilisation = models.URLField("lien de mobilisation", max_length=2000, blank=True)
+    modes_mobilisation = TagsField("modes de mobilisation")
+    mobilisable_par = TagsField("mobilisable par")
+    mobilisation_precisions = models.TextField("précisions sur la mobilisation", blank=True)
+    volume_horaire_hebdomadaire = models.FloatField("volume horaire hebdomadaire", null=True, blank=True)
+    nombre_semaines = models.PositiveIntegerField("nombre de semaines", null=True, blank=True)
+    horaires_accueil = models.TextField("horaires d'accueil", blank=True)
+
+    # SAS
+    age_min = models.PositiveSmallIntegerField("âge minimum", null=True, blank=True)
+    age_max = models.PositiveSmallIntegerField("âge maximum", null=True, blank=True)
+    commune_cog = models.ForeignKey(
+        Commune, verbose_name="commune (COG)", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Derived at save for matching: see sas.annuaire.schema.zone_keys and effective_position.
+    zone_cles = TagsField(editable=False)
+    # Zone key × thématique category ("d:69|mobilite"): one GIN lookup finds the services of the right place
+    # and subject, far fewer rows than either list alone.
+    cles_recherche = TagsField(editable=False)
+    position_lat = models.FloatField(null=True, blank=True, editable=False)
+    position_lon = models.FloatField(null=True, blank=True, editable=False)
+    en_presentiel = models.BooleanField(default=False, editable=False)
+    a_distance = models.BooleanField(default=False, editable=False)
+    empreinte = models.CharField(max_length=32, editable=False, blank=True)
+    cree_le = models.DateTimeField(auto_now_add=True)
+    modifie_le = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["nom", "id"]
+        constraints = [models.UniqueConstraint(fields=["source", "identifiant"], name="annuaire_service_unique")]
+        indexes = [
+            models.Index(fields=["position_lat", "position_lon"], name="annuaire_service_position"),
+        ]
+
+    def __str__(self):
+        return self.nom
+
+    def save(self, *args, **kwargs):
+        from .schema import fingerprint, refresh_derived, service_dict
+
+        self.commune_cog = Commune.objects.filter(pk=self.code_insee).first() if self.code_insee else None
+        refresh_derived(self)
+        self.empreinte = fingerprint(service_dict(self))
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        from .imports import SERVICE, validate
+        from .schema import service_dict
+
+        if self.structure_id is None:
+            return
+        _, reasons = validate(SERVICE, service_dict(self))
+        if reasons:
+            raise ValidationError(reasons)

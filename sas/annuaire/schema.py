@@ -1,0 +1,203 @@
+"""Mapping between our models and the data·inclusion schema (v1), and the derived fields used by matching.
+
+Validation is always the package's own pydantic models (`data_inclusion.schema.v1.Structure` / `.Service`).
+"""
+
+import csv
+import hashlib
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+from data_inclusion.schema import v1
+
+STRUCTURE_FIELDS = list(v1.Structure.model_fields)
+SERVICE_FIELDS = list(v1.Service.model_fields)
+# Schema fields whose value is a list or a set (everything else is a scalar).
+LIST_FIELDS = {"reseaux_porteurs", "thematiques", "publics", "modes_accueil", "zone_eligibilite"} | {
+    "modes_mobilisation",
+    "mobilisable_par",
+}
+NUMBER_FIELDS = {"longitude", "latitude", "volume_horaire_hebdomadaire", "nombre_semaines"}
+
+DEPARTEMENTS_CSV = Path(__file__).resolve().parent.parent / "communes" / "data" / "departements.csv"
+# Paris, Lyon and Marseille: an arrondissement belongs to the zone of its commune.
+ARRONDISSEMENTS = [("751", "75056"), ("6938", "69123"), ("132", "13055")]
+EN_PRESENTIEL, A_DISTANCE = v1.ModeAccueil.EN_PRESENTIEL.value, v1.ModeAccueil.A_DISTANCE.value
+FRANCE = "p:france"
+ANYWHERE = "*"
+
+
+@cache
+def region_by_departement():
+    with open(DEPARTEMENTS_CSV, encoding="utf-8", newline="") as f:
+        return {row["insee_dep"]: row["insee_reg"] for row in csv.DictReader(f)}
+
+
+def departement_of(code_insee):
+    if not code_insee:
+        return None
+    return code_insee[:3] if code_insee.startswith("97") else code_insee[:2]
+
+
+def parent_commune(code_insee):
+    for prefix, parent in ARRONDISSEMENTS:
+        if code_insee.startswith(prefix) and code_insee != parent and len(code_insee) == 5:
+            return parent
+    return None
+
+
+def zone_kind(code):
+    """Kind of a `zone_eligibilite` code: commune, departement, epci or pays (France is a pays)."""
+    if code == "france" or code.startswith("99") and len(code) == 5:
+        return "pays"
+    if len(code) == 9 and code.isdigit():
+        return "epci"
+    if len(code) in (2, 3):
+        return "departement"
+    return "commune"
+
+
+def zones_by_kind(codes):
+    """[(kind, code)] with complete regions collapsed: the schema lists a region as its départements."""
+    codes = list(codes or [])
+    departements = {c for c in codes if zone_kind(c) == "departement"}
+    regions = {}
+    for dep, reg in region_by_departement().items():
+        regions.setdefault(reg, set()).add(dep)
+    whole = {reg for reg, deps in regions.items() if len(deps) > 1 and deps <= departements}
+    covered = set().union(*(regions[r] for r in whole)) if whole else set()
+    result = [("region", reg) for reg in sorted(whole)]
+    result += [(zone_kind(c), c) for c in codes if c not in covered]
+    return result
+
+
+def zone_keys(zone_eligibilite, own_code_insee=""):
+    """Keys a service is eligible for; a person matches when they share one (see person_keys).
+
+    EPCI membership is not in our reference: an EPCI zone is approximated by the département of the service
+    ("x:" key), and the matching says it is to be checked.
+    """
+    if not zone_eligibilite:
+        return [ANYWHERE]
+    keys = set()
+    for code in zone_eligibilite:
+        kind = zone_kind(code)
+        if kind == "pays":
+            keys.add(FRANCE if code in ("france", "99100") else f"p:{code}")
+        elif kind == "epci":
+            keys.add(f"e:{code}")
+            if own_code_insee:
+                keys.add(f"x:{departement_of(own_code_insee)}")
+        elif kind == "departement":
+            keys.add(f"d:{code}")
+        else:
+            keys.add(f"c:{code}")
+    return sorted(keys)
+
+
+def person_keys(code_insee, departement=None):
+    departement = departement or departement_of(code_insee)
+    keys = {f"c:{code_insee}", f"d:{departement}", f"x:{departement}", FRANCE, ANYWHERE}
+    parent = parent_commune(code_insee)
+    if parent:
+        keys.add(f"c:{parent}")
+    return keys
+
+
+def search_keys(zone_cles, categories):
+    return sorted(f"{key}|{category}" for key in zone_cles for category in categories)
+
+
+AGE_RANGE = re.compile(r"(\d{2})\s*(?:à|a|-|–|—|et)\s*(\d{2})\s*ans", re.IGNORECASE)
+AGE_BELOW = re.compile(r"moins de\s*(\d{2})\s*ans", re.IGNORECASE)
+AGE_FROM = re.compile(r"(?:à partir de|plus de|dès)\s*(\d{2})\s*ans", re.IGNORECASE)
+
+
+def ages_from_text(text):
+    """(age_min, age_max) read from a free text such as « jeunes de 16 à 25 ans »; None where not said."""
+    text = text or ""
+    if match := AGE_RANGE.search(text):
+        low, high = int(match[1]), int(match[2])
+        if low <= high:
+            return low, high
+    if match := AGE_BELOW.search(text):
+        return None, int(match[1]) - 1
+    if match := AGE_FROM.search(text):
+        return int(match[1]), None
+    return None, None
+
+
+def _value(obj, name):
+    value = getattr(obj, name)
+    if name in LIST_FIELDS:
+        return sorted(value) if value else None
+    if value == "" or value is None:
+        return None
+    return value.isoformat() if name == "date_maj" else value
+
+
+def structure_dict(structure):
+    """The structure as a schema row (JSON-ready; validates with v1.Structure)."""
+    row = {name: _value(structure, name) for name in STRUCTURE_FIELDS if name != "id"}
+    row["id"] = structure.identifiant
+    return {name: row[name] for name in STRUCTURE_FIELDS}
+
+
+def service_dict(service, structure_identifiant=None):
+    row = {name: _value(service, name) for name in SERVICE_FIELDS if name not in ("id", "structure_id")}
+    row["id"] = service.identifiant
+    row["structure_id"] = structure_identifiant or service.structure.identifiant
+    return {name: row[name] for name in SERVICE_FIELDS}
+
+
+def fingerprint(row):
+    """Digest of a schema row; both sides build rows in the schema's field order, so keys need no sorting."""
+    return hashlib.md5(json.dumps(row, ensure_ascii=False).encode(), usedforsecurity=False).hexdigest()
+
+
+def normalised(validated):
+    """A validated pydantic row dumped to JSON types, lists sorted (sets have no order), "" as absent."""
+    row = validated.model_dump(mode="json")
+    for name, value in row.items():
+        if value == "":
+            row[name] = None
+        elif name in LIST_FIELDS and value is not None:
+            row[name] = sorted(value)
+    return row
+
+
+def apply_row(instance, row, exclude=("id", "structure_id")):
+    """Copy a normalised schema row onto a model instance (None becomes "" for text fields)."""
+    for name, value in row.items():
+        if name in exclude:
+            continue
+        if value is None and name not in NUMBER_FIELDS:
+            value = [] if name in LIST_FIELDS else ""
+        setattr(instance, name, value)
+    instance.identifiant = row["id"]
+
+
+def refresh_derived(service, commune=None, structure=None):
+    """Fill the fields matching reads: zone keys, modes, position (own, else structure's, else commune's)."""
+    commune = commune if commune is not None else service.commune_cog
+    structure = structure if structure is not None else service.structure
+    service.zone_cles = zone_keys(service.zone_eligibilite, service.code_insee or structure.code_insee)
+    categories = sorted({theme.split("--")[0] for theme in service.thematiques or ()})
+    service.cles_recherche = search_keys(service.zone_cles, categories)
+    modes = service.modes_accueil or ()
+    service.en_presentiel = EN_PRESENTIEL in modes
+    service.a_distance = A_DISTANCE in modes
+    if service.latitude is not None and service.longitude is not None:
+        service.position_lat, service.position_lon = service.latitude, service.longitude
+    elif (
+        structure.latitude is not None
+        and structure.longitude is not None
+        and (not service.code_insee or service.code_insee == structure.code_insee)
+    ):
+        service.position_lat, service.position_lon = structure.latitude, structure.longitude
+    elif commune is not None and commune.latitude is not None:
+        service.position_lat, service.position_lon = commune.latitude, commune.longitude
+    else:
+        service.position_lat = service.position_lon = None

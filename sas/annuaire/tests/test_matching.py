@@ -1,0 +1,149 @@
+import pytest
+
+from sas.annuaire.factories import create_catalogue, service_row, structure_row
+from sas.annuaire.matching import Filtres, ProfilJeune, classer
+from sas.annuaire.models import Service
+from sas.communes.factories import CommuneFactory, DepartementFactory
+
+pytestmark = pytest.mark.django_db
+
+NEEDS = ("mobilite", "logement-hebergement")
+PERMIS = "mobilite--preparer-un-permis"
+LOUER = "logement-hebergement--louer-un-logement"
+SANTE = "sante--sante-mentale"
+VILLEURBANNE = {"code_insee": "69266", "latitude": 45.77188, "longitude": 4.88983}
+GIVORS = {"code_insee": "69091", "latitude": 45.58449, "longitude": 4.75609}
+
+
+@pytest.fixture
+def lyon_3e():
+    CommuneFactory(code_insee="69266", nom="Villeurbanne", latitude=45.77188, longitude=4.88983)
+    CommuneFactory(code_insee="69091", nom="Givors", latitude=45.58449, longitude=4.75609)
+    CommuneFactory(
+        code_insee="38185",
+        nom="Grenoble",
+        latitude=45.1842,
+        longitude=5.7155,
+        departement=DepartementFactory(code="38", nom="Isère"),
+    )
+    return CommuneFactory(code_insee="69383", nom="Lyon 3e Arrondissement", latitude=45.75141, longitude=4.86848)
+
+
+def in_person(key, themes=(PERMIS, LOUER), place=VILLEURBANNE, **fields):
+    defaults = {
+        "thematiques": list(themes),
+        "publics": ["jeunes"],
+        "publics_precisions": "Jeunes de 16 à 25 ans",
+        "frais": "gratuit",
+        "modes_accueil": ["en-presentiel"],
+        "zone_eligibilite": ["69"],
+        **place,
+    }
+    return service_row(key, **{**defaults, **fields})
+
+
+def catalogue():
+    return [
+        in_person("a"),
+        service_row(
+            "b",
+            thematiques=[PERMIS, SANTE],
+            publics=["tous-publics"],
+            frais="gratuit",
+            modes_accueil=["a-distance"],
+            zone_eligibilite=["france"],
+        ),
+        in_person("c", place=GIVORS),
+        in_person("d", publics_precisions="Jeunes de 26 à 30 ans"),
+        in_person("e", zone_eligibilite=["38185"]),
+        in_person("f", frais="payant"),
+        in_person("g", publics=["femmes"], publics_precisions=None),
+        in_person("h", themes=[SANTE]),
+        in_person("i", zone_eligibilite=["69123"], publics_precisions=None, volume_horaire_hebdomadaire=35),
+    ]
+
+
+def ranking(propositions):
+    return [Service.objects.get(pk=p.service_id).identifiant.removeprefix("test--") for p in propositions]
+
+
+def profil(commune, **kwargs):
+    return ProfilJeune.pour_commune(commune, thematiques=NEEDS, age=19, **kwargs)
+
+
+def test_ranking_and_explanations_on_a_small_catalogue(lyon_3e):
+    create_catalogue([structure_row()], catalogue())
+
+    propositions = classer(profil(lyon_3e))
+
+    assert ranking(propositions) == ["a", "i", "f", "b"]
+    assert propositions[0].explication == (
+        "couvre mobilité et logement et hébergement · à 2,8 km, en présentiel · gratuit · accepte les 16–25 ans"
+        " · réactivité pas encore mesurée"
+    )
+    assert propositions[1].explication == (
+        "couvre mobilité et logement et hébergement · à 2,8 km, en présentiel · gratuit · ouvert aux jeunes"
+        " · 35 h par semaine · réactivité pas encore mesurée"
+    )
+    assert propositions[3].explication == (
+        "couvre mobilité (pas logement et hébergement) · à distance · gratuit · ouvert à tous"
+        " · réactivité pas encore mesurée"
+    )
+    assert [p.rang for p in propositions] == [1, 2, 3, 4]
+    assert propositions[0].distance_km == 2.8
+
+
+def test_counsellor_filters(lyon_3e):
+    create_catalogue([structure_row()], catalogue())
+
+    assert "c" in ranking(classer(profil(lyon_3e), Filtres(distance_max_km=30)))
+    assert ranking(classer(profil(lyon_3e), Filtres(gratuit_uniquement=True))) == ["a", "i", "b"]
+    assert ranking(classer(profil(lyon_3e), Filtres(modes=frozenset({"a-distance"})))) == ["b"]
+    assert ranking(classer(profil(lyon_3e), Filtres(thematiques=("sante",)))) == ["h", "b"]
+
+
+def test_constraints_of_the_young_person(lyon_3e):
+    create_catalogue([structure_row()], catalogue())
+
+    assert ranking(classer(profil(lyon_3e, a_distance_uniquement=True))) == ["b"]
+    assert "i" not in ranking(classer(profil(lyon_3e, heures_disponibles=10)))
+    assert "g" in ranking(classer(profil(lyon_3e, publics=("femmes",))))
+    assert ranking(classer(profil(lyon_3e, rayon_km=1))) == ["b"]
+
+
+def test_age_rules(lyon_3e):
+    create_catalogue([structure_row()], catalogue())
+
+    assert "d" not in ranking(classer(profil(lyon_3e)))
+    older = ProfilJeune.pour_commune(lyon_3e, thematiques=NEEDS, age=27)
+    assert "d" in ranking(classer(older)) and "a" not in ranking(classer(older))
+    unknown_age = ProfilJeune.pour_commune(lyon_3e, thematiques=NEEDS)
+    assert {"a", "d"} <= set(ranking(classer(unknown_age)))
+
+
+def test_zone_rules(lyon_3e):
+    create_catalogue([structure_row()], catalogue())
+    grenoble = CommuneFactory(code_insee="38185")
+
+    assert "e" not in ranking(classer(profil(lyon_3e, rayon_km=None)))
+    # Lyon's zone (69123) contains its arrondissements; the national remote service reaches Grenoble.
+    assert "i" in ranking(classer(profil(lyon_3e)))
+    assert ranking(classer(profil(grenoble, rayon_km=None))) == ["e", "b"]
+
+
+def test_same_data_same_order_whatever_the_insertion_order(lyon_3e):
+    twins = [in_person("x2"), in_person("x1"), *catalogue()]
+    create_catalogue([structure_row()], twins)
+    first = ranking(classer(profil(lyon_3e)))
+    Service.objects.all().delete()
+    create_catalogue([structure_row()], list(reversed(twins)))
+
+    assert ranking(classer(profil(lyon_3e))) == first
+    assert first[:3] == ["a", "x1", "x2"]
+
+
+def test_one_query_whatever_the_number_of_candidates(lyon_3e, django_assert_num_queries):
+    create_catalogue([structure_row()], [in_person(f"s{n:02d}") for n in range(30)])
+
+    with django_assert_num_queries(1):
+        assert len(classer(profil(lyon_3e), limite=50)) == 30
