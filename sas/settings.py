@@ -58,6 +58,12 @@ INSTALLED_APPS = [
     "sas.audit",
     "sas.prescription",
     "sas.api",
+    "sas.aiguillage",
+    "sas.messagerie",
+    "sas.espace_jeune",
+    "sas.rendezvous",
+    "sas.diagnostic",
+    "sas.annuaire",
     "sas.accueil",
 ]
 
@@ -133,6 +139,14 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# The demo prints e-mails in the console instead of trying an SMTP server that is not there.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG or SAS_DEMO
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -143,6 +157,18 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SAS <ne-pas-repondre@
 DSFR_MARK_OPTIONAL_FIELDS = True
 # Public address of the service, for links in e-mails and SMS.
 SAS_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# SMS: "outbox" keeps messages in the database and shows them in the interface (demo, tests);
+# "http" posts them to a provider with Brevo's transactional SMS API shape.
+SAS_SMS_PROVIDER = os.environ.get("SAS_SMS_PROVIDER", "outbox")
+SAS_SMS_API_URL = os.environ.get("SAS_SMS_API_URL", "https://api.brevo.com/v3/transactionalSMS/sms")
+SAS_SMS_API_KEY = os.environ.get("SAS_SMS_API_KEY", "")
+SAS_SMS_SENDER = os.environ.get("SAS_SMS_SENDER", "SAS")
+SAS_SMS_TIMEOUT = float(os.environ.get("SAS_SMS_TIMEOUT", "10"))
+# Shared secret the provider's delivery callbacks and inbound SMS (STOP) must carry.
+SAS_SMS_WEBHOOK_SECRET = os.environ.get("SAS_SMS_WEBHOOK_SECRET", "")
+# How long the young person's personal link stays valid.
+SAS_LIEN_JEUNE_JOURS = int(os.environ.get("SAS_LIEN_JEUNE_JOURS", "30"))
 
 # Records are anonymised this many days after the last contact (DESIGN.md, RGPD).
 SAS_RETENTION_DAYS = int(os.environ.get("SAS_RETENTION_DAYS", str(2 * 365)))

@@ -16,6 +16,13 @@ urlpatterns = [
     # Public pages for relatives and young people, no account.
     path("signaler-un-jeune/", include(("sas.prescription.urls_public", "public"))),
     path("api/", include("sas.api.urls")),
+    path("aiguillage/", include("sas.aiguillage.urls")),
+    path("messagerie/", include("sas.messagerie.urls")),
+    path("rendez-vous/", include("sas.rendezvous.urls")),
+    path("diagnostic/", include("sas.diagnostic.urls")),
+    path("annuaire/", include("sas.annuaire.urls")),
+    # The young person's page: a short signed link that fits in one SMS.
+    path("j/", include("sas.espace_jeune.urls")),
     path("communes/", include("sas.communes.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -11,7 +11,12 @@ NAVIGATION = {
         ("prescription:import_upload", "Signaler par fichier"),
         ("parcours:mes_signalements", "Mes signalements"),
     ],
-    Role.AIGUILLEUR: [("parcours:file_active", "File active du territoire")],
+    Role.AIGUILLEUR: [
+        ("parcours:file_active", "File active du territoire"),
+        ("aiguillage:taches", "Mes tâches"),
+        ("rendezvous:agenda", "Mes rendez-vous"),
+        ("messagerie:envoyes", "Messages envoyés"),
+    ],
     Role.STRUCTURE: [("accueil:structure", "Orientations reçues")],
     Role.PILOTE: [("parcours:indicateurs", "Indicateurs")],
     Role.ADMIN: [("admin:index", "Administration")],

@@ -8,15 +8,22 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from sas.aiguillage.cadence import avancer
+from sas.aiguillage.services import AVANT_CONTACT, assigner
 from sas.communes.models import Commune
 from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Jeune, Purpose
+from sas.messagerie.models import Message
+from sas.messagerie.services import envoyer_dus
 from sas.organisations.models import Membership, Organisation, OrganisationKind, Role, Territory, User
 from sas.parcours import transitions
 from sas.parcours.models import Signalement, SignalementSource
 from sas.parcours.status import Status
+from sas.rendezvous.models import Modalite
+from sas.rendezvous.services import publier_creneaux
 
 S = Status
 DEMO_PASSWORD = "demo-sas-2026"  # noqa: S105 (published on purpose: demo accounts only exist in demo mode)
+SLOTS_PER_MORNING = 4
 DEMO_TERRITORY = "Rhône et Métropole de Lyon"
 DEMO_DEPARTEMENT = "69"
 DEMO_ACCOUNTS = [
@@ -152,6 +159,8 @@ class DemoReport:
     users: int = 0
     parcours: int = 0
     events: int = 0
+    creneaux: int = 0
+    messages: int = 0
     skipped_people: bool = False
 
 
@@ -202,6 +211,7 @@ def seed(*, wet_run, people=300, seed_value=2026):
             report.skipped_people = True
         else:
             _create_people(report, territory, communes, organisations, users[Role.AIGUILLEUR], people, seed_value)
+            _start_contact(report, territory, organisations[OrganisationKind.EQUIPE_SAS], users[Role.AIGUILLEUR])
         if not wet_run:
             transaction.set_rollback(True)
     return report
@@ -257,3 +267,25 @@ def _create_people(report, territory, communes, organisations, aiguilleur, peopl
             transitions.transition(parcours, status, actor=aiguilleur, reason=reason, at=at)
         report.parcours += 1
         report.events += len(path)
+
+
+def _start_contact(report, territory, equipe, aiguilleur):
+    """The counsellor's week: half of the queue assigned to them, slots published for the next working days,
+    and the contact plan started (its first messages wait in the local outbox)."""
+    now = timezone.now()
+    waiting = territory.parcours.filter(status__in=AVANT_CONTACT).order_by("pk")
+    for parcours in waiting[::2]:
+        assigner(parcours, aiguilleur, par=aiguilleur, at=now)
+    day = timezone.localdate(now)
+    while report.creneaux < 5 * SLOTS_PER_MORNING:
+        day += datetime.timedelta(days=1)
+        if day.weekday() < 5:
+            report.creneaux += len(
+                publier_creneaux(
+                    aiguilleur, equipe, date=day, heure=datetime.time(9, 30), duree=45, nombre=SLOTS_PER_MORNING,
+                    modalite=Modalite.PRESENTIEL, lieu="Équipe SAS, 12 rue Servient, 69003 Lyon", at=now,
+                )
+            )  # fmt: skip
+    avancer(now)
+    envoyer_dus(wet_run=True, at=now)
+    report.messages = Message.objects.filter(parcours__territory=territory).count()

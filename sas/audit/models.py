@@ -37,7 +37,14 @@ class AuditEntry(models.Model):
 
 
 def record(actor, action, obj, jeune_ids, **detail):
-    return AuditEntry.objects.create(
+    entry = audit_entry(actor, action, obj, jeune_ids, **detail)
+    entry.save()
+    return entry
+
+
+def audit_entry(actor, action, obj, jeune_ids, **detail):
+    """The unsaved entry `record()` writes, for callers that write many at once (bulk_create)."""
+    return AuditEntry(
         actor=actor if actor and actor.is_authenticated else None,
         action=action,
         jeune_ids=sorted(jeune_ids),

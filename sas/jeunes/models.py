@@ -29,6 +29,12 @@ class Jeune(models.Model):
     adresse = models.TextField("adresse postale", blank=True)
     joignable_via_prescripteur = models.BooleanField("joignable par l'intermédiaire du prescripteur", default=False)
     commune = models.ForeignKey("communes.Commune", on_delete=models.PROTECT, related_name="+")
+    # What the young person chose on their page (the prescriber's guess stays on the signalement).
+    canal_prefere = models.CharField("canal préféré", max_length=20, blank=True)
+    moments_preferes = models.CharField("moments préférés", max_length=200, blank=True)
+    # STOP (by SMS or link) is final; a pause is set by the counsellor or the young person.
+    messages_arretes_le = models.DateTimeField("messages arrêtés le", null=True, blank=True)
+    messages_en_pause_jusqu_au = models.DateTimeField("messages en pause jusqu'au", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True)

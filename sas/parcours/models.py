@@ -48,6 +48,16 @@ class Parcours(models.Model):
     status = models.CharField("statut", max_length=30, choices=Status.choices, editable=False)
     status_changed_at = models.DateTimeField("statut depuis", editable=False)
     created_at = models.DateTimeField("signalé le", default=timezone.now, editable=False)
+    # Set through sas.aiguillage.services.assigner(), which writes the event.
+    conseiller = models.ForeignKey(
+        "organisations.User",
+        verbose_name="conseiller",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="parcours_suivis",
+    )
 
     objects = ParcoursQuerySet.as_manager()
 
@@ -134,6 +144,14 @@ class EventKind(models.TextChoices):
     TRANSITION = "transition", "Changement de statut"
     SIGNALEMENT = "signalement", "Nouveau signalement"
     RENCONTRE = "rencontre", "Rencontre tripartite"
+    AFFECTATION = "affectation", "Affectation à un conseiller"
+    CONTACT = "contact", "Tentative de contact"
+    MESSAGE = "message", "Message envoyé"
+    REPONSE = "reponse", "Réponse du jeune"
+    REPORT = "report", "Recontact reporté"
+    OPPOSITION = "opposition", "Arrêt des messages"
+    RENDEZ_VOUS = "rendez_vous", "Rendez-vous"
+    DIAGNOSTIC = "diagnostic", "Diagnostic"
 
 
 class ParcoursEvent(models.Model):
@@ -145,6 +163,8 @@ class ParcoursEvent(models.Model):
     from_status = models.CharField("de", max_length=30, choices=Status.choices, blank=True)
     to_status = models.CharField("vers", max_length=30, choices=Status.choices)
     reason = models.TextField("motif", blank=True)
+    # Structured facts the indicators read (channel, outcome, message or appointment id…).
+    detail = models.JSONField("détail", default=dict, blank=True)
     actor = models.ForeignKey("organisations.User", on_delete=models.SET_NULL, null=True, blank=True)
     occurred_at = models.DateTimeField("date")
     recorded_at = models.DateTimeField(auto_now_add=True)

@@ -14,15 +14,21 @@ class TransitionError(ValidationError):
 
 def start(*, jeune, territory, status=Status.SIGNALE, actor=None, at=None):
     """Open a journey in one of its initial statuses, with its first event."""
+    parcours, event = build_start(jeune=jeune, territory=territory, status=status, actor=actor, at=at)
+    with transaction.atomic():
+        parcours.save()
+        event.parcours = parcours
+        event.save()
+    return parcours
+
+
+def build_start(*, jeune, territory, status=Status.SIGNALE, actor=None, at=None):
+    """The unsaved journey and first event `start()` writes, for callers that write many at once."""
     if status not in INITIAL:
         raise TransitionError(f"Un parcours ne peut pas commencer au statut « {Status(status).label} ».")
     at = at or timezone.now()
-    with transaction.atomic():
-        parcours = Parcours.objects.create(
-            jeune=jeune, territory=territory, status=status, status_changed_at=at, created_at=at
-        )
-        ParcoursEvent.objects.create(parcours=parcours, to_status=status, actor=actor, occurred_at=at)
-    return parcours
+    parcours = Parcours(jeune=jeune, territory=territory, status=status, status_changed_at=at, created_at=at)
+    return parcours, ParcoursEvent(parcours=parcours, to_status=status, actor=actor, occurred_at=at)
 
 
 def transition(parcours, to_status, *, actor=None, reason="", at=None):
@@ -58,16 +64,24 @@ def transition(parcours, to_status, *, actor=None, reason="", at=None):
     return event
 
 
-def record_fact(parcours, kind, *, actor=None, reason="", at=None):
-    """Write an event that is not a status change (a new signalement, a joint meeting)."""
+def record_fact(parcours, kind, *, actor=None, reason="", at=None, detail=None):
+    """Write an event that is not a status change (a new signalement, a contact attempt, a message…)."""
+    event = build_fact(parcours, kind, actor=actor, reason=reason, at=at, detail=detail)
+    event.save()
+    return event
+
+
+def build_fact(parcours, kind, *, actor=None, reason="", at=None, detail=None):
+    """The unsaved event `record_fact()` writes, for callers that write many at once."""
     if kind == EventKind.TRANSITION:
         raise ValueError("Un changement de statut passe par transition().")
-    return ParcoursEvent.objects.create(
+    return ParcoursEvent(
         parcours=parcours,
         kind=kind,
         from_status=parcours.status,
         to_status=parcours.status,
         reason=reason,
+        detail=detail or {},
         actor=actor,
         occurred_at=at or timezone.now(),
     )

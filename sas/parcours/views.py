@@ -1,5 +1,3 @@
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -7,14 +5,19 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from sas.aiguillage.file import choix_filtres
+from sas.aiguillage.file import file_active as build_queue
+from sas.aiguillage.forms import FiltreFileForm
+from sas.aiguillage.indicators import indicateurs_h2
 from sas.audit.models import Action, record
 from sas.organisations.models import Role
 from sas.prescription.models import PrescripteurPreferences
+from sas.prescription.rencontres import taux_contact_selon_rencontre
 
 from .forms import TransitionForm
 from .indicators import status_counts
 from .models import Parcours, Signalement
-from .status import CLOSED, PRESCRIBER_MILESTONES, Status
+from .status import PRESCRIBER_MILESTONES
 from .transitions import TransitionError, transition
 
 
@@ -50,25 +53,21 @@ def mes_signalements(request):
 @login_required
 def file_active(request):
     require_role(request, Role.AIGUILLEUR)
-    parcours = list(
-        _with_related(Parcours.objects.for_role(request.user, Role.AIGUILLEUR))
-        .exclude(status__in=CLOSED)
-        .order_by("created_at")
-    )
-    record(request.user, Action.LISTE, "file_active", [p.jeune_id for p in parcours])
-    # Upcoming exits come first, soonest end of support first: the time to prepare the relay is now.
-    upcoming = sorted(
-        (p for p in parcours if p.status == Status.SORTIE_A_VENIR),
-        key=lambda p: min(
-            (s.fin_accompagnement_le for s in p.signalements.all() if s.fin_accompagnement_le), default=date.max
-        ),
-    )
+    user = request.user
+    communes, conseillers = choix_filtres(user)
+    form = FiltreFileForm(request.GET or None, communes=communes, conseillers=conseillers)
+    filtres = form.filtres()
+    queue = build_queue(user, filtres=filtres)
+    record(user, Action.LISTE, "file_active", [p.jeune_id for p in queue.upcoming + queue.parcours])
     return render(
         request,
         "parcours/file_active.html",
         {
-            "upcoming": upcoming,
-            "parcours": [p for p in parcours if p.status != Status.SORTIE_A_VENIR],
+            "upcoming": queue.upcoming,
+            "parcours": queue.parcours,
+            "file": queue,
+            "form": form,
+            "filtered": bool(filtres),
             "title": "File active du territoire",
         },
     )
@@ -123,8 +122,5 @@ def change_status(request, uuid):
 def indicateurs(request):
     require_role(request, Role.PILOTE)
     territories = [m.organisation.territory for m in request.user.active_memberships if m.role == Role.PILOTE]
-    return render(
-        request,
-        "parcours/indicateurs.html",
-        {"territories": [(t, status_counts(t)) for t in territories], "title": "Indicateurs"},
-    )
+    rows = [(t, status_counts(t), indicateurs_h2(t), taux_contact_selon_rencontre(t)) for t in territories]
+    return render(request, "parcours/indicateurs.html", {"territories": rows, "title": "Indicateurs"})

@@ -3,9 +3,11 @@ from django.core.management import CommandError, call_command
 
 from sas.accueil.demo import DEMO_ACCOUNTS, DEMO_TERRITORY, seed
 from sas.communes.services import import_communes
+from sas.messagerie.models import Message
 from sas.organisations.models import Organisation, User
 from sas.parcours.models import Parcours, ParcoursEvent
 from sas.parcours.status import Status
+from sas.rendezvous.models import Creneau
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +28,9 @@ def test_wet_run_creates_a_believable_territory_once(communes):
     assert set(User.objects.values_list("email", flat=True)) == {email for _, email in DEMO_ACCOUNTS}
     parcours = Parcours.objects.filter(territory__nom=DEMO_TERRITORY)
     assert parcours.count() == 80
-    assert set(parcours.values_list("status", flat=True)) == set(Status.values)
+    # Every status, except the two the contact plan moves on from at its first run.
+    statuses = set(Status.values) - {Status.SIGNALE, Status.A_CONTACTER}
+    assert set(parcours.values_list("status", flat=True)) == statuses
     assert all(p.jeune.commune.departement_id == "69" for p in parcours.select_related("jeune__commune"))
     # Every journey's status is the last event of its history, in chronological order.
     for p in parcours.prefetch_related("events"):
@@ -34,6 +38,13 @@ def test_wet_run_creates_a_believable_territory_once(communes):
         assert events[0].from_status == "" and events[-1].to_status == p.status
         assert all(e.from_status == prev.to_status for prev, e in zip(events, events[1:], strict=False))
         assert [e.occurred_at for e in events] == sorted(e.occurred_at for e in events)
+
+    # The counsellor's week is ready: assigned journeys, free slots, first messages of the contact plan.
+    aiguilleur = User.objects.get(email="aiguilleur@demo.sas.localhost")
+    waiting = parcours.filter(status=Status.CONTACT_EN_COURS)
+    assert 0 < parcours.filter(conseiller=aiguilleur).count() < waiting.count()
+    assert Creneau.objects.filter(conseiller=aiguilleur).count() == 20
+    assert set(Message.objects.values_list("parcours", flat=True)) == set(waiting.values_list("pk", flat=True))
 
     events = ParcoursEvent.objects.count()
     again = seed(wet_run=True, people=80)

@@ -1,12 +1,17 @@
+import datetime
 import uuid
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from sas.aiguillage.services import assigner, creer_tache, journaliser_contact, reporter
 from sas.audit.models import Action, AuditEntry
+from sas.communes.factories import CommuneFactory
+from sas.messagerie.models import CanalInvalide, Message, MessageStatut
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
-from sas.organisations.models import Role
+from sas.organisations.models import OrganisationKind, Role
 from sas.parcours import transitions
 from sas.parcours.factories import ParcoursFactory, SignalementFactory
 from sas.parcours.models import Parcours
@@ -109,6 +114,20 @@ def test_prescripteur_detail_shows_stages_without_contact_details_or_status_form
     assert "Changer le statut" not in html
 
 
+def test_the_prescriber_sees_the_stages_but_not_the_counsellors_contact_work(client, world):
+    a = world["a"]
+    parcours = a["parcours"]
+    transitions.transition(parcours, Status.A_CONTACTER)
+    journaliser_contact(parcours, canal="appel", resultat="message_laisse", auteur=a["aiguilleur"])
+    client.force_login(a["prescripteur"])
+    html = client.get(reverse("parcours:detail", args=[parcours.uuid])).content.decode()
+    assert "À contacter" in html
+    assert "Tentative de contact" not in html and "Reprise de contact" not in html
+    client.force_login(a["aiguilleur"])
+    html = client.get(reverse("parcours:detail", args=[parcours.uuid])).content.decode()
+    assert "Tentative de contact" in html and "Reprise de contact" in html
+
+
 @pytest.mark.parametrize("intruder", ["prescripteur", "aiguilleur", "structure", "pilote", "admin"])
 def test_another_organisation_gets_404_everywhere(client, world, intruder):
     """Guessing the URL of territory A's journey as any member of territory B."""
@@ -196,3 +215,118 @@ def test_role_pages_refuse_other_roles(client, world, url_name, allowed_role):
 def test_anonymous_users_are_sent_to_login(client, world):
     response = client.get(reverse("parcours:detail", args=[world["a"]["parcours"].uuid]))
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+# The territory queue (aiguillage)
+
+
+def _signal(a, prenom, *, days_ago=0, **kwargs):
+    at = timezone.now() - datetime.timedelta(days=days_ago)
+    return SignalementFactory(
+        parcours__territory=a["territory"], parcours__jeune__prenom=prenom, parcours__at=at, **kwargs
+    ).parcours
+
+
+def _queue(client, user, **params):
+    client.force_login(user)
+    response = client.get(reverse("parcours:file_active"), params)
+    assert response.status_code == 200
+    return response
+
+
+def test_queue_shows_targets_tasks_delivery_failures_and_caseload(client, world):
+    a = world["a"]
+    me = a["aiguilleur"]
+    late = _signal(a, "Tardif", days_ago=4)
+    failed = _signal(a, "Echec", days_ago=1)
+    wrong = _signal(a, "Erreur", days_ago=1)
+    Message.objects.create(
+        parcours=failed, jeune=failed.jeune, canal="sms", gabarit="premier_contact", destinataire="+33612345678",
+        corps="Bonjour", statut=MessageStatut.ECHEC, prevu_le=timezone.now(),
+    )  # fmt: skip
+    CanalInvalide.objects.create(jeune=wrong.jeune, canal="sms", valeur="+33612345678", raison="Numéro inexistant")
+    creer_tache(late, "appel", echeance=timezone.now() - datetime.timedelta(hours=1), motif="Rappeler")
+    assigner(late, me, par=me)
+    response = _queue(client, me)
+    rows = {p.jeune.prenom: p for p in response.context["parcours"]}
+    assert [b.texte.split(" :")[0] for b in rows["Tardif"].badges if b.en_retard] == ["Premier contact"]
+    assert rows["Echec"].echec_message and not rows["Echec"].canal_invalide
+    assert rows["Erreur"].canal_invalide
+    html = response.content.decode()
+    assert "Premier contact : en retard depuis le" in html
+    assert "Message non remis" in html and "Coordonnée invalide à corriger" in html
+    assert "Appel avant le" in html
+    assert f"{me} : 1 parcours en cours" in html and "Sans conseiller : 3 parcours en cours" in html
+    assert 'class="fr-table__container" tabindex="0"' in html
+    assert html.index("<h2>Sorties à venir</h2>") < html.index("<h2>Parcours en cours</h2>")
+
+
+def test_queue_filters(client, world):
+    a = world["a"]
+    me = a["aiguilleur"]
+    spip = OrganisationFactory(territory=a["territory"], kind=OrganisationKind.SPIP)
+    young = _signal(a, "Mineur", organisation=spip, parcours__jeune__date_naissance=None,
+                    parcours__jeune__tranche_age="15-17")  # fmt: skip
+    transitions.transition(young, Status.A_CONTACTER)
+    old = _signal(a, "Ancien", days_ago=5, parcours__jeune__date_naissance=datetime.date(1998, 1, 1))
+    assigner(old, me, par=me)
+    deferred = _signal(a, "Plus tard")
+    reporter(deferred, timezone.localdate() + datetime.timedelta(days=90), via="lien")
+    other_commune = _signal(a, "Ailleurs", parcours__jeune__commune=CommuneFactory(nom="Zzville"))
+
+    def names(**params):
+        return sorted(p.jeune.prenom for p in _queue(client, me, **params).context["parcours"])
+
+    assert names() == ["Ailleurs", "Ancien", "JeuneA", "Mineur"]
+    assert names(statut="a_contacter") == ["Mineur"]
+    assert names(prescripteur="spip") == ["Mineur"]
+    assert names(age="15-17") == ["Mineur"]
+    assert names(age="26-29") == ["Ancien"]
+    assert names(commune=other_commune.jeune.commune_id) == ["Ailleurs"]
+    assert names(conseiller=me.pk) == ["Ancien"]
+    assert names(conseiller="aucun") == ["Ailleurs", "JeuneA", "Mineur"]
+    assert names(en_retard="on") == ["Ancien"]
+    assert names(reportes="on") == ["Plus tard"]
+    html = _queue(client, me, prescripteur="spip").content.decode()
+    assert 'name="prescripteur"' in html and "Retirer les filtres" in html
+    # A bad value is ignored rather than failing: the whole queue shows, the form says what is wrong.
+    response = _queue(client, me, statut="n_importe_quoi")
+    assert len(response.context["parcours"]) == 4 and response.context["form"].errors
+
+
+def test_the_queue_makes_a_fixed_number_of_queries_with_many_rows(client, world, count_queries):
+    a = world["a"]
+    me = a["aiguilleur"]
+    client.force_login(me)
+    few = count_queries(reverse("parcours:file_active"))
+    for n in range(6):
+        p = _signal(a, f"Jeune{n}", days_ago=n, parcours__jeune__commune=CommuneFactory())
+        assigner(p, me, par=me)
+        creer_tache(p, "appel", echeance=timezone.now(), motif="Appeler")
+        journaliser_contact(p, canal="appel", resultat="sans_reponse", auteur=me)
+        reporter(p, timezone.localdate() + datetime.timedelta(days=1 + n % 2 * 60), via="lien")
+        Message.objects.create(
+            parcours=p, jeune=p.jeune, canal="sms", gabarit="relance", destinataire="+33612345678", corps="…",
+            statut=MessageStatut.ECHEC, prevu_le=timezone.now(),
+        )  # fmt: skip
+        _signal(a, f"Sortie{n}", parcours__status=Status.SORTIE_A_VENIR)
+    assert count_queries(reverse("parcours:file_active")) == few
+    assert count_queries(reverse("parcours:file_active") + "?reportes=on&en_retard=on") == few
+
+
+def test_pilots_see_the_contact_targets_with_small_groups_suppressed(client, world):
+    a = world["a"]
+    long_ago = timezone.now() - datetime.timedelta(days=60)
+    for n in range(12):
+        p = ParcoursFactory(territory=a["territory"], at=long_ago)
+        if n < 9:
+            journaliser_contact(p, canal="appel", resultat="joint", at=long_ago + datetime.timedelta(hours=2))
+    client.force_login(member(Role.PILOTE, territory=a["territory"]))
+    response = client.get(reverse("parcours:indicateurs"))
+    h2 = response.context["territories"][0][2]
+    assert (h2["premier_essai_72h"].atteints, h2["premier_essai_72h"].mesures) == (9, 12)
+    html = response.content.decode()
+    assert '<th scope="row">Premier essai de contact dans les 72 heures</th>\n  <td>75 %</td>\n  <td>12</td>' in html
+    # Only one first appointment and a few joint meetings: no rate, counts suppressed.
+    assert '<th scope="row">Avec une rencontre tripartite</th>\n  <td>—</td>\n  <td>0</td>' in html
+    assert "JeuneA" not in html

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AiguillageConfig(AppConfig):
+    name = "sas.aiguillage"
+    verbose_name = "Aiguillage"

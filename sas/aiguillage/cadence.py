@@ -1,0 +1,163 @@
+"""The contact cadence: runs, for every journey waiting for contact, the steps of its plan that are due.
+
+Idempotent: a step runs once (the journey's step counter is locked and moved on in the same transaction, and
+messages and tasks carry idempotency keys), so running it twice at the same moment does nothing more."""
+
+import dataclasses
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from sas.parcours import transitions
+from sas.parcours.models import Parcours
+from sas.parcours.status import Status
+
+from . import services
+from .models import MESSAGE_ACTIONS, TASK_ACTIONS, Action, ArretSuivi, PlanContact, SuiviContact
+
+# A call or visit task from the plan is due the day after its step.
+DELAI_TACHE = datetime.timedelta(days=1)
+# What a step reads from the young person, re-read at each run (a STOP may have just arrived).
+JEUNE_FIELDS = ["messages_arretes_le", "messages_en_pause_jusqu_au", "canal_prefere"]
+_TASK_WORDING = {Action.APPEL: "appeler le jeune", Action.VISITE: "aller à la rencontre du jeune"}
+
+
+@dataclasses.dataclass
+class Pas:
+    """One step that ran (or would run, in a dry run) for one journey."""
+
+    parcours: Parcours
+    index: int
+    jour: int
+    actions: list
+    faits: list = dataclasses.field(default_factory=list)
+
+    def __str__(self):
+        done = ", ".join(self.faits or self.actions)
+        return f"Parcours {self.parcours.pk} ({self.parcours.jeune.prenom}), jour {self.jour} : {done}"
+
+
+def _candidats():
+    return Parcours.objects.filter(status__in=services.AVANT_CONTACT).select_related("jeune").order_by("pk")
+
+
+def _preparer(suivi, parcours, now):
+    """Start, restart or keep the journey's cadence; False when it must not run now (deferred or stopped)."""
+    if suivi.reporte_jusqu_au is not None:
+        if suivi.reporte_jusqu_au > timezone.localdate(now):
+            return False
+        _redemarrer(suivi, now)
+    elif suivi.demarre_le is None:
+        suivi.demarre_le = now
+    elif suivi.arrete_le is not None:
+        # Back in the queue after the cadence stopped (e.g. "injoignable" reopened): a new cycle.
+        if parcours.status_changed_at <= suivi.arrete_le:
+            return False
+        _redemarrer(suivi, now)
+    return True
+
+
+def _redemarrer(suivi, now):
+    suivi.plan = PlanContact.courant()
+    suivi.cycle += 1
+    suivi.demarre_le, suivi.etape_suivante = now, 0
+    suivi.arrete_le, suivi.motif_arret, suivi.reporte_jusqu_au = None, "", None
+
+
+def _dues(suivi, now):
+    etapes = suivi.plan.etapes
+    index = suivi.etape_suivante
+    while index < len(etapes) and suivi.demarre_le + datetime.timedelta(days=etapes[index]["jour"]) <= now:
+        yield index, etapes[index]
+        index += 1
+
+
+def _gabarit(plan, index, action):
+    if action == Action.DERNIER_MESSAGE:
+        return "dernier_message"
+    first = next(i for i, etape in enumerate(plan.etapes) if MESSAGE_ACTIONS & set(etape["actions"]))
+    return "premier_contact" if index == first else "relance"
+
+
+def _canal(jeune, action):
+    """The step's channel when the young person has that coordinate and chose none; otherwise messagerie picks
+    (their preference, else what they have, else a letter)."""
+    if jeune.canal_prefere or action == Action.DERNIER_MESSAGE:
+        return None
+    if action == Action.SMS and jeune.telephone or action == Action.EMAIL and jeune.email:
+        return str(action)
+    return None
+
+
+def _executer(pas, suivi, now):
+    from sas.messagerie import services as messagerie
+
+    parcours, plan = pas.parcours, suivi.plan
+    jeune = parcours.jeune
+    due = suivi.demarre_le + datetime.timedelta(days=pas.jour)
+    services.mettre_en_contact(parcours, at=now)
+    for action in pas.actions:
+        cle = f"cadence-{parcours.pk}-{suivi.cycle}-{pas.index}-{action}"
+        if action in MESSAGE_ACTIONS:
+            if jeune.messages_arretes_le and jeune.messages_arretes_le <= now:
+                pas.faits.append(f"{action} non envoyé (STOP)")
+                continue
+            gabarit = _gabarit(plan, pas.index, action)
+            message = messagerie.envoyer(parcours, gabarit, canal=_canal(jeune, action), le=now, cle=cle)
+            pas.faits.append(f"{gabarit} {'programmé' if message else 'non envoyé'}")
+        elif action in TASK_ACTIONS:
+            motif = f"Plan de contact, jour {pas.jour} : {_TASK_WORDING[Action(action)]}."
+            services.creer_tache(parcours, action, echeance=due + DELAI_TACHE, motif=motif, at=now, cle=cle)
+            pas.faits.append(f"tâche {action}")
+        elif action == Action.DECIDER:
+            reason = f"Aucune réponse après {pas.jour} jours de tentatives de contact (plan « {plan.nom} »)"
+            transitions.transition(parcours, Status.INJOIGNABLE, reason=reason, at=now)
+            suivi.arrete_le, suivi.motif_arret = now, ArretSuivi.INJOIGNABLE
+            pas.faits.append("injoignable")
+
+
+def _suivi(parcours, plan, wet_run):
+    if not wet_run:  # a dry run reads, never writes: an unsaved state stands in for a cadence not started yet
+        return SuiviContact.objects.select_related("plan").filter(parcours=parcours).first() or SuiviContact(
+            parcours=parcours, plan=plan
+        )
+    # Created, then locked: a concurrent run waits here, then sees the steps this one ran.
+    SuiviContact.objects.get_or_create(parcours=parcours, defaults={"plan": plan})
+    return SuiviContact.objects.select_for_update().select_related("plan").get(parcours=parcours)
+
+
+def _avancer_un(parcours, plan, now, wet_run):
+    suivi = _suivi(parcours, plan, wet_run)
+    # Re-read under the lock: a concurrent answer may have moved the journey on.
+    parcours.refresh_from_db(fields=["status", "status_changed_at"])
+    parcours.jeune.refresh_from_db(fields=JEUNE_FIELDS)
+    if parcours.status not in services.AVANT_CONTACT or not _preparer(suivi, parcours, now):
+        return []
+    steps = [Pas(parcours, index, etape["jour"], list(etape["actions"])) for index, etape in _dues(suivi, now)]
+    if not wet_run:
+        return steps
+    done = []
+    for pas in steps:
+        _executer(pas, suivi, now)
+        suivi.etape_suivante = pas.index + 1
+        done.append(pas)
+        if suivi.arrete_le:
+            break
+    if not suivi.arrete_le and suivi.etape_suivante >= len(suivi.plan.etapes):
+        suivi.arrete_le, suivi.motif_arret = now, ArretSuivi.TERMINE
+    suivi.save()
+    return done
+
+
+def avancer(now=None, *, wet_run=True):
+    """Run every due step of every journey waiting for contact; return the steps run ([Pas]).
+
+    With wet_run=False, change nothing and return the steps that would run."""
+    now = now or timezone.now()
+    plan = PlanContact.courant()
+    done = []
+    for parcours in _candidats():
+        with transaction.atomic():
+            done.extend(_avancer_un(parcours, plan, now, wet_run))
+    return done

@@ -1,0 +1,150 @@
+"""The territory queue of the aiguilleurs: who is waiting, how late, with whom, and what failed."""
+
+import dataclasses
+import datetime
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
+
+from sas.communes.models import Commune
+from sas.jeunes.models import TrancheAge
+from sas.messagerie.models import CanalInvalide, Message, MessageStatut
+from sas.organisations.models import Membership, Role
+from sas.parcours.models import Parcours, Signalement
+from sas.parcours.status import CLOSED, Status
+
+from .forms import SANS_CONSEILLER, SANS_ORGANISATION
+from .indicators import badges
+from .models import TacheContact
+
+
+def equipes(user):
+    """{territory id: [counsellors]}: the aiguilleurs of the user's SAS teams, by the territory they cover."""
+    organisation_ids = user.organisation_ids(Role.AIGUILLEUR)
+    memberships = (
+        Membership.objects.filter(
+            role=Role.AIGUILLEUR, is_active=True, user__is_active=True, organisation_id__in=organisation_ids
+        )
+        .select_related("user", "organisation")
+        .order_by("user__first_name", "user__last_name", "user_id")
+    )
+    teams = {}
+    for membership in memberships:
+        team = teams.setdefault(membership.organisation.territory_id, [])
+        if membership.user not in team:
+            team.append(membership.user)
+    return teams
+
+
+def _years_before(day, years):
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _age_filter(band, today):
+    """Journeys whose young person is in the age band: from the date of birth, else the band given."""
+    low, high = (int(part) for part in band.split("-"))
+    youngest_birth = _years_before(today, low)
+    oldest_birth = _years_before(today, high + 1) + datetime.timedelta(days=1)
+    return Q(jeune__date_naissance__range=(oldest_birth, youngest_birth)) | Q(
+        jeune__date_naissance__isnull=True, jeune__tranche_age=band
+    )
+
+
+def _filtrer(queryset, filtres, today):
+    if statut := filtres.get("statut"):
+        queryset = queryset.filter(status=statut)
+    if kind := filtres.get("prescripteur"):
+        signalements = Signalement.objects.filter(parcours=OuterRef("pk"))
+        if kind == SANS_ORGANISATION:
+            signalements = signalements.filter(organisation__isnull=True)
+        else:
+            signalements = signalements.filter(organisation__kind=kind)
+        queryset = queryset.filter(Exists(signalements))
+    if (band := filtres.get("age")) in TrancheAge.values:
+        queryset = queryset.filter(_age_filter(band, today))
+    if commune := filtres.get("commune"):
+        queryset = queryset.filter(jeune__commune_id=commune)
+    if conseiller := filtres.get("conseiller"):
+        if conseiller == SANS_CONSEILLER:
+            queryset = queryset.filter(conseiller__isnull=True)
+        else:
+            queryset = queryset.filter(conseiller_id=conseiller)
+    return queryset
+
+
+def _avec_contexte(queryset):
+    failed = Message.objects.filter(parcours=OuterRef("pk"), statut=MessageStatut.ECHEC)
+    invalid = CanalInvalide.objects.filter(jeune=OuterRef("jeune_id"), corrige_le__isnull=True)
+    return (
+        queryset.select_related("jeune__commune", "conseiller", "suivi_contact")
+        .prefetch_related(
+            Prefetch("signalements", queryset=Signalement.objects.select_related("organisation")),
+            "events",
+            Prefetch("taches_contact", queryset=TacheContact.objects.ouvertes(), to_attr="taches_ouvertes"),
+        )
+        .annotate(echec_message=Exists(failed), canal_invalide=Exists(invalid))
+    )
+
+
+def _fin_accompagnement(parcours):
+    dates = [s.fin_accompagnement_le for s in parcours.signalements.all() if s.fin_accompagnement_le]
+    return min(dates, default=datetime.date.max)
+
+
+def _reporte_jusqu_au(parcours, today):
+    suivi = getattr(parcours, "suivi_contact", None)
+    return suivi.reporte_jusqu_au if suivi is not None and suivi.est_reporte(today) else None
+
+
+def choix_filtres(user):
+    """(communes, counsellors) offered by the queue's filters: those of the user's open journeys and teams."""
+    visible = Parcours.objects.for_role(user, Role.AIGUILLEUR).exclude(status__in=CLOSED)
+    communes = Commune.objects.filter(pk__in=visible.values("jeune__commune_id")).order_by("nom")
+    counsellors = {u.pk: u for team in equipes(user).values() for u in team}
+    return list(communes), list(counsellors.values())
+
+
+@dataclasses.dataclass
+class File:
+    upcoming: list
+    parcours: list
+    equipes: dict
+    charges: list
+    sans_conseiller: int
+
+
+def file_active(user, *, filtres=None, now=None):
+    """The open journeys of the user's territories, filtered; each gets `badges`, `en_retard`, `reporte_jusqu_au`,
+    `taches_ouvertes`, `echec_message`, `canal_invalide`. Upcoming exits apart, soonest end of support first;
+    the others oldest first. Journeys deferred to a future date are left out unless `filtres["reportes"]`,
+    which keeps only them. A fixed number of queries."""
+    filtres = filtres or {}
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    visible = Parcours.objects.for_role(user, Role.AIGUILLEUR).exclude(status__in=CLOSED)
+    rows = list(_avec_contexte(_filtrer(visible, filtres, today)).order_by("created_at", "pk"))
+    kept = []
+    for p in rows:
+        p.badges = badges(p, now)
+        p.en_retard = any(badge.en_retard for badge in p.badges)
+        p.reporte_jusqu_au = _reporte_jusqu_au(p, today)
+        if bool(filtres.get("reportes")) != bool(p.reporte_jusqu_au):
+            continue
+        if filtres.get("en_retard") and not p.en_retard:
+            continue
+        kept.append(p)
+    # Upcoming exits come first, soonest end of support first: the time to prepare the relay is now.
+    upcoming = sorted((p for p in kept if p.status == Status.SORTIE_A_VENIR), key=_fin_accompagnement)
+    teams = equipes(user)
+    counts = dict(visible.order_by().values("conseiller_id").annotate(n=Count("pk")).values_list("conseiller_id", "n"))
+    counsellors = {u.pk: u for team in teams.values() for u in team}
+    return File(
+        upcoming=upcoming,
+        parcours=[p for p in kept if p.status != Status.SORTIE_A_VENIR],
+        equipes=teams,
+        charges=[(u, counts.get(u.pk, 0)) for u in counsellors.values()],
+        sans_conseiller=counts.get(None, 0),
+    )

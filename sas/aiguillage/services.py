@@ -1,0 +1,209 @@
+"""Re-establishing contact: assignment, contact log, the young person's answer, deferral, call and visit tasks.
+
+Every function takes an explicit `at` (default now) and writes its journey event."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from sas.organisations.models import Role, User
+from sas.parcours import transitions
+from sas.parcours.models import EventKind, Parcours
+from sas.parcours.status import CLOSED, Status
+
+from .models import (
+    ArretSuivi,
+    CanalContact,
+    NatureTache,
+    PlanContact,
+    ResultatContact,
+    SuiviContact,
+    TacheContact,
+)
+
+# Before contact is re-established: the cadence runs on these.
+AVANT_CONTACT = frozenset({Status.SIGNALE, Status.A_CONTACTER, Status.CONTACT_EN_COURS})
+# From where an answer of the young person brings the journey to "contacté", and through which statuses.
+CHEMINS_VERS_CONTACTE = {
+    Status.SORTIE_A_VENIR: [Status.CONTACTE],
+    Status.SIGNALE: [Status.A_CONTACTER, Status.CONTACTE],
+    Status.A_CONTACTER: [Status.CONTACTE],
+    Status.CONTACT_EN_COURS: [Status.CONTACTE],
+    # Declared unreachable or dropped out, then answers after all: the file reopens.
+    Status.INJOIGNABLE: [Status.A_CONTACTER, Status.CONTACTE],
+    Status.ABANDON: [Status.A_CONTACTER, Status.CONTACTE],
+}
+
+
+def equipe(user, parcours):
+    """The counsellors `user` may assign `parcours` to: aiguilleurs of the user's own organisations that cover
+    the journey's territory (the user included). Empty when the user is not an aiguilleur there."""
+    organisation_ids = [
+        m.organisation_id
+        for m in user.active_memberships
+        if m.role == Role.AIGUILLEUR and m.organisation.territory_id == parcours.territory_id
+    ]
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__role=Role.AIGUILLEUR,
+            memberships__is_active=True,
+            memberships__organisation_id__in=organisation_ids,
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "pk")
+    )
+
+
+def assigner(parcours, conseiller, *, par, at=None):
+    """Make `conseiller` (None: nobody) the journey's counsellor. `par` picks themselves or a teammate of one of
+    their SAS teams on the journey's territory. Writes an AFFECTATION event; does nothing if nothing changes.
+    Raises ValidationError in French otherwise."""
+    at = at or timezone.now()
+    if par is not None and parcours.territory_id not in par.territory_ids(Role.AIGUILLEUR):
+        raise ValidationError("Seule l'équipe SAS du territoire peut affecter ce parcours.")
+    if conseiller is not None and par is not None and not equipe(par, parcours).filter(pk=conseiller.pk).exists():
+        raise ValidationError("Choisissez un conseiller de votre équipe sur ce territoire.")
+    if conseiller is not None and parcours.territory_id not in conseiller.territory_ids(Role.AIGUILLEUR):
+        raise ValidationError("Ce conseiller n'est pas aiguilleur sur le territoire de ce parcours.")
+    with transaction.atomic():
+        current = Parcours.objects.select_for_update().get(pk=parcours.pk)
+        if current.conseiller_id == (conseiller.pk if conseiller else None):
+            return None
+        Parcours.objects.filter(pk=parcours.pk).update(conseiller=conseiller)
+        reason = f"Affecté à {conseiller}" if conseiller else "Plus de conseiller attitré"
+        event = transitions.record_fact(
+            current,
+            EventKind.AFFECTATION,
+            actor=par,
+            reason=reason,
+            at=at,
+            detail={"conseiller": conseiller.pk if conseiller else None, "precedent": current.conseiller_id},
+        )
+    parcours.conseiller = conseiller
+    return event
+
+
+def _vers(parcours, cibles, *, actor, reason, at):
+    for status in cibles:
+        transitions.transition(parcours, status, actor=actor, reason=reason, at=at)
+
+
+def mettre_en_contact(parcours, *, actor=None, at=None):
+    """A first attempt has started: signalé/à contacter → contact en cours (no-op from elsewhere)."""
+    if parcours.status == Status.SIGNALE:
+        _vers(parcours, [Status.A_CONTACTER], actor=actor, reason="", at=at)
+    if parcours.status == Status.A_CONTACTER:
+        _vers(parcours, [Status.CONTACT_EN_COURS], actor=actor, reason="", at=at)
+
+
+def _suivi(parcours):
+    return SuiviContact.objects.select_for_update().filter(parcours=parcours).first()
+
+
+def _annuler_messages_cadence(parcours, at):
+    """Cancel the cadence messages still waiting (e.g. moved to Monday morning by the quiet hours)."""
+    from sas.messagerie import services as messagerie
+
+    messagerie.annuler(f"cadence-{parcours.pk}-", at=at)
+
+
+def reponse_du_jeune(parcours, *, via, at=None):
+    """The young person answered (acted on their page, booked a slot, replied, was reached): the cadence stops,
+    a REPONSE event is written and the journey moves to "contacté" when it was before that. Idempotent: an
+    answer on a journey already contacted writes nothing. Returns True when something changed."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        parcours.refresh_from_db(fields=["status", "status_changed_at"])
+        suivi = _suivi(parcours)
+        changed = False
+        if suivi and (suivi.arrete_le is None or suivi.reporte_jusqu_au):
+            suivi.arrete_le, suivi.motif_arret, suivi.reporte_jusqu_au = at, ArretSuivi.REPONSE, None
+            suivi.save(update_fields=["arrete_le", "motif_arret", "reporte_jusqu_au"])
+            changed = True
+        chemin = CHEMINS_VERS_CONTACTE.get(parcours.status)
+        if chemin:
+            transitions.record_fact(
+                parcours, EventKind.REPONSE, reason=f"Le jeune a répondu ({via})", at=at, detail={"via": via}
+            )
+            _vers(parcours, chemin, actor=None, reason=f"Réponse du jeune ({via})", at=at)
+            changed = True
+        if changed:
+            _annuler_messages_cadence(parcours, at)
+    return changed
+
+
+def reporter(parcours, jusqu_au, *, via, auteur=None, at=None):
+    """ "Not now, contact me again on `jusqu_au`" (a date or datetime): the cadence pauses, the journey leaves the
+    queue until that date, then comes back and the cadence starts again from its first step. REPORT event."""
+    at = at or timezone.now()
+    if isinstance(jusqu_au, datetime.datetime):
+        jusqu_au = timezone.localdate(jusqu_au)
+    if jusqu_au <= timezone.localdate(at):
+        raise ValidationError("Choisissez une date de recontact dans le futur.")
+    if parcours.status in CLOSED:
+        raise ValidationError(f"Ce parcours est clos (« {parcours.get_status_display()} »).")
+    with transaction.atomic():
+        suivi = _suivi(parcours) or SuiviContact(parcours=parcours, plan=PlanContact.courant())
+        suivi.reporte_jusqu_au = jusqu_au
+        if parcours.status in AVANT_CONTACT:
+            suivi.arrete_le, suivi.motif_arret = None, ""
+        suivi.save()
+        event = transitions.record_fact(
+            parcours,
+            EventKind.REPORT,
+            actor=auteur,
+            reason=f"Recontact demandé à partir du {jusqu_au:%d/%m/%Y} ({via})",
+            at=at,
+            detail={"jusqu_au": jusqu_au.isoformat(), "via": via},
+        )
+        _annuler_messages_cadence(parcours, at)
+    return event
+
+
+def journaliser_contact(parcours, *, canal, resultat, note="", auteur=None, at=None):
+    """A call, a visit or another attempt made by the counsellor (CONTACT event with canal and resultat; the note
+    stays in the event's detail, out of what prescribers see). "joint" means contact is re-established."""
+    at = at or timezone.now()
+    canal, resultat = CanalContact(canal), ResultatContact(resultat)
+    with transaction.atomic():
+        parcours.refresh_from_db(fields=["status", "status_changed_at"])
+        if parcours.status in AVANT_CONTACT:
+            mettre_en_contact(parcours, actor=auteur, at=at)
+        event = transitions.record_fact(
+            parcours,
+            EventKind.CONTACT,
+            actor=auteur,
+            reason=f"{canal.label} : {resultat.label[0].lower()}{resultat.label[1:]}",
+            at=at,
+            detail={"canal": canal.value, "resultat": resultat.value, "note": note.strip()},
+        )
+        if resultat == ResultatContact.JOINT:
+            reponse_du_jeune(parcours, via=canal.value, at=at)
+    return event
+
+
+def creer_tache(parcours, nature, *, echeance, motif, at=None, cle=""):
+    """A call or visit task for the journey's team. With `cle`, creating it again returns the existing one."""
+    at = at or timezone.now()
+    nature = NatureTache(nature)
+    values = {"parcours": parcours, "nature": nature, "echeance": echeance, "motif": motif[:300], "created_at": at}
+    if cle:
+        return TacheContact.objects.get_or_create(cle=cle, defaults=values)[0]
+    return TacheContact.objects.create(**values)
+
+
+def terminer_tache(tache, *, resultat, note="", auteur, at=None):
+    """The counsellor made the call or visit: the task is done and the attempt goes to the journey's log."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        updated = TacheContact.objects.filter(pk=tache.pk, faite_le__isnull=True).update(
+            faite_le=at, faite_par=auteur, resultat=ResultatContact(resultat), note=note.strip()
+        )
+        if not updated:
+            raise ValidationError("Cette tâche est déjà faite.")
+        journaliser_contact(tache.parcours, canal=tache.nature, resultat=resultat, note=note, auteur=auteur, at=at)
+    tache.refresh_from_db()
+    return tache

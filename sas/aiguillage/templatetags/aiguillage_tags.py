@@ -1,0 +1,78 @@
+from django import template
+
+from sas.organisations.models import Role
+from sas.parcours.models import EventKind
+
+from ..forms import AffectationForm, ContactForm, NouvelleTacheForm, ReportForm, TacheFaiteForm
+from ..indicators import Part
+from ..models import Action, SuiviContact
+from ..services import AVANT_CONTACT, equipe
+
+register = template.Library()
+
+
+@register.inclusion_tag("aiguillage/_indicateur_ligne.html")
+def indicateur_ligne(label, part):
+    """One row of a pilots' table: a rate and the number it is measured on, with small counts suppressed.
+    `part` is an indicators.Part, or a rencontres.Taux (parcours, contactes)."""
+    if not isinstance(part, Part):
+        part = Part(part.contactes, part.parcours)
+    return {"label": label, "part": part}
+
+
+JOURNAL_KINDS = (EventKind.CONTACT, EventKind.REPONSE, EventKind.REPORT, EventKind.AFFECTATION)
+
+
+@register.inclusion_tag("aiguillage/_affectation_ligne.html", takes_context=True)
+def affectation_en_ligne(context, parcours, equipes, next_url):
+    """A compact "assign to" form for one row of the queue (`equipes`: {territory id: [counsellors]})."""
+    return {
+        "csrf_token": context.get("csrf_token"),
+        "parcours": parcours,
+        "equipe": equipes.get(parcours.territory_id, []),
+        "next": next_url,
+    }
+
+
+def _etapes(suivi):
+    """The plan's steps with whether each already ran, for display."""
+    labels = dict(Action.choices)
+    return [
+        {
+            "jour": etape["jour"],
+            "actions": [labels.get(action, action) for action in etape["actions"]],
+            "faite": index < suivi.etape_suivante,
+        }
+        for index, etape in enumerate(suivi.plan.etapes)
+    ]
+
+
+@register.inclusion_tag("aiguillage/_contact_du_parcours.html", takes_context=True)
+def contact_du_parcours(context, parcours, user):
+    """The contact section of the journey page, for the aiguilleurs of its territory only: cadence state, call and
+    visit tasks, contact log with notes, and the forms to log an attempt, assign, defer or plan a task."""
+    if parcours.territory_id not in user.territory_ids(Role.AIGUILLEUR):
+        return {"visible": False}
+    suivi = SuiviContact.objects.select_related("plan").filter(parcours=parcours).first()
+    taches = list(parcours.taches_contact.select_related("faite_par").order_by("faite_le", "echeance", "pk"))
+    request = context.get("request")
+    return {
+        "visible": True,
+        "csrf_token": context.get("csrf_token"),
+        "next": request.get_full_path() if request else "",
+        "parcours": parcours,
+        "suivi": suivi,
+        "etapes": _etapes(suivi) if suivi else [],
+        "prochaine": suivi.prochaine_etape() if suivi else None,
+        "avant_contact": parcours.status in AVANT_CONTACT,
+        "jeune_stop": parcours.jeune.messages_arretes_le is not None,
+        "taches_ouvertes": [(t, TacheFaiteForm(prefix=f"tache-{t.pk}")) for t in taches if not t.faite_le],
+        "taches_faites": [t for t in taches if t.faite_le],
+        "journal": [e for e in parcours.events.all() if e.kind in JOURNAL_KINDS],
+        "contact_form": ContactForm(prefix="contact"),
+        "report_form": ReportForm(prefix="report"),
+        "tache_form": NouvelleTacheForm(prefix="nouvelle-tache"),
+        "affectation_form": AffectationForm(
+            prefix="affectation", equipe=equipe(user, parcours), initial={"conseiller": parcours.conseiller_id}
+        ),
+    }

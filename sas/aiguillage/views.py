@@ -1,0 +1,166 @@
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from sas.audit.models import Action, record
+from sas.organisations.models import Role
+from sas.parcours.models import Parcours
+
+from . import services
+from .forms import AffectationForm, ContactForm, NouvelleTacheForm, ReportForm, TacheFaiteForm
+from .models import TacheContact
+
+
+def _require_aiguilleur(request):
+    if Role.AIGUILLEUR not in request.user.roles:
+        raise PermissionDenied
+
+
+def _parcours(request, uuid):
+    """A journey of the user's territories, else 404 (same answer for another territory and for a wrong id)."""
+    _require_aiguilleur(request)
+    return get_object_or_404(Parcours.objects.for_role(request.user, Role.AIGUILLEUR), uuid=uuid)
+
+
+def _back(request, parcours):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect("parcours:detail", uuid=parcours.uuid)
+
+
+def _form_errors(request, form):
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label} : {error}" if label else error)
+
+
+@login_required
+def taches(request):
+    """Mes tâches: the open call and visit tasks of the journeys assigned to me, then those nobody holds."""
+    _require_aiguilleur(request)
+    visible = Parcours.objects.for_role(request.user, Role.AIGUILLEUR)
+    ouvertes = (
+        TacheContact.objects.ouvertes()
+        .filter(parcours__in=visible)
+        .select_related("parcours__jeune__commune")
+        .order_by("echeance", "pk")
+    )
+    mes_taches = list(ouvertes.filter(parcours__conseiller=request.user))
+    sans_conseiller = list(ouvertes.filter(parcours__conseiller__isnull=True))
+    record(
+        request.user,
+        Action.LISTE,
+        "taches_contact",
+        {t.parcours.jeune_id for t in mes_taches + sans_conseiller},
+    )
+    return render(
+        request,
+        "aiguillage/taches.html",
+        {
+            "mes_taches": [(t, TacheFaiteForm(prefix=f"tache-{t.pk}")) for t in mes_taches],
+            "sans_conseiller": [(t, TacheFaiteForm(prefix=f"tache-{t.pk}")) for t in sans_conseiller],
+            "next": request.get_full_path(),
+            "title": "Mes tâches",
+        },
+    )
+
+
+@login_required
+@require_POST
+def assigner(request, uuid):
+    parcours = _parcours(request, uuid)
+    form = AffectationForm(request.POST, prefix="affectation", equipe=services.equipe(request.user, parcours))
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(request, parcours)
+    conseiller = form.cleaned_data["conseiller"]
+    try:
+        event = services.assigner(parcours, conseiller, par=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        if event:
+            jeunes = [parcours.jeune_id]
+            record(request.user, Action.MODIFICATION, parcours, jeunes, conseiller=event.detail["conseiller"])
+        messages.success(
+            request, f"{parcours.jeune} : {f'suivi par {conseiller}' if conseiller else 'sans conseiller attitré'}."
+        )
+    return _back(request, parcours)
+
+
+@login_required
+@require_POST
+def journaliser(request, uuid):
+    parcours = _parcours(request, uuid)
+    form = ContactForm(request.POST, prefix="contact")
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(request, parcours)
+    services.journaliser_contact(parcours, **form.cleaned_data, auteur=request.user)
+    record(request.user, Action.MODIFICATION, parcours, [parcours.jeune_id], contact=form.cleaned_data["resultat"])
+    messages.success(request, "Tentative de contact enregistrée.")
+    return _back(request, parcours)
+
+
+@login_required
+@require_POST
+def reporter(request, uuid):
+    parcours = _parcours(request, uuid)
+    form = ReportForm(request.POST, prefix="report")
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(request, parcours)
+    jusqu_au = form.cleaned_data["jusqu_au"]
+    try:
+        services.reporter(parcours, jusqu_au, via="conseiller", auteur=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        record(request.user, Action.MODIFICATION, parcours, [parcours.jeune_id], reporte_jusqu_au=str(jusqu_au))
+        messages.success(request, f"Contact reporté au {jusqu_au:%d/%m/%Y}.")
+    return _back(request, parcours)
+
+
+@login_required
+@require_POST
+def tache_creer(request, uuid):
+    parcours = _parcours(request, uuid)
+    form = NouvelleTacheForm(request.POST, prefix="nouvelle-tache")
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(request, parcours)
+    data = form.cleaned_data
+    # Due at the end of the chosen day.
+    echeance = timezone.make_aware(datetime.datetime.combine(data["echeance"], datetime.time(18)))
+    tache = services.creer_tache(parcours, data["nature"], echeance=echeance, motif=data["motif"])
+    record(request.user, Action.CREATION, tache, [parcours.jeune_id])
+    messages.success(request, f"{tache.get_nature_display()} planifiée avant le {data['echeance']:%d/%m/%Y}.")
+    return _back(request, parcours)
+
+
+@login_required
+@require_POST
+def tache_faite(request, pk):
+    _require_aiguilleur(request)
+    visible = Parcours.objects.for_role(request.user, Role.AIGUILLEUR)
+    tache = get_object_or_404(TacheContact.objects.select_related("parcours"), pk=pk, parcours__in=visible)
+    form = TacheFaiteForm(request.POST, prefix=f"tache-{tache.pk}")
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(request, tache.parcours)
+    try:
+        services.terminer_tache(tache, **form.cleaned_data, auteur=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        record(request.user, Action.MODIFICATION, tache, [tache.parcours.jeune_id], resultat=tache.resultat)
+        messages.success(request, f"{tache.get_nature_display()} notée : {tache.get_resultat_display().lower()}.")
+    return _back(request, tache.parcours)

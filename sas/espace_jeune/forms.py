@@ -1,0 +1,94 @@
+from django import forms
+from django.utils import formats, timezone
+from dsfr.forms import DsfrBaseForm
+
+from sas.parcours.models import Canal
+
+CANAUX = [(c.value, c.label) for c in (Canal.SMS, Canal.APPEL, Canal.EMAIL, Canal.COURRIER)]
+MOMENTS = [
+    ("matin", "Le matin (8 h – 12 h)"),
+    ("midi", "Le midi (12 h – 14 h)"),
+    ("apres_midi", "L'après-midi (14 h – 18 h)"),
+    ("soir", "En fin de journée (18 h – 20 h)"),
+    ("samedi", "Le samedi"),
+]
+REPORTS = [("1", "Dans 1 mois"), ("3", "Dans 3 mois"), ("6", "Dans 6 mois")]
+
+
+class CodeForm(DsfrBaseForm):
+    code = forms.CharField(
+        label="Votre code",
+        max_length=40,
+        help_text="Il est imprimé sur la lettre que vous avez reçue, par exemple 1a2b-abcdefgh2345.",
+        widget=forms.TextInput({"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+
+    def clean_code(self):
+        # People copy codes with spaces or in capitals.
+        return "".join(self.cleaned_data["code"].split()).lower()
+
+
+def moments_text(keys):
+    """The chosen times as the counsellor reads them on the journey page."""
+    labels = dict(MOMENTS)
+    return ", ".join(labels[key] for key in keys)
+
+
+def moments_keys(text):
+    labels = {label: key for key, label in MOMENTS}
+    return [labels[part] for part in (text or "").split(", ") if part in labels]
+
+
+class PreferencesForm(DsfrBaseForm):
+    canal_prefere = forms.ChoiceField(
+        label="Comment préférez-vous être contacté ou contactée ?", choices=CANAUX, widget=forms.RadioSelect
+    )
+    moments_preferes = forms.MultipleChoiceField(
+        label="À quels moments ?",
+        choices=MOMENTS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Cochez tout ce qui vous convient. Nous n'écrivons jamais la nuit ni le dimanche.",
+    )
+
+
+class AppelForm(DsfrBaseForm):
+    moments_preferes = forms.MultipleChoiceField(
+        label="Quand pouvons-nous vous appeler ?",
+        choices=MOMENTS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class ReportForm(DsfrBaseForm):
+    mois = forms.ChoiceField(label="Quand voulez-vous que l'on revienne vers vous ?", choices=REPORTS)
+
+
+class CreneauForm(DsfrBaseForm):
+    creneau = forms.ChoiceField(label="Choisissez un moment", widget=forms.RadioSelect)
+
+    def __init__(self, *args, creneaux, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.creneaux = {str(c.pk): c for c in creneaux}
+        self.fields["creneau"].choices = [(key, describe_creneau(c)) for key, c in self.creneaux.items()]
+        self._bound_fields_cache.clear()
+
+    def clean_creneau(self):
+        return self.creneaux[self.cleaned_data["creneau"]]
+
+
+MODALITES = {
+    "presentiel": "en personne",
+    "telephone": "par téléphone (le conseiller vous appelle)",
+    "visio": "en visio (un lien vous sera envoyé)",
+}
+
+
+def describe_creneau(creneau):
+    debut = timezone.localtime(creneau.debut)
+    heure = f"{debut.hour} h {debut:%M}" if debut.minute else f"{debut.hour} h"
+    when = f"{formats.date_format(debut, 'l j F')} à {heure}"
+    how = MODALITES.get(creneau.modalite, creneau.get_modalite_display())
+    where = f", {creneau.lieu}" if creneau.modalite == "presentiel" and creneau.lieu else ""
+    return f"{when}, {how}{where}"

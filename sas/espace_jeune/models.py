@@ -1,0 +1,86 @@
+import base64
+import hmac
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+_SALT = "sas.espace_jeune.lien"
+_SIGNATURE_LENGTH = 12  # 60 bits: short enough for one SMS, far too many to guess behind a rate limit.
+
+
+def _signature(pk):
+    digest = salted_hmac(_SALT, str(pk), algorithm="sha256").digest()
+    return base64.b32encode(digest).decode().lower()[:_SIGNATURE_LENGTH]
+
+
+def _base36(number):
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out
+
+
+class LienJeuneQuerySet(models.QuerySet):
+    def valides(self, at=None):
+        return self.filter(expires_at__gt=at or timezone.now(), revoked_at__isnull=True)
+
+
+class LienJeune(models.Model):
+    """The young person's personal link: signed (HMAC of its id), expiring, revocable, no account needed.
+
+    The same short token is the code printed on a letter."""
+
+    parcours = models.ForeignKey("parcours.Parcours", on_delete=models.CASCADE, related_name="liens")
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    expires_at = models.DateTimeField("expire le")
+    revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
+
+    objects = LienJeuneQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "lien personnel du jeune"
+        verbose_name_plural = "liens personnels des jeunes"
+
+    def __str__(self):
+        return f"Lien de {self.parcours_id} jusqu'au {self.expires_at:%d/%m/%Y}"
+
+    @property
+    def token(self):
+        return f"{_base36(self.pk)}-{_signature(self.pk)}"
+
+    @property
+    def url(self):
+        return settings.SAS_SITE_URL + reverse("espace_jeune:page", args=[self.token])
+
+    @classmethod
+    def creer(cls, parcours, *, at=None):
+        """A link for a new message: the current one if it stays valid at least a week, else a new one."""
+        at = at or timezone.now()
+        current = cls.objects.valides(at + timedelta(days=7)).filter(parcours=parcours).order_by("-expires_at")
+        return current.first() or cls.objects.create(
+            parcours=parcours, created_at=at, expires_at=at + timedelta(days=settings.SAS_LIEN_JEUNE_JOURS)
+        )
+
+    @classmethod
+    def trouver(cls, token, at=None):
+        """The valid link this token names, or None (bad signature, unknown, expired or revoked)."""
+        ident, _, signature = (token or "").strip().lower().partition("-")
+        try:
+            pk = int(ident, 36)
+        except ValueError:
+            return None
+        if not hmac.compare_digest(signature.encode(), _signature(pk).encode()):
+            return None
+        return cls.objects.valides(at).select_related("parcours__jeune").filter(pk=pk).first()
+
+    def revoquer(self, at=None):
+        if self.revoked_at is None:
+            self.revoked_at = at or timezone.now()
+            self.save(update_fields=["revoked_at"])

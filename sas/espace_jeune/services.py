@@ -1,0 +1,233 @@
+"""What the young person can do from their page. Every function takes the journey their link names, never an id
+from the request, so a link can only act on its own journey."""
+
+import calendar
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from sas.aiguillage import services as aiguillage
+from sas.aiguillage.models import SuiviContact
+from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Purpose
+from sas.messagerie import services as messagerie
+from sas.organisations.models import Organisation, OrganisationKind
+from sas.parcours.models import EventKind, SignalementSource
+from sas.parcours.status import Status
+from sas.parcours.transitions import transition
+from sas.prescription.ratelimit import RateLimit
+from sas.rendezvous import services as rendezvous
+from sas.rendezvous.models import RendezVous, RendezVousStatut
+
+from .forms import moments_text
+from .models import LienJeune
+
+REFUS = "Refus exprimé par le jeune sur sa page"
+CATEGORIES = [DataCategory.IDENTITE, DataCategory.COORDONNEES, DataCategory.SITUATION, DataCategory.DIAGNOSTIC]
+# Statuses where the young person has nothing left to decide on this page.
+FERMES = frozenset({Status.CONSENTEMENT_RETIRE})
+
+# Wrong codes or links per IP: a code has 60 bits, but nobody should be able to try many.
+codes_errones = RateLimit(
+    "espace_jeune_code",
+    limit=getattr(settings, "SAS_CODE_JEUNE_LIMIT", 10),
+    window=getattr(settings, "SAS_CODE_JEUNE_WINDOW", 900),
+)
+
+
+def lien_valide(token, *, at=None):
+    """The link behind `token` if the young person may still use it, else None."""
+    lien = LienJeune.trouver(token, at)
+    if lien is None or lien.parcours.jeune.anonymised_at or lien.parcours.status in FERMES:
+        return None
+    return lien
+
+
+@dataclass
+class Signaleur:
+    source: str  # "proche", "jeune" or "professionnel"
+    qui: str
+    le: datetime.datetime
+    motif: str
+
+
+def signaleurs(parcours):
+    """Who signalled the young person and why, as they may read it: an organisation's name and its motive;
+    a relative stays "un proche", with neither their name, contact, relationship nor their words."""
+    out = []
+    for s in parcours.signalements.select_related("organisation"):
+        if s.source == SignalementSource.PROCHE:
+            out.append(Signaleur("proche", "Un proche", s.created_at, ""))
+        elif s.source == SignalementSource.JEUNE:
+            out.append(Signaleur("jeune", "Vous-même", s.created_at, s.motif))
+        else:
+            qui = s.organisation.nom if s.organisation else "Un professionnel"
+            out.append(Signaleur("professionnel", qui, s.created_at, s.motif))
+    return out
+
+
+def equipes_sas(parcours):
+    return Organisation.objects.filter(territory_id=parcours.territory_id, kind=OrganisationKind.EQUIPE_SAS)
+
+
+@dataclass
+class QuiVoit:
+    equipes: list
+    prescripteurs: list
+    structures: list
+    pilotes: list
+
+
+def qui_voit(parcours, *, at=None):
+    """The organisations that may see something of the file, by what each sees."""
+    prescripteurs = Organisation.objects.filter(signalements__parcours=parcours).distinct()
+    structures = Organisation.objects.filter(
+        consents__in=parcours.jeune.consents.active(at).filter(purpose=Purpose.TRANSMISSION)
+    ).distinct()
+    pilotes = Organisation.objects.filter(territory_id=parcours.territory_id, kind=OrganisationKind.PILOTAGE)
+    return QuiVoit(
+        equipes=[o.nom for o in equipes_sas(parcours)],
+        prescripteurs=[o.nom for o in prescripteurs],
+        structures=[o.nom for o in structures],
+        pilotes=[o.nom for o in pilotes],
+    )
+
+
+def diagnostic_fait(parcours):
+    """Whether the journey ever reached "diagnostic fait" (then the young person has a summary to read)."""
+    return parcours.events.filter(kind=EventKind.TRANSITION, to_status=Status.DIAGNOSTIC_FAIT).exists()
+
+
+def consentement(parcours, *, at=None):
+    """The young person's active agreement to be accompanied by the SAS team, if any."""
+    return (
+        parcours.jeune.consents.active(at)
+        .filter(purpose=Purpose.ACCOMPAGNEMENT, organisations__in=equipes_sas(parcours))
+        .order_by("-collected_at")
+        .first()
+    )
+
+
+def accepter(parcours, *, at=None):
+    """Consent given on the page: the SAS team may accompany them. A relative's signalement becomes verified,
+    since the young person has now decided. Idempotent."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        consent = consentement(parcours, at=at)
+        if consent is None:
+            consent = Consent.objects.create(
+                jeune=parcours.jeune,
+                purpose=Purpose.ACCOMPAGNEMENT,
+                categories=[c.value for c in CATEGORIES],
+                collected_via=CollectionMethod.LIEN_SIGNE,
+                collected_at=at,
+            )
+            consent.organisations.set(equipes_sas(parcours))
+        parcours.signalements.filter(verifie=False).update(verifie=True)
+        if parcours.status == Status.REFUS_DU_JEUNE:
+            transition(parcours, Status.A_CONTACTER, reason="Le jeune a changé d'avis sur sa page", at=at)
+        aiguillage.reponse_du_jeune(parcours, via="page", at=at)
+    return consent
+
+
+def refuser(parcours, *, at=None):
+    """The young person says no: the journey leaves the queue, their agreement to be accompanied is withdrawn and
+    nothing more is sent for this journey (cadence messages, a booked appointment and its reminders). Not a STOP:
+    they may change their mind on this page."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        if parcours.status == Status.REFUS_DU_JEUNE:
+            return
+        aiguillage.reponse_du_jeune(parcours, via="page", at=at)
+        transition(parcours, Status.REFUS_DU_JEUNE, reason=REFUS, at=at)
+        for consent in parcours.jeune.consents.active(at).filter(purpose=Purpose.ACCOMPAGNEMENT):
+            consent.withdraw(at)
+        for rdv in parcours.rendez_vous.filter(statut=RendezVousStatut.CONFIRME, creneau__debut__gt=at):
+            rendezvous.annuler_rdv(rdv, at=at)
+        # The cadence's pending messages (reponse_du_jeune cancels them only when the journey was before contact).
+        messagerie.annuler(f"cadence-{parcours.pk}-", at=at)
+
+
+def enregistrer_preferences(parcours, *, canal, moments, at=None):
+    jeune = parcours.jeune
+    jeune.canal_prefere, jeune.moments_preferes = canal, moments_text(moments)
+    with transaction.atomic():
+        jeune.save(update_fields=["canal_prefere", "moments_preferes", "updated_at"])
+        aiguillage.reponse_du_jeune(parcours, via="page", at=at)
+
+
+def demander_appel(parcours, *, moments, at=None):
+    """A call task for the counsellor, due the next day, with the times the young person chose."""
+    at = at or timezone.now()
+    jeune = parcours.jeune
+    with transaction.atomic():
+        if moments:
+            jeune.moments_preferes = moments_text(moments)
+            jeune.save(update_fields=["moments_preferes", "updated_at"])
+        motif = "Le jeune demande à être appelé depuis sa page"
+        if jeune.moments_preferes:
+            motif += f" ; moments préférés : {jeune.moments_preferes}"
+        tache = aiguillage.creer_tache(parcours, "appel", echeance=at + datetime.timedelta(days=1), motif=motif, at=at)
+        aiguillage.reponse_du_jeune(parcours, via="page", at=at)
+    return tache
+
+
+def reporte_jusqu_au(parcours, *, at=None):
+    """The date the young person asked to be contacted again from, while it is still ahead."""
+    return (
+        SuiviContact.objects.filter(parcours=parcours, reporte_jusqu_au__gt=timezone.localdate(at))
+        .values_list("reporte_jusqu_au", flat=True)
+        .first()
+    )
+
+
+def ajouter_mois(day, mois):
+    month = day.month - 1 + mois
+    year, month = day.year + month // 12, month % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def plus_tard(parcours, *, mois, at=None):
+    """ "Pas maintenant": the team comes back on that date, not before."""
+    at = at or timezone.now()
+    jusqu_au = ajouter_mois(timezone.localdate(at), mois)
+    aiguillage.reporter(parcours, jusqu_au, via="page", at=at)
+    return jusqu_au
+
+
+def arreter_messages(jeune, *, at=None):
+    return messagerie.arreter(jeune, via="lien", at=at)
+
+
+def rendez_vous_a_venir(parcours, *, at=None):
+    a_venir = RendezVous.objects.filter(creneau__fin__gte=at or timezone.now())
+    return (
+        a_venir.filter(parcours=parcours, statut=RendezVousStatut.CONFIRME)
+        .select_related("creneau")
+        .order_by("creneau__debut")
+        .first()
+    )
+
+
+def creneaux(parcours, *, at=None):
+    return list(rendezvous.creneaux_disponibles(parcours, at=at))
+
+
+def choisir_creneau(parcours, creneau, *, at=None):
+    """Book the slot. A booked appointment still to come is moved: cancelled, then the new one booked, both or
+    neither (reserver refuses a second appointment booked by the young person)."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        ancien = parcours.rendez_vous.filter(statut=RendezVousStatut.CONFIRME, creneau__debut__gt=at).first()
+        if ancien is not None:
+            rendezvous.annuler_rdv(ancien, at=at)
+        return rendezvous.reserver(parcours, creneau, par="jeune", at=at)
+
+
+def annuler_rendez_vous(parcours, *, at=None):
+    rdv = rendez_vous_a_venir(parcours, at=at)
+    if rdv is not None:
+        rendezvous.annuler_rdv(rdv, at=at)
+    return rdv

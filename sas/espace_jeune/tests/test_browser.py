@@ -1,0 +1,64 @@
+"""The young person's page in a real browser (Debian's Chromium) on narrow phones, checked with axe."""
+
+import pytest
+from django.urls import reverse
+
+from sas.browser_testing import needs_browser, serious_violations
+from sas.jeunes.models import Consent
+from sas.parcours.status import Status
+from sas.rendezvous.models import RendezVous
+
+pytestmark = [needs_browser, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+FITS = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+
+
+def phone(browser, width, height):
+    return browser.new_context(locale="fr-FR", viewport={"width": width, "height": height}).new_page()
+
+
+def test_on_a_360px_phone_the_young_person_opens_the_link_accepts_and_picks_a_slot(
+    live_server, browser, lien, parcours, creneaux
+):
+    page = phone(browser, 360, 740)
+    page.goto(live_server.url + reverse("espace_jeune:page", args=[lien.token]))
+    page.get_by_role("heading", level=1, name="Bonjour Inès").wait_for()
+    assert serious_violations(page) == [] and page.evaluate(FITS)
+
+    page.get_by_role("button", name="J'accepte d'être accompagné ou accompagnée").click()
+    page.get_by_text("Merci. L'équipe SAS va vous contacter.").wait_for(timeout=5000)
+    assert serious_violations(page) == [] and page.evaluate(FITS)
+
+    page.locator("label", has_text="en personne, 12 rue de la République").click()
+    page.get_by_role("button", name="Choisir ce rendez-vous").click()
+    page.get_by_text("Votre rendez-vous est confirmé").wait_for(timeout=5000)
+    assert serious_violations(page) == [] and page.evaluate(FITS)
+    page.context.close()
+
+    assert Consent.objects.get().jeune_id == parcours.jeune_id
+    rdv = RendezVous.objects.get()
+    assert (rdv.creneau, rdv.pris_par) == (creneaux[0], "jeune")
+    parcours.refresh_from_db()
+    assert parcours.status == Status.CONTACTE
+
+
+def test_on_a_320px_phone_every_page_is_readable_and_accessible(live_server, browser, lien, creneaux):
+    page = phone(browser, 320, 640)
+    pages = [
+        reverse("espace_jeune:page", args=[lien.token]),
+        reverse("espace_jeune:refuser", args=[lien.token]),
+        reverse("espace_jeune:stop", args=[lien.token]),
+        reverse("espace_jeune:code"),
+        "/j/0-aaaaaaaaaaaa/",
+    ]
+    for path in pages:
+        page.goto(live_server.url + path)
+        assert serious_violations(page) == [], path
+        assert page.evaluate(FITS), path
+    # A wrong code typed on a phone: the error is announced and the page still fits.
+    page.goto(live_server.url + reverse("espace_jeune:code"))
+    page.get_by_label("Votre code").fill("abcd-efgh")
+    page.get_by_role("button", name="Ouvrir ma page").click()
+    page.get_by_text("Ce code n'est pas valable").first.wait_for(timeout=5000)
+    assert serious_violations(page) == [] and page.evaluate(FITS)
+    page.context.close()

@@ -1,0 +1,220 @@
+"""The young person's page: no account, the signed link is the key. Views stay thin; services.py acts."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from sas.audit.models import Action, record
+from sas.parcours.status import Status
+from sas.parcours.transitions import TransitionError
+from sas.prescription.ratelimit import client_ip
+
+from . import services
+from .forms import AppelForm, CodeForm, CreneauForm, PreferencesForm, ReportForm, describe_creneau, moments_keys
+
+
+def _trop_de_codes(request):
+    return render(request, "espace_jeune/trop_de_codes.html", {"title": "Trop d'essais"}, status=429)
+
+
+def _avec_lien(view):
+    """Resolve the token to its journey, or answer with the "link no longer valid" page (and count the miss)."""
+
+    @wraps(view)
+    @never_cache
+    def wrapper(request, token, *args, **kwargs):
+        ip = client_ip(request)
+        if services.codes_errones.exceeded(ip):
+            response = _trop_de_codes(request)
+        elif (lien := services.lien_valide(token)) is None:
+            services.codes_errones.hit(ip)
+            response = render(request, "espace_jeune/lien_expire.html", {"title": "Lien expiré"}, status=410)
+        else:
+            response = view(request, lien, *args, **kwargs)
+        # A personal page: kept out of shared caches and search engines.
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapper
+
+
+def _audit(action, obj, parcours, quoi, **detail):
+    record(None, action, obj, [parcours.jeune_id], via="page", action_jeune=quoi, parcours=parcours.pk, **detail)
+
+
+def _retour(lien):
+    # No anchor: the confirmation or error is shown at the top of the page.
+    return redirect("espace_jeune:page", token=lien.token)
+
+
+def code(request):
+    form = CodeForm(request.POST or None)
+    if request.method == "POST":
+        ip = client_ip(request)
+        if services.codes_errones.exceeded(ip):
+            return _trop_de_codes(request)
+        if form.is_valid():
+            lien = services.lien_valide(form.cleaned_data["code"])
+            if lien is not None:
+                return _retour(lien)
+            services.codes_errones.hit(ip)
+            form.add_error(
+                "code",
+                "Ce code n'est pas valable ou a expiré. Vérifiez-le sur votre lettre, ou demandez-en un nouveau "
+                "à l'équipe SAS.",
+            )
+    return render(request, "espace_jeune/code.html", {"form": form, "title": "Accéder à mon espace"})
+
+
+def _url_or_none(name, token):
+    try:
+        return reverse(name, args=[token])
+    except NoReverseMatch:
+        return None
+
+
+@_avec_lien
+def page(request, lien):
+    parcours, now = lien.parcours, timezone.now()
+    jeune = parcours.jeune
+    rdv = services.rendez_vous_a_venir(parcours, at=now)
+    creneaux = services.creneaux(parcours, at=now)
+    context = {
+        # Not the first name: the title shows in the history of a shared phone.
+        "title": "Mon espace SAS",
+        "lien": lien,
+        "token": lien.token,
+        "parcours": parcours,
+        "jeune": jeune,
+        "signaleurs": services.signaleurs(parcours),
+        "qui_voit": services.qui_voit(parcours, at=now),
+        "consentement": services.consentement(parcours, at=now),
+        "refuse": parcours.status == Status.REFUS_DU_JEUNE,
+        "messages_arretes": jeune.messages_arretes_le is not None,
+        "reporte_jusqu_au": services.reporte_jusqu_au(parcours, at=now),
+        "preferences_form": PreferencesForm(
+            initial={"canal_prefere": jeune.canal_prefere, "moments_preferes": moments_keys(jeune.moments_preferes)}
+        ),
+        "appel_form": AppelForm(initial={"moments_preferes": moments_keys(jeune.moments_preferes)}),
+        "report_form": ReportForm(initial={"mois": "3"}),
+        "rdv": rdv,
+        "rdv_texte": describe_creneau(rdv.creneau) if rdv else "",
+        "creneau_form": CreneauForm(creneaux=creneaux) if creneaux else None,
+        "diagnostic_preparer": _url_or_none("diagnostic:jeune_preparer", lien.token),
+        "diagnostic_synthese": _url_or_none("diagnostic:jeune_synthese", lien.token)
+        if services.diagnostic_fait(parcours)
+        else None,
+        "expire_le": lien.expires_at,
+    }
+    _audit(Action.CONSULTATION, parcours, parcours, "ouverture")
+    return render(request, "espace_jeune/page.html", context)
+
+
+def _action(view):
+    return require_POST(_avec_lien(view))
+
+
+@_action
+def accepter(request, lien):
+    consent = services.accepter(lien.parcours)
+    _audit(Action.CREATION, consent, lien.parcours, "accepter")
+    messages.success(request, "Merci. L'équipe SAS va vous contacter. Vous pouvez aussi choisir un rendez-vous.")
+    return _retour(lien)
+
+
+@_avec_lien
+def refuser(request, lien):
+    if request.method != "POST":
+        return render(request, "espace_jeune/refuser.html", {"lien": lien, "title": "Dire non"})
+    try:
+        services.refuser(lien.parcours)
+    except TransitionError:
+        messages.error(request, "Votre accompagnement est déjà en cours : parlez-en à votre conseiller.")
+        return _retour(lien)
+    _audit(Action.TRANSITION, lien.parcours, lien.parcours, "refuser")
+    messages.success(request, "C'est noté : l'équipe SAS ne vous contactera plus. Vous pouvez changer d'avis ici.")
+    return _retour(lien)
+
+
+@_action
+def appel(request, lien):
+    form = AppelForm(request.POST)
+    moments = form.cleaned_data["moments_preferes"] if form.is_valid() else []
+    tache = services.demander_appel(lien.parcours, moments=moments)
+    _audit(Action.CREATION, tache, lien.parcours, "appel")
+    messages.success(request, "C'est noté : un conseiller ou une conseillère vous appellera.")
+    return _retour(lien)
+
+
+@_action
+def preferences(request, lien):
+    form = PreferencesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choisissez comment vous préférez être contacté ou contactée.")
+        return _retour(lien)
+    services.enregistrer_preferences(
+        lien.parcours, canal=form.cleaned_data["canal_prefere"], moments=form.cleaned_data["moments_preferes"]
+    )
+    _audit(Action.MODIFICATION, lien.parcours.jeune, lien.parcours, "preferences")
+    messages.success(request, "Vos préférences sont enregistrées.")
+    return _retour(lien)
+
+
+@_action
+def plus_tard(request, lien):
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choisissez dans combien de mois nous pouvons revenir vers vous.")
+        return _retour(lien)
+    try:
+        jusqu_au = services.plus_tard(lien.parcours, mois=int(form.cleaned_data["mois"]))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _retour(lien)
+    _audit(Action.MODIFICATION, lien.parcours, lien.parcours, "plus_tard", jusqu_au=jusqu_au.isoformat())
+    messages.success(
+        request, f"C'est noté : nous reviendrons vers vous à partir du {formats.date_format(jusqu_au, 'j F Y')}."
+    )
+    return _retour(lien)
+
+
+@_action
+def rendez_vous(request, lien):
+    parcours = lien.parcours
+    form = CreneauForm(request.POST, creneaux=services.creneaux(parcours))
+    if not form.is_valid():
+        messages.error(request, "Ce créneau n'est plus disponible : choisissez-en un autre.")
+        return _retour(lien)
+    try:
+        rdv = services.choisir_creneau(parcours, form.cleaned_data["creneau"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _retour(lien)
+    _audit(Action.CREATION, rdv, parcours, "rendez_vous")
+    messages.success(request, f"Votre rendez-vous est confirmé : {describe_creneau(rdv.creneau)}.")
+    return _retour(lien)
+
+
+@_action
+def annuler_rendez_vous(request, lien):
+    rdv = services.annuler_rendez_vous(lien.parcours)
+    if rdv is not None:
+        _audit(Action.MODIFICATION, rdv, lien.parcours, "annuler_rendez_vous")
+        messages.success(request, "Votre rendez-vous est annulé. Vous pouvez en choisir un autre.")
+    return _retour(lien)
+
+
+@_avec_lien
+def stop(request, lien):
+    if request.method != "POST":
+        return render(request, "espace_jeune/stop.html", {"lien": lien, "title": "Ne plus recevoir de messages"})
+    services.arreter_messages(lien.parcours.jeune)
+    _audit(Action.MODIFICATION, lien.parcours.jeune, lien.parcours, "stop")
+    messages.success(request, "C'est noté : vous ne recevrez plus de messages de l'équipe SAS.")
+    return _retour(lien)

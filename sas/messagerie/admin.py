@@ -1,0 +1,29 @@
+from django.contrib import admin
+
+from .models import CanalInvalide, Message, Notification
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["pk", "canal", "gabarit", "statut", "prevu_le", "envoye_le", "tentatives"]
+    list_filter = ["canal", "statut", "gabarit"]
+    search_fields = ["cle", "reference", "=uuid"]
+    raw_id_fields = ["parcours", "jeune", "auteur"]
+    readonly_fields = ["uuid", "cle", "reference", "tentatives", "tente_le", "envoye_le", "delivre_le"]
+
+
+@admin.register(CanalInvalide)
+class CanalInvalideAdmin(admin.ModelAdmin):
+    list_display = ["jeune", "canal", "valeur", "constate_le", "corrige_le"]
+    list_filter = ["canal"]
+    raw_id_fields = ["jeune", "message"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["recu_le", "nature", "evenement", "message", "effet"]
+    list_filter = ["nature", "evenement"]
+    raw_id_fields = ["message"]
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MessagerieConfig(AppConfig):
+    name = "sas.messagerie"
+    verbose_name = "Messagerie"

@@ -1,0 +1,192 @@
+"""Message templates, in plain French.
+
+Each has an SMS text (one segment once rendered: see tests), an e-mail subject and a text used for the e-mail and the
+letter. Every message names the counsellor and, for the first contacts, the prescriber: a young person answers a
+person they can place, not an unknown number."""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.text import capfirst
+
+from . import gsm7
+
+JOURS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+@dataclass(frozen=True)
+class Gabarit:
+    sms: str
+    sujet: str
+    texte: str
+    # Answers something the young person did (booked a slot): not counted in the caps.
+    attendu: bool = False
+
+
+_FIN = "\n\nÀ bientôt,\n{signature_fin}"
+
+GABARITS = {
+    "premier_contact": Gabarit(
+        sms="{prenom}, ici {signature}. {Prescripteur} nous a parlé de vous. On en parle ? {lien}",
+        sujet="{Signature} vous contacte de la part de {prescripteur}",
+        texte="Bonjour {prenom},\n\n{presentation} Nous avons eu vos coordonnées par {prescripteur}, qui pense que"
+        " nous pouvons vous aider : trouver une formation, un emploi, un logement, ou simplement faire le point avec"
+        " quelqu'un.\n\nSur votre page personnelle, vous pouvez choisir un rendez-vous, nous dire quand vous"
+        " joindre, ou nous dire non :\n{lien}" + _FIN,
+    ),
+    "relance": Gabarit(
+        sms="{prenom}, ici {signature}, de la part de {prescripteur}. Un RDV ou un moment pour vous appeler ? {lien}",
+        sujet="{Signature} attend de vos nouvelles",
+        texte="Bonjour {prenom},\n\nNous vous avons écrit il y a quelques jours de la part de {prescripteur}. Vous"
+        " n'êtes obligé·e à rien : dites-nous simplement si vous voulez en parler, et quand.\n\nChoisir un"
+        " rendez-vous ou un moment pour être appelé·e :\n{lien}" + _FIN,
+    ),
+    "dernier_message": Gabarit(
+        sms="{prenom}, dernier message de {signature}. {Prescripteur} et nous restons là si besoin : {lien}",
+        sujet="Dernier message de {signature}",
+        texte="Bonjour {prenom},\n\nC'est notre dernier message. Nous ne vous écrirons plus, mais {prescripteur} et"
+        " nous restons là : si un jour vous voulez de l'aide, votre page reste ouverte :\n{lien}" + _FIN,
+    ),
+    "rdv_confirme": Gabarit(
+        sms="RDV confirmé avec {signature} le {quand}, {ou}. Détails ou changement : {lien}",
+        sujet="Votre rendez-vous du {quand} est confirmé",
+        texte="Bonjour {prenom},\n\nVotre rendez-vous avec {signature} est confirmé :\n{rdv_detail}\n\nPour voir"
+        " les détails, changer ou annuler :\n{lien}" + _FIN,
+        attendu=True,
+    ),
+    "rappel_veille": Gabarit(
+        sms="Rappel : RDV avec {signature} le {quand}, {ou}. Un souci ? {lien}",
+        sujet="Rappel : rendez-vous le {quand}",
+        texte="Bonjour {prenom},\n\nPetit rappel de votre rendez-vous avec {signature} :\n{rdv_detail}\n\nUn"
+        " empêchement ? Dites-le ici, nous trouverons un autre moment :\n{lien}" + _FIN,
+        attendu=True,
+    ),
+    "rappel_2h": Gabarit(
+        sms="Rappel : RDV aujourd'hui à {heure} avec {signature}, {ou}. Un souci ? {lien}",
+        sujet="Rappel : rendez-vous aujourd'hui à {heure}",
+        texte="Bonjour {prenom},\n\nVotre rendez-vous avec {signature} a lieu aujourd'hui :\n{rdv_detail}\n\nUn"
+        " empêchement ? Dites-le ici :\n{lien}" + _FIN,
+        attendu=True,
+    ),
+    "rdv_manque": Gabarit(
+        sms="{prenom}, RDV manqué ? Pas grave ! {signature} vous propose d'en choisir un autre : {lien}",
+        sujet="On ne s'est pas vus : choisissez un autre rendez-vous",
+        texte="Bonjour {prenom},\n\nNous ne nous sommes pas vus au rendez-vous. Ce n'est pas grave : cela arrive."
+        " Choisissez un autre moment qui vous convient mieux :\n{lien}" + _FIN,
+    ),
+    "plan_action": Gabarit(
+        sms="{prenom}, votre plan d'action avec {signature} est en ligne : {lien}",
+        sujet="Votre plan d'action",
+        texte="Bonjour {prenom},\n\nVoici ce que nous avons décidé ensemble :\n\n{resume}\n\nVous le retrouvez"
+        " aussi sur votre page, où vous pouvez ajouter vos remarques :\n{lien}" + _FIN,
+        attendu=True,
+    ),
+}
+
+PIED_COURRIEL = "\n\n--\nPour ne plus recevoir de messages de l'équipe SAS : {stop}"
+PIED_COURRIER = "\n\nPour ne plus recevoir de messages, dites-le sur votre page ou à votre conseiller."
+
+# Tried in order until the SMS fits one segment: maximum lengths of (prénom, conseiller, prescripteur).
+PALIERS_SMS = ((None, None, None), (20, 20, 32), (15, 15, 24), (12, 12, 16), (10, 10, 12))
+
+
+class GabaritInconnu(ValueError):
+    pass
+
+
+def gabarit(nom):
+    try:
+        return GABARITS[nom]
+    except KeyError:
+        raise GabaritInconnu(f"Modèle de message inconnu : « {nom} ».") from None
+
+
+def _couper(valeur, maximum):
+    """Shorten to `maximum` characters at a word boundary."""
+    if maximum is None or len(valeur) <= maximum:
+        return valeur
+    coupe = valeur[: maximum + 1]
+    limite = max(coupe.rfind(" "), coupe.rfind("-"))
+    coupe = coupe[:limite] if limite >= 3 else valeur[:maximum]
+    return coupe.rstrip(" -,'")
+
+
+def _quand(moment):
+    local = timezone.localtime(moment)
+    return f"{JOURS[local.weekday()]} {local:%d/%m} à {local:%H}h{local:%M}"
+
+
+def _ou(modalite):
+    modalite = (modalite or "").lower()
+    if "phone" in modalite:
+        return "par téléphone"
+    if "visio" in modalite:
+        return "en visio"
+    return "sur place"
+
+
+def _valeurs(contexte, limites=(None, None, None)):
+    """The template variables from the raw context (prenom, conseiller, prescripteur, lien, stop, caller's keys)."""
+    max_prenom, max_conseiller, max_prescripteur = limites
+    prenom = _couper(contexte.get("prenom") or "", max_prenom)
+    conseiller = _couper(contexte.get("conseiller") or "", max_conseiller)
+    prescripteur = _couper(contexte.get("prescripteur") or "un proche", max_prescripteur)
+    signature = f"{conseiller} de l'équipe SAS" if conseiller else "l'équipe SAS"
+    valeurs = {
+        **contexte,
+        "prenom": prenom,
+        "conseiller": conseiller or "l'équipe SAS",
+        "prescripteur": prescripteur,
+        "Prescripteur": capfirst(prescripteur),
+        "signature": signature,
+        "Signature": capfirst(signature),
+        "signature_fin": f"{conseiller}, équipe SAS" if conseiller else "L'équipe SAS",
+        "presentation": f"Je m'appelle {conseiller} et je travaille dans l'équipe SAS."
+        if conseiller
+        else "Nous sommes l'équipe SAS.",
+    }
+    if contexte.get("rdv"):
+        local = timezone.localtime(contexte["rdv"])
+        lieu = contexte.get("lieu") or ""
+        valeurs |= {
+            "quand": _quand(contexte["rdv"]),
+            "heure": f"{local:%H}h{local:%M}",
+            "ou": _ou(contexte.get("modalite")),
+            "rdv_detail": "\n".join(
+                part
+                for part in [f"le {_quand(contexte['rdv'])}", capfirst(contexte.get("modalite") or ""), lieu]
+                if part
+            ),
+        }
+    return valeurs
+
+
+def _remplir(texte, valeurs, nom):
+    try:
+        return texte.format_map(valeurs)
+    except KeyError as error:
+        raise ValueError(f"Le modèle « {nom} » a besoin de « {error.args[0]} » dans son contexte.") from None
+
+
+def rendre_sms(nom, contexte):
+    """The SMS text, in GSM-7 where it can be, shortened until it fits one segment when the names are long."""
+    modele = gabarit(nom)
+    for limites in PALIERS_SMS:
+        texte = gsm7.vers_gsm7(_remplir(modele.sms, _valeurs(contexte, limites), nom))
+        if gsm7.segments(texte) == 1:
+            break
+    return texte
+
+
+def rendre_courriel(nom, contexte):
+    """(subject, body) of the e-mail."""
+    modele, valeurs = gabarit(nom), _valeurs(contexte)
+    return _remplir(modele.sujet, valeurs, nom), _remplir(modele.texte + PIED_COURRIEL, valeurs, nom)
+
+
+def rendre_courrier(nom, contexte):
+    """(title, body) of the letter: the e-mail's text, with the address to type and the short code for the link."""
+    valeurs = _valeurs(contexte)
+    valeurs["lien"] = f"{contexte['adresse_code']}\navec votre code personnel : {contexte['code']}"
+    modele = gabarit(nom)
+    return _remplir(modele.sujet, valeurs, nom), _remplir(modele.texte + PIED_COURRIER, valeurs, nom)

@@ -1,0 +1,119 @@
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+
+class CanalMessage(models.TextChoices):
+    SMS = "sms", "SMS"
+    EMAIL = "email", "Courriel"
+    COURRIER = "courrier", "Courrier"
+
+
+class MessageStatut(models.TextChoices):
+    PROGRAMME = "programme", "Programmé"
+    EN_COURS = "en_cours", "Envoi en cours"
+    ENVOYE = "envoye", "Envoyé"
+    DELIVRE = "delivre", "Délivré"
+    ECHEC = "echec", "Échec"
+    ANNULE = "annule", "Annulé"
+
+
+# Not yet handed to the provider: what STOP, a pause or a cancelled appointment may still stop.
+EN_ATTENTE = (MessageStatut.PROGRAMME,)
+# What counts in the caps: planned, in flight, or gone out.
+COMPTES = (MessageStatut.PROGRAMME, MessageStatut.EN_COURS, MessageStatut.ENVOYE, MessageStatut.DELIVRE)
+
+
+def _cle_par_defaut():
+    return f"auto-{uuid.uuid4()}"
+
+
+class MessageQuerySet(models.QuerySet):
+    def visibles_par(self, parcours_queryset):
+        """Messages of the journeys the caller may see (pass Parcours.objects.for_role(...))."""
+        return self.filter(parcours__in=parcours_queryset)
+
+
+class Message(models.Model):
+    """One message to a young person, on one channel; its life from planned to delivered (or not)."""
+
+    # Sent to the provider as the message's idempotency key (the SMS "tag"): a resend after a crash is dropped.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    parcours = models.ForeignKey("parcours.Parcours", on_delete=models.CASCADE, related_name="messages")
+    jeune = models.ForeignKey("jeunes.Jeune", on_delete=models.CASCADE, related_name="messages")
+    canal = models.CharField("canal", max_length=10, choices=CanalMessage.choices)
+    gabarit = models.CharField("modèle", max_length=40)
+    destinataire = models.CharField("destinataire", max_length=300)
+    sujet = models.CharField("objet", max_length=200, blank=True)
+    corps = models.TextField("texte")
+    # The caller's idempotency key: the same key never makes a second message.
+    cle = models.CharField("clé", max_length=200, unique=True, default=_cle_par_defaut)
+    statut = models.CharField("statut", max_length=10, choices=MessageStatut.choices, default=MessageStatut.PROGRAMME)
+    auteur = models.ForeignKey("organisations.User", on_delete=models.SET_NULL, null=True, blank=True)
+    cree_le = models.DateTimeField("créé le", default=timezone.now)
+    prevu_le = models.DateTimeField("prévu le")
+    tente_le = models.DateTimeField("dernière tentative le", null=True, blank=True)
+    envoye_le = models.DateTimeField("envoyé le", null=True, blank=True)
+    delivre_le = models.DateTimeField("délivré le", null=True, blank=True)
+    tentatives = models.PositiveSmallIntegerField("tentatives", default=0)
+    erreur = models.TextField("erreur", blank=True)
+    reference = models.CharField("référence du prestataire", max_length=100, blank=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["prevu_le", "pk"]
+        indexes = [
+            models.Index(fields=["statut", "prevu_le"]),
+            models.Index(fields=["jeune", "prevu_le"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_canal_display()} « {self.gabarit} » à {self.destinataire} ({self.get_statut_display()})"
+
+    @property
+    def tag(self):
+        return str(self.uuid)
+
+
+class CanalInvalide(models.Model):
+    """A phone number or address that failed for good: no more attempts on it until the counsellor corrects it."""
+
+    jeune = models.ForeignKey("jeunes.Jeune", on_delete=models.CASCADE, related_name="canaux_invalides")
+    canal = models.CharField("canal", max_length=10, choices=CanalMessage.choices)
+    valeur = models.CharField("coordonnée", max_length=300)
+    raison = models.TextField("raison")
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    constate_le = models.DateTimeField("constaté le", default=timezone.now)
+    corrige_le = models.DateTimeField("corrigé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "canal invalide"
+        verbose_name_plural = "canaux invalides"
+        ordering = ["-constate_le"]
+
+    def __str__(self):
+        return f"{self.get_canal_display()} {self.valeur} : {self.raison}"
+
+
+class NotificationNature(models.TextChoices):
+    STATUT = "statut", "Statut de remise"
+    ENTRANT = "entrant", "SMS reçu"
+
+
+class Notification(models.Model):
+    """Every call of the provider's webhooks, kept as received (late, duplicated, unknown: nothing is lost)."""
+
+    nature = models.CharField("nature", max_length=10, choices=NotificationNature.choices)
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications")
+    evenement = models.CharField("événement", max_length=50, blank=True)
+    contenu = models.JSONField("contenu reçu", default=dict)
+    recu_le = models.DateTimeField("reçu le", default=timezone.now)
+    effet = models.CharField("effet", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["recu_le", "pk"]
+
+    def __str__(self):
+        return f"{self.get_nature_display()} {self.evenement} du {self.recu_le:%d/%m/%Y %H:%M}"

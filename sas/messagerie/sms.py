@@ -1,0 +1,135 @@
+"""Sending SMS and e-mail: the providers behind one small interface.
+
+`fournisseur_sms()` picks the SMS provider from settings.SAS_SMS_PROVIDER: "outbox" keeps the message in the
+database (it shows on the "Messages envoyés" page; demo and tests) and "http" posts it to an API shaped like
+Brevo's transactional SMS. Each raises ErreurTemporaire (retry later) or ErreurDefinitive (give up; with
+canal_invalide when the number or address itself is wrong)."""
+
+import json
+import smtplib
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+
+
+class ErreurEnvoi(Exception):
+    definitive = False
+    canal_invalide = False
+
+
+class ErreurTemporaire(ErreurEnvoi):
+    pass
+
+
+class ErreurDefinitive(ErreurEnvoi):
+    definitive = True
+
+    def __init__(self, raison, *, canal_invalide=False):
+        super().__init__(raison)
+        self.canal_invalide = canal_invalide
+
+
+class Outbox:
+    """Nothing leaves the server: the message stays in the database, marked sent."""
+
+    def envoyer(self, message):
+        return f"outbox-{message.tag}"
+
+
+def numero_international(numero):
+    """Brevo's recipient format: the E.164 number without its "+"."""
+    return numero.removeprefix("+")
+
+
+class FournisseurHttp:
+    """POST {"sender","recipient","content","type","tag"} with an `api-key` header, as Brevo's transactional SMS.
+
+    The tag is the message's idempotency key: a second request with the same tag (a resend after a worker died
+    between the provider's answer and our database) must be dropped by the provider and answered as the first."""
+
+    # The provider's answer that says the number itself is wrong (words looked for in a 400's body).
+    _NUMERO_INVALIDE = ("recipient", "number", "numero", "numéro", "phone", "mobile", "msisdn")
+
+    def __init__(self, url=None, api_key=None, sender=None, timeout=None):
+        self.url = url or settings.SAS_SMS_API_URL
+        self.api_key = api_key if api_key is not None else settings.SAS_SMS_API_KEY
+        self.sender = sender or settings.SAS_SMS_SENDER
+        self.timeout = timeout or settings.SAS_SMS_TIMEOUT
+        if not self.url.startswith(("https://", "http://")):
+            raise ValueError(f"SAS_SMS_API_URL doit être une adresse http(s) : {self.url!r}.")
+
+    def envoyer(self, message):
+        corps = {
+            "sender": self.sender,
+            "recipient": numero_international(message.destinataire),
+            "content": message.corps,
+            "type": "transactional",
+            "tag": message.tag,
+        }
+        requete = urllib.request.Request(  # noqa: S310 (scheme checked in __init__)
+            self.url,
+            data=json.dumps(corps).encode(),
+            method="POST",
+            headers={"api-key": self.api_key, "content-type": "application/json", "accept": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(requete, timeout=self.timeout) as reponse:  # noqa: S310 (scheme checked in __init__)
+                contenu = _json(reponse.read())
+        except urllib.error.HTTPError as error:
+            raise self._erreur(error.code, error.read().decode(errors="replace")) from None
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+            raise ErreurTemporaire(f"Prestataire SMS injoignable : {error}") from None
+        return str(contenu.get("messageId") or contenu.get("reference") or "")
+
+    def _erreur(self, code, texte):
+        if code == 400:
+            invalide = any(mot in texte.lower() for mot in self._NUMERO_INVALIDE)
+            return ErreurDefinitive(f"Refusé par le prestataire SMS ({code}) : {texte[:300]}", canal_invalide=invalide)
+        if code in (404, 410, 422):
+            return ErreurDefinitive(f"Refusé par le prestataire SMS ({code}) : {texte[:300]}")
+        # 5xx, 429, and 401/402/403 too: a provider outage, a missing credit or a wrong key is ours to fix, not
+        # the young person's, so the message waits and is retried.
+        return ErreurTemporaire(f"Erreur du prestataire SMS ({code}) : {texte[:300]}")
+
+
+def _json(octets):
+    try:
+        contenu = json.loads(octets or b"{}")
+    except ValueError:
+        return {}
+    return contenu if isinstance(contenu, dict) else {}
+
+
+FOURNISSEURS = {"outbox": Outbox, "http": FournisseurHttp}
+
+
+def fournisseur_sms():
+    try:
+        return FOURNISSEURS[settings.SAS_SMS_PROVIDER]()
+    except KeyError:
+        raise ValueError(f"SAS_SMS_PROVIDER inconnu : {settings.SAS_SMS_PROVIDER!r} (outbox ou http).") from None
+
+
+def envoyer_courriel(message):
+    """Through Django's e-mail backend (SMTP in production)."""
+    courriel = EmailMessage(
+        subject=message.sujet,
+        body=message.corps,
+        to=[message.destinataire],
+        headers={"Message-ID": f"<{message.tag}@sas>", "X-SAS-Message": message.tag},
+    )
+    # Without a timeout a silent SMTP server would hold the worker forever.
+    connexion = get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None) or 30)
+    try:
+        connexion.send_messages([courriel])
+    except smtplib.SMTPRecipientsRefused as error:
+        raise ErreurDefinitive(f"Adresse refusée : {error.recipients}", canal_invalide=True) from None
+    except smtplib.SMTPResponseException as error:
+        if error.smtp_code >= 500 and not isinstance(error, smtplib.SMTPSenderRefused):
+            raise ErreurDefinitive(f"Courriel refusé ({error.smtp_code}) : {error.smtp_error!r}") from None
+        raise ErreurTemporaire(f"Serveur de courriel ({error.smtp_code}) : {error.smtp_error!r}") from None
+    except (smtplib.SMTPException, OSError) as error:
+        raise ErreurTemporaire(f"Serveur de courriel injoignable : {error}") from None
+    return f"<{message.tag}@sas>"

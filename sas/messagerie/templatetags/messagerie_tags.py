@@ -1,0 +1,26 @@
+from django import template
+
+from sas.organisations.models import Role
+
+from ..models import CanalInvalide
+
+register = template.Library()
+
+
+@register.inclusion_tag("messagerie/_messages_du_parcours.html", takes_context=True)
+def messages_du_parcours(context, parcours):
+    """The journey's messages, their status, the numbers or addresses to correct and the letters to print.
+    Shown to the territory's aiguilleurs only."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    visible = bool(user and user.is_authenticated and parcours.territory_id in user.territory_ids(Role.AIGUILLEUR))
+    if not visible:
+        return {"visible": False}
+    return {
+        "visible": True,
+        "parcours": parcours,
+        "messages": list(parcours.messages.select_related("auteur").order_by("prevu_le", "pk")),
+        "invalides": list(CanalInvalide.objects.filter(jeune_id=parcours.jeune_id, corrige_le__isnull=True)),
+        "jeune": parcours.jeune,
+        "csrf_token": context.get("csrf_token"),
+    }

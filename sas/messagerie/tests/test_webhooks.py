@@ -1,0 +1,181 @@
+"""The provider's delivery callbacks and inbound SMS, posted to the real endpoints."""
+
+import datetime
+import json
+
+import pytest
+from django.urls import reverse
+
+from sas.messagerie import services
+from sas.messagerie.models import CanalInvalide, Message, MessageStatut, Notification
+from sas.messagerie.services import envoyer, expedier
+from sas.parcours.models import EventKind, ParcoursEvent
+
+from .conftest import MARDI
+
+SECRET = "secret-des-rappels"
+
+
+def poster(client, nom, contenu, secret=SECRET, **extra):
+    url = reverse(f"messagerie:{nom}") + (f"?secret={secret}" if secret else "")
+    corps = contenu if isinstance(contenu, str) else json.dumps(contenu)
+    return client.post(url, corps, content_type="application/json", **extra)
+
+
+@pytest.fixture
+def envoye(parcours):
+    message = envoyer(parcours, "relance", le=MARDI)
+    expedier(message.pk, at=MARDI)
+    message.refresh_from_db()
+    return message
+
+
+def brevo(message, evenement, **extra):
+    return {
+        "id": 123,
+        "to": "33612345678",
+        "msg_status": evenement,
+        "messageId": message.reference,
+        "tag": str(message.uuid),
+        "date": "2026-03-10 10:00:05",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("secret", "headers"),
+    [(None, {}), ("mauvais", {}), (None, {"HTTP_X_WEBHOOK_SECRET": "mauvais"})],
+)
+def test_callbacks_without_the_secret_are_refused(client, envoye, secret, headers):
+    response = poster(client, "statut_sms", brevo(envoye, "delivered"), secret=secret, **headers)
+    assert response.status_code == 403
+    assert response.json() == {"erreur": "Secret absent ou incorrect."}
+    envoye.refresh_from_db()
+    assert envoye.statut == MessageStatut.ENVOYE and not Notification.objects.exists()
+
+
+def test_no_secret_configured_refuses_everything(client, envoye, settings):
+    settings.SAS_SMS_WEBHOOK_SECRET = ""
+    assert poster(client, "statut_sms", brevo(envoye, "delivered"), secret="").status_code == 403
+
+
+def test_the_secret_may_come_as_a_header(client, envoye):
+    response = poster(client, "statut_sms", brevo(envoye, "delivered"), secret=None, HTTP_X_WEBHOOK_SECRET=SECRET)
+    assert response.status_code == 200
+
+
+def test_bad_input_gets_a_json_error(client):
+    erreur = poster(client, "statut_sms", "{pas du json").json()
+    assert erreur == {"erreur": "Le corps de la requête doit être du JSON."}
+    assert poster(client, "statut_sms", "[1, 2]").status_code == 400
+    response = client.get(reverse("messagerie:statut_sms") + f"?secret={SECRET}")
+    assert response.status_code == 405 and "POST" in response.json()["erreur"]
+
+
+def test_delivered_then_a_late_sent_stays_delivered(client, envoye):
+    assert poster(client, "statut_sms", brevo(envoye, "delivered")).json()["effets"] == ["Envoyé → Délivré"]
+    response = poster(client, "statut_sms", brevo(envoye, "sent"))
+    assert response.json()["effets"] == ["ignoré (sent sur un message délivré)"]
+    # A hard bounce arriving after the delivery does not undo it either.
+    poster(client, "statut_sms", brevo(envoye, "hardBounce"))
+    envoye.refresh_from_db()
+    assert envoye.statut == MessageStatut.DELIVRE and envoye.delivre_le is not None
+    assert not CanalInvalide.objects.exists()
+    assert Notification.objects.filter(message=envoye).count() == 3, "every callback is kept"
+
+
+def test_a_hard_bounce_fails_the_message_and_the_number(client, envoye):
+    poster(client, "statut_sms", brevo(envoye, "hard_bounce", description="Numéro inexistant"))
+    envoye.refresh_from_db()
+    assert envoye.statut == MessageStatut.ECHEC and "Numéro inexistant" in envoye.erreur
+    assert CanalInvalide.objects.get().valeur == "+33612345678"
+
+
+def test_a_soft_bounce_only_notes_the_error(client, envoye):
+    poster(client, "statut_sms", brevo(envoye, "softBounce", description="Téléphone éteint"))
+    envoye.refresh_from_db()
+    assert envoye.statut == MessageStatut.ENVOYE and "Téléphone éteint" in envoye.erreur
+
+
+def test_found_by_message_id_when_the_tag_is_missing(client, envoye):
+    contenu = brevo(envoye, "delivered")
+    del contenu["tag"]
+    poster(client, "statut_sms", contenu)
+    envoye.refresh_from_db()
+    assert envoye.statut == MessageStatut.DELIVRE
+
+
+def test_a_callback_that_beats_the_worker_counts_the_message_once(parcours, fournisseur_sms, monkeypatch):
+    message = envoyer(parcours, "relance", le=MARDI)
+    vrai = services._conclure_envoi
+
+    def rappel_d_abord(message_id, reference, at):
+        # The provider's "delivered" arrives while the worker is still writing its answer down.
+        services.traiter_statut({"event": "delivered", "tag": str(message.uuid)}, at=at)
+        return vrai(message_id, reference, at)
+
+    monkeypatch.setattr(services, "_conclure_envoi", rappel_d_abord)
+    assert expedier(message.pk, at=MARDI) == MessageStatut.DELIVRE
+    message.refresh_from_db()
+    assert message.reference == "1000" and message.envoye_le == MARDI
+    assert ParcoursEvent.objects.filter(kind=EventKind.MESSAGE).count() == 1
+
+
+def test_a_delivery_during_a_retry_wait_stops_the_retry(client, parcours, fournisseur_sms, settings):
+    settings.SAS_SMS_TIMEOUT = 0.5
+    fournisseur_sms.script = ["lent"]
+    message = envoyer(parcours, "relance", le=MARDI)
+    assert expedier(message.pk, at=MARDI) == MessageStatut.PROGRAMME
+    poster(client, "statut_sms", {"event": "delivered", "tag": str(message.uuid)})
+    assert expedier(message.pk, at=MARDI + datetime.timedelta(hours=1)) == MessageStatut.DELIVRE
+    assert len(fournisseur_sms.requetes) == 1
+
+
+def test_unknown_messages_are_kept(client, db):
+    response = poster(client, "statut_sms", {"event": "delivered", "tag": "pas-un-uuid", "messageId": 99})
+    assert response.json()["effets"] == ["message inconnu"]
+    assert Notification.objects.get().contenu["messageId"] == 99
+
+
+def test_a_batch_of_callbacks_out_of_order(client, envoye):
+    lot = [brevo(envoye, "delivered"), brevo(envoye, "accepted"), brevo(envoye, "sent")]
+    assert poster(client, "statut_sms", lot).json()["recu"] == 3
+    envoye.refresh_from_db()
+    assert envoye.statut == MessageStatut.DELIVRE
+
+
+@pytest.mark.parametrize("texte", ["STOP", " stop ", "Stop.", "s t o p", "Arrêt"])
+def test_an_inbound_stop_stops_messages_for_good(client, parcours, texte):
+    pending = envoyer(parcours, "relance", le=MARDI + datetime.timedelta(days=2))
+    response = poster(client, "entrant_sms", {"from": "33612345678", "text": texte})
+    assert response.json()["effets"] == ["STOP"]
+    parcours.jeune.refresh_from_db()
+    assert parcours.jeune.messages_arretes_le is not None
+    pending.refresh_from_db()
+    assert pending.statut == MessageStatut.ANNULE
+    assert ParcoursEvent.objects.get(kind=EventKind.OPPOSITION).detail == {"via": "sms"}
+
+
+def test_stop_from_an_unknown_number_changes_nothing_but_is_kept(client, parcours):
+    response = poster(client, "entrant_sms", {"from": "+33699999999", "text": "STOP"})
+    assert response.json()["effets"] == ["numéro inconnu"]
+    parcours.jeune.refresh_from_db()
+    assert parcours.jeune.messages_arretes_le is None
+    assert Notification.objects.get().evenement == "stop"
+
+
+def test_a_stop_word_inside_a_sentence_is_an_answer_not_a_stop(client, parcours, envoye):
+    reponse = {"sender": "0612345678", "content": "Oui je veux bien, stop les SMS après"}
+    response = poster(client, "entrant_sms", reponse)
+    assert response.json()["effets"] == ["réponse du jeune"]
+    parcours.jeune.refresh_from_db()
+    assert parcours.jeune.messages_arretes_le is None
+    assert ParcoursEvent.objects.filter(parcours=parcours, kind=EventKind.REPONSE).exists()
+    assert Notification.objects.get().message == envoye
+
+
+def test_the_unsubscribed_event_stops_too(client, envoye):
+    poster(client, "statut_sms", brevo(envoye, "unsubscribed"))
+    envoye.jeune.refresh_from_db()
+    assert envoye.jeune.messages_arretes_le is not None
+    assert Message.objects.get(pk=envoye.pk).statut == MessageStatut.ENVOYE

@@ -1,0 +1,145 @@
+import hmac
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from sas.audit.models import Action, record
+from sas.organisations.models import Role
+from sas.parcours.models import Parcours
+
+from . import services
+from .lettre import lettre_pdf
+from .models import CanalInvalide, CanalMessage, Message, MessageStatut
+
+PAR_PAGE = 50
+
+
+def _parcours_du_territoire(user):
+    if Role.AIGUILLEUR not in user.roles:
+        raise PermissionDenied
+    return Parcours.objects.for_role(user, Role.AIGUILLEUR)
+
+
+@login_required
+def envoyes(request):
+    """The territory's messages, newest first: the local outbox in the demo, the sending log in production."""
+    queryset = (
+        Message.objects.visibles_par(_parcours_du_territoire(request.user))
+        .select_related("jeune", "parcours")
+        .order_by("-prevu_le", "-pk")
+    )
+    canal, statut = request.GET.get("canal", ""), request.GET.get("statut", "")
+    if canal in CanalMessage.values:
+        queryset = queryset.filter(canal=canal)
+    if statut in MessageStatut.values:
+        queryset = queryset.filter(statut=statut)
+    page = Paginator(queryset, PAR_PAGE).get_page(request.GET.get("page"))
+    record(request.user, Action.LISTE, "messages_envoyes", {m.jeune_id for m in page})
+    return render(
+        request,
+        "messagerie/envoyes.html",
+        {
+            "page": page,
+            "canal": canal,
+            "statut": statut,
+            "canaux": CanalMessage.choices,
+            "statuts": MessageStatut.choices,
+            "outbox": settings.SAS_SMS_PROVIDER == "outbox",
+            "title": "Messages envoyés",
+        },
+    )
+
+
+def _message_du_territoire(request, pk):
+    return get_object_or_404(
+        Message.objects.visibles_par(_parcours_du_territoire(request.user)).select_related(
+            "jeune", "parcours__territory"
+        ),
+        pk=pk,
+        canal=CanalMessage.COURRIER,
+    )
+
+
+@login_required
+def lettre(request, pk):
+    message = _message_du_territoire(request, pk)
+    record(request.user, Action.EXPORT, message, [message.jeune_id], format="pdf")
+    response = HttpResponse(lettre_pdf(message, message.parcours.territory), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="courrier-{message.pk}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def lettre_postee(request, pk):
+    message = _message_du_territoire(request, pk)
+    if services.marquer_poste(message, auteur=request.user):
+        record(request.user, Action.MODIFICATION, message, [message.jeune_id], statut="envoye")
+        messages.success(request, "Courrier noté comme envoyé.")
+    return redirect("parcours:detail", uuid=message.parcours.uuid)
+
+
+@login_required
+@require_POST
+def corriger(request, pk):
+    """The counsellor corrects a number or address that failed for good."""
+    invalide = get_object_or_404(
+        CanalInvalide.objects.filter(
+            jeune__parcours__in=_parcours_du_territoire(request.user), corrige_le__isnull=True
+        ).distinct(),
+        pk=pk,
+    )
+    parcours = get_object_or_404(
+        Parcours.objects.for_role(request.user, Role.AIGUILLEUR), uuid=request.POST.get("parcours")
+    )
+    if parcours.jeune_id != invalide.jeune_id:
+        raise Http404
+    try:
+        valeur = services.corriger_coordonnee(invalide.jeune, invalide.canal, request.POST.get("valeur"))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        record(request.user, Action.MODIFICATION, invalide.jeune, [invalide.jeune_id], champ=invalide.canal)
+        messages.success(request, f"{invalide.get_canal_display()} corrigé : {valeur}.")
+    return redirect("parcours:detail", uuid=parcours.uuid)
+
+
+# Provider webhooks: JSON in, JSON out, authenticated by the shared secret.
+
+
+def _erreur(statut, texte):
+    return JsonResponse({"erreur": texte}, status=statut, json_dumps_params={"ensure_ascii": False})
+
+
+def _webhook(traiter):
+    @csrf_exempt
+    def vue(request):
+        if request.method != "POST":
+            return _erreur(405, "Méthode non autorisée : utilisez POST.")
+        secret = settings.SAS_SMS_WEBHOOK_SECRET
+        donne = request.headers.get("X-Webhook-Secret") or request.GET.get("secret") or ""
+        if not secret or not hmac.compare_digest(donne.encode(), secret.encode()):
+            return _erreur(403, "Secret absent ou incorrect.")
+        try:
+            contenu = json.loads(request.body or b"")
+        except ValueError:
+            return _erreur(400, "Le corps de la requête doit être du JSON.")
+        lot = contenu if isinstance(contenu, list) else [contenu]
+        if not lot or not all(isinstance(item, dict) for item in lot):
+            return _erreur(400, "Un objet JSON (ou une liste d'objets) est attendu.")
+        effets = [traiter(item).effet for item in lot]
+        return JsonResponse({"recu": len(effets), "effets": effets}, json_dumps_params={"ensure_ascii": False})
+
+    return vue
+
+
+statut_sms = _webhook(services.traiter_statut)
+entrant_sms = _webhook(services.traiter_entrant)
