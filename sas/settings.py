@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "sas.rendezvous",
     "sas.diagnostic",
     "sas.annuaire",
+    "sas.orientation",
     "sas.accueil",
 ]
 
@@ -169,6 +170,8 @@ SAS_SMS_TIMEOUT = float(os.environ.get("SAS_SMS_TIMEOUT", "10"))
 SAS_SMS_WEBHOOK_SECRET = os.environ.get("SAS_SMS_WEBHOOK_SECRET", "")
 # How long the young person's personal link stays valid.
 SAS_LIEN_JEUNE_JOURS = int(os.environ.get("SAS_LIEN_JEUNE_JOURS", "30"))
+# How long a receiving structure's magic link stays valid (it is refused earlier once the referral is over).
+SAS_LIEN_STRUCTURE_JOURS = int(os.environ.get("SAS_LIEN_STRUCTURE_JOURS", "45"))
 
 # Records are anonymised this many days after the last contact (DESIGN.md, RGPD).
 SAS_RETENTION_DAYS = int(os.environ.get("SAS_RETENTION_DAYS", str(2 * 365)))

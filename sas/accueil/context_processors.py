@@ -17,7 +17,7 @@ NAVIGATION = {
         ("rendezvous:agenda", "Mes rendez-vous"),
         ("messagerie:envoyes", "Messages envoyés"),
     ],
-    Role.STRUCTURE: [("accueil:structure", "Orientations reçues")],
+    Role.STRUCTURE: [("orientation:recues", "Orientations reçues")],
     Role.PILOTE: [("parcours:indicateurs", "Indicateurs")],
     Role.ADMIN: [("admin:index", "Administration")],
 }

@@ -5,5 +5,4 @@ from . import views
 app_name = "accueil"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("structure/", views.structure, name="structure"),
 ]

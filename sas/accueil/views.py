@@ -1,7 +1,5 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import redirect, render
 
@@ -12,7 +10,7 @@ from .demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 HOME_BY_ROLE = {
     Role.PRESCRIPTEUR: "parcours:mes_signalements",
     Role.AIGUILLEUR: "parcours:file_active",
-    Role.STRUCTURE: "accueil:structure",
+    Role.STRUCTURE: "orientation:recues",
     Role.PILOTE: "parcours:indicateurs",
     Role.ADMIN: "admin:index",
 }
@@ -23,14 +21,6 @@ def home(request):
         return redirect(HOME_BY_ROLE[request.user.main_role])
     territories = Territory.objects.annotate(nb_communes=Count("communes")).order_by("nom")
     return render(request, "accueil/home.html", {"territories": territories})
-
-
-@login_required
-def structure(request):
-    if Role.STRUCTURE not in request.user.roles:
-        raise PermissionDenied
-    organisations = [m.organisation for m in request.user.active_memberships if m.role == Role.STRUCTURE]
-    return render(request, "accueil/structure.html", {"organisations": organisations, "title": "Orientations reçues"})
 
 
 class LoginView(auth_views.LoginView):

@@ -16,6 +16,7 @@ class StructureAdmin(admin.ModelAdmin):
     list_filter = ["source"]
     search_fields = ["nom", "identifiant", "siret", "commune"]
     readonly_fields = ["commune_cog", "cree_le", "modifie_le"]
+    autocomplete_fields = ["organisation"]
     inlines = [ServiceInline]
 
 

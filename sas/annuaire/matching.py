@@ -79,12 +79,12 @@ REACTIVITE_PAR_DEFAUT = Reactivite(taux_acceptation=0.7, delai_jours=7.0, mesure
 
 
 def reactivite_structures(structure_ids, at=None):
-    """Acceptance rate and mean delay to answer, per structure, measured from past referrals.
+    """Acceptance rate and mean delay to answer, per structure, measured from past referrals (by `at`); a structure
+    never answered gets REACTIVITE_PAR_DEFAUT (said as "pas encore mesurée")."""
+    from sas.orientation.indicators import reactivite
 
-    Referrals do not exist yet: every structure gets REACTIVITE_PAR_DEFAUT (said as "pas encore mesurée").
-    The closed-loop referral replaces this body and keeps the signature.
-    """
-    return dict.fromkeys(structure_ids, REACTIVITE_PAR_DEFAUT)
+    measured = reactivite(structure_ids, at=at)
+    return {structure_id: measured.get(structure_id, REACTIVITE_PAR_DEFAUT) for structure_id in structure_ids}
 
 
 @dataclass

@@ -39,6 +39,15 @@ class Structure(models.Model):
     commune_cog = models.ForeignKey(
         Commune, verbose_name="commune (COG)", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The receiving organisation whose members answer referrals with an account (else: a magic link by e-mail).
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name="organisation SAS (comptes)",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="structures_annuaire",
+    )
     empreinte = models.CharField(max_length=32, editable=False, blank=True)
     cree_le = models.DateTimeField(auto_now_add=True)
     modifie_le = models.DateTimeField(auto_now=True)

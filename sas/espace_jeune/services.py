@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from sas.aiguillage import services as aiguillage
 from sas.aiguillage.models import SuiviContact
+from sas.annuaire.models import Structure
 from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Purpose
 from sas.messagerie import services as messagerie
 from sas.organisations.models import Organisation, OrganisationKind
@@ -83,14 +84,14 @@ class QuiVoit:
 def qui_voit(parcours, *, at=None):
     """The organisations that may see something of the file, by what each sees."""
     prescripteurs = Organisation.objects.filter(signalements__parcours=parcours).distinct()
-    structures = Organisation.objects.filter(
-        consents__in=parcours.jeune.consents.active(at).filter(purpose=Purpose.TRANSMISSION)
-    ).distinct()
+    transmissions = parcours.jeune.consents.active(at).filter(purpose=Purpose.TRANSMISSION)
+    structures = [o.nom for o in Organisation.objects.filter(consents__in=transmissions).distinct()]
+    structures += [s.nom for s in Structure.objects.filter(consents__in=transmissions).distinct()]
     pilotes = Organisation.objects.filter(territory_id=parcours.territory_id, kind=OrganisationKind.PILOTAGE)
     return QuiVoit(
         equipes=[o.nom for o in equipes_sas(parcours)],
         prescripteurs=[o.nom for o in prescripteurs],
-        structures=[o.nom for o in structures],
+        structures=structures,
         pilotes=[o.nom for o in pilotes],
     )
 

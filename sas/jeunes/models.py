@@ -89,6 +89,10 @@ class Consent(models.Model):
     organisations = models.ManyToManyField(
         "organisations.Organisation", verbose_name="destinataires", related_name="consents", blank=True
     )
+    # Receiving structures of the directory (a referral goes to them only under a consent naming them).
+    structures = models.ManyToManyField(
+        "annuaire.Structure", verbose_name="structures destinataires", related_name="consents", blank=True
+    )
     collected_by = models.ForeignKey(
         "organisations.User", verbose_name="recueilli par", on_delete=models.SET_NULL, null=True, blank=True
     )
@@ -111,12 +115,14 @@ class Consent(models.Model):
             self.save(update_fields=["withdrawn_at"])
 
 
-def may_receive(jeune, organisation, category, at=None):
-    """May `organisation` receive data of `category` about `jeune` at `at` (now by default)?
+def may_receive(jeune, recipient, category, at=None):
+    """May `recipient` (an organisation, or a structure of the directory) receive data of `category` about `jeune`
+    at `at` (now by default)?
 
-    True only if a consent active at that moment names the organisation and covers the category.
+    True only if a consent active at that moment names the recipient and covers the category.
     """
-    consents = jeune.consents.active(at).filter(organisations=organisation).only("categories")
+    field = "structures" if recipient._meta.label == "annuaire.Structure" else "organisations"
+    consents = jeune.consents.active(at).filter(**{field: recipient}).only("categories")
     return any(category in consent.categories for consent in consents)
 
 

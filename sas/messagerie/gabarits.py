@@ -81,13 +81,52 @@ GABARITS = {
         " aussi sur votre page, où vous pouvez ajouter vos remarques :\n{lien}" + _FIN,
         attendu=True,
     ),
+    # The hand-off: each step of the referral is told to the young person (they answer something they chose).
+    "orientation_proposee": Gabarit(
+        sms="{prenom}, {signature} vous propose des structures pour la suite. Choisissez : {lien}",
+        sujet="Choisissez la structure qui vous accompagnera",
+        texte="Bonjour {prenom},\n\nComme convenu, voici les structures qui peuvent vous aider. Pour chacune, nous"
+        " expliquons pourquoi nous vous la proposons. C'est vous qui choisissez, et vous dites ce que vous acceptez"
+        " de leur transmettre :\n{lien}" + _FIN,
+        attendu=True,
+    ),
+    "orientation_envoyee": Gabarit(
+        sms="{prenom}, votre demande est transmise à {structure}. {Signature} suit la suite : {lien}",
+        sujet="Votre demande est transmise à {structure}",
+        texte="Bonjour {prenom},\n\nNous avons transmis votre demande à {structure}, avec les informations que"
+        " vous avez acceptées. Ils vont vous répondre ; nous vous dirons ce qu'il en est à chaque étape.\n\nVotre"
+        " page :\n{lien}" + _FIN,
+        attendu=True,
+    ),
+    "orientation_acceptee": Gabarit(
+        sms="Bonne nouvelle {prenom} : {structure} accepte de vous accompagner. {Signature} : {lien}",
+        sujet="{structure} accepte de vous accompagner",
+        texte="Bonjour {prenom},\n\nBonne nouvelle : {structure} accepte de vous accompagner. Ils vont vous"
+        " proposer un premier rendez-vous.\n\nVotre page :\n{lien}" + _FIN,
+        attendu=True,
+    ),
+    "orientation_rdv": Gabarit(
+        sms="RDV avec {structure} le {quand}. Un souci ? Dites-le à {signature} : {lien}",
+        sujet="Votre premier rendez-vous avec {structure}",
+        texte="Bonjour {prenom},\n\nVotre premier rendez-vous avec {structure} est fixé le {quand}.\n\nUn"
+        " empêchement ? Dites-le nous, nous préviendrons la structure :\n{lien}" + _FIN,
+        attendu=True,
+    ),
+    "orientation_fermee": Gabarit(
+        sms="{prenom}, {structure} ne peut pas donner suite. {Signature} vous propose autre chose : {lien}",
+        sujet="{structure} ne peut pas donner suite",
+        texte="Bonjour {prenom},\n\n{structure} ne peut pas donner suite à votre demande. Ce n'est pas de votre"
+        " faute, et vous n'êtes pas seul·e : votre conseiller vous propose une autre solution très vite.\n\nVotre"
+        " page :\n{lien}" + _FIN,
+        attendu=True,
+    ),
 }
 
 PIED_COURRIEL = "\n\n--\nPour ne plus recevoir de messages de l'équipe SAS : {stop}"
 PIED_COURRIER = "\n\nPour ne plus recevoir de messages, dites-le sur votre page ou à votre conseiller."
 
-# Tried in order until the SMS fits one segment: maximum lengths of (prénom, conseiller, prescripteur).
-PALIERS_SMS = ((None, None, None), (20, 20, 32), (15, 15, 24), (12, 12, 16), (10, 10, 12))
+# Tried in order until the SMS fits one segment: maximum lengths of (prénom, conseiller, prescripteur, structure).
+PALIERS_SMS = ((None, None, None, None), (20, 20, 32, 32), (15, 15, 24, 24), (12, 12, 16, 16), (10, 10, 12, 12))
 
 
 class GabaritInconnu(ValueError):
@@ -125,9 +164,9 @@ def _ou(modalite):
     return "sur place"
 
 
-def _valeurs(contexte, limites=(None, None, None)):
+def _valeurs(contexte, limites=PALIERS_SMS[0]):
     """The template variables from the raw context (prenom, conseiller, prescripteur, lien, stop, caller's keys)."""
-    max_prenom, max_conseiller, max_prescripteur = limites
+    max_prenom, max_conseiller, max_prescripteur, max_structure = limites
     prenom = _couper(contexte.get("prenom") or "", max_prenom)
     conseiller = _couper(contexte.get("conseiller") or "", max_conseiller)
     prescripteur = _couper(contexte.get("prescripteur") or "un proche", max_prescripteur)
@@ -138,6 +177,8 @@ def _valeurs(contexte, limites=(None, None, None)):
         "conseiller": conseiller or "l'équipe SAS",
         "prescripteur": prescripteur,
         "Prescripteur": capfirst(prescripteur),
+        # The receiving structure of a referral.
+        "structure": _couper(contexte.get("structure") or "", max_structure),
         "signature": signature,
         "Signature": capfirst(signature),
         "signature_fin": f"{conseiller}, équipe SAS" if conseiller else "L'équipe SAS",

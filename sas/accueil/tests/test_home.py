@@ -20,7 +20,7 @@ def test_public_home_presents_the_service_and_its_territories(client):
     [
         (Role.PRESCRIPTEUR, "parcours:mes_signalements"),
         (Role.AIGUILLEUR, "parcours:file_active"),
-        (Role.STRUCTURE, "accueil:structure"),
+        (Role.STRUCTURE, "orientation:recues"),
         (Role.PILOTE, "parcours:indicateurs"),
         (Role.ADMIN, "admin:index"),
     ],
@@ -35,14 +35,6 @@ def test_navigation_shows_only_the_pages_of_the_user_roles(client):
     client.force_login(user)
     html = client.get(reverse("parcours:mes_signalements")).content.decode()
     assert "Mes signalements" in html and "File active" not in html and "Indicateurs" not in html
-
-
-def test_structure_page_is_for_structures_only(client):
-    client.force_login(member(Role.PRESCRIPTEUR))
-    assert client.get(reverse("accueil:structure")).status_code == 403
-    user = member(Role.STRUCTURE)
-    client.force_login(user)
-    assert user.memberships.get().organisation.nom in client.get(reverse("accueil:structure")).content.decode()
 
 
 @pytest.mark.parametrize("demo", [True, False])

@@ -142,8 +142,11 @@ def test_same_data_same_order_whatever_the_insertion_order(lyon_3e):
     assert first[:3] == ["a", "x1", "x2"]
 
 
-def test_one_query_whatever_the_number_of_candidates(lyon_3e, django_assert_num_queries):
-    create_catalogue([structure_row()], [in_person(f"s{n:02d}") for n in range(30)])
+def test_two_queries_whatever_the_number_of_candidates(lyon_3e, django_assert_num_queries):
+    create_catalogue(
+        [structure_row(f"s{n}") for n in range(3)], [in_person(f"s{n:02d}", structure=f"s{n % 3}") for n in range(30)]
+    )
 
-    with django_assert_num_queries(1):
+    # The candidates, then the responsiveness of their structures.
+    with django_assert_num_queries(2):
         assert len(classer(profil(lyon_3e), limite=50)) == 30

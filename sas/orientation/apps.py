@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OrientationConfig(AppConfig):
+    name = "sas.orientation"
+    verbose_name = "Orientation (relai)"

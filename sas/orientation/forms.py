@@ -1,0 +1,79 @@
+from data_inclusion.schema import v1
+from django import forms
+from dsfr.forms import DsfrBaseForm
+
+from sas.annuaire.matching import A_DISTANCE, EN_PRESENTIEL, Filtres
+
+from .models import Motif
+
+DISTANCES = [5, 10, 20, 30, 50]
+
+
+class FiltresForm(DsfrBaseForm):
+    """The counsellor's filters on the ranking (GET): empty keeps what the diagnostic says."""
+
+    distance = forms.TypedChoiceField(
+        label="Distance maximale en présentiel",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[("", "Selon la mobilité du jeune"), *[(d, f"{d} km") for d in DISTANCES]],
+    )
+    modes = forms.MultipleChoiceField(
+        label="Modes d'accueil",
+        required=False,
+        choices=[(EN_PRESENTIEL, "En présentiel"), (A_DISTANCE, "À distance")],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    gratuit = forms.BooleanField(label="Gratuit uniquement", required=False)
+
+    def filtres(self):
+        if not self.is_valid():
+            return Filtres()
+        data = self.cleaned_data
+        return Filtres(
+            distance_max_km=data["distance"], modes=frozenset(data["modes"]), gratuit_uniquement=data["gratuit"]
+        )
+
+
+class ChoixJeuneForm(DsfrBaseForm):
+    partager_diagnostic = forms.BooleanField(
+        label="Transmettre aussi ce que j'ai dit pendant l'entretien (mes besoins et mon plan d'action)",
+        required=False,
+    )
+
+
+class ChoixConseillerForm(ChoixJeuneForm):
+    accord_oral = forms.BooleanField(
+        label="Le jeune a choisi ce service et accepte, à l'oral, que son identité et ses coordonnées lui soient "
+        "transmises",
+        error_messages={"required": "Sans l'accord du jeune, rien n'est transmis."},
+    )
+
+
+class MotifForm(DsfrBaseForm):
+    motif = forms.ChoiceField(
+        label="Motif", choices=[(m.value, m.label) for m in Motif if m != Motif.SANS_REPONSE], widget=forms.RadioSelect
+    )
+    precision = forms.CharField(label="Précision (obligatoire pour « Autre »)", required=False, max_length=500)
+
+
+class RdvForm(DsfrBaseForm):
+    le = forms.DateTimeField(
+        label="Date et heure du premier rendez-vous",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+    )
+
+
+class RencontreForm(DsfrBaseForm):
+    rencontre = forms.TypedChoiceField(
+        label="Avez-vous rencontré la structure ?",
+        coerce=lambda value: value == "oui",
+        choices=[("oui", "Oui"), ("non", "Non, pas encore")],
+        widget=forms.RadioSelect,
+    )
+
+
+def thematique_label(value):
+    return v1.Thematique(value).label

@@ -1,0 +1,109 @@
+"""Loop figures, computed from the referrals' events with the definitions closed-loop platforms abroad use:
+
+- closed-loop rate = referrals with a final status ÷ referrals sent;
+- got-help rate = referrals with a confirmed take-up ÷ referrals sent;
+- median delay from sending to acceptance, and from sending to take-up (days);
+- who ended the referrals that did not lead to take-up, and why.
+
+And each structure's responsiveness (acceptance rate, mean delay to answer), which the matching uses and pilots see:
+silence counts, since an expired referral is an answer of "no" after 15 days.
+"""
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from sas.annuaire.matching import Reactivite
+
+from .models import FINALS, Motif, OrientationEvent, Par, Statut
+
+JOUR = 86400.0
+
+
+@dataclass
+class Boucle:
+    envoyees: int
+    bouclees: int
+    prises_en_charge: int
+    delai_acceptation_jours: float | None
+    delai_prise_en_charge_jours: float | None
+    fins: list  # [(par label, motif label, count)]
+
+    @property
+    def taux_bouclage(self):
+        return self.bouclees / self.envoyees if self.envoyees else None
+
+    @property
+    def taux_aide(self):
+        return self.prises_en_charge / self.envoyees if self.envoyees else None
+
+
+def _events(orientations_filter):
+    """{orientation id: {statut: (first date, event)}} for the transitions of the referrals selected."""
+    reached = defaultdict(dict)
+    rows = (
+        OrientationEvent.objects.filter(kind="transition", **orientations_filter)
+        .order_by("occurred_at", "pk")
+        .values_list("orientation_id", "orientation__structure_id", "to_statut", "occurred_at", "par", "motif")
+    )
+    for orientation_id, structure_id, statut, at, par, motif in rows:
+        reached[orientation_id].setdefault(statut, (at, par, motif, structure_id))
+    return reached
+
+
+def _median_days(pairs):
+    delays = [(end - start).total_seconds() / JOUR for start, end in pairs]
+    return round(statistics.median(delays), 1) if delays else None
+
+
+def boucle(**orientations_filter):
+    """The loop figures of the referrals selected by `orientations_filter` (OrientationEvent lookups, for example
+    orientation__parcours__territory=…)."""
+    reached = _events(orientations_filter)
+    sent = {o: r for o, r in reached.items() if Statut.ENVOYEE in r}
+    fins = Counter()
+    for r in sent.values():
+        for statut in (Statut.REFUSEE, Statut.EXPIREE, Statut.ANNULEE):
+            if statut in r:
+                _at, par, motif, _s = r[statut]
+                fins[(Par(par).label, Motif(motif).label if motif else "")] += 1
+    return Boucle(
+        envoyees=len(sent),
+        bouclees=sum(1 for r in sent.values() if FINALS & r.keys()),
+        prises_en_charge=sum(1 for r in sent.values() if Statut.PRISE_EN_CHARGE in r),
+        delai_acceptation_jours=_median_days(
+            (r[Statut.ENVOYEE][0], r[Statut.ACCEPTEE][0]) for r in sent.values() if Statut.ACCEPTEE in r
+        ),
+        delai_prise_en_charge_jours=_median_days(
+            (r[Statut.ENVOYEE][0], r[Statut.PRISE_EN_CHARGE][0]) for r in sent.values() if Statut.PRISE_EN_CHARGE in r
+        ),
+        fins=sorted(((par, motif, n) for (par, motif), n in fins.items()), key=lambda item: (-item[2], item[:2])),
+    )
+
+
+# An answer of the structure to a referral, with the statuses that make it.
+REPONSES = {Statut.ACCEPTEE: True, Statut.REFUSEE: False, Statut.EXPIREE: False}
+
+
+def reactivite(structure_ids, at=None):
+    """{structure id: Reactivite} measured from the referrals answered by `at`; structures never answered are
+    left out."""
+    lookups = {"orientation__structure_id__in": list(structure_ids)}
+    if at is not None:
+        lookups["occurred_at__lte"] = at
+    answers = defaultdict(list)
+    for r in _events(lookups).values():
+        given = [(r[s][0], accepted) for s, accepted in REPONSES.items() if s in r]
+        if Statut.ENVOYEE not in r or not given:
+            continue
+        sent_at, _par, _motif, structure_id = r[Statut.ENVOYEE]
+        answered_at, accepted = min(given)
+        answers[structure_id].append(((answered_at - sent_at).total_seconds() / JOUR, accepted))
+    return {
+        structure_id: Reactivite(
+            taux_acceptation=sum(1 for _d, ok in items if ok) / len(items),
+            delai_jours=statistics.fmean(d for d, _ok in items),
+            mesuree=True,
+        )
+        for structure_id, items in answers.items()
+    }

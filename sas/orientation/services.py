@@ -1,0 +1,393 @@
+"""The hand-off: propose services, let the young person choose, send the referral under their consent, and follow
+it until take-up. Views stay thin; every move goes through transitions.changer()."""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from sas.annuaire import matching
+from sas.diagnostic import services as diagnostics
+from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Purpose, may_receive
+from sas.parcours import transitions as parcours_transitions
+from sas.parcours.status import Status
+
+from .models import EventKind, LienStructure, Motif, Orientation, OrientationEvent, Par, Proposition, Statut
+from .transitions import TransitionError, changer, noter
+
+logger = logging.getLogger(__name__)
+
+# At most this many services are proposed at once: a choice, not a catalogue.
+MAX_PROPOSITIONS = 3
+RELANCES_APRES = (datetime.timedelta(days=3), datetime.timedelta(days=7))
+EXPIRE_APRES = datetime.timedelta(days=15)
+# Where the counsellor may propose from.
+PEUT_PROPOSER = frozenset({Status.DIAGNOSTIC_FAIT, Status.ORIENTATION_PROPOSEE, Status.ORIENTATION_REFUSEE})
+# Without identity and contact details a structure cannot reach the young person: both are needed to send.
+CATEGORIES_REQUISES = (DataCategory.IDENTITE, DataCategory.COORDONNEES)
+
+
+def profil(parcours, diagnostic=None):
+    """What matching needs to know of the young person, from their commune and their last completed diagnostic."""
+    jeune = parcours.jeune
+    diagnostic = diagnostic or diagnostics.dernier_termine(parcours)
+    reponses = diagnostic.reponses if diagnostic else {}
+    mobilite = (reponses.get("mobilite") or {}).get("niveau")
+    rayon = {"bloquant": 10.0}.get(mobilite, 30.0 if reponses.get("vehicule") == "oui" else matching.DEFAULT_RAYON_KM)
+    heures = reponses.get("heures_semaine")
+    return matching.ProfilJeune.pour_commune(
+        jeune.commune,
+        thematiques=tuple(diagnostics.thematiques(diagnostic)) if diagnostic else (),
+        age=jeune.age(),
+        rayon_km=rayon,
+        heures_disponibles=float(heures) if heures not in (None, "") else None,
+        mode_prefere=matching.A_DISTANCE if mobilite == "bloquant" else None,
+    )
+
+
+def classer(parcours, filtres=None, *, limite=20):
+    return matching.classer(profil(parcours), filtres, limite=limite)
+
+
+def structures_essayees(parcours):
+    return set(parcours.orientations.values_list("structure_id", flat=True))
+
+
+def suggestion(parcours, filtres=None):
+    """After a refusal or an expiry: the best-ranked service of a structure not tried yet, or None."""
+    tried = structures_essayees(parcours)
+    return next((p for p in classer(parcours, filtres, limite=50) if p.structure_id not in tried), None)
+
+
+def propositions_ouvertes(parcours):
+    return parcours.propositions.filter(close_le__isnull=True).select_related("service__structure")
+
+
+def proposer(parcours, propositions, *, auteur, at=None):
+    """Propose services (matching.Proposition items) to the young person, who chooses on their page."""
+    at = at or timezone.now()
+    if parcours.status not in PEUT_PROPOSER:
+        raise ValidationError(
+            f"Le parcours est au statut « {Status(parcours.status).label} » : proposez des structures après le "
+            "diagnostic."
+        )
+    if not propositions:
+        raise ValidationError("Choisissez au moins un service à proposer.")
+    with transaction.atomic():
+        ouvertes = list(propositions_ouvertes(parcours))
+        deja = {p.service_id for p in ouvertes}
+        nouvelles = [p for p in propositions if p.service_id not in deja]
+        if len(ouvertes) + len(nouvelles) > MAX_PROPOSITIONS:
+            raise ValidationError(f"Proposez au plus {MAX_PROPOSITIONS} services à la fois.")
+        created = Proposition.objects.bulk_create(
+            Proposition(
+                parcours=parcours,
+                service_id=p.service_id,
+                rang=p.rang,
+                explication=p.explication,
+                proposee_par=auteur,
+                proposee_le=at,
+            )
+            for p in nouvelles
+        )
+        if parcours.status != Status.ORIENTATION_PROPOSEE:
+            parcours_transitions.transition(
+                parcours, Status.ORIENTATION_PROPOSEE, actor=auteur, reason="Structures proposées au jeune", at=at
+            )
+    _prevenir_jeune(parcours, "orientation_proposee", cle=f"propositions-{parcours.pk}-{at:%Y%m%d%H%M%S}", at=at)
+    return created
+
+
+def consentir(parcours, structure, *, diagnostic, via, auteur=None, at=None):
+    """Record the young person's agreement that `structure` receives their identity and contact details, and the
+    content of their diagnostic only if they said so."""
+    categories = [*CATEGORIES_REQUISES, *([DataCategory.DIAGNOSTIC] if diagnostic else [])]
+    consent = Consent.objects.create(
+        jeune=parcours.jeune,
+        purpose=Purpose.TRANSMISSION,
+        categories=categories,
+        collected_by=auteur,
+        collected_via=via,
+        collected_at=at or timezone.now(),
+    )
+    consent.structures.add(structure)
+    return consent
+
+
+def choisir(proposition, *, partager_diagnostic, par, auteur=None, at=None):
+    """The young person chooses a proposed service (on their page, or with the counsellor who records it): their
+    consent is recorded for that structure, the other proposals close, and the referral is sent."""
+    at = at or timezone.now()
+    parcours = proposition.parcours
+    via = CollectionMethod.LIEN_SIGNE if par == Par.JEUNE else CollectionMethod.ORAL
+    with transaction.atomic():
+        proposition = (
+            Proposition.objects.select_for_update().select_related("service__structure").get(pk=proposition.pk)
+        )
+        if proposition.close_le is not None:
+            raise ValidationError("Cette proposition n'est plus ouverte.")
+        structure = proposition.service.structure
+        consentir(parcours, structure, diagnostic=partager_diagnostic, via=via, auteur=auteur, at=at)
+        parcours.propositions.filter(close_le__isnull=True).update(close_le=at)
+        orientation = _creer(parcours, proposition.service, par=par, auteur=auteur, at=at)
+    _apres_envoi(orientation, at)
+    return orientation
+
+
+def envoyer(parcours, service, *, auteur, at=None):
+    """The counsellor sends a referral to `service` (the young person agreed beforehand: checked here)."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        orientation = _creer(parcours, service, par=Par.CONSEILLER, auteur=auteur, at=at)
+        parcours.propositions.filter(close_le__isnull=True).update(close_le=at)
+    _apres_envoi(orientation, at)
+    return orientation
+
+
+def _creer(parcours, service, *, par, auteur, at):
+    structure = service.structure
+    jeune = parcours.jeune
+    if parcours.orientations.ouvertes().exists():
+        raise ValidationError("Une orientation est déjà en cours pour ce jeune : attendez sa réponse ou annulez-la.")
+    if not all(may_receive(jeune, structure, category, at) for category in CATEGORIES_REQUISES):
+        raise ValidationError(
+            f"Aucun accord du jeune ne couvre la transmission à « {structure.nom} » : recueillez-le d'abord."
+        )
+    destinataire = service.courriel or structure.courriel
+    if not destinataire and structure.organisation_id is None:
+        raise ValidationError(
+            f"« {structure.nom} » n'a ni adresse électronique ni compte SAS : complétez l'annuaire avant d'envoyer."
+        )
+    if parcours.status == Status.ORIENTATION_REFUSEE or parcours.status == Status.DIAGNOSTIC_FAIT:
+        parcours_transitions.transition(parcours, Status.ORIENTATION_PROPOSEE, actor=auteur, at=at)
+    parcours_transitions.transition(
+        parcours, Status.ORIENTATION_ENVOYEE, actor=auteur, reason=f"Orientation vers {structure.nom}", at=at
+    )
+    orientation = Orientation.objects.create(
+        parcours=parcours,
+        service=service,
+        structure=structure,
+        statut=Statut.ENVOYEE,
+        statut_depuis=at,
+        envoyee_le=at,
+        envoyee_par=auteur,
+        destinataire=destinataire,
+        partage=partage(parcours, structure, at=at),
+    )
+    OrientationEvent.objects.create(
+        orientation=orientation, to_statut=Statut.ENVOYEE, par=par, actor=auteur, occurred_at=at
+    )
+    return orientation
+
+
+def partage(parcours, structure, *, at=None):
+    """What the structure may read: each category only if the young person's consent covers it for this structure."""
+    jeune = parcours.jeune
+    out = {}
+    if may_receive(jeune, structure, DataCategory.IDENTITE, at):
+        out["identite"] = {"prenom": jeune.prenom, "nom": jeune.nom, "age": jeune.age(), "commune": str(jeune.commune)}
+    if may_receive(jeune, structure, DataCategory.COORDONNEES, at):
+        out["coordonnees"] = {
+            "telephone": jeune.telephone,
+            "email": jeune.email,
+            "canal_prefere": jeune.canal_prefere,
+            "moments_preferes": jeune.moments_preferes,
+        }
+    diagnostic = diagnostics.dernier_termine(parcours)
+    if diagnostic and may_receive(jeune, structure, DataCategory.DIAGNOSTIC, at):
+        resume = diagnostics.resume(diagnostic, pour_jeune=True)
+        out["diagnostic"] = {
+            "besoins": [b.libelle for b in resume["besoins"]],
+            "sections": [
+                {"label": s["label"], "lignes": [[line["label"], line["valeur"]] for line in s["lignes"]]}
+                for s in resume["sections"]
+            ],
+            "objectifs": diagnostic.objectifs,
+            "observation_jeune": diagnostic.observation_jeune,
+        }
+    return out
+
+
+def _apres_envoi(orientation, at):
+    notifier_structure(orientation, raison="nouvelle", at=at)
+    _prevenir_jeune(orientation.parcours, "orientation_envoyee", orientation=orientation, at=at)
+
+
+def lien_url(token):
+    return settings.SAS_SITE_URL + reverse("orientation:lien", args=[token])
+
+
+SUJETS = {
+    "nouvelle": "Nouvelle orientation SAS : {prenom} attend votre réponse",
+    "relance": "Relance : {prenom} attend votre réponse depuis le {envoyee_le}",
+}
+
+
+def notifier_structure(orientation, *, raison, at=None):
+    """E-mail a fresh magic link to the structure. A failure is logged as an event (the counsellor sees it and the
+    next reminder tries again), never raised at the young person or the counsellor."""
+    at = at or timezone.now()
+    if not orientation.destinataire:
+        return None
+    lien, token = LienStructure.creer(
+        orientation, duree=datetime.timedelta(days=settings.SAS_LIEN_STRUCTURE_JOURS), at=at
+    )
+    valeurs = {
+        "prenom": orientation.partage.get("identite", {}).get("prenom", "Un jeune"),
+        "envoyee_le": f"{timezone.localtime(orientation.envoyee_le):%d/%m/%Y}",
+    }
+    corps = (
+        f"Bonjour,\n\nL'équipe SAS vous adresse {valeurs['prenom']} pour « {orientation.service.nom} ».\n"
+        "Ce jeune a accepté que ses informations vous soient transmises.\n\n"
+        "Pour voir l'orientation et répondre (accepter, refuser, fixer le premier rendez-vous) :\n"
+        f"{lien_url(token)}\n\n"
+        "Ce lien personnel ouvre cette orientation seulement ; ne le transférez pas. Sans réponse sous 15 jours, "
+        "l'orientation expire et le jeune est orienté ailleurs.\n\nL'équipe SAS"
+    )
+    try:
+        send_mail(SUJETS[raison].format(**valeurs), corps, None, [orientation.destinataire])
+    except OSError as error:
+        lien.revoked_at = at
+        lien.save(update_fields=["revoked_at"])
+        logger.warning("Courriel de l'orientation %s non envoyé : %s", orientation.pk, error)
+        return noter(orientation, EventKind.ECHEC_COURRIEL, par=Par.SYSTEME, precision=str(error)[:500], at=at)
+    kind = EventKind.RELANCE if raison == "relance" else EventKind.COURRIEL
+    return noter(orientation, kind, par=Par.SYSTEME, at=at, detail={"destinataire": orientation.destinataire})
+
+
+GABARIT_PAR_STATUT = {
+    Statut.ACCEPTEE: "orientation_acceptee",
+    Statut.RDV_FIXE: "orientation_rdv",
+    Statut.REFUSEE: "orientation_fermee",
+    Statut.EXPIREE: "orientation_fermee",
+    Statut.ANNULEE: "orientation_fermee",
+}
+
+
+def _prevenir_jeune(parcours, gabarit, *, orientation=None, cle=None, at=None):
+    """Tell the young person by their channel (messagerie applies STOP, pause, caps and quiet hours)."""
+    from sas.messagerie.services import envoyer as envoyer_message
+
+    contexte = {}
+    if orientation is not None:
+        contexte["structure"] = orientation.structure.nom[:40]
+        if orientation.premier_rdv_le:
+            contexte["rdv"] = orientation.premier_rdv_le
+        cle = cle or f"orientation-{orientation.pk}-{orientation.statut}"
+    return envoyer_message(parcours, gabarit, le=at, contexte=contexte, cle=cle)
+
+
+def _changer_et_prevenir(orientation, to_statut, **kwargs):
+    event = changer(orientation, to_statut, **kwargs)
+    gabarit = GABARIT_PAR_STATUT.get(to_statut)
+    if gabarit:
+        _prevenir_jeune(orientation.parcours, gabarit, orientation=orientation, at=kwargs.get("at"))
+    return event
+
+
+def voir(orientation, *, actor=None, at=None):
+    """The structure opened the referral: "vue" the first time, nothing after."""
+    if orientation.statut == Statut.ENVOYEE:
+        try:
+            changer(orientation, Statut.VUE, par=Par.STRUCTURE, actor=actor, at=at)
+        except TransitionError:
+            orientation.refresh_from_db()
+    return orientation
+
+
+def accepter(orientation, *, actor=None, at=None):
+    return _changer_et_prevenir(orientation, Statut.ACCEPTEE, par=Par.STRUCTURE, actor=actor, at=at)
+
+
+def refuser(orientation, *, motif, precision="", actor=None, at=None):
+    return _changer_et_prevenir(
+        orientation, Statut.REFUSEE, par=Par.STRUCTURE, motif=motif, precision=precision, actor=actor, at=at
+    )
+
+
+def fixer_rdv(orientation, le, *, actor=None, at=None):
+    at = at or timezone.now()
+    if le is None:
+        raise ValidationError("Indiquez la date du premier rendez-vous.")
+    if le < at - datetime.timedelta(days=30):
+        raise ValidationError("La date du premier rendez-vous est trop ancienne.")
+    with transaction.atomic():
+        Orientation.objects.filter(pk=orientation.pk).update(premier_rdv_le=le)
+        orientation.premier_rdv_le = le
+        return _changer_et_prevenir(
+            orientation, Statut.RDV_FIXE, par=Par.STRUCTURE, actor=actor, at=at, detail={"le": le.isoformat()}
+        )
+
+
+def confirmer_prise_en_charge(orientation, *, actor=None, at=None):
+    at = at or timezone.now()
+    if orientation.premier_rdv_le and orientation.premier_rdv_le > at:
+        raise ValidationError("Le premier rendez-vous n'a pas encore eu lieu : confirmez la prise en charge après.")
+    return _changer_et_prevenir(orientation, Statut.PRISE_EN_CHARGE, par=Par.STRUCTURE, actor=actor, at=at)
+
+
+def annuler(orientation, *, par, motif, precision="", actor=None, at=None):
+    """End the referral without take-up (the young person did not come, changed their mind…)."""
+    return _changer_et_prevenir(
+        orientation, Statut.ANNULEE, par=par, motif=motif, precision=precision, actor=actor, at=at
+    )
+
+
+def rencontre_confirmee_par_jeune(orientation, *, rencontre, at=None):
+    """The young person's own answer to "did you meet them?", kept beside the structure's confirmation."""
+    return noter(
+        orientation,
+        EventKind.RENCONTRE_JEUNE,
+        par=Par.JEUNE,
+        at=at,
+        detail={"rencontre": bool(rencontre)},
+        precision="Oui, je les ai rencontrés" if rencontre else "Non, pas encore",
+    )
+
+
+def reponse_du_jeune(orientation):
+    event = orientation.events.filter(kind=EventKind.RENCONTRE_JEUNE).order_by("-occurred_at", "-pk").first()
+    return None if event is None else event.detail.get("rencontre")
+
+
+def a_demander_au_jeune(parcours, *, at=None):
+    """The referral whose first meeting has passed, so the young person can say whether it took place."""
+    at = at or timezone.now()
+    return (
+        parcours.orientations.filter(statut__in=[Statut.RDV_FIXE, Statut.PRISE_EN_CHARGE], premier_rdv_le__lte=at)
+        .select_related("structure", "service")
+        .first()
+    )
+
+
+def relancer(*, wet_run=False, at=None):
+    """Remind silent structures after 3 and 7 days (twice, never more), expire at 15 days. Idempotent: the
+    reminders already sent are counted from the events. Returns one French line per action."""
+    at = at or timezone.now()
+    lines = []
+    ouvertes = (
+        Orientation.objects.filter(statut__in=[Statut.ENVOYEE, Statut.VUE], envoyee_le__lte=at - RELANCES_APRES[0])
+        .select_related("parcours__jeune", "service", "structure")
+        .annotate(relances=Count("events", filter=Q(events__kind=EventKind.RELANCE)))
+        .order_by("envoyee_le", "pk")
+    )
+    for orientation in ouvertes:
+        age = at - orientation.envoyee_le
+        if age >= EXPIRE_APRES:
+            lines.append(f"Orientation {orientation.pk} vers {orientation.structure.nom} : expirée après 15 jours.")
+            if wet_run:
+                _changer_et_prevenir(orientation, Statut.EXPIREE, par=Par.SYSTEME, motif=Motif.SANS_REPONSE, at=at)
+            continue
+        dues = sum(1 for delai in RELANCES_APRES if age >= delai)
+        if orientation.relances < dues:
+            numero = orientation.relances + 1
+            lines.append(f"Orientation {orientation.pk} vers {orientation.structure.nom} : relance n°{numero}.")
+            if wet_run:
+                notifier_structure(orientation, raison="relance", at=at)
+    return lines

@@ -1,0 +1,13 @@
+from django import template
+
+register = template.Library()
+
+
+@register.inclusion_tag("orientation/_jeune_tag.html")
+def orientation_du_jeune(parcours, lien):
+    """On the young person's page: a way to the services proposed to them and to their referral, when there is one."""
+    return {
+        "lien": lien,
+        "propositions": parcours.propositions.filter(close_le__isnull=True).count(),
+        "orientation": parcours.orientations.select_related("structure").first(),
+    }

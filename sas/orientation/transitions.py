@@ -1,0 +1,105 @@
+"""The single entry point for every status change of a referral; it keeps the journey's status in step."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from sas.parcours import transitions as parcours_transitions
+from sas.parcours.status import Status
+
+from .models import FINALS, EventKind, Motif, Orientation, OrientationEvent, Statut
+
+S = Statut
+TRANSITIONS = {
+    S.ENVOYEE: {S.VUE, S.ACCEPTEE, S.REFUSEE, S.EXPIREE, S.ANNULEE},
+    S.VUE: {S.ACCEPTEE, S.REFUSEE, S.EXPIREE, S.ANNULEE},
+    S.ACCEPTEE: {S.RDV_FIXE, S.ANNULEE},
+    S.RDV_FIXE: {S.PRISE_EN_CHARGE, S.ANNULEE},
+    S.PRISE_EN_CHARGE: set(),
+    S.REFUSEE: set(),
+    S.EXPIREE: set(),
+    S.ANNULEE: set(),
+}
+# A referral that ends without take-up must say why.
+NEEDS_MOTIF = frozenset({S.REFUSEE, S.EXPIREE, S.ANNULEE})
+# The journey's status each referral status brings (None: the journey does not move).
+PARCOURS_STATUS = {
+    S.VUE: None,
+    S.ACCEPTEE: Status.ACCEPTEE_PAR_STRUCTURE,
+    S.RDV_FIXE: Status.PREMIER_RDV,
+    S.PRISE_EN_CHARGE: Status.PRIS_EN_CHARGE,
+    S.REFUSEE: Status.ORIENTATION_REFUSEE,
+    S.EXPIREE: Status.ORIENTATION_REFUSEE,
+    S.ANNULEE: Status.ORIENTATION_REFUSEE,
+}
+
+
+class TransitionError(ValidationError):
+    pass
+
+
+def changer(orientation, to_statut, *, par, actor=None, motif="", precision="", at=None, detail=None):
+    """Move the referral to `to_statut` if allowed and write exactly one event; move the journey along.
+
+    The row is locked and re-read: a double click on "accept" writes one event, the second raises.
+    """
+    to_statut = Statut(to_statut)
+    precision = (precision or "").strip()
+    at = at or timezone.now()
+    with transaction.atomic():
+        current = Orientation.objects.select_for_update().get(pk=orientation.pk)
+        if to_statut not in TRANSITIONS[current.statut]:
+            raise TransitionError(
+                f"Cette orientation est déjà « {current.get_statut_display().lower()} » : "
+                f"impossible de la passer à « {to_statut.label.lower()} ».",
+                code="forbidden",
+            )
+        if to_statut in NEEDS_MOTIF and not motif:
+            raise TransitionError("Indiquez le motif.", code="motif_required")
+        if motif == Motif.AUTRE and not precision:
+            raise TransitionError("Précisez le motif « autre ».", code="precision_required")
+        event = OrientationEvent.objects.create(
+            orientation=current,
+            from_statut=current.statut,
+            to_statut=to_statut,
+            par=par,
+            motif=motif,
+            precision=precision,
+            detail=detail or {},
+            actor=actor,
+            occurred_at=at,
+        )
+        Orientation.objects.filter(pk=current.pk).update(statut=to_statut, statut_depuis=at)
+        _suivre_parcours(current, to_statut, motif, precision, actor, at)
+        if to_statut in FINALS:
+            current.liens.filter(revoked_at__isnull=True).update(revoked_at=at)
+    orientation.statut, orientation.statut_depuis = to_statut, at
+    return event
+
+
+def _suivre_parcours(orientation, to_statut, motif, precision, actor, at):
+    target = PARCOURS_STATUS[to_statut]
+    if target is None:
+        return
+    parcours = orientation.parcours
+    reason = ""
+    if target == Status.ORIENTATION_REFUSEE:
+        reason = f"{orientation.structure.nom} : {Motif(motif).label}" + (f" ({precision})" if precision else "")
+    parcours_transitions.transition(parcours, target, actor=actor, reason=reason, at=at)
+
+
+def noter(orientation, kind, *, par, actor=None, precision="", at=None, detail=None):
+    """Write an event that does not change the status (a reminder, an e-mail, the young person's answer)."""
+    if kind == EventKind.TRANSITION:
+        raise ValueError("Un changement de statut passe par changer().")
+    return OrientationEvent.objects.create(
+        orientation=orientation,
+        kind=kind,
+        from_statut=orientation.statut,
+        to_statut=orientation.statut,
+        par=par,
+        precision=precision,
+        detail=detail or {},
+        actor=actor,
+        occurred_at=at or timezone.now(),
+    )

@@ -1,0 +1,360 @@
+"""Counsellor pages (aiguilleur of the journey's territory), the young person's choice (their signed link), and the
+receiving structure's pages (an account, or a magic link that opens one referral only). Views stay thin."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from sas.audit.models import Action, record
+from sas.espace_jeune.services import codes_errones, lien_valide
+from sas.organisations.models import Role
+from sas.parcours.models import Parcours
+from sas.prescription.ratelimit import client_ip
+
+from . import services
+from .forms import ChoixConseillerForm, ChoixJeuneForm, FiltresForm, MotifForm, RdvForm, RencontreForm
+from .models import LienStructure, Orientation, Par, Statut
+
+
+def _parcours(request, uuid):
+    """Only the journeys of the counsellor's territories: anyone else gets a 404, whatever the URL."""
+    queryset = Parcours.objects.for_role(request.user, Role.AIGUILLEUR).select_related("jeune__commune")
+    return get_object_or_404(queryset, uuid=uuid)
+
+
+def _orientation_conseiller(request, pk):
+    queryset = Orientation.objects.filter(parcours__in=Parcours.objects.for_role(request.user, Role.AIGUILLEUR))
+    return get_object_or_404(queryset.select_related("parcours__jeune", "structure", "service"), pk=pk)
+
+
+def _erreur(request, error):
+    messages.error(request, " ".join(error.messages))
+
+
+@login_required
+def parcours(request, uuid):
+    """Rank the directory for this young person, propose up to three services, follow the referrals."""
+    parcours = _parcours(request, uuid)
+    filtres_form = FiltresForm(request.GET or None)
+    filtres = filtres_form.filtres()
+    propositions = services.classer(parcours, filtres)
+    orientations = list(
+        parcours.orientations.select_related("structure", "service").prefetch_related("events").order_by("-envoyee_le")
+    )
+    suggestion = None
+    if orientations and orientations[0].finale and orientations[0].statut != Statut.PRISE_EN_CHARGE:
+        suggestion = services.suggestion(parcours, filtres)
+    record(request.user, Action.CONSULTATION, parcours, [parcours.jeune_id], page="orientation")
+    return render(
+        request,
+        "orientation/parcours.html",
+        {
+            "title": f"Orientation de {parcours.jeune.prenom}",
+            "parcours": parcours,
+            "filtres_form": filtres_form,
+            "propositions": propositions,
+            "ouvertes": list(services.propositions_ouvertes(parcours)),
+            "orientations": orientations,
+            "suggestion": suggestion,
+            "peut_proposer": parcours.status in services.PEUT_PROPOSER,
+            "choix_form": ChoixConseillerForm(),
+            "motif_form": MotifForm(),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def proposer(request, uuid):
+    parcours = _parcours(request, uuid)
+    wanted = set(request.POST.getlist("services"))
+    # The explanations are computed again here: nothing the browser sends is shown to the young person.
+    ranking = services.classer(parcours, FiltresForm(request.GET or None).filtres())
+    chosen = [p for p in ranking if str(p.service_id) in wanted]
+    try:
+        services.proposer(parcours, chosen, auteur=request.user)
+    except ValidationError as error:
+        _erreur(request, error)
+    else:
+        record(request.user, Action.CREATION, parcours, [parcours.jeune_id], page="orientation", propose=len(chosen))
+        messages.success(request, "Services proposés : le jeune les voit sur sa page et a reçu un message.")
+    return redirect("orientation:parcours", uuid=parcours.uuid)
+
+
+@login_required
+@require_POST
+def choisir_pour_le_jeune(request, uuid, pk):
+    """The young person chose with the counsellor (interview, phone): their oral consent is recorded."""
+    parcours = _parcours(request, uuid)
+    proposition = get_object_or_404(parcours.propositions, pk=pk)
+    form = ChoixConseillerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("orientation:parcours", uuid=parcours.uuid)
+    try:
+        orientation = services.choisir(
+            proposition,
+            partager_diagnostic=form.cleaned_data["partager_diagnostic"],
+            par=Par.CONSEILLER,
+            auteur=request.user,
+        )
+    except ValidationError as error:
+        _erreur(request, error)
+    else:
+        record(request.user, Action.CREATION, orientation, [parcours.jeune_id])
+        messages.success(request, f"Orientation envoyée à {orientation.structure.nom}.")
+    return redirect("orientation:parcours", uuid=parcours.uuid)
+
+
+@login_required
+@require_POST
+def annuler(request, pk):
+    orientation = _orientation_conseiller(request, pk)
+    form = MotifForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Indiquez le motif.")
+        services.annuler(
+            orientation,
+            par=Par.CONSEILLER,
+            motif=form.cleaned_data["motif"],
+            precision=form.cleaned_data["precision"],
+            actor=request.user,
+        )
+    except ValidationError as error:
+        _erreur(request, error)
+    else:
+        record(request.user, Action.TRANSITION, orientation, [orientation.parcours.jeune_id], vers=Statut.ANNULEE)
+        messages.success(request, "Orientation annulée.")
+    return redirect("orientation:parcours", uuid=orientation.parcours.uuid)
+
+
+@login_required
+@require_POST
+def renvoyer(request, pk):
+    """Send the structure a fresh link (after a failed e-mail, or when they lost it)."""
+    orientation = _orientation_conseiller(request, pk)
+    if orientation.finale:
+        messages.error(request, "Cette orientation est terminée.")
+    else:
+        event = services.notifier_structure(orientation, raison="relance")
+        if event is not None and event.kind == "echec_courriel":
+            messages.error(request, "Le courriel n'a pas pu partir : vérifiez l'adresse de la structure.")
+        else:
+            messages.success(request, "Un nouveau lien a été envoyé à la structure.")
+    return redirect("orientation:parcours", uuid=orientation.parcours.uuid)
+
+
+# The young person's choice, from their signed link.
+
+
+def _avec_lien_jeune(view):
+    @wraps(view)
+    @never_cache
+    def wrapper(request, token, *args, **kwargs):
+        ip = client_ip(request)
+        lien = None if codes_errones.exceeded(ip) else lien_valide(token)
+        if lien is None:
+            codes_errones.hit(ip)
+            return render(request, "espace_jeune/lien_expire.html", {"title": "Lien expiré"}, status=410)
+        return view(request, lien, *args, **kwargs)
+
+    return wrapper
+
+
+@_avec_lien_jeune
+def jeune(request, lien):
+    parcours = lien.parcours
+    record(None, Action.CONSULTATION, parcours, [parcours.jeune_id], via="page", page="orientation")
+    return render(
+        request,
+        "orientation/jeune.html",
+        {
+            "title": "Les structures proposées",
+            "lien": lien,
+            "parcours": parcours,
+            "ouvertes": list(services.propositions_ouvertes(parcours)),
+            "orientation": parcours.orientations.select_related("structure", "service").first(),
+            "a_confirmer": services.a_demander_au_jeune(parcours),
+            "form": ChoixJeuneForm(),
+            "rencontre_form": RencontreForm(),
+        },
+    )
+
+
+@require_POST
+@_avec_lien_jeune
+def jeune_choisir(request, lien, pk):
+    parcours = lien.parcours
+    proposition = get_object_or_404(parcours.propositions, pk=pk)
+    form = ChoixJeuneForm(request.POST)
+    form.is_valid()
+    try:
+        orientation = services.choisir(
+            proposition, partager_diagnostic=form.cleaned_data.get("partager_diagnostic", False), par=Par.JEUNE
+        )
+    except ValidationError as error:
+        _erreur(request, error)
+    else:
+        record(None, Action.CREATION, orientation, [parcours.jeune_id], via="page")
+        messages.success(
+            request, f"C'est envoyé à {orientation.structure.nom}. Nous vous dirons leur réponse par message."
+        )
+    return redirect("orientation:jeune", token=lien.token)
+
+
+@require_POST
+@_avec_lien_jeune
+def jeune_rencontre(request, lien):
+    orientation = services.a_demander_au_jeune(lien.parcours)
+    form = RencontreForm(request.POST)
+    if orientation is not None and form.is_valid():
+        services.rencontre_confirmee_par_jeune(orientation, rencontre=form.cleaned_data["rencontre"])
+        record(None, Action.MODIFICATION, orientation, [lien.parcours.jeune_id], via="page")
+        messages.success(request, "Merci, votre réponse est enregistrée.")
+    return redirect("orientation:jeune", token=lien.token)
+
+
+# The receiving structure: with an account, or through the magic link.
+
+ACTIONS = {
+    "accepter": lambda o, form, actor: services.accepter(o, actor=actor),
+    "refuser": lambda o, form, actor: services.refuser(
+        o, motif=form.cleaned_data["motif"], precision=form.cleaned_data["precision"], actor=actor
+    ),
+    "rdv": lambda o, form, actor: services.fixer_rdv(o, form.cleaned_data["le"], actor=actor),
+    "prise_en_charge": lambda o, form, actor: services.confirmer_prise_en_charge(o, actor=actor),
+    "annuler": lambda o, form, actor: services.annuler(
+        o, par=Par.STRUCTURE, motif=form.cleaned_data["motif"], precision=form.cleaned_data["precision"], actor=actor
+    ),
+}
+FORMS = {"refuser": MotifForm, "annuler": MotifForm, "rdv": RdvForm}
+SUCCES = {
+    "accepter": "Orientation acceptée. Fixez maintenant le premier rendez-vous.",
+    "refuser": "Refus enregistré : le conseiller SAS propose une autre solution au jeune.",
+    "rdv": "Premier rendez-vous enregistré : le jeune est prévenu.",
+    "prise_en_charge": "Prise en charge confirmée. Merci !",
+    "annuler": "C'est noté : le conseiller SAS reprend contact avec le jeune.",
+}
+
+
+def _agir(request, orientation, action, actor):
+    """Run one action of the structure; a repeated click on a step already done is not an error."""
+    if action not in ACTIONS:
+        raise PermissionDenied
+    form = FORMS[action](request.POST) if action in FORMS else None
+    if form is not None and not form.is_valid():
+        return form
+    try:
+        ACTIONS[action](orientation, form, actor)
+    except ValidationError as error:
+        orientation.refresh_from_db()
+        if action == "accepter" and orientation.statut in {Statut.ACCEPTEE, Statut.RDV_FIXE, Statut.PRISE_EN_CHARGE}:
+            messages.info(request, "Cette orientation est déjà acceptée.")
+        else:
+            _erreur(request, error)
+    else:
+        record(actor, Action.TRANSITION, orientation, [orientation.parcours.jeune_id], action=action)
+        messages.success(request, SUCCES[action])
+    return None
+
+
+def _page_structure(request, orientation, *, lien=None, forms=None):
+    forms = forms or {}
+    return render(
+        request,
+        "orientation/structure.html",
+        {
+            "title": f"Orientation de {orientation.partage.get('identite', {}).get('prenom', 'un jeune')}",
+            "orientation": orientation,
+            "lien": lien,
+            "motif_form": forms.get("refuser") or forms.get("annuler") or MotifForm(),
+            "rdv_form": forms.get("rdv") or RdvForm(),
+        },
+        status=400 if forms else 200,
+    )
+
+
+def _lien_structure(view):
+    @wraps(view)
+    @never_cache
+    def wrapper(request, token, *args, **kwargs):
+        ip = client_ip(request)
+        orientation = None if codes_errones.exceeded(ip) else LienStructure.trouver(token)
+        if orientation is None:
+            codes_errones.hit(ip)
+            return render(request, "orientation/lien_invalide.html", {"title": "Lien non valable"}, status=410)
+        response = view(request, token, orientation, *args, **kwargs)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapper
+
+
+@_lien_structure
+def lien(request, token, orientation):
+    services.voir(orientation)
+    record(None, Action.CONSULTATION, orientation, [orientation.parcours.jeune_id], via="lien_structure")
+    return _page_structure(request, orientation, lien=token)
+
+
+@require_POST
+@_lien_structure
+def lien_agir(request, token, orientation, action):
+    form = _agir(request, orientation, action, None)
+    if form is not None:
+        return _page_structure(request, orientation, lien=token, forms={action: form})
+    # Once the referral is over the link no longer opens it: show where things stand instead.
+    if LienStructure.trouver(token) is None:
+        context = {"title": "Orientation terminée", "orientation": orientation}
+        return render(request, "orientation/termine.html", context)
+    return redirect("orientation:lien", token=token)
+
+
+def _recues(request):
+    if Role.STRUCTURE not in request.user.roles:
+        raise PermissionDenied
+    return Orientation.objects.pour_structure(request.user).select_related("structure", "service")
+
+
+@login_required
+def recues(request):
+    orientations = list(_recues(request).select_related("parcours").order_by("-envoyee_le"))
+    record(
+        request.user,
+        Action.LISTE,
+        Orientation,
+        sorted({o.parcours.jeune_id for o in orientations}),
+        page="orientations_recues",
+    )
+    organisations = [
+        (m.organisation, [o for o in orientations if o.structure.organisation_id == m.organisation_id])
+        for m in request.user.active_memberships
+        if m.role == Role.STRUCTURE
+    ]
+    return render(request, "orientation/recues.html", {"title": "Orientations reçues", "organisations": organisations})
+
+
+@login_required
+def recue(request, pk):
+    orientation = get_object_or_404(_recues(request).select_related("parcours__jeune"), pk=pk)
+    services.voir(orientation, actor=request.user)
+    record(request.user, Action.CONSULTATION, orientation, [orientation.parcours.jeune_id])
+    return _page_structure(request, orientation)
+
+
+@login_required
+@require_POST
+def recue_agir(request, pk, action):
+    orientation = get_object_or_404(_recues(request).select_related("parcours__jeune"), pk=pk)
+    form = _agir(request, orientation, action, request.user)
+    if form is not None:
+        return _page_structure(request, orientation, forms={action: form})
+    return redirect("orientation:recue", pk=orientation.pk)
