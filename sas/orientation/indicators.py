@@ -13,7 +13,10 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from sas.aiguillage.indicators import Part
 from sas.annuaire.matching import Reactivite
+from sas.annuaire.models import Structure
+from sas.parcours.indicators import SMALL_COUNT, suppress_small
 
 from .models import FINALS, Motif, OrientationEvent, Par, Statut
 
@@ -23,19 +26,15 @@ JOUR = 86400.0
 @dataclass
 class Boucle:
     envoyees: int
-    bouclees: int
-    prises_en_charge: int
+    bouclees: Part  # referrals with a final status, out of those sent
+    aides: Part  # referrals with a confirmed take-up, out of those sent
     delai_acceptation_jours: float | None
     delai_prise_en_charge_jours: float | None
     fins: list  # [(par label, motif label, count)]
 
     @property
-    def taux_bouclage(self):
-        return self.bouclees / self.envoyees if self.envoyees else None
-
-    @property
-    def taux_aide(self):
-        return self.prises_en_charge / self.envoyees if self.envoyees else None
+    def effectif(self):
+        return suppress_small(self.envoyees)
 
 
 def _events(orientations_filter):
@@ -67,17 +66,27 @@ def boucle(**orientations_filter):
             if statut in r:
                 _at, par, motif, _s = r[statut]
                 fins[(Par(par).label, Motif(motif).label if motif else "")] += 1
+    sent_count = len(sent)
+    # Medians of fewer than 11 referrals could single someone out: not shown (DESIGN.md, RGPD).
+    shown = sent_count >= SMALL_COUNT
     return Boucle(
-        envoyees=len(sent),
-        bouclees=sum(1 for r in sent.values() if FINALS & r.keys()),
-        prises_en_charge=sum(1 for r in sent.values() if Statut.PRISE_EN_CHARGE in r),
+        envoyees=sent_count,
+        bouclees=Part(sum(1 for r in sent.values() if FINALS & r.keys()), sent_count),
+        aides=Part(sum(1 for r in sent.values() if Statut.PRISE_EN_CHARGE in r), sent_count),
         delai_acceptation_jours=_median_days(
             (r[Statut.ENVOYEE][0], r[Statut.ACCEPTEE][0]) for r in sent.values() if Statut.ACCEPTEE in r
-        ),
+        )
+        if shown
+        else None,
         delai_prise_en_charge_jours=_median_days(
             (r[Statut.ENVOYEE][0], r[Statut.PRISE_EN_CHARGE][0]) for r in sent.values() if Statut.PRISE_EN_CHARGE in r
+        )
+        if shown
+        else None,
+        fins=sorted(
+            ((par, motif, suppress_small(n)) for (par, motif), n in fins.items()),
+            key=lambda item: (item[0], item[1]),
         ),
-        fins=sorted(((par, motif, n) for (par, motif), n in fins.items()), key=lambda item: (-item[2], item[:2])),
     )
 
 
@@ -107,3 +116,35 @@ def reactivite(structure_ids, at=None):
         )
         for structure_id, items in answers.items()
     }
+
+
+@dataclass
+class ReactiviteStructure:
+    nom: str
+    reponses: Part  # accepted, out of the referrals answered (an expiry is an answer)
+    delai_jours: float | None
+    silences: str  # expired referrals, small counts hidden
+
+
+def reactivite_du_territoire(territory):
+    """What pilots see of each structure that received referrals of the territory: acceptance, delay, silence."""
+    reached = _events({"orientation__parcours__territory": territory})
+    per_structure = defaultdict(list)
+    for r in reached.values():
+        if Statut.ENVOYEE in r:
+            per_structure[r[Statut.ENVOYEE][3]].append(r)
+    names = dict(Structure.objects.filter(pk__in=per_structure).values_list("pk", "nom"))
+    rows = []
+    for structure_id, items in per_structure.items():
+        answered = [(min(r[s][0] for s in REPONSES if s in r), r) for r in items if REPONSES.keys() & r.keys()]
+        accepted = sum(1 for _at, r in answered if Statut.ACCEPTEE in r)
+        delays = [(at - r[Statut.ENVOYEE][0]).total_seconds() / JOUR for at, r in answered]
+        rows.append(
+            ReactiviteStructure(
+                nom=names[structure_id],
+                reponses=Part(accepted, len(answered)),
+                delai_jours=round(statistics.fmean(delays), 1) if len(delays) >= SMALL_COUNT else None,
+                silences=suppress_small(sum(1 for r in items if Statut.EXPIREE in r)),
+            )
+        )
+    return sorted(rows, key=lambda row: row.nom)

@@ -11,6 +11,7 @@ from sas.aiguillage.forms import FiltreFileForm
 from sas.aiguillage.indicators import indicateurs_h2
 from sas.audit.models import Action, record
 from sas.organisations.models import Role
+from sas.orientation.indicators import boucle, reactivite_du_territoire
 from sas.prescription.models import PrescripteurPreferences
 from sas.prescription.rencontres import taux_contact_selon_rencontre
 
@@ -122,5 +123,15 @@ def change_status(request, uuid):
 def indicateurs(request):
     require_role(request, Role.PILOTE)
     territories = [m.organisation.territory for m in request.user.active_memberships if m.role == Role.PILOTE]
-    rows = [(t, status_counts(t), indicateurs_h2(t), taux_contact_selon_rencontre(t)) for t in territories]
+    rows = [
+        (
+            t,
+            status_counts(t),
+            indicateurs_h2(t),
+            taux_contact_selon_rencontre(t),
+            boucle(orientation__parcours__territory=t),
+            reactivite_du_territoire(t),
+        )
+        for t in territories
+    ]
     return render(request, "parcours/indicateurs.html", {"territories": rows, "title": "Indicateurs"})

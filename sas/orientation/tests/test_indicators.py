@@ -1,0 +1,99 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from sas.annuaire.matching import classer
+from sas.orientation import indicators
+from sas.orientation.models import Motif, Orientation, OrientationEvent, Par, Statut
+from sas.orientation.services import profil
+
+pytestmark = pytest.mark.django_db
+T0 = timezone.now() - datetime.timedelta(days=60)
+
+
+def referral(parcours, service, path, *, sent_at=T0):
+    """A referral that went through `path`: [(statut, days after sending, par, motif)]."""
+    orientation = Orientation.objects.create(
+        parcours=parcours,
+        service=service,
+        structure=service.structure,
+        statut=path[-1][0] if path else Statut.ENVOYEE,
+        statut_depuis=sent_at,
+        envoyee_le=sent_at,
+    )
+    OrientationEvent.objects.create(
+        orientation=orientation, to_statut=Statut.ENVOYEE, par=Par.JEUNE, occurred_at=sent_at
+    )
+    for statut, days, par, motif in path:
+        OrientationEvent.objects.create(
+            orientation=orientation,
+            to_statut=statut,
+            par=par,
+            motif=motif,
+            occurred_at=sent_at + datetime.timedelta(days=days),
+        )
+    return orientation
+
+
+ACCEPT = (Statut.ACCEPTEE, 2, Par.STRUCTURE, "")
+RDV = (Statut.RDV_FIXE, 3, Par.STRUCTURE, "")
+TAKE_UP = (Statut.PRISE_EN_CHARGE, 9, Par.STRUCTURE, "")
+
+
+def test_loop_figures_follow_the_closed_loop_definitions(parcours, catalogue):
+    logement, mobilite = catalogue["logement"], catalogue["mobilite"]
+    for _ in range(6):
+        referral(parcours, logement, [ACCEPT, RDV, TAKE_UP])
+    for _ in range(2):
+        referral(parcours, logement, [(Statut.ACCEPTEE, 4, Par.STRUCTURE, "")])  # still open
+    referral(parcours, mobilite, [(Statut.REFUSEE, 1, Par.STRUCTURE, Motif.PAS_DE_PLACE)])
+    referral(parcours, mobilite, [(Statut.EXPIREE, 15, Par.SYSTEME, Motif.SANS_REPONSE)])
+    referral(parcours, mobilite, [ACCEPT, (Statut.ANNULEE, 5, Par.JEUNE, Motif.PLUS_INTERESSE)])
+    referral(parcours, mobilite, [])  # sent, no answer yet
+
+    figures = indicators.boucle(orientation__parcours__territory=parcours.territory)
+
+    assert figures.envoyees == 12
+    assert (figures.bouclees.atteints, figures.bouclees.mesures) == (9, 12)
+    assert (figures.aides.atteints, figures.aides.mesures) == (6, 12)
+    # Acceptances after 2 days (×7) and 4 days (×2): median 2; take-ups after 9 days.
+    assert figures.delai_acceptation_jours == 2.0
+    assert figures.delai_prise_en_charge_jours == 9.0
+    assert figures.fins == [
+        ("Automatique", "Pas de réponse de la structure", "< 11"),
+        ("La structure", "Pas de place", "< 11"),
+        ("Le jeune", "Le jeune n'est plus intéressé", "< 11"),
+    ]
+
+
+def test_medians_are_hidden_under_eleven_referrals(parcours, catalogue):
+    referral(parcours, catalogue["logement"], [ACCEPT, RDV, TAKE_UP])
+    figures = indicators.boucle(orientation__parcours__territory=parcours.territory)
+    assert figures.envoyees == 1 and figures.effectif == "< 11"
+    assert figures.delai_acceptation_jours is None and not figures.aides.affichable
+
+
+def test_responsiveness_counts_silence_and_feeds_the_ranking(parcours, catalogue):
+    logement, mobilite = catalogue["logement"], catalogue["mobilite"]
+    referral(parcours, logement, [ACCEPT])
+    referral(parcours, logement, [(Statut.ACCEPTEE, 4, Par.STRUCTURE, "")])
+    referral(parcours, mobilite, [(Statut.EXPIREE, 15, Par.SYSTEME, Motif.SANS_REPONSE)])
+    referral(parcours, mobilite, [(Statut.ACCEPTEE, 1, Par.STRUCTURE, "")])
+    referral(parcours, mobilite, [])
+
+    measured = indicators.reactivite([logement.structure_id, mobilite.structure_id])
+    assert measured[logement.structure_id].taux_acceptation == 1.0
+    assert measured[logement.structure_id].delai_jours == 3.0
+    assert measured[mobilite.structure_id].taux_acceptation == 0.5
+    assert measured[mobilite.structure_id].delai_jours == 8.0
+    # Not measured before the first answer.
+    assert indicators.reactivite([logement.structure_id], at=T0 + datetime.timedelta(days=1)) == {}
+
+    explanations = {p.service_nom: p.explication for p in classer(profil(parcours))}
+    assert explanations["Logement temporaire"].endswith("répond en 3 jours en moyenne, accepte 100 % des orientations")
+    assert explanations["Conseil mobilité"].endswith("répond en 8 jours en moyenne, accepte 50 % des orientations")
+
+    rows = {r.nom: r for r in indicators.reactivite_du_territoire(parcours.territory)}
+    assert (rows["Plateforme mobilité"].reponses.atteints, rows["Plateforme mobilité"].reponses.mesures) == (1, 2)
+    assert rows["Plateforme mobilité"].silences == "< 11"
