@@ -260,7 +260,7 @@ def _agir(request, orientation, action, actor):
         else:
             _erreur(request, error)
     else:
-        record(actor, Action.TRANSITION, orientation, [orientation.parcours.jeune_id], action=action)
+        record(actor, Action.TRANSITION, orientation, [orientation.parcours.jeune_id], etape=action)
         messages.success(request, SUCCES[action])
     return None
 
@@ -292,7 +292,6 @@ def _lien_structure(view):
             return render(request, "orientation/lien_invalide.html", {"title": "Lien non valable"}, status=410)
         response = view(request, token, orientation, *args, **kwargs)
         response["X-Robots-Tag"] = "noindex, nofollow"
-        response["Referrer-Policy"] = "no-referrer"
         return response
 
     return wrapper

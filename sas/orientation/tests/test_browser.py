@@ -1,0 +1,86 @@
+"""In a real browser: diagnostic done → ranked proposals with reasons → the young person's choice on a phone →
+a receiver without an account opens the magic link, accepts, sets the first meeting → take-up confirmed; the
+prescriber sees "pris en charge". axe finds no serious violation on those pages."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from sas.browser_testing import needs_browser, serious_violations
+from sas.diagnostic.chargement import publier
+from sas.diagnostic.models import Questionnaire
+from sas.espace_jeune.models import LienJeune
+from sas.orientation.models import Orientation, Statut
+from sas.parcours.status import Status
+
+WAIT = 30_000
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def questionnaire_publie():
+    """Transactional tests flush the questionnaire that the data migration published: publish it again."""
+    publier(Questionnaire, wet_run=True)
+
+
+def log_in(browser, live_server, user):
+    page = browser.new_context(locale="fr-FR").new_page()
+    page.goto(f"{live_server.url}/connexion/")
+    page.get_by_label("Adresse électronique").fill(user.email)
+    page.get_by_label("Mot de passe").fill("motdepasse-de-test")
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state()
+    return page
+
+
+@needs_browser
+def test_from_the_diagnostic_to_a_confirmed_take_up(
+    live_server, browser, settings, parcours, aiguilleur, prescripteur, smtp_server
+):
+    settings.SAS_SITE_URL = live_server.url
+    counsellor = log_in(browser, live_server, aiguilleur)
+    counsellor.goto(f"{live_server.url}/parcours/{parcours.uuid}/")
+    counsellor.get_by_role("link", name="Services proposés, choix du jeune et suivi des orientations").click()
+    counsellor.get_by_role("heading", name="Services classés pour Inès").wait_for(timeout=WAIT)
+    assert serious_violations(counsellor) == []
+    assert "couvre logement et hébergement (pas mobilité) · à 0,0 km, en présentiel · gratuit" in counsellor.content()
+    counsellor.locator("label", has_text="1. Logement temporaire").click()
+    counsellor.locator("label", has_text="2. Conseil mobilité").click()
+    counsellor.get_by_role("button", name="Proposer au jeune").click()
+    counsellor.get_by_text("Services proposés : le jeune les voit sur sa page").wait_for(timeout=WAIT)
+
+    young = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 740}).new_page()
+    young.goto(LienJeune.creer(parcours).url)
+    young.get_by_role("link", name="Voir et choisir").click()
+    young.get_by_role("heading", name="Choisissez celle qui vous convient").wait_for(timeout=WAIT)
+    assert serious_violations(young) == []
+    assert young.evaluate("document.documentElement.scrollWidth") <= 360
+    young.get_by_role("button", name="Je choisis ce service : Logement temporaire").click()
+    young.get_by_text("C'est envoyé à Foyer jeunes travailleurs").wait_for(timeout=WAIT)
+    assert serious_violations(young) == []
+
+    (mail,) = smtp_server
+    receiver = browser.new_context(locale="fr-FR").new_page()
+    receiver.goto(re.search(r"http://\S+/orientation/s/[\w-]+/", mail.get_content()).group(0))
+    receiver.get_by_role("heading", level=1, name="Orientation de Inès").wait_for(timeout=WAIT)
+    assert serious_violations(receiver) == []
+    receiver.get_by_role("button", name="Accepter l'orientation").click()
+    receiver.get_by_text("Orientation acceptée").wait_for(timeout=WAIT)
+    assert serious_violations(receiver) == []
+    met = timezone.localtime() - datetime.timedelta(hours=2)
+    receiver.get_by_label("Date et heure du premier rendez-vous").fill(met.strftime("%Y-%m-%dT%H:%M"))
+    receiver.get_by_role("button", name="Enregistrer le premier rendez-vous").click()
+    receiver.get_by_role("button", name="Confirmer la prise en charge").click()
+    receiver.get_by_role("heading", name="Orientation terminée").wait_for(timeout=WAIT)
+
+    orientation = Orientation.objects.get()
+    assert orientation.statut == Statut.PRISE_EN_CHARGE
+    parcours.refresh_from_db()
+    assert parcours.status == Status.PRIS_EN_CHARGE
+
+    follower = log_in(browser, live_server, prescripteur)
+    follower.goto(live_server.url + reverse("parcours:mes_signalements"))
+    assert "Pris en charge" in follower.content()
