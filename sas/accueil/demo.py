@@ -10,11 +10,16 @@ from django.utils import timezone
 
 from sas.aiguillage.cadence import avancer
 from sas.aiguillage.services import AVANT_CONTACT, assigner
+from sas.annuaire.models import Service, Structure
+from sas.annuaire.seed import SOURCE as ANNUAIRE_DEMO
+from sas.annuaire.seed import seed_annuaire
 from sas.communes.models import Commune
 from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Jeune, Purpose
 from sas.messagerie.models import Message
 from sas.messagerie.services import envoyer_dus
 from sas.organisations.models import Membership, Organisation, OrganisationKind, Role, Territory, User
+from sas.orientation.models import Motif, Orientation, OrientationEvent, Par, Statut
+from sas.orientation.services import partage
 from sas.parcours import transitions
 from sas.parcours.models import Signalement, SignalementSource
 from sas.parcours.status import Status
@@ -153,6 +158,16 @@ SIDE_EXITS = {
 STEP_DAYS = {S.PRIS_EN_CHARGE: 30, S.SUIVI: 150}
 
 
+# The referral status each journey status of the hand-off stands for, in the demo histories.
+RELAI = {
+    S.ORIENTATION_ENVOYEE: Statut.ENVOYEE,
+    S.ACCEPTEE_PAR_STRUCTURE: Statut.ACCEPTEE,
+    S.PREMIER_RDV: Statut.RDV_FIXE,
+    S.PRIS_EN_CHARGE: Statut.PRISE_EN_CHARGE,
+    S.ORIENTATION_REFUSEE: Statut.REFUSEE,
+}
+
+
 @dataclass
 class DemoReport:
     organisations: int = 0
@@ -161,6 +176,7 @@ class DemoReport:
     events: int = 0
     creneaux: int = 0
     messages: int = 0
+    orientations: int = 0
     skipped_people: bool = False
 
 
@@ -212,6 +228,7 @@ def seed(*, wet_run, people=300, seed_value=2026):
         else:
             _create_people(report, territory, communes, organisations, users[Role.AIGUILLEUR], people, seed_value)
             _start_contact(report, territory, organisations[OrganisationKind.EQUIPE_SAS], users[Role.AIGUILLEUR])
+            _seed_relai(report, territory, organisations[OrganisationKind.STRUCTURE_ACCUEIL], seed_value)
         if not wet_run:
             transaction.set_rollback(True)
     return report
@@ -289,3 +306,56 @@ def _start_contact(report, territory, equipe, aiguilleur):
     avancer(now)
     envoyer_dus(wet_run=True, at=now)
     report.messages = Message.objects.filter(parcours__territory=territory).count()
+
+
+def _seed_relai(report, territory, accueil, seed_value):
+    """The demo directory, the demo receiving organisation answering for the E2C with an account, and a referral
+    for every journey that reached the hand-off, dated like its history (a third of them to the E2C)."""
+    rng = random.Random(seed_value)
+    seed_annuaire(wet_run=True)
+    e2c = Structure.objects.get(source=ANNUAIRE_DEMO, identifiant=f"{ANNUAIRE_DEMO}--e2c")
+    e2c.organisation = accueil
+    e2c.save()
+    services = list(Service.objects.filter(source=ANNUAIRE_DEMO).select_related("structure").order_by("pk"))
+    e2c_services = [service for service in services if service.structure_id == e2c.pk]
+    handed_off = (
+        territory.parcours.filter(events__to_status=S.ORIENTATION_ENVOYEE)
+        .distinct()
+        .select_related("jeune__commune")
+        .prefetch_related("events")
+        .order_by("pk")
+    )
+    for parcours in handed_off:
+        reached = parcours.reached_on()
+        service = rng.choice(e2c_services if parcours.pk % 3 == 0 else services)
+        sent = reached[S.ORIENTATION_ENVOYEE]
+        Consent.objects.create(
+            jeune=parcours.jeune,
+            purpose=Purpose.TRANSMISSION,
+            categories=[DataCategory.IDENTITE, DataCategory.COORDONNEES],
+            collected_via=CollectionMethod.ORAL,
+            collected_at=sent,
+        ).structures.add(service.structure)
+        steps = sorted((at, RELAI[status]) for status, at in reached.items() if status in RELAI)
+        orientation = Orientation.objects.create(
+            parcours=parcours,
+            service=service,
+            structure=service.structure,
+            statut=steps[-1][1],
+            statut_depuis=steps[-1][0],
+            envoyee_le=sent,
+            partage=partage(parcours, service.structure, at=sent),
+            premier_rdv_le=reached.get(S.PREMIER_RDV),
+        )
+        OrientationEvent.objects.bulk_create(
+            OrientationEvent(
+                orientation=orientation,
+                from_statut=before[1] if before else "",
+                to_statut=statut,
+                par=Par.JEUNE if statut == Statut.ENVOYEE else Par.STRUCTURE,
+                motif=Motif.PAS_DE_PLACE if statut == Statut.REFUSEE else "",
+                occurred_at=at,
+            )
+            for before, (at, statut) in zip([None, *steps], steps, strict=False)
+        )
+        report.orientations += 1

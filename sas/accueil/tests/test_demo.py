@@ -63,3 +63,23 @@ def test_command_needs_the_communes_reference(settings):
     settings.SAS_DEMO = True
     with pytest.raises(CommandError, match="import_communes"):
         call_command("seed_demo", "--wet-run")
+
+
+def test_the_demo_hands_journeys_off_consistently(communes):
+    from sas.jeunes.models import DataCategory, may_receive
+    from sas.orientation.models import Orientation, Statut
+    from sas.orientation.transitions import PARCOURS_STATUS
+
+    seed(wet_run=True, people=80)
+    orientations = list(Orientation.objects.select_related("parcours__jeune", "structure__organisation"))
+    handed_off = Parcours.objects.filter(events__to_status=Status.ORIENTATION_ENVOYEE).distinct()
+    assert len(orientations) == handed_off.count() > 0
+    for orientation in orientations:
+        parcours = orientation.parcours
+        assert may_receive(parcours.jeune, orientation.structure, DataCategory.COORDONNEES, orientation.envoyee_le)
+        events = list(orientation.events.all())
+        assert events[0].to_statut == Statut.ENVOYEE and events[-1].to_statut == orientation.statut
+        if parcours.status in PARCOURS_STATUS.values():
+            assert PARCOURS_STATUS.get(orientation.statut) in (parcours.status, None)
+    # The demo receiving organisation answers for the E2C with its account.
+    assert any(o.structure.organisation and o.structure.organisation.nom.startswith("E2C") for o in orientations)

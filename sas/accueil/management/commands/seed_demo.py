@@ -23,7 +23,8 @@ class Command(BaseCommand):
             "jeunes déjà présents, aucun ajouté"
             if report.skipped_people
             else f"{report.parcours} parcours et {report.events} événements, "
-            f"{report.creneaux} créneaux de rendez-vous, {report.messages} messages de premier contact"
+            f"{report.creneaux} créneaux de rendez-vous, {report.messages} messages de premier contact, "
+            f"{report.orientations} orientations"
         )
         self.stdout.write(
             f"{prefix}{report.organisations} organisations et {report.users} comptes créés ; {people_part}. "
