@@ -10,7 +10,23 @@ class Action(models.TextChoices):
     EXPORT = "export", "Export"
 
 
-class AuditEntry(models.Model):
+class AppendOnly(models.Model):
+    """A trace written once, never changed nor deleted one by one: the audit log and the event logs that the
+    indicators are computed from."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError(f"Un enregistrement de « {self._meta.verbose_name} » ne se modifie pas.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"Un enregistrement de « {self._meta.verbose_name} » ne se supprime pas.")
+
+
+class AuditEntry(AppendOnly):
     """Who read or changed which young person's record, and when. Append-only."""
 
     at = models.DateTimeField("date", auto_now_add=True, db_index=True)
@@ -29,11 +45,6 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%d/%m/%Y %H:%M} {self.actor} {self.get_action_display()} {self.object_type}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Le journal d'audit ne se modifie pas.")
-        super().save(*args, **kwargs)
 
 
 def record(actor, action, obj, jeune_ids, **detail):

@@ -9,6 +9,7 @@ import secrets
 from django.db import models
 from django.utils import timezone
 
+from sas.audit.models import AppendOnly
 from sas.organisations.models import Role
 
 
@@ -115,7 +116,7 @@ class EventKind(models.TextChoices):
     RENCONTRE_JEUNE = "rencontre_jeune", "Réponse du jeune : rencontre"
 
 
-class OrientationEvent(models.Model):
+class OrientationEvent(AppendOnly):
     """Append-only log of a referral."""
 
     orientation = models.ForeignKey(Orientation, on_delete=models.CASCADE, related_name="events")
@@ -130,19 +131,12 @@ class OrientationEvent(models.Model):
     occurred_at = models.DateTimeField("date")
 
     class Meta:
+        verbose_name = "événement d'orientation"
         ordering = ["occurred_at", "pk"]
         indexes = [models.Index(fields=["to_statut", "occurred_at"])]
 
     def __str__(self):
         return f"{self.get_from_statut_display() or '∅'} → {self.get_to_statut_display()}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Les événements d'une orientation ne se modifient pas.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Les événements d'une orientation ne se suppriment pas.")
 
 
 def _hash(token):

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from sas.audit.models import AppendOnly
 from sas.organisations.models import Role
 
 from .status import SIDE_EXITS, Status
@@ -154,7 +155,7 @@ class EventKind(models.TextChoices):
     DIAGNOSTIC = "diagnostic", "Diagnostic"
 
 
-class ParcoursEvent(models.Model):
+class ParcoursEvent(AppendOnly):
     """Append-only log of the journey: every status change (who, when, from, to, why) and every other
     fact that counts in the indicators (a new signalement, a joint meeting); those keep the status."""
 
@@ -170,16 +171,9 @@ class ParcoursEvent(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "événement de parcours"
         ordering = ["occurred_at", "pk"]
         indexes = [models.Index(fields=["to_status", "occurred_at"])]
 
     def __str__(self):
         return f"{self.get_from_status_display() or '∅'} → {self.get_to_status_display()}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Les événements d'un parcours ne se modifient pas.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Les événements d'un parcours ne se suppriment pas.")
