@@ -92,11 +92,13 @@ def boucle(**orientations_filter):
 
 # An answer of the structure to a referral, with the statuses that make it.
 REPONSES = {Statut.ACCEPTEE: True, Statut.REFUSEE: False, Statut.EXPIREE: False}
+# Below this many answers a rate would say more about chance than about the structure.
+MIN_REPONSES = 3
 
 
 def reactivite(structure_ids, at=None):
-    """{structure id: Reactivite} measured from the referrals answered by `at`; structures never answered are
-    left out."""
+    """{structure id: Reactivite} measured from the referrals answered by `at`; structures with fewer than
+    MIN_REPONSES answers are left out."""
     lookups = {"orientation__structure_id__in": list(structure_ids)}
     if at is not None:
         lookups["occurred_at__lte"] = at
@@ -115,6 +117,7 @@ def reactivite(structure_ids, at=None):
             mesuree=True,
         )
         for structure_id, items in answers.items()
+        if len(items) >= MIN_REPONSES
     }
 
 

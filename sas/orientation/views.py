@@ -326,6 +326,8 @@ def _recues(request):
 @login_required
 def recues(request):
     orientations = list(_recues(request).select_related("parcours").order_by("-envoyee_le"))
+    # Those waiting for an answer first.
+    orientations.sort(key=lambda orientation: orientation.finale)
     record(
         request.user,
         Action.LISTE,

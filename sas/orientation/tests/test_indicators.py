@@ -80,20 +80,22 @@ def test_responsiveness_counts_silence_and_feeds_the_ranking(parcours, catalogue
     referral(parcours, logement, [(Statut.ACCEPTEE, 4, Par.STRUCTURE, "")])
     referral(parcours, mobilite, [(Statut.EXPIREE, 15, Par.SYSTEME, Motif.SANS_REPONSE)])
     referral(parcours, mobilite, [(Statut.ACCEPTEE, 1, Par.STRUCTURE, "")])
+    referral(parcours, mobilite, [(Statut.ACCEPTEE, 2, Par.STRUCTURE, ""), (Statut.ANNULEE, 5, Par.JEUNE, "autre")])
+    referral(parcours, mobilite, [(Statut.REFUSEE, 6, Par.STRUCTURE, Motif.NON_ELIGIBLE)])
     referral(parcours, mobilite, [])
 
     measured = indicators.reactivite([logement.structure_id, mobilite.structure_id])
-    assert measured[logement.structure_id].taux_acceptation == 1.0
-    assert measured[logement.structure_id].delai_jours == 3.0
+    # Four answers, the silence included: 2 accepted, after (15 + 1 + 2 + 6) / 4 days.
     assert measured[mobilite.structure_id].taux_acceptation == 0.5
-    assert measured[mobilite.structure_id].delai_jours == 8.0
-    # Not measured before the first answer.
-    assert indicators.reactivite([logement.structure_id], at=T0 + datetime.timedelta(days=1)) == {}
+    assert measured[mobilite.structure_id].delai_jours == 6.0
+    # Two answers only: not measured yet, nor before the third answer.
+    assert logement.structure_id not in measured
+    assert indicators.reactivite([mobilite.structure_id], at=T0 + datetime.timedelta(days=5)) == {}
 
     explanations = {p.service_nom: p.explication for p in classer(profil(parcours))}
-    assert explanations["Logement temporaire"].endswith("répond en 3 jours en moyenne, accepte 100 % des orientations")
-    assert explanations["Conseil mobilité"].endswith("répond en 8 jours en moyenne, accepte 50 % des orientations")
+    assert explanations["Logement temporaire"].endswith("réactivité pas encore mesurée")
+    assert explanations["Conseil mobilité"].endswith("répond en 6 jours en moyenne, accepte 50 % des orientations")
 
     rows = {r.nom: r for r in indicators.reactivite_du_territoire(parcours.territory)}
-    assert (rows["Plateforme mobilité"].reponses.atteints, rows["Plateforme mobilité"].reponses.mesures) == (1, 2)
+    assert (rows["Plateforme mobilité"].reponses.atteints, rows["Plateforme mobilité"].reponses.mesures) == (2, 4)
     assert rows["Plateforme mobilité"].silences == "< 11"
