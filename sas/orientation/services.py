@@ -214,6 +214,23 @@ def partage(parcours, structure, *, at=None):
     return out
 
 
+CATEGORIE_DU_PARTAGE = {
+    "identite": DataCategory.IDENTITE,
+    "coordonnees": DataCategory.COORDONNEES,
+    "diagnostic": DataCategory.DIAGNOSTIC,
+}
+
+
+def partage_visible(orientation, *, at=None):
+    """What the structure may still read: a consent withdrawn since the sending hides what it covered."""
+    jeune, structure = orientation.parcours.jeune, orientation.structure
+    return {
+        key: value
+        for key, value in orientation.partage.items()
+        if may_receive(jeune, structure, CATEGORIE_DU_PARTAGE[key], at)
+    }
+
+
 def _apres_envoi(orientation, at):
     notifier_structure(orientation, raison="nouvelle", at=at)
     _prevenir_jeune(orientation.parcours, "orientation_envoyee", orientation=orientation, at=at)

@@ -267,12 +267,14 @@ def _agir(request, orientation, action, actor):
 
 def _page_structure(request, orientation, *, lien=None, forms=None):
     forms = forms or {}
+    partage = services.partage_visible(orientation)
     return render(
         request,
         "orientation/structure.html",
         {
-            "title": f"Orientation de {orientation.partage.get('identite', {}).get('prenom', 'un jeune')}",
+            "title": f"Orientation de {partage.get('identite', {}).get('prenom', 'un jeune')}",
             "orientation": orientation,
+            "partage": partage,
             "lien": lien,
             "motif_form": forms.get("refuser") or forms.get("annuler") or MotifForm(),
             "rdv_form": forms.get("rdv") or RdvForm(),

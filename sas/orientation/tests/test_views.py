@@ -243,3 +243,14 @@ def test_the_prescriber_sees_the_stage_reached(client, parcours, aiguilleur, pre
     html = client.get(reverse("parcours:mes_signalements")).content.decode()
     assert "Pris en charge" in html
     assert "Logement temporaire" not in html, "prescribers see stages, not where or why"
+
+
+def test_a_consent_withdrawn_after_sending_hides_what_it_covered(client, parcours, aiguilleur, smtp_server):
+    orientation = envoyer(parcours, aiguilleur)
+    url = reverse("orientation:lien", args=[token_from(smtp_server[0])])
+    assert "+33612345678" in client.get(url).content.decode()
+
+    parcours.jeune.consents.get(purpose="transmission", structures=orientation.structure).withdraw()
+    html = client.get(url).content.decode()
+    assert "+33612345678" not in html and "Perrin" not in html
+    assert "Le jeune a retiré son accord" in html
