@@ -4,6 +4,8 @@ import pytest
 from django.urls import reverse
 
 from sas.browser_testing import needs_browser, serious_violations
+from sas.diagnostic.chargement import publier
+from sas.diagnostic.models import Questionnaire
 from sas.jeunes.models import Consent
 from sas.parcours.status import Status
 from sas.rendezvous.models import RendezVous
@@ -17,8 +19,14 @@ def phone(browser, width, height):
     return browser.new_context(locale="fr-FR", viewport={"width": width, "height": height}).new_page()
 
 
-def test_on_a_360px_phone_the_young_person_opens_the_link_accepts_and_picks_a_slot(
-    live_server, browser, lien, parcours, creneaux
+@pytest.fixture
+def questionnaire_publie():
+    """Transactional tests flush the questionnaire that the data migration published: publish it again."""
+    publier(Questionnaire, wet_run=True)
+
+
+def test_the_young_person_accepts_and_picks_a_slot_on_a_360px_phone_then_the_diagnostic_is_done(
+    live_server, browser, lien, parcours, creneaux, conseiller, questionnaire_publie
 ):
     page = phone(browser, 360, 740)
     page.goto(live_server.url + reverse("espace_jeune:page", args=[lien.token]))
@@ -40,6 +48,28 @@ def test_on_a_360px_phone_the_young_person_opens_the_link_accepts_and_picks_a_sl
     assert (rdv.creneau, rdv.pris_par) == (creneaux[0], "jeune")
     parcours.refresh_from_db()
     assert parcours.status == Status.CONTACTE
+
+    # Then the counsellor runs the interview and completes the diagnostic.
+    desk = browser.new_context(locale="fr-FR").new_page()
+    desk.goto(live_server.url + reverse("login"))
+    desk.get_by_label("Adresse électronique").fill(conseiller.email)
+    desk.get_by_label("Mot de passe").fill("motdepasse-de-test")
+    desk.get_by_role("button", name="Se connecter").click()
+    desk.goto(live_server.url + reverse("diagnostic:parcours", args=[parcours.uuid]))
+    desk.get_by_role("button", name="Commencer le diagnostic").click()
+    desk.get_by_role("link", name="Commencer l'entretien").click()
+    plan = desk.get_by_role("heading", name="Besoins et plan d'action")
+    while not plan.is_visible():
+        desk.get_by_role("button", name="Passer cette étape").click()
+        desk.wait_for_load_state()
+    assert serious_violations(desk) == []
+    desk.get_by_label("Objectifs").fill("Reprendre une formation")
+    desk.get_by_role("button", name="Enregistrer et voir la synthèse").click()
+    desk.get_by_role("button", name="Terminer le diagnostic").click()
+    desk.get_by_text("Diagnostic terminé.").wait_for(timeout=5000)
+    assert serious_violations(desk) == []
+    parcours.refresh_from_db()
+    assert parcours.status == Status.DIAGNOSTIC_FAIT
 
 
 def test_on_a_320px_phone_every_page_is_readable_and_accessible(live_server, browser, lien, creneaux):
