@@ -9,11 +9,14 @@ alone, so importing the same dump twice changes nothing.
 
 import ast
 import csv
+import gc
 import io
 import json
 from collections import namedtuple
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import SimpleNamespace
+from functools import cache
+from operator import itemgetter
 
 import pydantic
 from data_inclusion.schema import v1
@@ -226,40 +229,48 @@ def _count(compte, existing, key, empreinte):
     return known[0]
 
 
+@cache
+def _columns(model):
+    return {f.attname: None for f in model._meta.concrete_fields}
+
+
 def _blank(model, **values):
-    """A plain object with the model's columns: building 150,000 model instances costs more than the COPY."""
-    return SimpleNamespace(**({f.attname: None for f in model._meta.concrete_fields} | values))
+    """A plain dict of the model's columns: building 150,000 model instances costs more than the COPY."""
+    return _columns(model) | values
 
 
 def _instances(model, rows):
-    return [model(**vars(row)) for row in rows]
+    return [model(**row) for row in rows]
 
 
 def _copy_insert(model, instances, now):
     """PostgreSQL COPY of new rows: several times faster than bulk_create's parameter binding for wide rows."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    json_names = {f.attname for f in fields if isinstance(f, models.JSONField)}
-    stamped = {"cree_le", "modifie_le"}
+    values_of = itemgetter(*(f.attname for f in fields))
+    stamped = [i for i, f in enumerate(fields) if f.attname in ("cree_le", "modifie_le")]
+    json_indexes = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
     encoded = {}  # the same short lists (modes, publics, zones…) come back again and again
-
-    def value(instance, name):
-        if name in stamped:
-            return now
-        raw = getattr(instance, name)
-        if name not in json_names:
-            return raw
-        key = tuple(raw)
-        if key not in encoded:
-            encoded[key] = json.dumps(raw)
-        return encoded[key]
 
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy,
     ):
         for instance in instances:
-            copy.write_row([value(instance, f.attname) for f in fields])
+            values = list(values_of(instance))
+            for index in stamped:
+                values[index] = now
+            for index in json_indexes:
+                key = tuple(values[index])
+                if key not in encoded:
+                    encoded[key] = json.dumps(values[index])
+                values[index] = encoded[key]
+            copy.write_row(values)
+
+
+# Columns an import never overwrites: its creation date, and what SAS sets itself (the receiving organisation
+# whose accounts answer for a structure).
+NOT_IMPORTED = frozenset({"cree_le", "organisation"})
 
 
 def _save(model, to_create, to_update, now):
@@ -271,12 +282,30 @@ def _save(model, to_create, to_update, now):
     for instance in to_update:
         instance.modifie_le = now  # bulk_update skips auto_now
     if to_update:
-        names = [f.name for f in model._meta.concrete_fields if not f.primary_key and f.name != "cree_le"]
+        names = [f.name for f in model._meta.concrete_fields if not f.primary_key and f.name not in NOT_IMPORTED]
         model.objects.bulk_update(to_update, names, batch_size=500)
+
+
+@contextmanager
+def _gc_paused():
+    """The cyclic collector would walk the hundreds of thousands of rows held here again and again (a third of a
+    big import's time), though they make no cycles. It is process-wide, hence restored as found."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def import_rows(rows, wet_run=False, now=None):
     """Validate and upsert (position, genre, row) triples; returns a RapportImport."""
+    with _gc_paused():
+        return _import_rows(rows, wet_run, now)
+
+
+def _import_rows(rows, wet_run, now):
     now = now or timezone.now()
     rapport = RapportImport(wet_run=wet_run)
     valid = {STRUCTURE: [], SERVICE: []}
@@ -316,13 +345,12 @@ def _import_structures(rows, places, rapport, wet_run, now):
         keys.append(key)
         if action is None or not wet_run:
             continue
-        structure = _blank(Structure, empreinte=empreinte)
-        schema.apply_row(structure, row)
-        structure.commune_cog_id = row["code_insee"] if row["code_insee"] in places else None
+        structure = _blank(Structure, **schema.model_values(row), empreinte=empreinte)
+        structure["commune_cog_id"] = row["code_insee"] if row["code_insee"] in places else None
         if action == "create":
             to_create.append(structure)
         else:
-            structure.id = action
+            structure["id"] = action
             to_update.append(structure)
     if wet_run:
         _save(Structure, to_create, to_update, now)
@@ -357,16 +385,15 @@ def _import_services(rows, structure_keys, places, rapport, wet_run, now):
         if action is None or not wet_run:
             continue
         structure = structures_by_key[structure_key]
-        service = _blank(Service, structure_id=structure.pk, empreinte=empreinte)
-        schema.apply_row(service, row)
-        service.age_min, service.age_max = schema.ages_from_text(row["publics_precisions"])
+        service = _blank(Service, **schema.model_values(row), structure_id=structure.pk, empreinte=empreinte)
+        service["age_min"], service["age_max"] = schema.ages_from_text(row["publics_precisions"])
         place = places.get(row["code_insee"])
-        service.commune_cog_id = row["code_insee"] if row["code_insee"] in places else None
-        schema.refresh_derived(service, commune=place or Place(None, None), structure=structure)
+        service["commune_cog_id"] = row["code_insee"] if row["code_insee"] in places else None
+        service.update(schema.derived(service, commune=place or Place(None, None), structure=structure))
         if action == "create":
             to_create.append(service)
         else:
-            service.id = action
+            service["id"] = action
             to_update.append(service)
     if wet_run:
         _save(Service, to_create, to_update, now)

@@ -152,9 +152,14 @@ def service_dict(service, structure_identifiant=None):
     return {name: row[name] for name in SERVICE_FIELDS}
 
 
+# json.dumps(row, ensure_ascii=False) with one encoder for all rows instead of a new one per call; rows hold no
+# cycles, so the circular check has nothing to find. Same text, hence the same digests as before.
+_row_json = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+
 def fingerprint(row):
     """Digest of a schema row; both sides build rows in the schema's field order, so keys need no sorting."""
-    return hashlib.md5(json.dumps(row, ensure_ascii=False).encode(), usedforsecurity=False).hexdigest()
+    return hashlib.md5(_row_json(row).encode(), usedforsecurity=False).hexdigest()
 
 
 def normalised(validated):
@@ -168,36 +173,59 @@ def normalised(validated):
     return row
 
 
+def model_values(row, exclude=("id", "structure_id")):
+    """A normalised schema row as model field values: None becomes "" for text fields, [] for lists."""
+    values = {
+        name: value if value is not None or name in NUMBER_FIELDS else [] if name in LIST_FIELDS else ""
+        for name, value in row.items()
+        if name not in exclude
+    }
+    values["identifiant"] = row["id"]
+    return values
+
+
 def apply_row(instance, row, exclude=("id", "structure_id")):
     """Copy a normalised schema row onto a model instance (None becomes "" for text fields)."""
-    for name, value in row.items():
-        if name in exclude:
-            continue
-        if value is None and name not in NUMBER_FIELDS:
-            value = [] if name in LIST_FIELDS else ""
+    for name, value in model_values(row, exclude).items():
         setattr(instance, name, value)
-    instance.identifiant = row["id"]
 
 
-def refresh_derived(service, commune=None, structure=None):
-    """Fill the fields matching reads: zone keys, modes, position (own, else structure's, else commune's)."""
-    commune = commune if commune is not None else service.commune_cog
-    structure = structure if structure is not None else service.structure
-    service.zone_cles = zone_keys(service.zone_eligibilite, service.code_insee or structure.code_insee)
-    categories = sorted({theme.split("--")[0] for theme in service.thematiques or ()})
-    service.cles_recherche = search_keys(service.zone_cles, categories)
-    modes = service.modes_accueil or ()
-    service.en_presentiel = EN_PRESENTIEL in modes
-    service.a_distance = A_DISTANCE in modes
-    if service.latitude is not None and service.longitude is not None:
-        service.position_lat, service.position_lon = service.latitude, service.longitude
+def derived(fields, commune, structure):
+    """The fields matching reads, from a service's model values (a mapping): zone keys, modes, position (own, else
+    structure's, else commune's)."""
+    code_insee, latitude, longitude = fields["code_insee"], fields["latitude"], fields["longitude"]
+    zone_cles = zone_keys(fields["zone_eligibilite"], code_insee or structure.code_insee)
+    categories = sorted({theme.split("--")[0] for theme in fields["thematiques"] or ()})
+    modes = fields["modes_accueil"] or ()
+    if latitude is not None and longitude is not None:
+        position = latitude, longitude
     elif (
         structure.latitude is not None
         and structure.longitude is not None
-        and (not service.code_insee or service.code_insee == structure.code_insee)
+        and (not code_insee or code_insee == structure.code_insee)
     ):
-        service.position_lat, service.position_lon = structure.latitude, structure.longitude
+        position = structure.latitude, structure.longitude
     elif commune is not None and commune.latitude is not None:
-        service.position_lat, service.position_lon = commune.latitude, commune.longitude
+        position = commune.latitude, commune.longitude
     else:
-        service.position_lat = service.position_lon = None
+        position = None, None
+    return {
+        "zone_cles": zone_cles,
+        "cles_recherche": search_keys(zone_cles, categories),
+        "en_presentiel": EN_PRESENTIEL in modes,
+        "a_distance": A_DISTANCE in modes,
+        "position_lat": position[0],
+        "position_lon": position[1],
+    }
+
+
+DERIVED_FROM = ("code_insee", "latitude", "longitude", "zone_eligibilite", "thematiques", "modes_accueil")
+
+
+def refresh_derived(service, commune=None, structure=None):
+    """Fill the fields matching reads (see derived)."""
+    commune = commune if commune is not None else service.commune_cog
+    structure = structure if structure is not None else service.structure
+    fields = {name: getattr(service, name) for name in DERIVED_FROM}
+    for name, value in derived(fields, commune, structure).items():
+        setattr(service, name, value)

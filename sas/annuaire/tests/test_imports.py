@@ -8,6 +8,8 @@ from sas.annuaire.factories import create_catalogue, service_row, structure_row
 from sas.annuaire.imports import export_dump, import_dump
 from sas.annuaire.models import Service, Structure
 from sas.communes.factories import CommuneFactory
+from sas.organisations.factories import OrganisationFactory
+from sas.organisations.models import OrganisationKind
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +121,20 @@ def test_upsert_by_source_and_id_updates_only_what_changed(villeurbanne):
     assert (rapport.services.crees, rapport.services.modifies, rapport.services.inchanges) == (0, 1, 1)
     assert Service.objects.count() == 2
     assert Service.objects.get(identifiant="test--b").nom == "Écoute santé mentale"
+
+
+def test_a_reimport_keeps_the_receiving_organisation_sas_linked(villeurbanne):
+    create_catalogue(good_dump()["structures"], good_dump()["services"])
+    accueil = OrganisationFactory(kind=OrganisationKind.STRUCTURE_ACCUEIL)
+    Structure.objects.filter(identifiant="test--s1").update(organisation=accueil)
+    dump = good_dump()
+    dump["structures"][0]["nom"] = "Mission locale renommée"
+
+    rapport = import_dump(json.dumps(dump).encode(), "annuaire.json", wet_run=True)
+
+    assert rapport.structures.modifies == 1
+    structure = Structure.objects.get(identifiant="test--s1")
+    assert (structure.nom, structure.organisation) == ("Mission locale renommée", accueil)
 
 
 def test_csv_dump_with_list_fields_in_the_usual_forms(villeurbanne):
