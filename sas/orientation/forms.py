@@ -1,4 +1,3 @@
-from data_inclusion.schema import v1
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
@@ -73,7 +72,3 @@ class RencontreForm(DsfrBaseForm):
         choices=[("oui", "Oui"), ("non", "Non, pas encore")],
         widget=forms.RadioSelect,
     )
-
-
-def thematique_label(value):
-    return v1.Thematique(value).label

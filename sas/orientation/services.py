@@ -368,16 +368,12 @@ def rencontre_confirmee_par_jeune(orientation, *, rencontre, at=None):
     )
 
 
-def reponse_du_jeune(orientation):
-    event = orientation.events.filter(kind=EventKind.RENCONTRE_JEUNE).order_by("-occurred_at", "-pk").first()
-    return None if event is None else event.detail.get("rencontre")
-
-
 def a_demander_au_jeune(parcours, *, at=None):
-    """The referral whose first meeting has passed, so the young person can say whether it took place."""
+    """The referral whose first meeting has passed and the young person has not said yet whether it took place."""
     at = at or timezone.now()
     return (
         parcours.orientations.filter(statut__in=[Statut.RDV_FIXE, Statut.PRISE_EN_CHARGE], premier_rdv_le__lte=at)
+        .exclude(events__kind=EventKind.RENCONTRE_JEUNE)
         .select_related("structure", "service")
         .first()
     )

@@ -1,5 +1,7 @@
 from django import template
 
+from sas.orientation.services import propositions_ouvertes
+
 register = template.Library()
 
 
@@ -8,6 +10,6 @@ def orientation_du_jeune(parcours, lien):
     """On the young person's page: a way to the services proposed to them and to their referral, when there is one."""
     return {
         "lien": lien,
-        "propositions": parcours.propositions.filter(close_le__isnull=True).count(),
+        "propositions": propositions_ouvertes(parcours).count(),
         "orientation": parcours.orientations.select_related("structure").first(),
     }

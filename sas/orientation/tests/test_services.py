@@ -164,7 +164,9 @@ def test_the_young_person_confirms_the_meeting_separately(parcours, aiguilleur):
 
     assert services.a_demander_au_jeune(parcours) == orientation
     services.rencontre_confirmee_par_jeune(orientation, rencontre=False)
-    assert services.reponse_du_jeune(orientation) is False
+    answer = orientation.events.get(kind=EventKind.RENCONTRE_JEUNE)
+    assert (answer.par, answer.detail) == (Par.JEUNE, {"rencontre": False})
+    assert services.a_demander_au_jeune(parcours) is None, "asked once"
     # The structure's own confirmation is a separate fact.
     assert orientation.statut == Statut.RDV_FIXE
 
