@@ -135,22 +135,15 @@ def choisir(proposition, *, partager_diagnostic, par, auteur=None, at=None):
         structure = proposition.service.structure
         consentir(parcours, structure, diagnostic=partager_diagnostic, via=via, auteur=auteur, at=at)
         parcours.propositions.filter(close_le__isnull=True).update(close_le=at)
-        orientation = _creer(parcours, proposition.service, par=par, auteur=auteur, at=at)
+        orientation = envoyer(parcours, proposition.service, par=par, auteur=auteur, at=at)
     _apres_envoi(orientation, at)
     return orientation
 
 
-def envoyer(parcours, service, *, auteur, at=None):
-    """The counsellor sends a referral to `service` (the young person agreed beforehand: checked here)."""
+def envoyer(parcours, service, *, par, auteur=None, at=None):
+    """Write the referral to `service` and move the journey, refused without the young person's consent naming that
+    structure. Notifying the structure and the young person is left to the caller, once the transaction is over."""
     at = at or timezone.now()
-    with transaction.atomic():
-        orientation = _creer(parcours, service, par=Par.CONSEILLER, auteur=auteur, at=at)
-        parcours.propositions.filter(close_le__isnull=True).update(close_le=at)
-    _apres_envoi(orientation, at)
-    return orientation
-
-
-def _creer(parcours, service, *, par, auteur, at):
     structure = service.structure
     jeune = parcours.jeune
     if parcours.orientations.ouvertes().exists():

@@ -107,7 +107,7 @@ def test_no_transfer_without_a_consent_that_covers_that_structure(parcours, aigu
     Consent.objects.filter(structures=catalogue["logement"].structure).get().withdraw()
 
     with pytest.raises(ValidationError, match="Aucun accord du jeune ne couvre la transmission"):
-        services.envoyer(parcours, catalogue["logement"], auteur=aiguilleur)
+        services.envoyer(parcours, catalogue["logement"], par=Par.CONSEILLER, auteur=aiguilleur)
     assert not Orientation.objects.exists()
     parcours.refresh_from_db()
     assert parcours.status == Status.ORIENTATION_PROPOSEE
