@@ -23,7 +23,7 @@ def _trop_de_codes(request):
     return render(request, "espace_jeune/trop_de_codes.html", {"title": "Trop d'essais"}, status=429)
 
 
-def _avec_lien(view):
+def avec_lien(view):
     """Resolve the token to its journey, or answer with the "link no longer valid" page (and count the miss)."""
 
     @wraps(view)
@@ -79,7 +79,7 @@ def _url_or_none(name, token):
         return None
 
 
-@_avec_lien
+@avec_lien
 def page(request, lien):
     parcours, now = lien.parcours, timezone.now()
     jeune = parcours.jeune
@@ -117,7 +117,7 @@ def page(request, lien):
 
 
 def _action(view):
-    return require_POST(_avec_lien(view))
+    return require_POST(avec_lien(view))
 
 
 @_action
@@ -128,7 +128,7 @@ def accepter(request, lien):
     return _retour(lien)
 
 
-@_avec_lien
+@avec_lien
 def refuser(request, lien):
     if request.method != "POST":
         return render(request, "espace_jeune/refuser.html", {"lien": lien, "title": "Dire non"})
@@ -210,7 +210,7 @@ def annuler_rendez_vous(request, lien):
     return _retour(lien)
 
 
-@_avec_lien
+@avec_lien
 def stop(request, lien):
     if request.method != "POST":
         return render(request, "espace_jeune/stop.html", {"lien": lien, "title": "Ne plus recevoir de messages"})

@@ -96,27 +96,32 @@ REPONSES = {Statut.ACCEPTEE: True, Statut.REFUSEE: False, Statut.EXPIREE: False}
 MIN_REPONSES = 3
 
 
-def reactivite(structure_ids, at=None):
-    """{structure id: Reactivite} measured from the referrals answered by `at`; structures with fewer than
-    MIN_REPONSES answers are left out."""
-    lookups = {"orientation__structure_id__in": list(structure_ids)}
-    if at is not None:
-        lookups["occurred_at__lte"] = at
+def _reponses(reached):
+    """{structure id: [(days from sending to the first answer, accepted)]} of the referrals answered."""
     answers = defaultdict(list)
-    for r in _events(lookups).values():
+    for r in reached.values():
         given = [(r[s][0], accepted) for s, accepted in REPONSES.items() if s in r]
         if Statut.ENVOYEE not in r or not given:
             continue
         sent_at, _par, _motif, structure_id = r[Statut.ENVOYEE]
         answered_at, accepted = min(given)
         answers[structure_id].append(((answered_at - sent_at).total_seconds() / JOUR, accepted))
+    return answers
+
+
+def reactivite(structure_ids, at=None):
+    """{structure id: Reactivite} measured from the referrals answered by `at`; structures with fewer than
+    MIN_REPONSES answers are left out."""
+    lookups = {"orientation__structure_id__in": list(structure_ids)}
+    if at is not None:
+        lookups["occurred_at__lte"] = at
     return {
         structure_id: Reactivite(
             taux_acceptation=sum(1 for _d, ok in items if ok) / len(items),
             delai_jours=statistics.fmean(d for d, _ok in items),
             mesuree=True,
         )
-        for structure_id, items in answers.items()
+        for structure_id, items in _reponses(_events(lookups)).items()
         if len(items) >= MIN_REPONSES
     }
 
@@ -132,22 +137,21 @@ class ReactiviteStructure:
 def reactivite_du_territoire(territory):
     """What pilots see of each structure that received referrals of the territory: acceptance, delay, silence."""
     reached = _events({"orientation__parcours__territory": territory})
-    per_structure = defaultdict(list)
+    silences = defaultdict(int)
     for r in reached.values():
         if Statut.ENVOYEE in r:
-            per_structure[r[Statut.ENVOYEE][3]].append(r)
-    names = dict(Structure.objects.filter(pk__in=per_structure).values_list("pk", "nom"))
+            silences[r[Statut.ENVOYEE][3]] += Statut.EXPIREE in r
+    answers = _reponses(reached)
+    names = dict(Structure.objects.filter(pk__in=silences).values_list("pk", "nom"))
     rows = []
-    for structure_id, items in per_structure.items():
-        answered = [(min(r[s][0] for s in REPONSES if s in r), r) for r in items if REPONSES.keys() & r.keys()]
-        accepted = sum(1 for _at, r in answered if Statut.ACCEPTEE in r)
-        delays = [(at - r[Statut.ENVOYEE][0]).total_seconds() / JOUR for at, r in answered]
+    for structure_id, expired in silences.items():
+        items = answers.get(structure_id, [])
         rows.append(
             ReactiviteStructure(
                 nom=names[structure_id],
-                reponses=Part(accepted, len(answered)),
-                delai_jours=round(statistics.fmean(delays), 1) if len(delays) >= SMALL_COUNT else None,
-                silences=suppress_small(sum(1 for r in items if Statut.EXPIREE in r)),
+                reponses=Part(sum(1 for _d, ok in items if ok), len(items)),
+                delai_jours=round(statistics.fmean(d for d, _ok in items), 1) if len(items) >= SMALL_COUNT else None,
+                silences=suppress_small(expired),
             )
         )
     return sorted(rows, key=lambda row: row.nom)

@@ -11,7 +11,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from sas.audit.models import Action, record
-from sas.espace_jeune.services import codes_errones, lien_valide
+from sas.espace_jeune.services import codes_errones
+from sas.espace_jeune.views import avec_lien
 from sas.organisations.models import Role
 from sas.parcours.models import Parcours
 from sas.prescription.ratelimit import client_ip
@@ -154,21 +155,7 @@ def renvoyer(request, pk):
 # The young person's choice, from their signed link.
 
 
-def _avec_lien_jeune(view):
-    @wraps(view)
-    @never_cache
-    def wrapper(request, token, *args, **kwargs):
-        ip = client_ip(request)
-        lien = None if codes_errones.exceeded(ip) else lien_valide(token)
-        if lien is None:
-            codes_errones.hit(ip)
-            return render(request, "espace_jeune/lien_expire.html", {"title": "Lien expiré"}, status=410)
-        return view(request, lien, *args, **kwargs)
-
-    return wrapper
-
-
-@_avec_lien_jeune
+@avec_lien
 def jeune(request, lien):
     parcours = lien.parcours
     record(None, Action.CONSULTATION, parcours, [parcours.jeune_id], via="page", page="orientation")
@@ -189,7 +176,7 @@ def jeune(request, lien):
 
 
 @require_POST
-@_avec_lien_jeune
+@avec_lien
 def jeune_choisir(request, lien, pk):
     parcours = lien.parcours
     proposition = get_object_or_404(parcours.propositions, pk=pk)
@@ -210,7 +197,7 @@ def jeune_choisir(request, lien, pk):
 
 
 @require_POST
-@_avec_lien_jeune
+@avec_lien
 def jeune_rencontre(request, lien):
     orientation = services.a_demander_au_jeune(lien.parcours)
     form = RencontreForm(request.POST)
