@@ -267,6 +267,7 @@ def _create_people(report, territory, communes, organisations, aiguilleur, peopl
             organisation=organisation,
             source=SignalementSource.PRESCRIPTEUR,
             created_at=start,
+            attache_le=start,
             motif=rng.choice(MOTIFS),
             fin_accompagnement_le=(start + datetime.timedelta(days=rng.randint(20, 90))).date()
             if path[0] == S.SORTIE_A_VENIR

@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 
 from sas.jeunes.factories import JeuneFactory
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory
@@ -32,6 +33,8 @@ class SignalementFactory(factory.django.DjangoModelFactory):
     parcours = factory.SubFactory(ParcoursFactory)
     organisation = factory.SubFactory(OrganisationFactory, territory=factory.SelfAttribute("..parcours.territory"))
     source = SignalementSource.PRESCRIPTEUR
+    created_at = factory.LazyFunction(timezone.now)
+    attache_le = factory.SelfAttribute("created_at")
     motif = "Fin de prise en charge ASE à la majorité"
 
 

@@ -111,6 +111,9 @@ class Signalement(models.Model):
     created_by = models.ForeignKey("organisations.User", on_delete=models.SET_NULL, null=True, blank=True)
     source = models.CharField("origine", max_length=20, choices=SignalementSource.choices)
     created_at = models.DateTimeField("signalé le", default=timezone.now)
+    # When it joined its journey: at creation, or when a counsellor merged a possible duplicate. What the
+    # signalling organisation follows of the journey starts there.
+    attache_le = models.DateTimeField("rattaché au parcours le", default=timezone.now)
     fin_accompagnement_le = models.DateField("fin de l'accompagnement actuel", null=True, blank=True)
     motif = models.TextField("motif de fin d'accompagnement", blank=True)
     deja_essaye = models.TextField("ce qui a déjà été tenté", blank=True)

@@ -155,6 +155,7 @@ def _signalement(data, parcours, *, source, organisation, created_by, at, cle_im
         created_by=created_by,
         source=source,
         created_at=at,
+        attache_le=at,
         verifie=source != SignalementSource.PROCHE,
         cle_import=cle_import,
         **{f: getattr(data, f) for f in SIGNALEMENT_FIELDS},
