@@ -165,7 +165,8 @@ def renvoyer(request, pk):
 def retrait_conseiller(request, uuid):
     """The counsellor, with the young person, withdraws their consent: for everything, or for one structure."""
     parcours = _parcours(request, uuid)
-    form = RetraitConseillerForm(request.POST or None, structures=retrait.structures_retirables(parcours))
+    data = request.POST if request.method == "POST" else None
+    form = RetraitConseillerForm(data, structures=retrait.structures_retirables(parcours))
     if request.method == "POST" and form.is_valid():
         try:
             fait = retrait.retirer_consentement(
@@ -247,7 +248,7 @@ def jeune_rencontre(request, lien):
 def jeune_retrait(request, lien):
     """ "Retirer mon accord", for everything: what it implies, then a confirmed POST."""
     parcours = lien.parcours
-    form = RetraitJeuneForm(request.POST or None)
+    form = RetraitJeuneForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         retrait.retirer_consentement(parcours, par=Par.JEUNE)
         # The link no longer opens anything: this page is the last one it shows.
