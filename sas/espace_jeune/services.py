@@ -144,7 +144,7 @@ def refuser(parcours, *, at=None):
         aiguillage.reponse_du_jeune(parcours, via="page", at=at)
         transition(parcours, Status.REFUS_DU_JEUNE, reason=REFUS, at=at)
         for consent in parcours.jeune.consents.active(at).filter(purpose=Purpose.ACCOMPAGNEMENT):
-            consent.withdraw(at)
+            consent.withdraw(at, via=CollectionMethod.LIEN_SIGNE)
         for rdv in parcours.rendez_vous.filter(statut=RendezVousStatut.CONFIRME, creneau__debut__gt=at):
             rendezvous.annuler_rdv(rdv, at=at)
         # The cadence's pending messages (reponse_du_jeune cancels them only when the journey was before contact).

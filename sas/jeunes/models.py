@@ -99,6 +99,16 @@ class Consent(models.Model):
     collected_via = models.CharField("recueilli", max_length=30, choices=CollectionMethod.choices)
     collected_at = models.DateTimeField("recueilli le", default=timezone.now)
     withdrawn_at = models.DateTimeField("retiré le", null=True, blank=True)
+    # Who recorded the withdrawal (none: the young person on their page) and how it was expressed.
+    withdrawn_by = models.ForeignKey(
+        "organisations.User",
+        verbose_name="retiré par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    withdrawn_via = models.CharField("retiré", max_length=30, choices=CollectionMethod.choices, blank=True)
 
     objects = ConsentQuerySet.as_manager()
 
@@ -109,10 +119,32 @@ class Consent(models.Model):
     def __str__(self):
         return f"{self.get_purpose_display()} — {self.jeune}"
 
-    def withdraw(self, at=None):
+    def withdraw(self, at=None, *, by=None, via=""):
         if self.withdrawn_at is None:
-            self.withdrawn_at = at or timezone.now()
-            self.save(update_fields=["withdrawn_at"])
+            self.withdrawn_at, self.withdrawn_by, self.withdrawn_via = at or timezone.now(), by, via
+            self.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_via"])
+
+    def withdraw_for(self, structure, at=None, *, by=None, via=""):
+        """Withdraw this consent for `structure` only. When it names other recipients too, they keep an identical
+        consent dated from the original agreement: a consent is a record of what was agreed when, so it is never
+        edited, and what any recipient could receive at any past moment stays exact. Returns that copy or None."""
+        at = at or timezone.now()
+        structures = [s for s in self.structures.all() if s.pk != structure.pk]
+        organisations = list(self.organisations.all())
+        self.withdraw(at, by=by, via=via)
+        if not structures and not organisations:
+            return None
+        copy = Consent.objects.create(
+            jeune_id=self.jeune_id,
+            purpose=self.purpose,
+            categories=self.categories,
+            collected_by_id=self.collected_by_id,
+            collected_via=self.collected_via,
+            collected_at=self.collected_at,
+        )
+        copy.structures.set(structures)
+        copy.organisations.set(organisations)
+        return copy
 
 
 def may_receive(jeune, recipient, category, at=None):

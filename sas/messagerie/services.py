@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from sas.jeunes.models import Jeune
 from sas.parcours.models import EventKind, Parcours
-from sas.parcours.status import CLOSED
+from sas.parcours.status import CLOSED, Status
 from sas.parcours.transitions import record_fact
 
 from . import gabarits
@@ -127,6 +127,13 @@ def _refus_personne(jeune, moment):
     return ""
 
 
+def _refus_parcours(parcours):
+    # Withdrawn consent is final for the journey: nothing more is sent for it, whoever asks.
+    if parcours.status == Status.CONSENTEMENT_RETIRE:
+        return "consentement retiré"
+    return ""
+
+
 def _non_attendus():
     return [nom for nom, modele in gabarits.GABARITS.items() if not modele.attendu]
 
@@ -149,7 +156,7 @@ def motif_refus(parcours, gabarit, *, canal=None, le=None):
 
 
 def _motif_refus(parcours, jeune, gabarit, canal, prevu):
-    refus = _refus_personne(jeune, prevu)
+    refus = _refus_parcours(parcours) or _refus_personne(jeune, prevu)
     if not refus and not gabarits.gabarit(gabarit).attendu:
         refus = _refus_plafond(jeune, prevu)
     if not refus:
@@ -259,6 +266,11 @@ def annuler(cle_prefix, *, at=None):
     )
 
 
+def annuler_parcours(parcours, *, raison):
+    """Cancel every message of the journey not yet sent (whatever its key); return how many."""
+    return Message.objects.filter(parcours=parcours, statut__in=EN_ATTENTE).update(statut=S.ANNULE, erreur=raison)
+
+
 def arreter(jeune, *, via, at=None):
     """STOP: no more messages, for good. Cancels what is pending and writes an OPPOSITION event on each open
     journey. Idempotent: returns False when the messages were already stopped."""
@@ -345,7 +357,7 @@ def expedier(message_id, *, at=None):
             message.save(update_fields=["prevu_le"])
             mettre_en_file(message)
             return message.statut
-        refus = _refus_personne(message.jeune, at)
+        refus = _refus_parcours(message.parcours) or _refus_personne(message.jeune, at)
         if not refus and canal_invalide(message.jeune, message.canal, message.destinataire):
             refus = f"{message.get_canal_display()} à corriger"
         if refus:

@@ -52,7 +52,10 @@ class ChoixConseillerForm(ChoixJeuneForm):
 
 class MotifForm(DsfrBaseForm):
     motif = forms.ChoiceField(
-        label="Motif", choices=[(m.value, m.label) for m in Motif if m != Motif.SANS_REPONSE], widget=forms.RadioSelect
+        label="Motif",
+        # Set by the system only: an expiry, and a withdrawal (which goes through its own page).
+        choices=[(m.value, m.label) for m in Motif if m not in (Motif.SANS_REPONSE, Motif.CONSENTEMENT_RETIRE)],
+        widget=forms.RadioSelect,
     )
     precision = forms.CharField(label="Précision (obligatoire pour « Autre »)", required=False, max_length=500)
 
@@ -71,4 +74,36 @@ class RencontreForm(DsfrBaseForm):
         coerce=lambda value: value == "oui",
         choices=[("oui", "Oui"), ("non", "Non, pas encore")],
         widget=forms.RadioSelect,
+    )
+
+
+TOUT = "tout"
+
+
+class RetraitConseillerForm(DsfrBaseForm):
+    """The counsellor records, with the young person, the withdrawal of their consent."""
+
+    portee = forms.ChoiceField(label="Ce que le jeune retire", widget=forms.RadioSelect)
+    accord = forms.BooleanField(
+        label="Le jeune m'a demandé de retirer son accord : je l'enregistre en son nom",
+        error_messages={"required": "Cochez la case : le retrait se fait à la demande du jeune."},
+    )
+
+    def __init__(self, *args, structures, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.structures = {str(s.pk): s for s in structures}
+        self.fields["portee"].choices = [
+            (TOUT, "Tout : l'accompagnement SAS et toutes les transmissions"),
+            *[(pk, f"Seulement la transmission à « {s.nom} »") for pk, s in self.structures.items()],
+        ]
+
+    def structure(self):
+        """The structure chosen, or None for everything."""
+        return self.structures.get(self.cleaned_data["portee"])
+
+
+class RetraitJeuneForm(DsfrBaseForm):
+    confirmation = forms.BooleanField(
+        label="Je confirme que je retire mon accord",
+        error_messages={"required": "Cochez la case pour confirmer."},
     )

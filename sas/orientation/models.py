@@ -55,6 +55,7 @@ class Motif(models.TextChoices):
     PAS_DE_PLACE = "pas_de_place", "Pas de place"
     PLUS_INTERESSE = "plus_interesse", "Le jeune n'est plus intéressé"
     SANS_REPONSE = "sans_reponse", "Pas de réponse de la structure"
+    CONSENTEMENT_RETIRE = "consentement_retire", "Le jeune a retiré son accord"
     AUTRE = "autre", "Autre"
 
 
@@ -114,6 +115,7 @@ class EventKind(models.TextChoices):
     COURRIEL = "courriel", "Lien envoyé à la structure"
     ECHEC_COURRIEL = "echec_courriel", "Échec d'envoi du courriel"
     RENCONTRE_JEUNE = "rencontre_jeune", "Réponse du jeune : rencontre"
+    AVIS_ANNULATION = "avis_annulation", "Annulation signalée à la structure"
 
 
 class OrientationEvent(AppendOnly):
@@ -182,3 +184,8 @@ class LienStructure(models.Model):
         if lien is None or lien.orientation.finale:
             return None
         return lien.orientation
+
+    @classmethod
+    def annulee(cls, token):
+        """Whether `token` named a referral since cancelled: its holder is told so, and nothing else."""
+        return cls.objects.filter(token_hash=_hash(token or ""), orientation__statut=Statut.ANNULEE).exists()

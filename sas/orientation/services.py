@@ -224,6 +224,28 @@ def partage_visible(orientation, *, at=None):
     }
 
 
+def prenoms_visibles(orientations, *, at=None):
+    """{orientation id: first name} of the referrals whose structure may still read the young person's identity, in
+    one query whatever their number (the list of referrals received)."""
+    orientations = list(orientations)
+    rows = (
+        Consent.objects.active(at)
+        .filter(
+            jeune_id__in={o.parcours.jeune_id for o in orientations},
+            structures__in={o.structure_id for o in orientations},
+        )
+        .values_list("jeune_id", "structures", "categories")
+    )
+    identite = {
+        (jeune_id, structure_id) for jeune_id, structure_id, categories in rows if DataCategory.IDENTITE in categories
+    }
+    return {
+        o.pk: o.partage.get("identite", {}).get("prenom", "")
+        for o in orientations
+        if (o.parcours.jeune_id, o.structure_id) in identite
+    }
+
+
 def _apres_envoi(orientation, at):
     notifier_structure(orientation, raison="nouvelle", at=at)
     _prevenir_jeune(orientation.parcours, "orientation_envoyee", orientation=orientation, at=at)
@@ -240,8 +262,10 @@ SUJETS = {
 
 
 def notifier_structure(orientation, *, raison, at=None):
-    """E-mail a fresh magic link to the structure. A failure is logged as an event (the counsellor sees it and the
-    next reminder tries again), never raised at the young person or the counsellor."""
+    """E-mail a fresh magic link to the structure; once it is sent, the earlier links stop working, so that one link
+    per referral is valid at a time (only hashes are stored: an earlier link cannot be sent again). A failure is
+    logged as an event (the counsellor sees it and the next reminder tries again) and keeps the earlier link, never
+    raised at the young person or the counsellor."""
     at = at or timezone.now()
     if not orientation.destinataire:
         return None
@@ -267,6 +291,7 @@ def notifier_structure(orientation, *, raison, at=None):
         lien.save(update_fields=["revoked_at"])
         logger.warning("Courriel de l'orientation %s non envoyé : %s", orientation.pk, error)
         return noter(orientation, EventKind.ECHEC_COURRIEL, par=Par.SYSTEME, precision=str(error)[:500], at=at)
+    orientation.liens.filter(revoked_at__isnull=True).exclude(pk=lien.pk).update(revoked_at=at)
     kind = EventKind.RELANCE if raison == "relance" else EventKind.COURRIEL
     return noter(orientation, kind, par=Par.SYSTEME, at=at, detail={"destinataire": orientation.destinataire})
 
@@ -302,7 +327,8 @@ def _changer_et_prevenir(orientation, to_statut, **kwargs):
 
 
 def voir(orientation, *, actor=None, at=None):
-    """The structure opened the referral: "vue" the first time, nothing after."""
+    """The structure said it read the referral (a button, or its first answer): "vue" the first time, nothing after.
+    Never called on opening a page: e-mail link scanners open links too."""
     if orientation.statut == Statut.ENVOYEE:
         try:
             changer(orientation, Statut.VUE, par=Par.STRUCTURE, actor=actor, at=at)

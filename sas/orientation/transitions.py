@@ -79,9 +79,10 @@ def changer(orientation, to_statut, *, par, actor=None, motif="", precision="", 
 
 def _suivre_parcours(orientation, to_statut, motif, precision, actor, at):
     target = PARCOURS_STATUS[to_statut]
-    if target is None:
-        return
     parcours = orientation.parcours
+    # A withdrawal closes the journey first, then its referrals: the journey stays closed.
+    if target is None or parcours.status == Status.CONSENTEMENT_RETIRE:
+        return
     reason = ""
     if target == Status.ORIENTATION_REFUSEE:
         reason = f"{orientation.structure.nom} : {Motif(motif).label}" + (f" ({precision})" if precision else "")

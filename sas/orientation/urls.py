@@ -10,10 +10,13 @@ urlpatterns = [
     path("parcours/<uuid:uuid>/proposition/<int:pk>/choisir/", views.choisir_pour_le_jeune, name="choisir"),
     path("<int:pk>/annuler/", views.annuler, name="annuler"),
     path("<int:pk>/renvoyer/", views.renvoyer, name="renvoyer"),
+    path("parcours/<uuid:uuid>/retrait/", views.retrait_conseiller, name="retrait"),
     # The young person, from their personal link.
     path("j/<str:token>/", views.jeune, name="jeune"),
     path("j/<str:token>/choisir/<int:pk>/", views.jeune_choisir, name="jeune_choisir"),
     path("j/<str:token>/rencontre/", views.jeune_rencontre, name="jeune_rencontre"),
+    path("j/<str:token>/retirer-mon-accord/", views.jeune_retrait, name="jeune_retrait"),
+    path("j/<str:token>/retirer-mon-accord/<int:pk>/", views.jeune_retrait_structure, name="jeune_retrait_structure"),
     # The receiving structure: magic link, or account.
     path("s/<str:token>/", views.lien, name="lien"),
     path("s/<str:token>/<slug:action>/", views.lien_agir, name="lien_agir"),

@@ -17,8 +17,17 @@ from sas.organisations.models import Role
 from sas.parcours.models import Parcours
 from sas.prescription.ratelimit import client_ip
 
-from . import services
-from .forms import ChoixConseillerForm, ChoixJeuneForm, FiltresForm, MotifForm, RdvForm, RencontreForm
+from . import retrait, services
+from .forms import (
+    ChoixConseillerForm,
+    ChoixJeuneForm,
+    FiltresForm,
+    MotifForm,
+    RdvForm,
+    RencontreForm,
+    RetraitConseillerForm,
+    RetraitJeuneForm,
+)
 from .models import LienStructure, Orientation, Par, Statut
 
 
@@ -152,6 +161,32 @@ def renvoyer(request, pk):
     return redirect("orientation:parcours", uuid=orientation.parcours.uuid)
 
 
+@login_required
+def retrait_conseiller(request, uuid):
+    """The counsellor, with the young person, withdraws their consent: for everything, or for one structure."""
+    parcours = _parcours(request, uuid)
+    data = request.POST if request.method == "POST" else None
+    form = RetraitConseillerForm(data, structures=retrait.structures_retirables(parcours))
+    if request.method == "POST" and form.is_valid():
+        try:
+            fait = retrait.retirer_consentement(
+                parcours, structure=form.structure(), par=Par.CONSEILLER, actor=request.user
+            )
+        except ValidationError as error:
+            _erreur(request, error)
+        else:
+            if fait.structure:
+                messages.success(
+                    request, f"Accord retiré pour « {fait.structure.nom} » ; ses orientations sont annulées."
+                )
+            else:
+                messages.success(request, "Consentement retiré : orientations annulées, liens et messages arrêtés.")
+            return redirect("parcours:detail", uuid=parcours.uuid)
+    record(request.user, Action.CONSULTATION, parcours, [parcours.jeune_id], page="retrait")
+    context = {"title": f"Retrait du consentement de {parcours.jeune.prenom}", "parcours": parcours, "form": form}
+    return render(request, "orientation/retrait.html", context, status=400 if form.errors else 200)
+
+
 # The young person's choice, from their signed link.
 
 
@@ -169,6 +204,7 @@ def jeune(request, lien):
             "ouvertes": list(services.propositions_ouvertes(parcours)),
             "orientation": parcours.orientations.select_related("structure", "service").first(),
             "a_confirmer": services.a_demander_au_jeune(parcours),
+            "retirables": list(retrait.structures_retirables(parcours)),
             "form": ChoixJeuneForm(),
             "rencontre_form": RencontreForm(),
         },
@@ -208,9 +244,38 @@ def jeune_rencontre(request, lien):
     return redirect("orientation:jeune", token=lien.token)
 
 
-# The receiving structure: with an account, or through the magic link.
+@avec_lien
+def jeune_retrait(request, lien):
+    """ "Retirer mon accord", for everything: what it implies, then a confirmed POST."""
+    parcours = lien.parcours
+    form = RetraitJeuneForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        retrait.retirer_consentement(parcours, par=Par.JEUNE)
+        # The link no longer opens anything: this page is the last one it shows.
+        return render(request, "orientation/jeune_retrait_fait.html", {"title": "Votre accord est retiré"})
+    record(None, Action.CONSULTATION, parcours, [parcours.jeune_id], via="page", page="retrait")
+    context = {"title": "Retirer mon accord", "lien": lien, "form": form}
+    return render(request, "orientation/jeune_retrait.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@avec_lien
+def jeune_retrait_structure(request, lien, pk):
+    """The young person withdraws their agreement for one structure only (their page stays open)."""
+    structure = get_object_or_404(retrait.structures_retirables(lien.parcours), pk=pk)
+    if not RetraitJeuneForm(request.POST).is_valid():
+        messages.error(request, "Cochez la case pour confirmer que vous retirez votre accord.")
+    else:
+        retrait.retirer_consentement(lien.parcours, structure=structure, par=Par.JEUNE)
+        messages.success(request, f"C'est fait : « {structure.nom} » ne reçoit plus vos informations.")
+    return redirect("orientation:jeune", token=lien.token)
+
+
+# The receiving structure: with an account, or through the magic link. Opening a page never marks the referral
+# "vue" (e-mail scanners open links too): the first explicit action does.
 
 ACTIONS = {
+    "vue": lambda o, form, actor: services.voir(o, actor=actor),
     "accepter": lambda o, form, actor: services.accepter(o, actor=actor),
     "refuser": lambda o, form, actor: services.refuser(
         o, motif=form.cleaned_data["motif"], precision=form.cleaned_data["precision"], actor=actor
@@ -223,6 +288,7 @@ ACTIONS = {
 }
 FORMS = {"refuser": MotifForm, "annuler": MotifForm, "rdv": RdvForm}
 SUCCES = {
+    "vue": "C'est noté : l'équipe SAS sait que vous avez pris connaissance de l'orientation.",
     "accepter": "Orientation acceptée. Fixez maintenant le premier rendez-vous.",
     "refuser": "Refus enregistré : le conseiller SAS propose une autre solution au jeune.",
     "rdv": "Premier rendez-vous enregistré : le jeune est prévenu.",
@@ -239,6 +305,8 @@ def _agir(request, orientation, action, actor):
     if form is not None and not form.is_valid():
         return form
     try:
+        # Any answer shows the referral was read: "vue" first, once.
+        services.voir(orientation, actor=actor)
         ACTIONS[action](orientation, form, actor)
     except ValidationError as error:
         orientation.refresh_from_db()
@@ -278,7 +346,8 @@ def _lien_structure(view):
         orientation = None if codes_errones.exceeded(ip) else LienStructure.trouver(token)
         if orientation is None:
             codes_errones.hit(ip)
-            return render(request, "orientation/lien_invalide.html", {"title": "Lien non valable"}, status=410)
+            context = {"title": "Lien non valable", "annulee": LienStructure.annulee(token)}
+            return render(request, "orientation/lien_invalide.html", context, status=410)
         response = view(request, token, orientation, *args, **kwargs)
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
@@ -288,7 +357,6 @@ def _lien_structure(view):
 
 @_lien_structure
 def lien(request, token, orientation):
-    services.voir(orientation)
     record(None, Action.CONSULTATION, orientation, [orientation.parcours.jeune_id], via="lien_structure")
     return _page_structure(request, orientation, lien=token)
 
@@ -317,6 +385,10 @@ def recues(request):
     orientations = list(_recues(request).select_related("parcours").order_by("-envoyee_le"))
     # Those waiting for an answer first.
     orientations.sort(key=lambda orientation: orientation.finale)
+    # The first name only while the young person's consent still covers it.
+    prenoms = services.prenoms_visibles(orientations)
+    for orientation in orientations:
+        orientation.prenom_visible = prenoms.get(orientation.pk, "")
     record(
         request.user,
         Action.LISTE,
@@ -335,7 +407,6 @@ def recues(request):
 @login_required
 def recue(request, pk):
     orientation = get_object_or_404(_recues(request).select_related("parcours__jeune"), pk=pk)
-    services.voir(orientation, actor=request.user)
     record(request.user, Action.CONSULTATION, orientation, [orientation.parcours.jeune_id])
     return _page_structure(request, orientation)
 

@@ -15,4 +15,7 @@ class TransitionForm(DsfrBaseForm):
 
     def __init__(self, *args, parcours, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_status"].choices = [(s.value, s.label) for s in map(Status, allowed_targets(parcours.status))]
+        # Withdrawing consent does more than a status change: it has its own page (orientation:retrait).
+        self.fields["to_status"].choices = [
+            (s.value, s.label) for s in map(Status, allowed_targets(parcours.status)) if s != Status.CONSENTEMENT_RETIRE
+        ]

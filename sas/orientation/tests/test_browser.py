@@ -84,3 +84,28 @@ def test_from_the_diagnostic_to_a_confirmed_take_up(
     follower = log_in(browser, live_server, prescripteur)
     follower.goto(live_server.url + reverse("parcours:mes_signalements"))
     assert "Pris en charge" in follower.content()
+
+
+@needs_browser
+def test_withdrawing_consent_on_a_phone_and_with_the_counsellor(
+    live_server, browser, settings, parcours, aiguilleur, smtp_server
+):
+    settings.SAS_SITE_URL = live_server.url
+    counsellor = log_in(browser, live_server, aiguilleur)
+    counsellor.goto(f"{live_server.url}/parcours/{parcours.uuid}/")
+    counsellor.get_by_role("link", name="Le jeune retire son consentement").click()
+    counsellor.get_by_role("heading", level=1, name="Retrait du consentement de Inès").wait_for(timeout=WAIT)
+    assert serious_violations(counsellor) == []
+
+    young = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 740}).new_page()
+    young.goto(LienJeune.creer(parcours).url)
+    young.get_by_role("link", name="Retirer mon accord").click()
+    young.get_by_role("heading", level=1, name="Retirer mon accord").wait_for(timeout=WAIT)
+    assert serious_violations(young) == []
+    assert young.evaluate("document.documentElement.scrollWidth") <= 360
+    young.locator("label", has_text="Je confirme que je retire mon accord").click()
+    young.get_by_role("button", name="Retirer mon accord").click()
+    young.get_by_role("heading", level=1, name="Votre accord est retiré").wait_for(timeout=WAIT)
+    assert serious_violations(young) == []
+    parcours.refresh_from_db()
+    assert parcours.status == Status.CONSENTEMENT_RETIRE

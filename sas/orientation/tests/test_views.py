@@ -102,12 +102,17 @@ def test_a_receiver_without_account_answers_through_the_magic_link(client, parco
     assert "Orientation de Inès" in html and "+33612345678" in html
     assert "Logement (bloquant)" not in html, "the diagnostic was not consented"
     orientation.refresh_from_db()
-    assert orientation.statut == Statut.VUE
+    assert orientation.statut == Statut.ENVOYEE, "opening the link is not reading it: scanners open links too"
 
     accept = reverse("orientation:lien_agir", args=[token, "accepter"])
     client.post(accept)
     client.post(accept)  # a double click
     assert orientation.events.filter(to_statut=Statut.ACCEPTEE, kind=EventKind.TRANSITION).count() == 1
+    assert list(orientation.events.filter(kind=EventKind.TRANSITION).values_list("to_statut", flat=True)) == [
+        Statut.ENVOYEE,
+        Statut.VUE,
+        Statut.ACCEPTEE,
+    ], "the first answer records the referral as read"
 
     response = client.post(reverse("orientation:lien_agir", args=[token, "rdv"]), {"le": "pas une date"})
     assert response.status_code == 400

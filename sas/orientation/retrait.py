@@ -1,0 +1,168 @@
+"""Withdrawing consent (DESIGN.md, "Data protection"), for everything or for one receiving structure.
+
+It lives in orientation, the highest layer it acts on: it withdraws the consent records (jeunes), cancels the
+referrals and revokes the structures' links (orientation), revokes the young person's links (espace_jeune), cancels
+appointments (rendezvous) and pending messages (messagerie), and moves the journey (parcours). espace_jeune could not
+hold it: orientation already builds on espace_jeune, and a lower layer never imports a higher one."""
+
+import logging
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from sas.annuaire.models import Structure
+from sas.audit.models import Action, record
+from sas.espace_jeune.models import LienJeune
+from sas.jeunes.models import CollectionMethod
+from sas.messagerie import services as messagerie
+from sas.parcours import transitions as parcours_transitions
+from sas.parcours.models import Parcours
+from sas.parcours.status import Status
+from sas.rendezvous import services as rendezvous
+from sas.rendezvous.models import RendezVousStatut
+
+from .models import EventKind, LienStructure, Motif, Par, Statut
+from .transitions import changer, noter
+
+logger = logging.getLogger(__name__)
+
+RAISONS = {
+    Par.JEUNE: "Le jeune a retiré son accord sur sa page",
+    Par.CONSEILLER: "Le jeune a retiré son accord avec son conseiller",
+}
+VIA = {Par.JEUNE: CollectionMethod.LIEN_SIGNE, Par.CONSEILLER: CollectionMethod.ORAL}
+# What the structure is told: which referral, never who.
+SUJET_ANNULATION = "Orientation SAS annulée"
+CORPS_ANNULATION = (
+    "Bonjour,\n\nUne orientation qui vous avait été adressée le {envoyee_le} pour « {service} » a été annulée à la "
+    "demande de la personne. Ses informations ne vous sont plus accessibles et le lien reçu pour cette orientation ne "
+    "fonctionne plus. Si vous en aviez noté, merci de les effacer.\n\nL'équipe SAS"
+)
+
+
+@dataclass
+class Retrait:
+    structure: Structure | None
+    consentements: int = 0
+    annulees: list = field(default_factory=list)
+
+
+def structures_retirables(parcours, *, at=None):
+    """The structures the young person may withdraw from one by one: those an active consent names, and those an
+    open referral goes to."""
+    consents = parcours.jeune.consents.active(at)
+    ouvertes = parcours.orientations.ouvertes()
+    return (
+        Structure.objects.filter(Q(consents__in=consents) | Q(pk__in=ouvertes.values("structure")))
+        .distinct()
+        .order_by("nom")
+    )
+
+
+def retirer_consentement(parcours, *, structure=None, par, actor=None, at=None):
+    """Withdraw the young person's consent, for everything (`structure` None) or for one receiving structure, and do
+    what that implies. `par` is the young person (on their page) or the counsellor (with them, recorded as theirs).
+
+    Everything: every active consent is withdrawn, the open referrals are cancelled, the structures' and the young
+    person's links revoked, upcoming appointments and pending messages cancelled, and the journey closes as
+    "consentement retiré" (nothing is sent for it afterwards). Running it on a journey already there completes what
+    is missing.
+    One structure: the consents naming it are withdrawn for it only, its open referral is cancelled (the journey goes
+    back to aiguillage) and its links revoked; the young person's link stays valid.
+    Each structure whose referral is cancelled gets an e-mail without any personal data."""
+    par = Par(par)
+    if par not in RAISONS:
+        raise ValueError(f"Un retrait de consentement est fait par le jeune ou le conseiller, pas « {par} ».")
+    at = at or timezone.now()
+    with transaction.atomic():
+        # Locked: two clicks on "confirm" run one after the other, the second finds nothing left to do.
+        Parcours.objects.select_for_update().get(pk=parcours.pk)
+        parcours.refresh_from_db(fields=["status", "status_changed_at"])
+        if structure is None:
+            retrait = _tout(parcours, par, actor, at)
+        else:
+            retrait = _une_structure(parcours, structure, par, actor, at)
+        record(
+            actor,
+            Action.MODIFICATION,
+            parcours,
+            [parcours.jeune_id],
+            retrait_consentement="structure" if structure else "tout",
+            structure=structure.pk if structure else None,
+            par=par.value,
+            consentements=retrait.consentements,
+            orientations_annulees=[o.pk for o in retrait.annulees],
+        )
+    for orientation in retrait.annulees:
+        _prevenir_structure(orientation, at)
+    return retrait
+
+
+def _tout(parcours, par, actor, at):
+    retrait = Retrait(structure=None)
+    if parcours.status != Status.CONSENTEMENT_RETIRE:
+        # First, so that the referrals cancelled below leave the journey closed (orientation.transitions).
+        parcours_transitions.transition(parcours, Status.CONSENTEMENT_RETIRE, actor=actor, reason=RAISONS[par], at=at)
+    for consent in parcours.jeune.consents.active(at):
+        consent.withdraw(at, by=actor, via=VIA[par])
+        retrait.consentements += 1
+    retrait.annulees = _annuler(parcours.orientations.ouvertes(), par, actor, at)
+    LienStructure.objects.filter(orientation__parcours=parcours, revoked_at__isnull=True).update(revoked_at=at)
+    for lien in LienJeune.objects.valides(at).filter(parcours=parcours):
+        lien.revoquer(at)
+    for rdv in parcours.rendez_vous.filter(statut=RendezVousStatut.CONFIRME, creneau__debut__gt=at):
+        rendezvous.annuler_rdv(rdv, auteur=actor, at=at)
+    parcours.propositions.filter(close_le__isnull=True).update(close_le=at)
+    messagerie.annuler_parcours(parcours, raison=RAISONS[par])
+    return retrait
+
+
+def _une_structure(parcours, structure, par, actor, at):
+    retrait = Retrait(structure=structure)
+    for consent in parcours.jeune.consents.active(at).filter(structures=structure).prefetch_related("structures"):
+        consent.withdraw_for(structure, at, by=actor, via=VIA[par])
+        retrait.consentements += 1
+    retrait.annulees = _annuler(parcours.orientations.ouvertes().filter(structure=structure), par, actor, at)
+    if not retrait.consentements and not retrait.annulees:
+        raise ValidationError(f"Aucun accord en cours ne concerne « {structure.nom} ».")
+    LienStructure.objects.filter(
+        orientation__parcours=parcours, orientation__structure=structure, revoked_at__isnull=True
+    ).update(revoked_at=at)
+    for orientation in retrait.annulees:
+        messagerie.annuler(f"orientation-{orientation.pk}-", at=at)
+    return retrait
+
+
+def _annuler(orientations, par, actor, at):
+    """Cancel the referrals (which revokes their links), without the usual message to the young person: they are the
+    one who asked."""
+    annulees = list(orientations.select_related("structure", "service"))
+    for orientation in annulees:
+        changer(orientation, Statut.ANNULEE, par=par, actor=actor, motif=Motif.CONSENTEMENT_RETIRE, at=at)
+    return annulees
+
+
+def _prevenir_structure(orientation, at):
+    """Tell the structure its referral was cancelled, with nothing that says who it was about. A failure is logged as
+    an event, never raised at the young person."""
+    if not orientation.destinataire:
+        return None
+    corps = CORPS_ANNULATION.format(
+        envoyee_le=f"{timezone.localtime(orientation.envoyee_le):%d/%m/%Y}", service=orientation.service.nom
+    )
+    try:
+        send_mail(SUJET_ANNULATION, corps, None, [orientation.destinataire])
+    except OSError as error:
+        logger.warning("Avis d'annulation de l'orientation %s non envoyé : %s", orientation.pk, error)
+        return noter(orientation, EventKind.ECHEC_COURRIEL, par=Par.SYSTEME, precision=str(error)[:500], at=at)
+    return noter(
+        orientation,
+        EventKind.AVIS_ANNULATION,
+        par=Par.SYSTEME,
+        at=at,
+        detail={"destinataire": orientation.destinataire},
+    )
