@@ -10,10 +10,10 @@ from django.utils.dateparse import parse_datetime
 from sas.api.models import ApiToken, IdempotencyKey
 from sas.audit.models import Action, AuditEntry
 from sas.communes.factories import CommuneFactory
+from sas.jeunes.factories import JeuneFactory
 from sas.jeunes.models import Jeune
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory
 from sas.parcours import transitions
-from sas.jeunes.factories import JeuneFactory
 from sas.parcours.factories import ParcoursFactory, SignalementFactory
 from sas.parcours.models import Parcours, Signalement, SignalementSource
 from sas.parcours.status import Status
