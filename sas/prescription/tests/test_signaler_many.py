@@ -92,11 +92,18 @@ def known_people(setting):
     transitions.transition(eva.signalement.parcours, Status.HORS_CIBLE, reason="Déménagé", at=before)
 
 
+def ranked(detail, doublons):
+    return (
+        {**detail, "doublon_possible": doublons[detail["doublon_possible"]]} if "doublon_possible" in detail else detail
+    )
+
+
 def snapshot(results):
     """Everything written, with ids replaced by their rank, so that two runs compare equal."""
     jeunes = {pk: i for i, pk in enumerate(Jeune.objects.order_by("pk").values_list("pk", flat=True))}
     parcours = {pk: i for i, pk in enumerate(Parcours.objects.order_by("pk").values_list("pk", flat=True))}
     signalements = {pk: i for i, pk in enumerate(Signalement.objects.order_by("pk").values_list("pk", flat=True))}
+    doublons = {pk: i for i, pk in enumerate(DoublonPossible.objects.order_by("pk").values_list("pk", flat=True))}
     jeune_fields = [
         "prenom", "nom", "date_naissance", "tranche_age", "telephone", "email", "adresse",
         "joignable_via_prescripteur", "commune_id", "anonymised_at",
@@ -133,7 +140,7 @@ def snapshot(results):
             for c in Consent.objects.order_by("pk")
         ],
         "audit": [
-            (a.actor_id, a.action, [jeunes[pk] for pk in a.jeune_ids], a.object_type, a.detail)
+            (a.actor_id, a.action, [jeunes[pk] for pk in a.jeune_ids], a.object_type, ranked(a.detail, doublons))
             + (signalements[int(a.object_id)] if a.object_type == "parcours.signalement" else a.object_id,)
             for a in AuditEntry.objects.order_by("pk")
         ],
