@@ -39,7 +39,12 @@ class Pas:
 
 
 def _candidats():
-    return Parcours.objects.filter(status__in=services.AVANT_CONTACT).select_related("jeune").order_by("pk")
+    return (
+        Parcours.objects.filter(status__in=services.AVANT_CONTACT)
+        .exclude(services.EN_ATTENTE_DU_CONSEILLER)
+        .select_related("jeune")
+        .order_by("pk")
+    )
 
 
 def _preparer(suivi, parcours, now):
@@ -132,7 +137,9 @@ def _avancer_un(parcours, plan, now, wet_run):
     # Re-read under the lock: a concurrent answer may have moved the journey on.
     parcours.refresh_from_db(fields=["status", "status_changed_at"])
     parcours.jeune.refresh_from_db(fields=JEUNE_FIELDS)
-    if parcours.status not in services.AVANT_CONTACT or not _preparer(suivi, parcours, now):
+    if parcours.status not in services.AVANT_CONTACT or services.en_attente_du_conseiller(parcours):
+        return []
+    if not _preparer(suivi, parcours, now):
         return []
     steps = [Pas(parcours, index, etape["jour"], list(etape["actions"])) for index, etape in _dues(suivi, now)]
     if not wet_run:
@@ -150,8 +157,16 @@ def _avancer_un(parcours, plan, now, wet_run):
     return done
 
 
+def lancer(parcours, now=None):
+    """Run the due steps of one journey now (a counsellor has just verified it); return the steps run."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        return _avancer_un(parcours, PlanContact.courant(), now, wet_run=True)
+
+
 def avancer(now=None, *, wet_run=True):
-    """Run every due step of every journey waiting for contact; return the steps run ([Pas]).
+    """Run every due step of every journey waiting for contact, except those a counsellor must look at first
+    (an unverified signalement, a possible duplicate); return the steps run ([Pas]).
 
     With wet_run=False, change nothing and return the steps that would run."""
     now = now or timezone.now()

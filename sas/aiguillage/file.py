@@ -12,6 +12,7 @@ from sas.messagerie.models import CanalInvalide, Message, MessageStatut
 from sas.organisations.models import Membership, Role
 from sas.parcours.models import Parcours, Signalement
 from sas.parcours.status import CLOSED, Status
+from sas.prescription.models import DoublonPossible
 
 from .forms import SANS_CONSEILLER, SANS_ORGANISATION
 from .indicators import badges
@@ -114,20 +115,48 @@ class File:
     equipes: dict
     charges: list
     sans_conseiller: int
+    # What the counsellor decides before any contact: possible duplicates, then signalements nobody vouched for.
+    doublons: list = dataclasses.field(default_factory=list)
+    a_verifier: list = dataclasses.field(default_factory=list)
+
+
+def _doublons(queryset):
+    """The unresolved possible duplicates among these journeys, the journey already followed alongside."""
+    existants = Prefetch("existant__signalements", queryset=Signalement.objects.order_by("created_at"))
+    return list(
+        DoublonPossible.objects.en_attente()
+        .filter(nouveau__in=queryset)
+        .select_related("existant__jeune__commune")
+        .prefetch_related(existants)
+        .order_by("created_at", "pk")
+    )
 
 
 def file_active(user, *, filtres=None, now=None):
     """The open journeys of the user's territories, filtered; each gets `badges`, `en_retard`, `reporte_jusqu_au`,
     `taches_ouvertes`, `echec_message`, `canal_invalide`. Upcoming exits apart, soonest end of support first;
     the others oldest first. Journeys deferred to a future date are left out unless `filtres["reportes"]`,
-    which keeps only them. A fixed number of queries."""
+    which keeps only them. Journeys waiting for the counsellor's decision (a possible duplicate, then no verified
+    signalement) are apart, in `doublons` and `a_verifier`. A fixed number of queries."""
     filtres = filtres or {}
     now = now or timezone.now()
     today = timezone.localdate(now)
     visible = Parcours.objects.for_role(user, Role.AIGUILLEUR).exclude(status__in=CLOSED)
-    rows = list(_avec_contexte(_filtrer(visible, filtres, today)).order_by("created_at", "pk"))
+    filtered = _filtrer(visible, filtres, today)
+    rows = list(_avec_contexte(filtered).order_by("created_at", "pk"))
+    doublons = _doublons(filtered)
+    by_pk = {p.pk: p for p in rows}
+    for doublon in doublons:
+        doublon.nouveau = by_pk[doublon.nouveau_id]
+    held = {doublon.nouveau_id for doublon in doublons}
+    a_verifier = []
     kept = []
     for p in rows:
+        if p.pk in held:
+            continue
+        if not any(s.verifie for s in p.signalements.all()):
+            a_verifier.append(p)
+            continue
         p.badges = badges(p, now)
         p.en_retard = any(badge.en_retard for badge in p.badges)
         p.reporte_jusqu_au = _reporte_jusqu_au(p, today)
@@ -147,4 +176,6 @@ def file_active(user, *, filtres=None, now=None):
         equipes=teams,
         charges=[(u, counts.get(u.pk, 0)) for u in counsellors.values()],
         sans_conseiller=counts.get(None, 0),
+        doublons=doublons,
+        a_verifier=a_verifier,
     )

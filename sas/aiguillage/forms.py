@@ -85,3 +85,11 @@ class AffectationForm(DsfrBaseForm):
     def __init__(self, *args, equipe, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["conseiller"].queryset = equipe
+
+
+class EcarterForm(DsfrBaseForm):
+    motif = forms.CharField(
+        label="Motif",
+        max_length=300,
+        help_text="Par exemple : signalement fantaisiste, jeune hors du territoire.",
+    )

@@ -6,12 +6,14 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from sas.organisations.models import Role, User
 from sas.parcours import transitions
-from sas.parcours.models import EventKind, Parcours
+from sas.parcours.models import EventKind, Parcours, Signalement
 from sas.parcours.status import CLOSED, Status
+from sas.prescription.models import Decision, DoublonPossible
 
 from .models import (
     ArretSuivi,
@@ -35,6 +37,16 @@ CHEMINS_VERS_CONTACTE = {
     Status.INJOIGNABLE: [Status.A_CONTACTER, Status.CONTACTE],
     Status.ABANDON: [Status.A_CONTACTER, Status.CONTACTE],
 }
+
+# Journeys no message may reach before a counsellor has looked: nobody vouched for any of their signalements (the
+# public form), or they may be someone already followed (a possible duplicate not resolved yet).
+EN_ATTENTE_DU_CONSEILLER = Q(~Exists(Signalement.objects.filter(parcours=OuterRef("pk"), verifie=True))) | Q(
+    Exists(DoublonPossible.objects.en_attente().filter(nouveau=OuterRef("pk")))
+)
+
+
+def en_attente_du_conseiller(parcours):
+    return Parcours.objects.filter(EN_ATTENTE_DU_CONSEILLER, pk=parcours.pk).exists()
 
 
 def equipe(user, parcours):
@@ -207,3 +219,80 @@ def terminer_tache(tache, *, resultat, note="", auteur, at=None):
         journaliser_contact(tache.parcours, canal=tache.nature, resultat=resultat, note=note, auteur=auteur, at=at)
     tache.refresh_from_db()
     return tache
+
+
+# --- What the counsellor decides before any contact ---------------------------------------------------------
+
+
+def _a_verifier(parcours):
+    if parcours.status in CLOSED or parcours.signalements.filter(verifie=True).exists():
+        raise ValidationError("Ce parcours n'attend pas de vérification.")
+    if DoublonPossible.objects.en_attente().filter(nouveau=parcours).exists():
+        raise ValidationError("Décidez d'abord s'il s'agit d'un jeune déjà suivi (doublon possible).")
+
+
+def verifier(parcours, *, par, at=None):
+    """The counsellor looked at a signalement nobody vouched for and judges it sound: it becomes verified and
+    the contact plan starts now (its first steps run at once). VERIFICATION event; returns the steps run."""
+    from . import cadence
+
+    at = at or timezone.now()
+    with transaction.atomic():
+        parcours = Parcours.objects.select_for_update().get(pk=parcours.pk)
+        _a_verifier(parcours)
+        parcours.signalements.filter(verifie=False).update(verifie=True)
+        transitions.record_fact(parcours, EventKind.VERIFICATION, actor=par, reason="Vérifié par le conseiller", at=at)
+    return cadence.lancer(parcours, now=at)
+
+
+def ecarter(parcours, motif, *, par, at=None):
+    """The counsellor sets aside a signalement nobody vouched for (a hoax, someone out of scope): the journey
+    closes as "hors cible" with the reason, and nothing was ever sent."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        parcours = Parcours.objects.select_for_update().get(pk=parcours.pk)
+        _a_verifier(parcours)
+        return transitions.transition(parcours, Status.HORS_CIBLE, actor=par, reason=motif, at=at)
+
+
+def _doublon_a_decider(doublon):
+    doublon = DoublonPossible.objects.select_for_update().select_related("nouveau", "existant").get(pk=doublon.pk)
+    if doublon.decision:
+        raise ValidationError("Ce doublon possible a déjà été traité.")
+    return doublon
+
+
+def fusionner(doublon, *, par, at=None):
+    """They are the same person: the new journey's signalements join the existing journey (followed by their
+    signallers from now on, `attache_le`), and the new journey closes as "déjà accompagné". The contact details
+    of the new record are not copied: the counsellor adds them after checking with the young person."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        doublon = _doublon_a_decider(doublon)
+        nouveau, existant = doublon.nouveau, doublon.existant
+        if existant.status in CLOSED:
+            raise ValidationError("Le parcours déjà suivi est clos : gardez les deux parcours séparés.")
+        moved = list(nouveau.signalements.values_list("pk", flat=True))
+        Signalement.objects.filter(pk__in=moved).update(parcours=existant, attache_le=at)
+        detail = {"doublon": doublon.pk, "decision": Decision.FUSIONNES.value, "signalements": moved}
+        reason = "Doublon possible fusionné : signalement rattaché par le conseiller"
+        transitions.record_fact(existant, EventKind.DOUBLON, actor=par, reason=reason, at=at, detail=detail)
+        transitions.transition(
+            nouveau, Status.DEJA_ACCOMPAGNE, actor=par, reason="Doublon fusionné avec un parcours déjà suivi", at=at
+        )
+        doublon.decision, doublon.decide_le, doublon.decide_par = Decision.FUSIONNES, at, par
+        doublon.save(update_fields=["decision", "decide_le", "decide_par"])
+    return doublon
+
+
+def garder_separes(doublon, *, par, at=None):
+    """Two different people: the new journey goes on on its own (DOUBLON event); the existing one is untouched."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        doublon = _doublon_a_decider(doublon)
+        detail = {"doublon": doublon.pk, "decision": Decision.SEPARES.value}
+        reason = "Doublon possible écarté : une autre personne"
+        transitions.record_fact(doublon.nouveau, EventKind.DOUBLON, actor=par, reason=reason, at=at, detail=detail)
+        doublon.decision, doublon.decide_le, doublon.decide_par = Decision.SEPARES, at, par
+        doublon.save(update_fields=["decision", "decide_le", "decide_par"])
+    return doublon

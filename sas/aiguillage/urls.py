@@ -10,4 +10,8 @@ urlpatterns = [
     path("<uuid:uuid>/contact/", views.journaliser, name="journaliser"),
     path("<uuid:uuid>/reporter/", views.reporter, name="reporter"),
     path("<uuid:uuid>/tache/", views.tache_creer, name="tache_creer"),
+    path("<uuid:uuid>/verifier/", views.verifier, name="verifier"),
+    path("<uuid:uuid>/ecarter/", views.ecarter, name="ecarter"),
+    path("doublons/<int:pk>/fusionner/", views.fusionner, name="fusionner"),
+    path("doublons/<int:pk>/separer/", views.garder_separes, name="garder_separes"),
 ]

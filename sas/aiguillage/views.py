@@ -11,9 +11,10 @@ from django.views.decorators.http import require_POST
 from sas.audit.models import Action, record
 from sas.organisations.models import Role
 from sas.parcours.models import Parcours
+from sas.prescription.models import DoublonPossible
 
 from . import services
-from .forms import AffectationForm, ContactForm, NouvelleTacheForm, ReportForm, TacheFaiteForm
+from .forms import AffectationForm, ContactForm, EcarterForm, NouvelleTacheForm, ReportForm, TacheFaiteForm
 from .models import TacheContact
 
 
@@ -164,3 +165,90 @@ def tache_faite(request, pk):
         record(request.user, Action.MODIFICATION, tache, [tache.parcours.jeune_id], resultat=tache.resultat)
         messages.success(request, f"{tache.get_nature_display()} notée : {tache.get_resultat_display().lower()}.")
     return _back(request, tache.parcours)
+
+
+def _queue(request):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect("parcours:file_active")
+
+
+@login_required
+@require_POST
+def verifier(request, uuid):
+    """ "Vérifié, lancer le contact": an aiguilleur of the journey's territory only (404 otherwise)."""
+    parcours = _parcours(request, uuid)
+    try:
+        steps = services.verifier(parcours, par=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        record(request.user, Action.MODIFICATION, parcours, [parcours.jeune_id], verifie=True)
+        sent = " Premier message programmé." if any(step.faits for step in steps) else ""
+        messages.success(request, f"Signalement de {parcours.jeune.prenom} vérifié : le plan de contact démarre.{sent}")
+    return _queue(request)
+
+
+@login_required
+@require_POST
+def ecarter(request, uuid):
+    """ "Écarter" with a reason: an aiguilleur of the journey's territory only (404 otherwise)."""
+    parcours = _parcours(request, uuid)
+    form = EcarterForm(request.POST, prefix=f"ecarter-{parcours.pk}")
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _queue(request)
+    try:
+        services.ecarter(parcours, form.cleaned_data["motif"], par=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        record(request.user, Action.TRANSITION, parcours, [parcours.jeune_id], to="hors_cible")
+        messages.success(request, f"Signalement de {parcours.jeune.prenom} écarté.")
+    return _queue(request)
+
+
+def _doublon(request, pk):
+    """A possible duplicate whose new journey is on the user's territories, else 404."""
+    _require_aiguilleur(request)
+    visible = Parcours.objects.for_role(request.user, Role.AIGUILLEUR)
+    return get_object_or_404(
+        DoublonPossible.objects.select_related("nouveau__jeune", "existant__jeune"), pk=pk, nouveau__in=visible
+    )
+
+
+@login_required
+@require_POST
+def fusionner(request, pk):
+    doublon = _doublon(request, pk)
+    try:
+        services.fusionner(doublon, par=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        jeunes = [doublon.nouveau.jeune_id, doublon.existant.jeune_id]
+        record(request.user, Action.MODIFICATION, doublon, jeunes, decision=doublon.decision)
+        messages.success(
+            request,
+            f"Signalement rattaché au parcours de {doublon.existant.jeune}. Les coordonnées du nouveau signalement "
+            "n'ont pas été reprises : ajoutez-les au dossier après les avoir vérifiées avec le jeune.",
+        )
+    return _queue(request)
+
+
+@login_required
+@require_POST
+def garder_separes(request, pk):
+    doublon = _doublon(request, pk)
+    try:
+        services.garder_separes(doublon, par=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        jeunes = [doublon.nouveau.jeune_id, doublon.existant.jeune_id]
+        record(request.user, Action.MODIFICATION, doublon, jeunes, decision=doublon.decision)
+        messages.success(
+            request, f"{doublon.nouveau.jeune} et {doublon.existant.jeune} restent deux parcours distincts."
+        )
+    return _queue(request)

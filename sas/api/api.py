@@ -225,8 +225,8 @@ def creer_signalement(
         "renvoie la réponse d'origine.",
     ),
 ):
-    """Signale un jeune dont l'accompagnement s'arrête (ou va s'arrêter) sans solution. S'il est déjà connu de SAS,
-    le signalement est rattaché à son parcours en cours. Renvoie l'identifiant du parcours à suivre."""
+    """Signale un jeune dont l'accompagnement s'arrête (ou va s'arrêter) sans solution. Renvoie l'identifiant du
+    parcours à suivre. La réponse est la même que le jeune soit déjà connu de SAS ou non."""
     organisation = request.auth.organisation
 
     def process():
@@ -238,8 +238,8 @@ def creer_signalement(
         body = {
             "id": str(parcours.uuid),
             "signalement_id": result.signalement.pk,
-            "etape": etape(parcours),
-            "jeune_deja_connu": result.known_jeune,
+            # As for a new person: the answer never tells whether, nor where, the young person was known.
+            "etape": {"code": result.etape_annoncee.value, "libelle": result.etape_annoncee.label},
         }
         return 201, body
 

@@ -69,7 +69,6 @@ class SignalementCree(Schema):
     id: uuid.UUID = Field(description="Identifiant du parcours du jeune, pour en suivre l'étape.")
     signalement_id: int = Field(description="Identifiant de ce signalement.")
     etape: Etape
-    jeune_deja_connu: bool = Field(description="Le jeune était déjà connu de SAS : le signalement lui est rattaché.")
 
 
 class SuiviOut(Schema):

@@ -126,8 +126,12 @@ class Signalement(models.Model):
     declarant_nom = models.CharField("nom du déclarant", max_length=200, blank=True)
     declarant_contact = models.CharField("contact du déclarant", max_length=200, blank=True)
     declarant_lien = models.CharField("lien avec le jeune", max_length=100, blank=True)
-    # False until the counsellor reaches the young person, who decides (signalement by a relative).
-    verifie = models.BooleanField("vérifié auprès du jeune", default=True)
+    # False for a signalement through the public form (a relative, or someone saying they are the young person),
+    # until a counsellor has looked at it or the young person accepted on their page: nothing is sent before.
+    verifie = models.BooleanField("vérifié", default=True)
+    # Contact details an unverified source gave: proposed to the counsellor, never written into a known record.
+    telephone_propose = models.CharField("téléphone proposé", max_length=20, blank=True)
+    email_propose = models.EmailField("courriel proposé", blank=True)
     # Fingerprint of a batch-file row, so that sending the same file again creates nothing.
     cle_import = models.CharField(max_length=64, blank=True, editable=False)
 
@@ -156,6 +160,8 @@ class EventKind(models.TextChoices):
     OPPOSITION = "opposition", "Arrêt des messages"
     RENDEZ_VOUS = "rendez_vous", "Rendez-vous"
     DIAGNOSTIC = "diagnostic", "Diagnostic"
+    VERIFICATION = "verification", "Signalement vérifié"
+    DOUBLON = "doublon", "Doublon possible résolu"
 
 
 class ParcoursEvent(AppendOnly):

@@ -59,7 +59,9 @@ def file_active(request):
     form = FiltreFileForm(request.GET or None, communes=communes, conseillers=conseillers)
     filtres = form.filtres()
     queue = build_queue(user, filtres=filtres)
-    record(user, Action.LISTE, "file_active", [p.jeune_id for p in queue.upcoming + queue.parcours])
+    shown = queue.upcoming + queue.parcours + queue.a_verifier + [d.nouveau for d in queue.doublons]
+    jeunes = [p.jeune_id for p in shown] + [d.existant.jeune_id for d in queue.doublons]
+    record(user, Action.LISTE, "file_active", jeunes)
     return render(
         request,
         "parcours/file_active.html",

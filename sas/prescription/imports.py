@@ -492,8 +492,7 @@ def preview(batch, count=PREVIEW_ROWS):
 
 def run_import(batch, chunk_size=CHUNK_SIZE):
     """Import the rows not processed yet, by chunks of one transaction each, so that progress shows and a
-    worker that stops resumes where it was. Each line ends up created, attached, already imported or
-    reported."""
+    worker that stops resumes where it was. Each line ends up recorded, already imported or reported."""
     if batch.status == ImportStatus.TERMINE:
         return batch
     if batch.processed_rows == 0:
@@ -519,7 +518,7 @@ def run_import(batch, chunk_size=CHUNK_SIZE):
     return batch
 
 
-_PROGRESS_FIELDS = ["processed_rows", "created_count", "attached_count", "already_imported_count", "errors"]
+_PROGRESS_FIELDS = ["processed_rows", "created_count", "already_imported_count", "errors"]
 
 
 def _import_chunk(batch, chunk, communes, seen):
@@ -575,9 +574,8 @@ def _count(batch, checked, result):
     if isinstance(result, ValidationError):
         for field, messages in result.message_dict.items():
             batch.errors.extend(_error(checked.line, LABELS.get(field, ""), message) for message in messages)
-    elif result.known_jeune:
-        batch.attached_count += 1
     else:
+        # Whether the row joined someone already known is never told to the file's sender.
         batch.created_count += 1
 
 

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class RencontreMode(models.TextChoices):
@@ -56,7 +57,6 @@ class ImportBatch(models.Model):
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
-    attached_count = models.PositiveIntegerField("rattachés à un jeune connu", default=0)
     already_imported_count = models.PositiveIntegerField("déjà importés", default=0)
     # [{"line": n, "field": "...", "reason": "..."}]
     errors = models.JSONField(default=list)
@@ -81,3 +81,47 @@ class PrescripteurPreferences(models.Model):
 
     def __str__(self):
         return f"Préférences de {self.user}"
+
+
+class Decision(models.TextChoices):
+    FUSIONNES = "fusionnes", "Fusionnés"
+    SEPARES = "separes", "Gardés séparés"
+
+
+IDENTIFIANTS = {"telephone": "téléphone", "email": "courriel", "identite": "prénom, nom et date de naissance"}
+
+
+class DoublonPossibleQuerySet(models.QuerySet):
+    def en_attente(self):
+        return self.filter(decision="")
+
+
+class DoublonPossible(models.Model):
+    """A signalement that shares one identifier with a young person already followed on the territory, but not
+    two: it got its own person and journey (`nouveau`), held until a counsellor of the territory merges it into
+    `existant` or keeps them apart. Until then nothing of `existant` changes or shows to the signaller."""
+
+    nouveau = models.OneToOneField("parcours.Parcours", on_delete=models.CASCADE, related_name="doublon_possible")
+    existant = models.ForeignKey("parcours.Parcours", on_delete=models.CASCADE, related_name="+")
+    # Which identifiers agree (e.g. ["telephone"]), for the counsellor.
+    identifiants = models.JSONField("identifiants communs", default=list)
+    created_at = models.DateTimeField("détecté le", default=timezone.now)
+    decision = models.CharField("décision", max_length=20, choices=Decision.choices, blank=True)
+    decide_le = models.DateTimeField("décidé le", null=True, blank=True)
+    decide_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="décidé par", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    objects = DoublonPossibleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "doublon possible"
+        verbose_name_plural = "doublons possibles"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"Doublon possible du parcours {self.nouveau_id} avec le parcours {self.existant_id}"
+
+    @property
+    def identifiants_libelles(self):
+        return ", ".join(IDENTIFIANTS.get(name, name) for name in self.identifiants)

@@ -11,12 +11,14 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from sas.audit.models import Action, AuditEntry, audit_entry, record
+from sas.audit.models import Action, AuditEntry, audit_entry
 from sas.jeunes.models import AGE_MAX, AGE_MIN, CollectionMethod, Consent, DataCategory, Jeune, Purpose, age_on
 from sas.organisations.models import Organisation, OrganisationKind, Territory
 from sas.parcours import transitions
 from sas.parcours.models import EventKind, Parcours, ParcoursEvent, Signalement, SignalementSource
 from sas.parcours.status import CLOSED, Status
+
+from .models import DoublonPossible
 
 
 def normalise_phone(raw):
@@ -93,28 +95,64 @@ def validate(data, on=None, territory=_LOOK_UP):
     return errors
 
 
-def find_known_jeune(data):
-    """The young person already known with the same phone, or email, or name + birth date + commune."""
-    same = Q(pk__in=[])
-    if data.telephone:
-        same |= Q(telephone=data.telephone)
-    if data.email:
-        same |= Q(email__iexact=data.email)
-    if data.nom and data.date_naissance:
-        same |= Q(
-            prenom__iexact=data.prenom.strip(),
-            nom__iexact=data.nom.strip(),
-            date_naissance=data.date_naissance,
-            commune=data.commune,
-        )
-    return Jeune.objects.filter(same, anonymised_at__isnull=True).order_by("pk").first()
+# --- Matching a known person -------------------------------------------------------------------------------
+#
+# Knowing an identifier is not knowing a person. Identifiers of a signalement are compared with those of the young
+# people of the same territory; two independent ones agreeing (one of STRONG) designate the same person, with
+# nothing contradicting them; a single one (a LEAD) only makes a possible duplicate, for a counsellor to resolve.
+
+IDENTIFIERS = ["telephone", "email", "prenom", "nom", "date_naissance", "commune"]
+STRONG = [
+    {"telephone", "date_naissance"},
+    {"telephone", "email"},
+    {"email", "prenom", "date_naissance"},
+    {"prenom", "nom", "date_naissance", "commune"},
+]
+LEADS = {"telephone": {"telephone"}, "email": {"email"}, "identite": {"prenom", "nom", "date_naissance"}}
+# Known on both sides and different: not the same person (twins share a phone, a name and a birth date).
+CONTRADICTIONS = ["prenom", "date_naissance"]
+
+
+def _fold(text):
+    return text.strip().lower()
+
+
+def _identifiers(telephone, email, prenom, nom, date_naissance, commune_id):
+    values = {
+        "telephone": telephone,
+        "email": _fold(email or ""),
+        "prenom": _fold(prenom or ""),
+        "nom": _fold(nom or ""),
+        "date_naissance": date_naissance,
+        "commune": commune_id,
+    }
+    return {key: value for key, value in values.items() if value}
+
+
+def compare(given, known):
+    """("meme", identifiers) when `given` and `known` (dicts from `_identifiers`) designate the same person,
+    ("doublon", identifiers) when only a lead agrees (or the rest contradicts), (None, ()) otherwise."""
+    agree = {key for key in IDENTIFIERS if key in given and given[key] == known.get(key)}
+    leads = sorted(name for name, keys in LEADS.items() if keys <= agree)
+    if not leads:
+        return None, ()
+    contradicts = any(key in given and key in known and given[key] != known[key] for key in CONTRADICTIONS)
+    if not contradicts and any(combo <= agree for combo in STRONG):
+        return "meme", sorted(agree)
+    return "doublon", leads
 
 
 @dataclasses.dataclass
 class SignalementResult:
     signalement: Signalement
-    known_jeune: bool  # attached to a young person already known
+    known_jeune: bool  # attached to a young person already known (never told to the signaller)
     new_parcours: bool
+    doublon: DoublonPossible | None = None  # a possible duplicate left for a counsellor (never told either)
+
+    @property
+    def etape_annoncee(self):
+        """The stage told to the signaller: the one a new person would have, whatever the journey it joined."""
+        return Status(_initial_status(self.signalement, self.signalement.created_at))
 
 
 JEUNE_FIELDS = ["nom", "date_naissance", "tranche_age", "telephone", "email", "adresse", "joignable_via_prescripteur"]
@@ -122,10 +160,8 @@ SIGNALEMENT_FIELDS = [
     "fin_accompagnement_le", "motif", "deja_essaye", "freins_connus", "canal_prefere", "moment_prefere", "langues",
     "jeune_informe", "declarant_nom", "declarant_contact", "declarant_lien",
 ]  # fmt: skip
-CONSENT_METHOD = {
-    SignalementSource.PROCHE: CollectionMethod.FORMULAIRE_PUBLIC,
-    SignalementSource.JEUNE: CollectionMethod.FORMULAIRE_PUBLIC,
-}
+# Nobody vouches for who fills the public form: what it says is proposed to a counsellor, never taken as said.
+UNVERIFIED_SOURCES = frozenset({SignalementSource.PROCHE, SignalementSource.JEUNE})
 
 
 def _fill_in(jeune, data):
@@ -149,6 +185,7 @@ def _fact_reason(source, organisation):
 
 
 def _signalement(data, parcours, *, source, organisation, created_by, at, cle_import):
+    unverified = source in UNVERIFIED_SOURCES
     return Signalement(
         parcours=parcours,
         organisation=organisation,
@@ -156,126 +193,125 @@ def _signalement(data, parcours, *, source, organisation, created_by, at, cle_im
         source=source,
         created_at=at,
         attache_le=at,
-        verifie=source != SignalementSource.PROCHE,
+        verifie=not unverified,
+        telephone_propose=data.telephone if unverified else "",
+        email_propose=data.email if unverified else "",
         cle_import=cle_import,
         **{f: getattr(data, f) for f in SIGNALEMENT_FIELDS},
     )
 
 
-def _consent(jeune, *, source, created_by, at):
+def _consent(jeune, *, created_by, at):
     return Consent(
         jeune=jeune,
         purpose=Purpose.ACCOMPAGNEMENT,
         categories=[DataCategory.IDENTITE, DataCategory.COORDONNEES, DataCategory.SITUATION],
         collected_by=created_by,
-        collected_via=CONSENT_METHOD.get(source, CollectionMethod.FORMULAIRE_PRESCRIPTEUR),
+        collected_via=CollectionMethod.FORMULAIRE_PRESCRIPTEUR,
         collected_at=at,
     )
 
 
 def signaler(data, *, source, organisation=None, created_by=None, at=None, cle_import=""):
-    """Record a signalement: attach it to the young person if already known (and to their open journey),
-    otherwise create both. Raises ValidationError (errors by field, in French) and writes nothing if invalid.
-
-    One signalement at a time (web form, public form, API); `signaler_many` does the same for a batch file."""
-    at = at or timezone.now()
-    territory = Territory.for_commune(data.commune) if data.commune is not None else None
-    if errors := validate(data, on=timezone.localtime(at).date(), territory=territory):
-        raise ValidationError(errors)
-    with transaction.atomic():
-        jeune = find_known_jeune(data)
-        known = jeune is not None
-        if known:
-            _fill_in(jeune, data)
-        else:
-            jeune = _new_jeune(data)
-        jeune.save()
-        parcours = jeune.parcours.exclude(status__in=CLOSED).order_by("-created_at").first() if known else None
-        new_parcours = parcours is None
-        if new_parcours:
-            parcours = transitions.start(
-                jeune=jeune, territory=territory, status=_initial_status(data, at), actor=created_by, at=at
-            )
-        else:
-            transitions.record_fact(
-                parcours, EventKind.SIGNALEMENT, actor=created_by, reason=_fact_reason(source, organisation), at=at
-            )
-        signalement = _signalement(
-            data,
-            parcours,
-            source=source,
-            organisation=organisation,
-            created_by=created_by,
-            at=at,
-            cle_import=cle_import,
-        )
-        signalement.save()
-        if data.jeune_accord:
-            consent = _consent(jeune, source=source, created_by=created_by, at=at)
-            consent.save()
-            consent.organisations.add(*territory.organisations.filter(kind=OrganisationKind.EQUIPE_SAS))
-        record(created_by, Action.CREATION, signalement, [jeune.pk], source=source, known_jeune=known)
-    return SignalementResult(signalement=signalement, known_jeune=known, new_parcours=new_parcours)
+    """Record one signalement (web form, public form, API) by the rules of `signaler_many`, which it runs for a
+    single row. Raises ValidationError (errors by field, in French) and writes nothing if invalid."""
+    (result,) = signaler_many(
+        [(data, cle_import)], source=source, organisation=organisation, created_by=created_by, at=at
+    )
+    if isinstance(result, ValidationError):
+        raise result
+    return result
 
 
-# --- A batch of signalements -----------------------------------------------------------------------------------
+# --- The people a signalement may designate ---------------------------------------------------------------------
 
 
-def _fold(text):
-    return text.lower()
+def _jeune_identifiers(jeune):
+    return _identifiers(jeune.telephone, jeune.email, jeune.prenom, jeune.nom, jeune.date_naissance, jeune.commune_id)
+
+
+def _data_identifiers(data):
+    return _identifiers(data.telephone, data.email, data.prenom, data.nom, data.date_naissance, data.commune.pk)
+
+
+def _lead_keys(identifiers):
+    for name, keys in LEADS.items():
+        if keys <= identifiers.keys():
+            yield name, tuple(identifiers[key] for key in sorted(keys))
+
+
+@dataclasses.dataclass
+class _Match:
+    jeune: Jeune
+    same: bool  # the same person (else a possible duplicate of `parcours`)
+    identifiants: list
+    parcours: Parcours | None  # their open journey on the territory, if any
 
 
 class _KnownPeople:
-    """The young people a batch may attach to, matched in memory by the rules of `find_known_jeune`: those
-    already known (fetched once for the whole batch) and those the batch creates, in that order."""
+    """The young people a batch may designate, by territory: those SAS already follows there (fetched in one
+    query with all their journeys there) and those the batch creates, in that order; matched by `compare`."""
 
-    def __init__(self, datas):
-        phones = {d.telephone for d in datas if d.telephone}
-        emails = {_fold(d.email) for d in datas if d.email}
-        named = [d for d in datas if d.nom and d.date_naissance]
-        # A superset of every row's matches (the exact rules are applied in `match`), narrow enough that a chunk
-        # does not fetch everyone born on the same days.
-        same = Q(telephone__in=phones) | Q(email_folded__in=emails)
+    def __init__(self, rows):
+        given = [_data_identifiers(data) for data, _ in rows]
+        phones = {i["telephone"] for i in given if "telephone" in i}
+        emails = {i["email"] for i in given if "email" in i}
+        named = [i for i in given if LEADS["identite"] <= i.keys()]
+        # A superset of every row's candidates (`compare` decides), narrow enough that a chunk does not fetch
+        # everyone born on the same days.
+        same = Q(jeune__telephone__in=phones) | Q(email_folded__in=emails)
         if named:
             same |= Q(
-                nom_folded__in={_fold(d.nom.strip()) for d in named},
-                date_naissance__in={d.date_naissance for d in named},
-                commune_id__in={d.commune.pk for d in named},
+                nom_folded__in={i["nom"] for i in named},
+                jeune__date_naissance__in={i["date_naissance"] for i in named},
             )
-        known = (
-            Jeune.objects.annotate(email_folded=Lower("email"), nom_folded=Lower("nom"))
-            .filter(same, anonymised_at__isnull=True)
-            .order_by("pk")
+        journeys = (
+            Parcours.objects.annotate(email_folded=Lower("jeune__email"), nom_folded=Lower("jeune__nom"))
+            .filter(same, territory_id__in={territory.pk for _, territory in rows}, jeune__anonymised_at__isnull=True)
+            .select_related("jeune")
+            .order_by("jeune_id", "-created_at", "-pk")
         )
-        self._order, self._by_key = {}, {}
-        self.known = list(known)
-        for jeune in self.known:
-            self.add(jeune)
+        self._order, self._by_key, self._territories, self._open = {}, {}, {}, {}
+        self.known = {}
+        for parcours in journeys:
+            jeune = self.known.setdefault(parcours.jeune_id, parcours.jeune)
+            parcours.jeune = jeune
+            self.add(jeune, parcours.territory_id)
+            if parcours.status not in CLOSED:
+                self._open.setdefault((id(jeune), parcours.territory_id), parcours)
 
-    @staticmethod
-    def _keys(telephone, email, prenom, nom, date_naissance, commune_id):
-        if telephone:
-            yield "telephone", telephone
-        if email:
-            yield "email", _fold(email)
-        if nom and date_naissance:
-            yield "nom", (_fold(prenom), _fold(nom), date_naissance, commune_id)
-
-    def add(self, jeune):
+    def add(self, jeune, territory_id):
+        """Know `jeune` on this territory, by what they are known by now (again after they gained identifiers)."""
         self._order.setdefault(id(jeune), len(self._order))
-        keys = self._keys(jeune.telephone, jeune.email, jeune.prenom, jeune.nom, jeune.date_naissance, jeune.commune_id)
-        for key in keys:
+        self._territories.setdefault(id(jeune), set()).add(territory_id)
+        for key in _lead_keys(_jeune_identifiers(jeune)):
             people = self._by_key.setdefault(key, [])
             if jeune not in people:
                 people.append(jeune)
 
-    def match(self, data):
-        """The first young person (by creation) that `data` designates, or None."""
-        keys = self._keys(
-            data.telephone, data.email, data.prenom.strip(), data.nom.strip(), data.date_naissance, data.commune.pk
+    def open_parcours(self, jeune, territory_id):
+        return self._open.get((id(jeune), territory_id))
+
+    def start(self, parcours):
+        self._open[(id(parcours.jeune), parcours.territory_id)] = parcours
+
+    def match(self, data, territory):
+        """The person of `territory` that `data` designates (the first known), else the first possible duplicate
+        with an open journey there (a closed one has nothing to merge into), else None."""
+        given = _data_identifiers(data)
+        found = {id(j): j for key in _lead_keys(given) for j in self._by_key.get(key, ())}
+        candidates = sorted(
+            (j for j in found.values() if territory.pk in self._territories[id(j)]), key=lambda j: self._order[id(j)]
         )
-        found = [jeune for key in keys for jeune in self._by_key.get(key, ())]
-        return min(found, key=lambda jeune: self._order[id(jeune)], default=None)
+        doublon = None
+        for jeune in candidates:
+            verdict, identifiants = compare(given, _jeune_identifiers(jeune))
+            parcours = self.open_parcours(jeune, territory.pk)
+            if verdict == "meme":
+                return _Match(jeune, True, identifiants, parcours)
+            if verdict == "doublon" and parcours is not None and doublon is None:
+                doublon = _Match(jeune, False, identifiants, parcours)
+        return doublon
 
 
 def _territories(communes):
@@ -289,13 +325,19 @@ def _territories(communes):
 
 
 def signaler_many(rows, *, source, organisation=None, created_by=None, at=None):
-    """`signaler()` for a batch: `rows` is [(SignalementData, cle_import)]; returns, in the same order, a
-    SignalementResult or the ValidationError of each row. Same rules as row by row, the later rows seeing the
-    people and journeys the earlier ones created, with a constant number of queries whatever the size.
+    """Record signalements: `rows` is [(SignalementData, cle_import)]; returns, in the same order, a
+    SignalementResult or the ValidationError of each row. The later rows see the people and journeys the earlier
+    ones created; a constant number of queries whatever the size.
+
+    A row designating a young person already followed on its territory (`compare`: two identifiers agree) joins
+    their open journey (or starts a new one for them); a verified source fills in what we did not know. A row
+    sharing a single identifier with someone gets a new person and journey and a DoublonPossible. Unverified
+    sources (public form) never change a known record and never consent for anyone.
 
     Valid rows are written all together or not at all (DatabaseError, e.g. a `cle_import` imported meanwhile)."""
     at = at or timezone.now()
     on = timezone.localtime(at).date()
+    verified = source not in UNVERIFIED_SOURCES
     territories = _territories(data.commune for data, _ in rows)
     results, valid = [], []
     for data, cle_import in rows:
@@ -307,37 +349,35 @@ def signaler_many(rows, *, source, organisation=None, created_by=None, at=None):
             valid.append((len(results) - 1, data, territory, cle_import))
     if not valid:
         return results
-    people = _KnownPeople([data for _, data, _, _ in valid])
-    by_pk = {jeune.pk: jeune for jeune in people.known}
-    open_parcours = {}  # {id(jeune): their open journey}, the batch's new people and journeys included
-    for parcours in Parcours.objects.filter(jeune_id__in=by_pk).exclude(status__in=CLOSED).order_by("-created_at"):
-        open_parcours.setdefault(id(by_pk[parcours.jeune_id]), parcours)
+    people = _KnownPeople([(data, territory) for _, data, territory, _ in valid])
+    consenting = {territory.pk for _, data, territory, _ in valid if data.jeune_accord and verified}
     teams = {}
-    if any(data.jeune_accord for _, data, _, _ in valid):
-        ids = {territory.pk for _, data, territory, _ in valid if data.jeune_accord}
-        for team in Organisation.objects.filter(territory_id__in=ids, kind=OrganisationKind.EQUIPE_SAS):
+    if consenting:
+        for team in Organisation.objects.filter(territory_id__in=consenting, kind=OrganisationKind.EQUIPE_SAS):
             teams.setdefault(team.territory_id, []).append(team)
 
-    new_jeunes, known_jeunes, new_parcours, events, signalements, consents, audits = [], {}, [], [], [], [], []
+    new_jeunes, known_jeunes, new_parcours, events, signalements, consents, audits, doublons = ([] for _ in range(8))
     for index, data, territory, cle_import in valid:
-        jeune = people.match(data)
-        known = jeune is not None
+        match = people.match(data, territory)
+        known = match is not None and match.same
         if known:
-            _fill_in(jeune, data)
-            people.add(jeune)  # what it gained may designate it for the next rows
-            if jeune.pk is not None:
-                known_jeunes[jeune.pk] = jeune
+            jeune = match.jeune
+            if verified:
+                _fill_in(jeune, data)
+                people.add(jeune, territory.pk)  # what it gained may designate it for the next rows
+                if jeune.pk is not None:
+                    known_jeunes.append(jeune)
         else:
             jeune = _new_jeune(data)
-            people.add(jeune)
+            people.add(jeune, territory.pk)
             new_jeunes.append(jeune)
-        parcours = open_parcours.get(id(jeune))
+        parcours = people.open_parcours(jeune, territory.pk)
         started = parcours is None
         if started:
             parcours, event = transitions.build_start(
                 jeune=jeune, territory=territory, status=_initial_status(data, at), actor=created_by, at=at
             )
-            open_parcours[id(jeune)] = parcours
+            people.start(parcours)
             new_parcours.append(parcours)
         else:
             event = transitions.build_fact(
@@ -354,21 +394,31 @@ def signaler_many(rows, *, source, organisation=None, created_by=None, at=None):
             cle_import=cle_import,
         )
         signalements.append(signalement)
-        if data.jeune_accord:
-            consents.append((_consent(jeune, source=source, created_by=created_by, at=at), teams.get(territory.pk, [])))
-        audits.append((signalement, jeune, known))
-        results[index] = SignalementResult(signalement=signalement, known_jeune=known, new_parcours=started)
+        doublon = None
+        if match is not None and not match.same:
+            doublon = DoublonPossible(
+                nouveau=parcours, existant=match.parcours, identifiants=match.identifiants, created_at=at
+            )
+            doublons.append(doublon)
+        if data.jeune_accord and verified:
+            consents.append((_consent(jeune, created_by=created_by, at=at), teams.get(territory.pk, [])))
+        audits.append((signalement, jeune, known, doublon))
+        results[index] = SignalementResult(
+            signalement=signalement, known_jeune=known, new_parcours=started, doublon=doublon
+        )
 
     with transaction.atomic():
         Jeune.objects.bulk_create(new_jeunes)
         if known_jeunes:
             now = timezone.now()
-            for jeune in known_jeunes.values():
+            unique = list({jeune.pk: jeune for jeune in known_jeunes}.values())
+            for jeune in unique:
                 jeune.updated_at = now
-            Jeune.objects.bulk_update(known_jeunes.values(), [*JEUNE_FIELDS, "updated_at"])
+            Jeune.objects.bulk_update(unique, [*JEUNE_FIELDS, "updated_at"])
         Parcours.objects.bulk_create(new_parcours)
         ParcoursEvent.objects.bulk_create(events)
         Signalement.objects.bulk_create(signalements)
+        DoublonPossible.objects.bulk_create(doublons)
         Consent.objects.bulk_create(consent for consent, _ in consents)
         Through = Consent.organisations.through
         Through.objects.bulk_create(
@@ -377,7 +427,15 @@ def signaler_many(rows, *, source, organisation=None, created_by=None, at=None):
             for team in team_list
         )
         AuditEntry.objects.bulk_create(
-            audit_entry(created_by, Action.CREATION, signalement, [jeune.pk], source=source, known_jeune=known)
-            for signalement, jeune, known in audits
+            audit_entry(
+                created_by,
+                Action.CREATION,
+                signalement,
+                [jeune.pk],
+                source=source,
+                known_jeune=known,
+                **({"doublon_possible": doublon.pk} if doublon else {}),
+            )
+            for signalement, jeune, known, doublon in audits
         )
     return results

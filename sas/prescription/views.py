@@ -25,7 +25,7 @@ def signalement_form(request):
     form = SignalementForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         try:
-            result = signaler(
+            signaler(
                 form.signalement_data(),
                 source=SignalementSource.PRESCRIPTEUR,
                 organisation=form.organisation,
@@ -35,10 +35,11 @@ def signalement_form(request):
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            jeune = result.signalement.parcours.jeune
+            # What the prescriber typed, never what SAS already knew of the person.
+            prenom = form.cleaned_data["prenom"].strip()
             messages.success(
                 request,
-                f"Signalement de {jeune.prenom} enregistré. L'équipe SAS tentera un premier contact sous 72 heures ; "
+                f"Signalement de {prenom} enregistré. L'équipe SAS tentera un premier contact sous 72 heures ; "
                 "vous suivrez ici chaque étape.",
             )
             return redirect("parcours:mes_signalements")

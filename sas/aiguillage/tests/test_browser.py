@@ -45,3 +45,34 @@ def test_queue_and_tasks_in_a_browser(live_server, page, make_parcours, aiguille
     page.get_by_role("button", name="Noter : appel de Tardif").click()
     page.get_by_text("Appel notée : message laissé.").wait_for()
     assert TacheContact.objects.get().resultat == "message_laisse"
+
+
+@needs_browser
+def test_a_possible_duplicate_is_reviewed_and_merged_in_a_browser(live_server, page, make_parcours, aiguilleur, ase):
+    from sas.parcours.models import SignalementSource
+    from sas.prescription.models import Decision, DoublonPossible
+    from sas.prescription.services import SignalementData, signaler
+
+    existant = make_parcours(prenom="Inès", nom="Benali", email="ines@example.org")
+    commune = existant.jeune.commune
+    existant.territory.communes.add(commune)
+    data = SignalementData(prenom="Inès", commune=commune, email="ines@example.org", tranche_age="18-21")
+    signaler(data, source=SignalementSource.PROCHE)  # the email alone: a possible duplicate
+    doublon = DoublonPossible.objects.get()
+
+    page.goto(f"{live_server.url}/connexion/")
+    page.get_by_label("Adresse électronique").fill(aiguilleur.email)
+    page.get_by_label("Mot de passe").fill("motdepasse-de-test")
+    page.get_by_role("button", name="Se connecter").click()
+    page.goto(f"{live_server.url}/parcours/file-active/")
+    page.get_by_role("heading", level=2, name="Doublons possibles").wait_for()
+    table = page.get_by_role("table", name=f"Doublon possible n° {doublon.pk} : courriel en commun")
+    assert table.get_by_role("row", name="Prénom et nom").inner_text().count("Inès") == 2
+    assert serious_violations(page) == []
+
+    page.get_by_role("button", name=f"Fusionner le doublon possible n° {doublon.pk}").click()
+    page.get_by_text("Signalement rattaché au parcours de Inès Benali.").wait_for()
+    assert page.get_by_role("heading", name="Doublons possibles").count() == 0
+    doublon.refresh_from_db()
+    assert doublon.decision == Decision.FUSIONNES
+    assert existant.signalements.count() == 2

@@ -10,12 +10,14 @@ from django.utils.dateparse import parse_datetime
 from sas.api.models import ApiToken, IdempotencyKey
 from sas.audit.models import Action, AuditEntry
 from sas.communes.factories import CommuneFactory
+from sas.jeunes.factories import JeuneFactory
 from sas.jeunes.models import Jeune
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory
 from sas.parcours import transitions
-from sas.parcours.factories import SignalementFactory
+from sas.parcours.factories import ParcoursFactory, SignalementFactory
 from sas.parcours.models import Parcours, Signalement, SignalementSource
 from sas.parcours.status import Status
+from sas.prescription.models import DoublonPossible
 
 from .utils import URL, payload
 
@@ -46,6 +48,8 @@ def test_the_openapi_schema_and_docs_are_served(client):
     assert schema["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
     assert "Idempotency-Key" in str(schema["paths"]["/api/v1/signalements"]["post"]["parameters"])
     assert "/api/openapi.json" in client.get("/api/docs").content.decode()
+    # The answer never tells whether the young person was known.
+    assert set(schema["components"]["schemas"]["SignalementCree"]["properties"]) == {"id", "signalement_id", "etape"}
 
 
 # Authentication
@@ -96,17 +100,68 @@ def test_create_records_a_signalement_of_the_token_organisation(api, organisatio
     assert parcours.jeune.telephone == "+33612345678"
     assert parcours.jeune.commune_id == "69123"
     assert body["etape"] == {"code": "signale", "libelle": "Signalé"}
-    assert body["jeune_deja_connu"] is False
+    assert set(body) == {"id", "signalement_id", "etape"}
     assert AuditEntry.objects.filter(action=Action.CREATION, object_id=str(signalement.pk)).exists()
 
 
-def test_a_young_person_already_known_is_attached_to_their_journey(api):
+def test_a_young_person_already_known_is_attached_to_their_journey_and_the_answer_says_nothing_of_it(api):
     first = api.post(payload()).json()
-    second = api.post(payload(telephone="+33612345678", nom="")).json()
-    assert second["jeune_deja_connu"] is True
+    parcours = Parcours.objects.get(uuid=first["id"])
+    transitions.transition(parcours, Status.A_CONTACTER)
+    second = api.post(payload(telephone="+33612345678", nom="")).json()  # same phone and birth date
     assert second["id"] == first["id"]
-    assert Jeune.objects.count() == 1
-    assert Signalement.objects.count() == 2
+    assert (Jeune.objects.count(), Signalement.objects.count()) == (1, 2)
+    # As for a new person: the stage of a new journey, not the one already reached.
+    assert set(second) == {"id", "signalement_id", "etape"}
+    assert second["etape"] == first["etape"] == {"code": "signale", "libelle": "Signalé"}
+
+
+def known_elsewhere(commune):
+    """A young person followed on `commune`'s territory, signalled there by an organisation of that territory."""
+    jeune = JeuneFactory(
+        prenom="Yanis", nom="Amrani", telephone="+33698765432", email="yanis@example.org", commune=commune
+    )
+    parcours = ParcoursFactory(jeune=jeune, territory=commune.territories.get())
+    SignalementFactory(parcours=parcours)
+    return parcours
+
+
+def test_another_territory_knowing_a_phone_or_email_gets_a_new_record_and_sees_nothing(api, organisation):
+    # Finding 2: an organisation of another territory posts only an identifier of someone followed elsewhere.
+    grenoble = CommuneFactory(code_insee="38185", nom="Grenoble")
+    TerritoryFactory(communes=[grenoble])
+    existing = known_elsewhere(grenoble)
+    new_person = api.post(payload(prenom="Zoé", nom="", telephone="0611111111")).json()
+    # In the young person's own commune: compared with the people followed there, one identifier is not enough.
+    for identifier in [{"telephone": "06 98 76 54 32"}, {"telephone": "", "email": "yanis@example.org"}]:
+        response = api.post(payload(prenom="Yanis", nom="", commune_insee="38185", **identifier))
+        assert response.status_code == 201, response.content
+        answer = response.json()
+        assert set(answer) == set(new_person) and answer["etape"] == new_person["etape"]
+        assert answer["id"] != str(existing.uuid)
+        assert erreur(api.get(f"{URL}/{existing.uuid}"), 404)["code"] == "introuvable"
+    assert list(DoublonPossible.objects.values_list("existant", "identifiants")) == [
+        (existing.pk, ["telephone"]),
+        (existing.pk, ["email"]),
+    ]
+    existing.jeune.refresh_from_db()
+    assert (existing.jeune.nom, existing.jeune.telephone) == ("Amrani", "+33698765432")
+    assert existing.signalements.count() == 1 and existing.events.count() == 1
+    # In the prescriber's own territory, the person followed in Grenoble is not even compared.
+    api.post(payload(prenom="Yanis", nom="Amrani", telephone="06 98 76 54 32"))
+    assert DoublonPossible.objects.count() == 2
+    assert Parcours.objects.filter(territory=organisation.territory).count() == 2
+
+
+def test_the_same_territory_with_one_identifier_gets_a_possible_duplicate_and_sees_nothing(api, commune):
+    existing = known_elsewhere(commune)
+    answer = api.post(payload(prenom="Yanis", nom="", telephone="", email="YANIS@example.org")).json()
+    assert set(answer) == {"id", "signalement_id", "etape"} and answer["etape"]["code"] == "signale"
+    doublon = DoublonPossible.objects.get()
+    assert (str(doublon.nouveau.uuid), doublon.existant, doublon.identifiants) == (answer["id"], existing, ["email"])
+    assert erreur(api.get(f"{URL}/{existing.uuid}"), 404)["code"] == "introuvable"
+    existing.jeune.refresh_from_db()
+    assert existing.jeune.nom == "Amrani" and existing.signalements.count() == 1
 
 
 def test_an_upcoming_end_of_support_starts_as_sortie_a_venir(api):

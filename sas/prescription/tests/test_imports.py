@@ -18,7 +18,7 @@ from sas.communes.services import read_communes, read_departements
 from sas.jeunes.models import Consent, Jeune
 from sas.organisations.factories import OrganisationFactory, member
 from sas.organisations.models import OrganisationKind, Role, Territory
-from sas.parcours.models import EventKind, Signalement, SignalementSource
+from sas.parcours.models import EventKind, Parcours, Signalement, SignalementSource
 from sas.prescription import imports
 from sas.prescription.imports import (
     COLUMNS,
@@ -30,7 +30,7 @@ from sas.prescription.imports import (
     parse_file,
     run_import,
 )
-from sas.prescription.models import ImportBatch, ImportStatus
+from sas.prescription.models import DoublonPossible, ImportBatch, ImportStatus
 from sas.prescription.services import SignalementData, signaler, signaler_many
 
 pytestmark = pytest.mark.django_db
@@ -318,27 +318,42 @@ def test_each_bad_row_is_reported_by_line_column_and_reason(org, prescripteur):
     assert not Jeune.objects.exists()
     run_import(batch)
     assert batch.errors == expected
-    assert (batch.created_count, batch.attached_count, batch.already_imported_count) == (1, 0, 0)
+    assert (batch.created_count, batch.already_imported_count) == (1, 0)
     assert (batch.status, batch.processed_rows, batch.rows) == (ImportStatus.TERMINE, 9, [])
 
 
 def test_a_known_young_person_is_attached_and_the_same_file_twice_creates_nothing(org, prescripteur, territory):
     villeurbanne = Commune.objects.get(pk="69266")
-    signaler(
-        SignalementData(prenom="Inès", commune=villeurbanne, telephone="+33612345678", tranche_age="18-21"),
-        source=SignalementSource.PRESCRIPTEUR,
-    )
+    known = SignalementData(prenom="Inès", commune=villeurbanne, telephone="+33612345678", date_naissance=birth())
+    signaler(known, source=SignalementSource.PRESCRIPTEUR)
     content = csv_bytes([row(), row(prenom="Zoé", telephone="0745123456")])
     first = import_file(org, prescripteur, content)
-    assert (first.created_count, first.attached_count, first.already_imported_count) == (1, 1, 0)
+    # The report says the same whether the person was known: two signalements recorded.
+    assert (first.created_count, first.already_imported_count) == (2, 0)
+    assert Jeune.objects.count() == 2  # same phone and birth date: Inès, attached
     assert Jeune.objects.get(prenom="Inès").nom == "Benali"  # filled in, since it was unknown
     second = import_file(org, prescripteur, content)
-    assert (second.created_count, second.attached_count, second.already_imported_count) == (0, 0, 2)
+    assert (second.created_count, second.already_imported_count) == (0, 2)
     assert Signalement.objects.filter(source=SignalementSource.FICHIER).count() == 2
     # Another organisation signalling the same people is a new signalement, attached to them.
     other = OrganisationFactory(territory=territory, kind=OrganisationKind.SPIP)
     third = import_file(other, member(Role.PRESCRIPTEUR, other), content)
-    assert (third.created_count, third.attached_count, third.already_imported_count) == (0, 2, 0)
+    assert (third.created_count, third.already_imported_count) == (2, 0)
+    assert (Jeune.objects.count(), Parcours.objects.count()) == (2, 2)
+
+
+def test_a_row_sharing_only_a_phone_with_someone_known_is_a_possible_duplicate(org, prescripteur):
+    villeurbanne = Commune.objects.get(pk="69266")
+    known = SignalementData(prenom="Inès", commune=villeurbanne, telephone="+33612345678", tranche_age="18-21")
+    existing = signaler(known, source=SignalementSource.PRESCRIPTEUR).signalement.parcours
+    batch = import_file(org, prescripteur, csv_bytes([row()]))  # same phone, nothing else to compare
+    assert (batch.created_count, batch.errors) == (1, [])
+    doublon = DoublonPossible.objects.get()
+    assert (doublon.existant, doublon.identifiants, doublon.decision) == (existing, ["telephone"], "")
+    assert doublon.nouveau.jeune.nom == "Benali" and doublon.nouveau.signalements.get().organisation == org
+    existing.jeune.refresh_from_db()
+    assert (existing.jeune.nom, existing.jeune.date_naissance) == ("", None)  # unchanged
+    assert existing.signalements.count() == 1
 
 
 def test_the_same_rows_written_differently_are_already_imported(org, prescripteur):
@@ -367,7 +382,7 @@ def test_the_same_young_person_twice_in_one_file_is_one_person_with_one_journey(
         row(prenom="LÉA", nom="roux", telephone="0745123458"),  # same names, birth date and commune
     ]
     batch = import_file(org, prescripteur, csv_bytes(rows))
-    assert (batch.created_count, batch.attached_count, batch.errors) == (3, 3, [])
+    assert (batch.created_count, batch.errors) == (6, [])
     assert Jeune.objects.count() == 3 and Signalement.objects.count() == 6
     for jeune in Jeune.objects.all():
         parcours = jeune.parcours.get()
@@ -462,10 +477,10 @@ def test_a_large_file_imports_the_good_rows_and_reports_every_bad_one(org, presc
     assert {e["line"]: e["field"] for e in batch.errors} == bad
     assert len(batch.errors) == len(bad) == count // 20 + 1
     assert batch.created_count == count - len(bad) == Signalement.objects.count()
-    assert (batch.processed_rows, batch.attached_count, batch.already_imported_count) == (count, 0, 0)
+    assert (batch.processed_rows, batch.already_imported_count) == (count, 0)
 
     again = import_file(org, prescripteur, content)
-    assert (again.created_count, again.attached_count, again.already_imported_count) == (0, 0, count - len(bad))
+    assert (again.created_count, again.already_imported_count) == (0, count - len(bad))
     assert {e["line"]: e["field"] for e in again.errors} == bad
     assert Signalement.objects.count() == count - len(bad)
 
@@ -521,7 +536,7 @@ def test_upload_preview_then_import_a_small_file(client, org, prescripteur):
     response = client.post(reverse("prescription:import_start", args=[batch.pk]))
     assert response.url == reverse("prescription:import_detail", args=[batch.pk])
     html = client.get(response.url).content.decode()
-    assert "<strong>1</strong> jeune signalé pour la première fois" in html
+    assert "<strong>1</strong> signalement enregistré" in html
     assert "<td>3</td><td>Prénom</td><td>Le prénom est obligatoire.</td>" in html
     assert Jeune.objects.get().prenom == "Inès"
     # A second click imports nothing more.
@@ -578,7 +593,7 @@ def test_the_worker_imports_a_queued_file_and_the_page_refreshes_meanwhile(clien
     batch.refresh_from_db()
     assert (batch.status, batch.created_count, len(batch.errors)) == (ImportStatus.TERMINE, 200, 1)
     html = client.get(reverse("prescription:import_detail", args=[batch.pk])).content.decode()
-    assert 'http-equiv="refresh"' not in html and "<strong>200</strong> jeunes signalés" in html
+    assert 'http-equiv="refresh"' not in html and "<strong>200</strong> signalements enregistrés" in html
 
 
 def test_templates_download(client, prescripteur):

@@ -6,15 +6,18 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from sas.aiguillage import cadence
 from sas.browser_testing import launch, needs_browser, serious_violations
 from sas.communes.factories import CommuneFactory
 from sas.jeunes.factories import JeuneFactory
 from sas.jeunes.models import Consent, Jeune
+from sas.messagerie.models import Message
 from sas.organisations.factories import TerritoryFactory
-from sas.parcours.factories import ParcoursFactory
+from sas.parcours.factories import ParcoursFactory, SignalementFactory
 from sas.parcours.models import Signalement, SignalementSource
 from sas.parcours.status import Status
 from sas.prescription import ratelimit
+from sas.prescription.models import DoublonPossible
 
 pytestmark = pytest.mark.django_db
 
@@ -102,14 +105,71 @@ def test_a_relative_signals_a_young_person_who_starts_unverified(client, commune
     assert not Consent.objects.exists()
 
 
-def test_a_young_person_asks_to_be_contacted_and_consents(client, commune):
+def test_a_young_person_asking_to_be_contacted_is_unverified_and_consents_to_nothing_yet(client, commune):
     response = post(client, "jeune", jeune())
     assert response["Location"] == f"{MERCI}?pour=jeune"
     signalement = Signalement.objects.get()
-    assert (signalement.source, signalement.verifie, signalement.jeune_informe) == (SignalementSource.JEUNE, True, True)
+    assert (signalement.source, signalement.verifie, signalement.jeune_informe) == (
+        SignalementSource.JEUNE,
+        False,
+        True,
+    )
     assert (signalement.declarant_nom, signalement.declarant_lien) == ("", "")
+    assert (signalement.email_propose, signalement.telephone_propose) == ("yanis@example.org", "")
     assert Jeune.objects.get().email == "yanis@example.org"
-    assert Consent.objects.get().jeune == signalement.parcours.jeune
+    # Anyone can say they are the young person: the consent is asked again on their page, after verification.
+    assert not Consent.objects.exists()
+
+
+def known_young_person(commune):
+    """Yanis, followed on the territory after a prescriber's signalement; no phone on file."""
+    jeune_ = JeuneFactory(prenom="Yanis", nom="Amrani", email="yanis@example.org", telephone="", commune=commune)
+    parcours = ParcoursFactory(jeune=jeune_, territory=commune.territories.get())
+    SignalementFactory(parcours=parcours)
+    return parcours
+
+
+def test_knowing_an_email_does_not_take_over_a_young_person_through_the_public_form(client, commune):
+    # Finding 1: "je suis le jeune" with a known email and the attacker's own phone.
+    existing = known_young_person(commune)
+    response = post(client, "jeune", jeune(telephone="07 66 55 44 33"))
+    assert response["Location"] == f"{MERCI}?pour=jeune"  # as for anyone
+    existing.jeune.refresh_from_db()
+    assert existing.jeune.telephone == ""  # not filled with the attacker's number
+    assert existing.signalements.count() == 1 and existing.events.count() == 1  # not attached
+    assert not Consent.objects.exists()  # no consent in their name
+    new = Signalement.objects.exclude(parcours=existing).get()
+    assert (new.verifie, new.telephone_propose, new.email_propose) == (False, "+33766554433", "yanis@example.org")
+    doublon = DoublonPossible.objects.get()
+    assert (doublon.nouveau, doublon.existant, doublon.identifiants) == (new.parcours, existing, ["email"])
+    # No message leaves for the attacker's phone, nor for the young person (their journey had no message due).
+    cadence.avancer(timezone.now() + datetime.timedelta(days=20))
+    assert not Message.objects.filter(parcours=new.parcours).exists()
+    assert not Message.objects.filter(destinataire="+33766554433").exists()
+    assert Message.objects.filter(parcours=existing, destinataire="yanis@example.org").exists()
+
+
+def test_a_strong_match_through_the_public_form_changes_nothing_of_the_known_record(client, commune):
+    existing = known_young_person(commune)
+    # Email, first name and birth date agree: the same person, but nobody vouches for the phone given.
+    birth = existing.jeune.date_naissance.isoformat()
+    post(client, "jeune", jeune(telephone="07 66 55 44 33", date_naissance=birth))
+    existing.jeune.refresh_from_db()
+    assert existing.jeune.telephone == "" and not Consent.objects.exists()
+    attached = existing.signalements.get(source=SignalementSource.JEUNE)
+    assert (attached.verifie, attached.telephone_propose) == (False, "+33766554433")
+    assert Jeune.objects.count() == 1
+
+
+def test_the_relative_form_is_no_sms_cannon(client, commune):
+    # Finding 6: any phone number through "un proche" must not make the cadence text it.
+    post(client, "proche", proche(prenom="Venez sur arnaque.example", telephone="06 11 22 33 44"))
+    parcours = Signalement.objects.get().parcours
+    cadence.avancer(timezone.now())
+    cadence.avancer(timezone.now() + datetime.timedelta(days=20))
+    assert not Message.objects.exists()
+    parcours.refresh_from_db()
+    assert parcours.status == Status.SIGNALE
 
 
 def test_the_young_person_must_agree_to_be_contacted(client, commune):

@@ -11,7 +11,7 @@ from sas.organisations.factories import OrganisationFactory, TerritoryFactory, m
 from sas.organisations.models import OrganisationKind, Role
 from sas.parcours.models import EventKind, Parcours, Signalement, SignalementSource
 from sas.parcours.status import Status
-from sas.prescription.services import SignalementData, normalise_phone, signaler, validate
+from sas.prescription.services import SignalementData, compare, normalise_phone, signaler, validate
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +141,54 @@ def test_a_commune_outside_every_territory_is_refused(territory):
 
 def test_via_the_prescriber_is_a_way_to_reach_them(territory):
     assert validate(data(territory, telephone="", joignable_via_prescripteur=True)) == {}
+
+
+def test_two_prescribers_signalling_the_same_person_share_one_journey_each_following_it(territory, org):
+    first = signaler(data(territory), source=SignalementSource.PRESCRIPTEUR, organisation=org)
+    spip = OrganisationFactory(territory=territory, kind=OrganisationKind.SPIP)
+    second = signaler(
+        data(territory, nom="", email="ines@example.org"), source=SignalementSource.API, organisation=spip
+    )
+    parcours = first.signalement.parcours
+    assert second.signalement.parcours == parcours and second.doublon is None
+    assert list(Parcours.objects.signalled_by([org.pk])) == list(Parcours.objects.signalled_by([spip.pk])) == [parcours]
+
+
+@pytest.mark.parametrize(
+    ("changes", "verdict"),
+    [
+        ({"telephone": "+33639981234", "nom": "", "commune": None}, "meme"),  # phone + birth date
+        ({"telephone": "+33639981234", "email": "ines@example.org", "date_naissance": None}, "meme"),  # phone + email
+        ({"telephone": "", "nom": ""}, "meme"),  # email + first name + birth date
+        ({"telephone": ""}, "meme"),  # first name + name + birth date + commune
+        ({"date_naissance": None, "email": ""}, "doublon"),  # the phone alone
+        ({"prenom": "sarah"}, "doublon"),  # a twin: same phone, name and birth date, another first name
+        ({"telephone": "+33600000000", "email": "", "commune": "ailleurs"}, "doublon"),  # name and birth date only
+        ({"telephone": "+33600000000", "email": "", "nom": "Autre"}, None),
+    ],
+)
+def test_two_independent_identifiers_designate_a_person_one_only_a_possible_duplicate(changes, verdict):
+    known = {"telephone": "+33639981234", "email": "ines@example.org", "prenom": "inès", "nom": "benali"}
+    known |= {"date_naissance": datetime.date(2007, 1, 5), "commune": "69266"}
+    given = {key: value for key, value in {**known, **changes}.items() if value}  # as `_identifiers` gives them
+    assert compare(given, known)[0] == verdict
+
+
+def test_a_relative_never_fills_in_a_known_record(territory, org):
+    known = signaler(data(territory, email=""), source=SignalementSource.PRESCRIPTEUR, organisation=org)
+    relative = signaler(
+        data(territory, email="piege@example.org", nom="", jeune_accord=True), source=SignalementSource.PROCHE
+    )
+    assert relative.signalement.parcours == known.signalement.parcours  # phone and birth date agree
+    jeune = Jeune.objects.get()
+    assert (jeune.email, jeune.nom) == ("", "Benali")
+    assert (relative.signalement.verifie, relative.signalement.email_propose) == (False, "piege@example.org")
+    assert not Consent.objects.exists()
+
+
+def test_a_known_person_of_another_territory_is_not_compared(territory, org):
+    signaler(data(territory), source=SignalementSource.PRESCRIPTEUR, organisation=org)
+    elsewhere = TerritoryFactory()
+    other = signaler(data(elsewhere), source=SignalementSource.PRESCRIPTEUR)
+    assert not other.known_jeune and other.doublon is None
+    assert Jeune.objects.count() == 2

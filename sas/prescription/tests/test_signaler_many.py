@@ -16,6 +16,7 @@ from sas.organisations.models import OrganisationKind, Role
 from sas.parcours import transitions
 from sas.parcours.models import Parcours, ParcoursEvent, Signalement, SignalementSource
 from sas.parcours.status import Status
+from sas.prescription.models import DoublonPossible
 from sas.prescription.services import SIGNALEMENT_FIELDS, SignalementData, signaler, signaler_many
 
 pytestmark = pytest.mark.django_db
@@ -57,21 +58,21 @@ def scenario(setting):
     rows = [
         p("Anna", nom="Martin", telephone="+33612000001", jeune_accord=True),
         p("Bilal", nom="Haddad", email="Bilal@Example.org", fin_accompagnement_le=future),
-        # Same phone as Anna: attached, tells us her email.
+        # Same phone and birth date as Anna: attached, tells us her email.
         p("Anna", nom="Autre", telephone="+33612000001", email="anna@example.org", motif="Fin de contrat"),
-        # Same email as Anna (learnt on the previous row), any case.
+        # Same email as Anna (learnt on the previous row), any case, but another first name: a possible duplicate.
         p("Anne", email="ANNA@example.org", telephone="", adresse="1 rue de la Paix"),
-        # Same email as Bilal, any case: attached to his upcoming exit.
+        # Same email, first name and birth date as Bilal, any case: attached to his upcoming exit.
         p("Bilal", email="bilal@example.ORG", jeune_accord=True),
         # Same first name + name + birth date + commune as Chloé already known, but no other link.
         p("chloé", nom="DUPONT", telephone="+33612000003", commune=setting["commune"]),
-        # Same name and birth date as Chloé in another commune: someone else.
+        # Same name and birth date as Chloé in another commune: a possible duplicate.
         p("Chloé", nom="Dupont", telephone="+33612000004", commune=setting["second"]),
-        # Known Dan has no name: this row gives it (phone match), then the next one matches on it.
+        # Known Dan has no name: this row gives it (phone and birth date match), then the next one matches on it.
         p("Dan", nom="Levy", telephone="+33612000005", date_naissance=born(20)),
         p("Dan", nom="levy", email="dan@example.org", date_naissance=born(20), jeune_accord=True),
         # Known Eva's journey is closed: a new one starts.
-        p("Eva", telephone="+33612000006", tranche_age="18-21", date_naissance=None),
+        p("Eva", telephone="+33612000006", tranche_age="18-21", date_naissance=born(22)),
         # Refused: too old, and a commune nobody covers.
         p("Fanny", telephone="+33612000007", date_naissance=born(35)),
         p("Gus", telephone="+33612000008", commune=setting["uncovered"]),
@@ -91,11 +92,18 @@ def known_people(setting):
     transitions.transition(eva.signalement.parcours, Status.HORS_CIBLE, reason="Déménagé", at=before)
 
 
+def ranked(detail, doublons):
+    return (
+        {**detail, "doublon_possible": doublons[detail["doublon_possible"]]} if "doublon_possible" in detail else detail
+    )
+
+
 def snapshot(results):
     """Everything written, with ids replaced by their rank, so that two runs compare equal."""
     jeunes = {pk: i for i, pk in enumerate(Jeune.objects.order_by("pk").values_list("pk", flat=True))}
     parcours = {pk: i for i, pk in enumerate(Parcours.objects.order_by("pk").values_list("pk", flat=True))}
     signalements = {pk: i for i, pk in enumerate(Signalement.objects.order_by("pk").values_list("pk", flat=True))}
+    doublons = {pk: i for i, pk in enumerate(DoublonPossible.objects.order_by("pk").values_list("pk", flat=True))}
     jeune_fields = [
         "prenom", "nom", "date_naissance", "tranche_age", "telephone", "email", "adresse",
         "joignable_via_prescripteur", "commune_id", "anonymised_at",
@@ -116,8 +124,13 @@ def snapshot(results):
             (parcours[e.parcours_id], e.kind, e.from_status, e.to_status, e.reason, e.detail, e.actor_id, e.occurred_at)
             for e in ParcoursEvent.objects.order_by("pk")
         ],
+        "doublons": [
+            (parcours[d.nouveau_id], parcours[d.existant_id], d.identifiants, d.created_at, d.decision)
+            for d in DoublonPossible.objects.order_by("pk")
+        ],
         "signalements": [
             (parcours[s.parcours_id], s.organisation_id, s.created_by_id, s.source, s.created_at, s.verifie)
+            + (s.attache_le, s.telephone_propose, s.email_propose)
             + (s.cle_import, *(getattr(s, f) for f in SIGNALEMENT_FIELDS))
             for s in Signalement.objects.order_by("pk")
         ],
@@ -127,7 +140,7 @@ def snapshot(results):
             for c in Consent.objects.order_by("pk")
         ],
         "audit": [
-            (a.actor_id, a.action, [jeunes[pk] for pk in a.jeune_ids], a.object_type, a.detail)
+            (a.actor_id, a.action, [jeunes[pk] for pk in a.jeune_ids], a.object_type, ranked(a.detail, doublons))
             + (signalements[int(a.object_id)] if a.object_type == "parcours.signalement" else a.object_id,)
             for a in AuditEntry.objects.order_by("pk")
         ],
@@ -161,12 +174,18 @@ def test_a_batch_writes_exactly_what_signaler_writes_row_by_row(setting):
     # The scenario does exercise the rules it is meant to.
     results = [result if isinstance(result, dict) else result[1:] for result in expected["results"]]
     assert results[:10] == [
-        (False, True), (False, True), (True, False), (True, False), (True, False),
+        (False, True), (False, True), (True, False), (False, True), (True, False),
         (True, False), (False, True), (True, False), (True, False), (True, True),
     ]  # fmt: skip
     assert list(results[10]) == ["date_naissance"] and list(results[11]) == ["commune"]
     assert results[12:] == [(False, True), (True, False)]
-    assert len(expected["jeunes"]) == 3 + 4 and len(expected["consents"]) == 4
+    assert len(expected["jeunes"]) == 3 + 5 and len(expected["consents"]) == 4
+    # Anne's journey may be Anna's (the same email), the second Chloé's the first one's (name and birth date).
+    parcours_of = [expected["signalements"][result[0]][0] for result in expected["results"][:10]]
+    assert [(new, existing, identifiants) for new, existing, identifiants, *_ in expected["doublons"]] == [
+        (parcours_of[3], parcours_of[0], ["email"]),
+        (parcours_of[6], 0, ["identite"]),
+    ]
     assert {status for _, _, status, *_ in expected["parcours"]} == {
         Status.SIGNALE,
         Status.SORTIE_A_VENIR,
@@ -193,16 +212,17 @@ def test_a_chunk_takes_the_same_number_of_queries_whatever_its_size(setting, dja
             (person(setting, f"P{i}", telephone=f"+336130{i:05d}", jeune_accord=i % 2 == 0), f"n{i}")
             for i in range(offset, offset + count)
         ]
+        # The phone of a row above with another first name: a possible duplicate.
         same = [
             (person(setting, "Zed", telephone=f"+336130{offset:05d}", email=f"z{offset}@example.org"), f"d{offset}")
         ]
         known = [(person(setting, "Dan", telephone="+33612000005", date_naissance=born(20)), f"k{offset}")]
         return new + same + known
 
-    # Territories, known people, their open journeys, SAS teams, savepoint, 8 bulk writes, release. (Up to 50 rows:
+    # Territories, known people with their journeys, SAS teams, savepoint, 9 bulk writes, release. (Up to 50 rows:
     # on SQLite, Django splits an INSERT past 999 parameters; the benchmark counts on PostgreSQL, which does not.)
     with django_assert_num_queries(14):
         signaler_many(rows(3, 0), source=SignalementSource.FICHIER, organisation=setting["org"], at=AT)
     with django_assert_num_queries(14):
         signaler_many(rows(45, 100), source=SignalementSource.FICHIER, organisation=setting["org"], at=AT)
-    assert Jeune.objects.count() == 3 + 3 + 45
+    assert Jeune.objects.count() == 3 + 3 + 45 + 2
