@@ -25,6 +25,7 @@ from . import gabarits
 from .models import (
     COMPTES,
     EN_ATTENTE,
+    MASQUE,
     CanalInvalide,
     CanalMessage,
     Message,
@@ -165,10 +166,13 @@ def _motif_refus(parcours, jeune, gabarit, canal, prevu):
     return refus
 
 
-def _contexte(parcours, prevu, prescripteur, contexte):
+def _lien(parcours, prevu):
     from sas.espace_jeune.models import LienJeune
 
-    lien = LienJeune.creer(parcours, at=prevu)
+    return LienJeune.creer(parcours, at=prevu)
+
+
+def _contexte(parcours, lien, prescripteur, contexte):
     conseiller = parcours.conseiller.first_name if parcours.conseiller_id else ""
     return {
         "prenom": parcours.jeune.prenom,
@@ -216,7 +220,9 @@ def envoyer(parcours, gabarit, *, canal=None, le=None, contexte=None, cle=None, 
                 canal, destinataire = choisir_canal(jeune, prescripteur)
             else:
                 destinataire = coordonnee(jeune, canal, prescripteur)
-            sujet, corps = _rendre(gabarit, canal, _contexte(parcours, prevu, prescripteur, contexte))
+            lien = _lien(parcours, prevu)
+            # Rendered with the real token, so that an SMS is cut to one segment as it will leave; stored masked.
+            sujet, corps = _rendre(gabarit, canal, _contexte(parcours, lien, prescripteur, contexte))
             message = Message.objects.create(
                 parcours=parcours,
                 jeune=jeune,
@@ -224,7 +230,8 @@ def envoyer(parcours, gabarit, *, canal=None, le=None, contexte=None, cle=None, 
                 gabarit=gabarit,
                 destinataire=destinataire,
                 sujet=sujet,
-                corps=corps,
+                corps=corps.replace(lien.token, MASQUE),
+                lien=lien,
                 cle=cle or f"auto-{uuid.uuid4()}",
                 auteur=auteur,
                 prevu_le=prevu,
@@ -289,15 +296,15 @@ def arreter(jeune, *, via, at=None):
 
 def _transmettre(message):
     if message.canal == CanalMessage.SMS:
-        return fournisseur_sms().envoyer(message)
-    return envoyer_courriel(message)
+        return fournisseur_sms().envoyer(message, message.texte_envoye())
+    return envoyer_courriel(message, message.texte_envoye())
 
 
 def _verrouiller(message_id):
     # Only the message row is locked, not the journey a status change may be locking.
     return (
         Message.objects.select_for_update(of=("self",))
-        .select_related("jeune", "parcours", "auteur")
+        .select_related("jeune", "parcours", "auteur", "lien")
         .filter(pk=message_id)
         .first()
     )
@@ -346,6 +353,9 @@ def expedier(message_id, *, at=None):
             mettre_en_file(message)
             return message.statut
         refus = _refus_personne(message.jeune, at)
+        if not refus and message.lien is not None and message.lien.revoked_at:
+            # A withdrawn link must not come back by a message planned before.
+            refus = "lien personnel révoqué"
         if not refus and canal_invalide(message.jeune, message.canal, message.destinataire):
             refus = f"{message.get_canal_display()} à corriger"
         if refus:
