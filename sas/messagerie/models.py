@@ -27,6 +27,8 @@ COMPTES = (MessageStatut.PROGRAMME, MessageStatut.EN_COURS, MessageStatut.ENVOYE
 
 # What staff see in place of the young person's token, in the stored text of a message.
 MASQUE = "•••••"
+# And in place of a verification code (distinct from MASQUE, so that each is put back in its place).
+MASQUE_CODE = "######"
 
 
 def _cle_par_defaut():
@@ -89,7 +91,7 @@ class Message(models.Model):
         """The text as it leaves for the young person: with their own token in place of the mask."""
         if self.lien_id is None:
             return self.corps
-        return self.corps.replace(MASQUE, self.lien.token)
+        return self.corps.replace(MASQUE_CODE, self.lien.code_verification()).replace(MASQUE, self.lien.token)
 
 
 class CanalInvalide(models.Model):

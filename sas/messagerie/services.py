@@ -26,6 +26,7 @@ from .models import (
     COMPTES,
     EN_ATTENTE,
     MASQUE,
+    MASQUE_CODE,
     CanalInvalide,
     CanalMessage,
     Message,
@@ -194,19 +195,29 @@ def _rendre(gabarit, canal, valeurs):
     return gabarits.rendre_courrier(gabarit, valeurs)
 
 
-def envoyer(parcours, gabarit, *, canal=None, le=None, contexte=None, cle=None, auteur=None):
+def _masquer(texte, lien, contexte):
+    code = (contexte or {}).get("code_verification")
+    if code:
+        texte = texte.replace(code, MASQUE_CODE)
+    return texte.replace(lien.token, MASQUE)
+
+
+def envoyer(parcours, gabarit, *, canal=None, le=None, contexte=None, cle=None, auteur=None, lien=None):
     """Schedule template `gabarit` for the journey's young person; return the Message, or None when it must not be
     sent (STOP, pause, caps, no usable channel: the reason is logged).
+
+    `lien` is the young person's link the message names (default: their current one). Its token, and a
+    `code_verification` in `contexte`, are stored masked and put back only when the message leaves.
 
     `le` (default now) is moved out of quiet hours. `cle` is the idempotency key: a second call with the same key
     returns the first message. Letters wait for the counsellor to print them; SMS and e-mails go through a
     background task."""
-    gabarits.gabarit(gabarit)
+    modele = gabarits.gabarit(gabarit)
     if cle:
         existant = Message.objects.filter(cle=cle).first()
         if existant:
             return existant
-    prevu = hors_silence(le or timezone.now())
+    prevu = (le or timezone.now()) if modele.immediat else hors_silence(le or timezone.now())
     try:
         with transaction.atomic():
             # Locked: two messages scheduled at once for the same person cannot both pass the caps.
@@ -220,7 +231,7 @@ def envoyer(parcours, gabarit, *, canal=None, le=None, contexte=None, cle=None, 
                 canal, destinataire = choisir_canal(jeune, prescripteur)
             else:
                 destinataire = coordonnee(jeune, canal, prescripteur)
-            lien = _lien(parcours, prevu)
+            lien = lien or _lien(parcours, prevu)
             # Rendered with the real token, so that an SMS is cut to one segment as it will leave; stored masked.
             sujet, corps = _rendre(gabarit, canal, _contexte(parcours, lien, prescripteur, contexte))
             message = Message.objects.create(
@@ -230,7 +241,7 @@ def envoyer(parcours, gabarit, *, canal=None, le=None, contexte=None, cle=None, 
                 gabarit=gabarit,
                 destinataire=destinataire,
                 sujet=sujet,
-                corps=corps.replace(lien.token, MASQUE),
+                corps=_masquer(corps, lien, contexte),
                 lien=lien,
                 cle=cle or f"auto-{uuid.uuid4()}",
                 auteur=auteur,
@@ -347,7 +358,7 @@ def expedier(message_id, *, at=None):
             return None
         if message.statut != S.PROGRAMME or message.canal == CanalMessage.COURRIER or message.prevu_le > at:
             return message.statut
-        if not autorise(at):
+        if not autorise(at) and not gabarits.gabarit(message.gabarit).immediat:
             message.prevu_le = hors_silence(at)
             message.save(update_fields=["prevu_le"])
             mettre_en_file(message)

@@ -59,6 +59,7 @@ LONGS = {
     "lieu": "Mission locale de Lyon, 12 rue de la République, 69003 Lyon",
     "resume": "Objectif : BAFA.",
     "structure": "Association départementale de sauvegarde de l'enfance et de l'adolescence",
+    "code_verification": "123456",
 }
 
 

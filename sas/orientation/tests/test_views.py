@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from sas.audit.models import AuditEntry
 from sas.espace_jeune.models import LienJeune
+from sas.espace_jeune.testing import verifier
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.orientation import services
@@ -65,10 +66,15 @@ def test_the_counsellor_records_a_choice_made_with_them_only_with_oral_consent(c
 
 def test_the_young_person_chooses_from_their_link(client, parcours, aiguilleur):
     services.proposer(parcours, services.classer(parcours), auteur=aiguilleur)
-    token = LienJeune.creer(parcours).token
+    lien = LienJeune.creer(parcours)
+    token = lien.token
     page = client.get(reverse("espace_jeune:page", args=[token])).content.decode()
     assert "Votre conseiller vous propose 2 structures" in page
 
+    # The services proposed say something of the situation: the link alone does not show them.
+    html = client.get(reverse("orientation:jeune", args=[token])).content.decode()
+    assert "Vérifions que c'est bien vous" in html and "Plateforme mobilité" not in html
+    verifier(client, lien)
     html = client.get(reverse("orientation:jeune", args=[token])).content.decode()
     assert "Pourquoi&nbsp;: couvre logement et hébergement" in html
     proposition = parcours.propositions.get(service__identifiant="test--mobilite")
@@ -77,7 +83,10 @@ def test_the_young_person_chooses_from_their_link(client, parcours, aiguilleur):
     orientation = Orientation.objects.get()
     assert orientation.structure.nom == "Plateforme mobilité"
     assert set(orientation.partage) == {"identite", "coordonnees"}
-    assert "Plateforme mobilité" in client.get(reverse("espace_jeune:page", args=[token])).content.decode()
+    assert "Plateforme mobilité" in client.get(reverse("orientation:jeune", args=[token])).content.decode()
+    # The first screen, seen by whoever holds the link, names no structure.
+    page = Client().get(reverse("espace_jeune:page", args=[token])).content.decode()
+    assert "Votre demande à une structure&nbsp;: envoyée" in page and "Plateforme mobilité" not in page
 
 
 def test_a_young_persons_link_cannot_choose_for_another_journey(client, parcours, aiguilleur, territory):
@@ -88,6 +97,9 @@ def test_a_young_persons_link_cannot_choose_for_another_journey(client, parcours
         )
     )
     proposition = parcours.propositions.first()
+    response = client.post(reverse("orientation:jeune_choisir", args=[other.token, proposition.pk]), {})
+    assert response.status_code == 403 and not Orientation.objects.exists()
+    verifier(client, other)
     response = client.post(reverse("orientation:jeune_choisir", args=[other.token, proposition.pk]), {})
     assert response.status_code == 404
     assert not Orientation.objects.exists()
