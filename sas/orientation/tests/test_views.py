@@ -266,3 +266,20 @@ def test_a_consent_withdrawn_after_sending_hides_what_it_covered(client, parcour
     html = client.get(url).content.decode()
     assert "+33612345678" not in html and "Perrin" not in html
     assert "Le jeune a retiré son accord" in html
+
+
+def test_a_choice_recorded_by_the_counsellor_with_the_young_person_is_the_counsellors(client, parcours, aiguilleur):
+    """Issue #10: what a counsellor does for the young person is recorded as done by the counsellor, never as the
+    young person acting through their link."""
+    client.force_login(aiguilleur)
+    (proposition, _other) = services.proposer(parcours, services.classer(parcours), auteur=aiguilleur)
+    client.post(reverse("orientation:choisir", args=[parcours.uuid, proposition.pk]), {"accord_oral": "on"})
+    orientation = Orientation.objects.get()
+    consent = parcours.jeune.consents.get(purpose="transmission")
+    assert (consent.collected_via, consent.collected_by) == ("oral", aiguilleur)
+    assert orientation.envoyee_par == aiguilleur
+    envoi = orientation.events.filter(to_statut=Statut.ENVOYEE).first()
+    assert (envoi.par, envoi.actor) == (Par.CONSEILLER, aiguilleur)
+    event = parcours.events.get(to_status=Status.ORIENTATION_ENVOYEE)
+    assert event.actor == aiguilleur
+    assert AuditEntry.objects.filter(actor=aiguilleur, object_id=str(orientation.pk)).exists()
