@@ -12,3 +12,10 @@ def verifier(client, lien):
     )
     assert response.status_code == 302, response.content.decode()
     return client
+
+
+def verifier_dans_le_navigateur(page, jeune, *, timeout=30_000):
+    """In a browser (Playwright page) showing the check: type the birth date and go on to the page asked for."""
+    page.get_by_role("heading", name="Vérifions que c'est bien vous").wait_for(timeout=timeout)
+    page.get_by_label("Votre date de naissance").fill(jeune.date_naissance.isoformat())
+    page.get_by_role("button", name="Valider").click()
