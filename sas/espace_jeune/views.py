@@ -61,6 +61,7 @@ def lien_verifie(view):
     the check is shown instead and nothing of the view runs."""
 
     @wraps(view)
+    @never_cache
     def wrapper(request, lien, *args, **kwargs):
         if services.est_verifie(request.session, lien):
             return view(request, lien, *args, **kwargs)

@@ -75,7 +75,8 @@ def test_the_right_birth_date_opens_every_sensitive_page_of_this_session_only(cl
     assert response.status_code == 302 and response.url == synthese_url(lien)
     assert client.session[SESSION_VERIFIE] == [lien.pk]
     assert lien.token not in str(dict(client.session))
-    assert "Objectif CAP cuisine" in text(client.get(synthese_url(lien)))
+    response = client.get(synthese_url(lien))
+    assert "Objectif CAP cuisine" in text(response) and "no-store" in response["Cache-Control"]
     # A second sensitive page in the same session does not ask again.
     assert "ASE du Rhône" in text(client.get(reverse("espace_jeune:pourquoi", args=[lien.token])))
     # Another browser asks again.
