@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from sas.audit.models import Action, record
 from sas.espace_jeune.models import LienJeune
+from sas.espace_jeune.views import lien_verifie
 from sas.organisations.models import Role
 from sas.parcours.models import Parcours
 from sas.prescription.ratelimit import RateLimit, client_ip
@@ -285,6 +286,7 @@ def _audit_jeune(action, obj, parcours, page):
 
 
 @_avec_lien
+@lien_verifie
 def jeune_preparer(request, lien):
     parcours = lien.parcours
     diagnostic = services.en_cours(parcours)
@@ -309,6 +311,7 @@ def jeune_preparer(request, lien):
 
 
 @_avec_lien
+@lien_verifie
 def jeune_synthese(request, lien):
     parcours = lien.parcours
     diagnostic = services.dernier_termine(parcours)

@@ -92,3 +92,21 @@ def describe_creneau(creneau):
     how = MODALITES.get(creneau.modalite, creneau.get_modalite_display())
     where = f", {creneau.lieu}" if creneau.modalite == "presentiel" and creneau.lieu else ""
     return f"{when}, {how}{where}"
+
+
+class DateNaissanceForm(DsfrBaseForm):
+    date_naissance = forms.DateField(
+        label="Votre date de naissance",
+        help_text="Par exemple 17/05/2004.",
+        input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d%m%Y"],
+        widget=forms.DateInput({"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+    )
+
+
+class CodeVerificationForm(DsfrBaseForm):
+    code = forms.CharField(
+        label="Le code reçu (6 chiffres)",
+        min_length=6,
+        max_length=6,
+        widget=forms.TextInput({"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]{6}"}),
+    )

@@ -1,6 +1,6 @@
 import base64
 import hmac
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -10,6 +10,10 @@ from django.utils.crypto import salted_hmac
 
 _SALT = "sas.espace_jeune.lien"
 _SIGNATURE_LENGTH = 12  # 60 bits: short enough for one SMS, far too many to guess behind a rate limit.
+_SALT_CODE = "sas.espace_jeune.code_verification"
+# A verification code is typed on the phone it was sent to, within minutes.
+CODE_VALIDITE = timedelta(minutes=10)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _signature(pk):
@@ -41,6 +45,9 @@ class LienJeune(models.Model):
     created_at = models.DateTimeField("créé le", default=timezone.now)
     expires_at = models.DateTimeField("expire le")
     revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
+    # When the last 6-digit verification code was asked for. The code itself is stored nowhere: it is derived from
+    # this moment with the secret key, so the sender can write it and staff reading the database cannot.
+    code_demande_le = models.DateTimeField("code de vérification demandé le", null=True, blank=True, editable=False)
 
     objects = LienJeuneQuerySet.as_manager()
 
@@ -79,6 +86,26 @@ class LienJeune(models.Model):
         if not hmac.compare_digest(signature.encode(), _signature(pk).encode()):
             return None
         return cls.objects.valides(at).select_related("parcours__jeune").filter(pk=pk).first()
+
+    def code_verification(self):
+        """The 6-digit code last sent for this link ("" if none was asked for)."""
+        if self.code_demande_le is None:
+            return ""
+        # In microseconds since the epoch: the same whatever time zone the moment was read in.
+        moment = (self.code_demande_le - _EPOCH) // timedelta(microseconds=1)
+        digest = salted_hmac(_SALT_CODE, f"{self.pk}:{moment}", algorithm="sha256")
+        return f"{int.from_bytes(digest.digest()[:8], 'big') % 1_000_000:06d}"
+
+    def nouveau_code(self, at=None):
+        """A new code for this link (the previous one stops working); returns it to be sent."""
+        self.code_demande_le = at or timezone.now()
+        self.save(update_fields=["code_demande_le"])
+        return self.code_verification()
+
+    def code_valable(self, code, at=None):
+        if self.code_demande_le is None or (at or timezone.now()) > self.code_demande_le + CODE_VALIDITE:
+            return False
+        return hmac.compare_digest((code or "").strip().encode(), self.code_verification().encode())
 
     def revoquer(self, at=None):
         if self.revoked_at is None:

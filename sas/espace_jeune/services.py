@@ -14,6 +14,7 @@ from sas.aiguillage.models import SuiviContact
 from sas.annuaire.models import Structure
 from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Purpose
 from sas.messagerie import services as messagerie
+from sas.messagerie.models import CanalMessage
 from sas.organisations.models import Organisation, OrganisationKind
 from sas.parcours.models import EventKind, SignalementSource
 from sas.parcours.status import Status
@@ -36,6 +37,75 @@ codes_errones = RateLimit(
     limit=getattr(settings, "SAS_CODE_JEUNE_LIMIT", 10),
     window=getattr(settings, "SAS_CODE_JEUNE_WINDOW", 900),
 )
+
+
+# The birth date or code asked before sensitive pages: wrong answers per link, and per IP across links. Past the
+# limit the link's sensitive pages stay locked for the window, even for the right answer.
+verifications_lien = RateLimit(
+    "espace_jeune_verification_lien",
+    limit=getattr(settings, "SAS_VERIFICATION_JEUNE_LIMIT", 5),
+    window=getattr(settings, "SAS_VERIFICATION_JEUNE_WINDOW", 3600),
+)
+verifications_ip = RateLimit(
+    "espace_jeune_verification_ip",
+    limit=getattr(settings, "SAS_VERIFICATION_JEUNE_IP_LIMIT", 20),
+    window=getattr(settings, "SAS_VERIFICATION_JEUNE_WINDOW", 3600),
+)
+# Codes sent per link: nobody makes SAS text a young person again and again.
+codes_envoyes = RateLimit("espace_jeune_code_envoye", limit=3, window=3600)
+SESSION_VERIFIE = "jeune_verifie"
+
+
+def est_verifie(session, lien):
+    return lien.pk in session.get(SESSION_VERIFIE, [])
+
+
+def verrouille(lien, ip):
+    return verifications_lien.exceeded(lien.pk) or verifications_ip.exceeded(ip)
+
+
+def verifier(session, lien, ip, *, date_naissance=None, code=None, at=None):
+    """Check the young person's answer: their birth date, or the code sent when it is unknown. Right, the link is
+    open for this browser session (kept in the session, never in the URL); wrong, it counts against the link and
+    the IP. Returns True when verified."""
+    jeune = lien.parcours.jeune
+    if jeune.date_naissance is not None:
+        juste = date_naissance is not None and date_naissance == jeune.date_naissance
+    else:
+        juste = lien.code_valable(code, at=at)
+    if not juste:
+        verifications_lien.hit(lien.pk)
+        verifications_ip.hit(ip)
+        return False
+    session[SESSION_VERIFIE] = [*session.get(SESSION_VERIFIE, []), lien.pk]
+    return True
+
+
+def canal_du_code(jeune):
+    """Where a code can reach the young person at once: their phone, else their e-mail (never a letter)."""
+    if jeune.telephone:
+        return CanalMessage.SMS
+    if jeune.email:
+        return CanalMessage.EMAIL
+    return None
+
+
+def envoyer_code(lien, *, at=None):
+    """Send a new 6-digit code to the channel on file, now. Returns the Message, or None when it cannot leave
+    (no phone nor e-mail, STOP, too many codes asked)."""
+    at = at or timezone.now()
+    canal = canal_du_code(lien.parcours.jeune)
+    if canal is None or codes_envoyes.exceeded(lien.pk):
+        return None
+    codes_envoyes.hit(lien.pk)
+    code = lien.nouveau_code(at)
+    message = messagerie.envoyer(
+        lien.parcours, "code_verification", canal=canal, le=at, contexte={"code_verification": code}, lien=lien
+    )
+    if message is not None:
+        # The young person waits for it on their screen: not left to the next run of the task worker.
+        messagerie.expedier(message.pk, at=at)
+    return message
 
 
 def lien_valide(token, *, at=None):

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -16,7 +17,17 @@ from sas.parcours.transitions import TransitionError
 from sas.prescription.ratelimit import client_ip
 
 from . import services
-from .forms import AppelForm, CodeForm, CreneauForm, PreferencesForm, ReportForm, describe_creneau, moments_keys
+from .forms import (
+    AppelForm,
+    CodeForm,
+    CodeVerificationForm,
+    CreneauForm,
+    DateNaissanceForm,
+    PreferencesForm,
+    ReportForm,
+    describe_creneau,
+    moments_keys,
+)
 
 
 def _trop_de_codes(request):
@@ -42,6 +53,104 @@ def avec_lien(view):
         return response
 
     return wrapper
+
+
+def lien_verifie(view):
+    """Under a link decorator (`avec_lien` or its like): the view's sensitive content shows once this browser
+    session answered the check for this link (birth date, or a code sent to the channel on file); until then,
+    the check is shown instead and nothing of the view runs."""
+
+    @wraps(view)
+    @never_cache
+    def wrapper(request, lien, *args, **kwargs):
+        if services.est_verifie(request.session, lien):
+            return view(request, lien, *args, **kwargs)
+        suite = request.get_full_path() if request.method == "GET" else reverse("espace_jeune:page", args=[lien.token])
+        return _verification(request, lien, suite, status=200 if request.method == "GET" else 403)
+
+    return wrapper
+
+
+def avec_lien_verifie(view):
+    """The young person's link, then the check once per browser session: for pages that show the reasons of the
+    signalement, the diagnostic or the services proposed."""
+    return avec_lien(lien_verifie(view))
+
+
+def _verification(request, lien, suite, *, form=None, status=200):
+    ip = client_ip(request)
+    if services.verrouille(lien, ip):
+        return render(
+            request, "espace_jeune/verification_bloquee.html", {"lien": lien, "title": "Trop d'essais"}, status=429
+        )
+    jeune = lien.parcours.jeune
+    par_code = jeune.date_naissance is None
+    if form is None:
+        form = CodeVerificationForm() if par_code else DateNaissanceForm()
+    context = {
+        "title": "Vérifions que c'est bien vous",
+        "lien": lien,
+        "suite": suite,
+        "form": form,
+        "par_code": par_code,
+        "code_envoye": par_code and lien.code_demande_le is not None,
+        "canal_du_code": services.canal_du_code(jeune),
+    }
+    return render(request, "espace_jeune/verifier.html", context, status=status)
+
+
+def _suite(request, lien):
+    suite = request.POST.get("suite", "")
+    if url_has_allowed_host_and_scheme(suite, allowed_hosts={request.get_host()}) and suite.startswith("/"):
+        return suite
+    return reverse("espace_jeune:page", args=[lien.token])
+
+
+@require_POST
+@avec_lien
+def verifier(request, lien):
+    suite, ip = _suite(request, lien), client_ip(request)
+    if services.verrouille(lien, ip):
+        return _verification(request, lien, suite)
+    parcours = lien.parcours
+    if parcours.jeune.date_naissance is None and "envoyer_code" in request.POST:
+        if services.envoyer_code(lien) is None:
+            messages.error(
+                request, "Nous ne pouvons pas vous envoyer de code pour l'instant : appelez votre conseiller."
+            )
+        else:
+            _audit(Action.CREATION, lien, parcours, "code_verification")
+            messages.success(request, "Un code vient de vous être envoyé. Il est valable 10 minutes.")
+        return _verification(request, lien, suite)
+    form = (CodeVerificationForm if parcours.jeune.date_naissance is None else DateNaissanceForm)(request.POST)
+    if not form.is_valid():
+        return _verification(request, lien, suite, form=form, status=400)
+    reussi = services.verifier(request.session, lien, ip, **form.cleaned_data)
+    _audit(Action.CONSULTATION, lien, parcours, "verification", reussie=reussi)
+    if reussi:
+        return redirect(suite)
+    field = next(iter(form.fields))
+    form.add_error(
+        field,
+        "Ce code n'est pas le bon, ou il a expiré."
+        if field == "code"
+        else "Ce n'est pas la date que nous connaissons.",
+    )
+    return _verification(request, lien, suite, form=form, status=400)
+
+
+@avec_lien_verifie
+def pourquoi(request, lien):
+    """Who signalled the young person and what they wrote, and by name who may see the file."""
+    parcours = lien.parcours
+    _audit(Action.CONSULTATION, parcours, parcours, "pourquoi")
+    context = {
+        "title": "Pourquoi nous vous contactons",
+        "lien": lien,
+        "signaleurs": services.signaleurs(parcours),
+        "qui_voit": services.qui_voit(parcours),
+    }
+    return render(request, "espace_jeune/pourquoi.html", context)
 
 
 def _audit(action, obj, parcours, quoi, **detail):
@@ -92,7 +201,6 @@ def page(request, lien):
         "token": lien.token,
         "parcours": parcours,
         "jeune": jeune,
-        "signaleurs": services.signaleurs(parcours),
         "qui_voit": services.qui_voit(parcours, at=now),
         "consentement": services.consentement(parcours, at=now),
         "refuse": parcours.status == Status.REFUS_DU_JEUNE,

@@ -9,7 +9,16 @@ class MessageAdmin(admin.ModelAdmin):
     list_filter = ["canal", "statut", "gabarit"]
     search_fields = ["cle", "reference", "=uuid"]
     raw_id_fields = ["parcours", "jeune", "auteur"]
-    readonly_fields = ["uuid", "cle", "reference", "tentatives", "tente_le", "envoye_le", "delivre_le"]
+
+    # Read only: a message records what was sent, and its text (link masked) is not to be rewritten.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CanalInvalide)

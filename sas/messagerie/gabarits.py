@@ -21,6 +21,8 @@ class Gabarit:
     texte: str
     # Answers something the young person did (booked a slot): not counted in the caps.
     attendu: bool = False
+    # The young person is waiting for it on their screen (a verification code): sent at once, even in quiet hours.
+    immediat: bool = False
 
 
 _FIN = "\n\nÀ bientôt,\n{signature_fin}"
@@ -119,6 +121,16 @@ GABARITS = {
         " faute, et vous n'êtes pas seul·e : votre conseiller vous propose une autre solution très vite.\n\nVotre"
         " page :\n{lien}" + _FIN,
         attendu=True,
+    ),
+    # Asked for on the young person's page when their birth date is unknown: proves they hold the phone or mailbox.
+    "code_verification": Gabarit(
+        sms="Code SAS : {code_verification}, valable 10 min. Ne le donnez à personne, y compris à {conseiller}. {lien}",
+        sujet="Votre code SAS",
+        texte="Bonjour {prenom},\n\nVoici votre code pour ouvrir votre page SAS : {code_verification}\n\nIl est"
+        " valable 10 minutes. Ne le donnez à personne, même pas à {conseiller}. Si vous n'avez rien demandé,"
+        " ignorez ce message.\n\nVotre page :\n{lien}" + _FIN,
+        attendu=True,
+        immediat=True,
     ),
 }
 

@@ -43,7 +43,8 @@ def lettre_pdf(message, territoire, at=None):
     pdf.set_font(police, "B", 12)
     pdf.multi_cell(0, 6, propre(message.sujet), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    for ligne in message.corps.splitlines():
+    # The one place staff get the young person's code: a letter is printed to be posted (the download is audited).
+    for ligne in message.texte_envoye().splitlines():
         # The address and the code are what the young person must type: larger and bold.
         important = "code personnel" in ligne or ligne.startswith("http")
         pdf.set_font(police, "B" if important else "", 14 if important else 11)

@@ -25,6 +25,12 @@ EN_ATTENTE = (MessageStatut.PROGRAMME,)
 COMPTES = (MessageStatut.PROGRAMME, MessageStatut.EN_COURS, MessageStatut.ENVOYE, MessageStatut.DELIVRE)
 
 
+# What staff see in place of the young person's token, in the stored text of a message.
+MASQUE = "•••••"
+# And in place of a verification code (distinct from MASQUE, so that each is put back in its place).
+MASQUE_CODE = "######"
+
+
 def _cle_par_defaut():
     return f"auto-{uuid.uuid4()}"
 
@@ -46,7 +52,12 @@ class Message(models.Model):
     gabarit = models.CharField("modèle", max_length=40)
     destinataire = models.CharField("destinataire", max_length=300)
     sujet = models.CharField("objet", max_length=200, blank=True)
+    # With the young person's token masked (MASQUE): staff read messages, and the link is the young person's key.
+    # The token is put back only when the message leaves (`texte_envoye`), from `lien`.
     corps = models.TextField("texte")
+    lien = models.ForeignKey(
+        "espace_jeune.LienJeune", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
     # The caller's idempotency key: the same key never makes a second message.
     cle = models.CharField("clé", max_length=200, unique=True, default=_cle_par_defaut)
     statut = models.CharField("statut", max_length=10, choices=MessageStatut.choices, default=MessageStatut.PROGRAMME)
@@ -75,6 +86,12 @@ class Message(models.Model):
     @property
     def tag(self):
         return str(self.uuid)
+
+    def texte_envoye(self):
+        """The text as it leaves for the young person: with their own token in place of the mask."""
+        if self.lien_id is None:
+            return self.corps
+        return self.corps.replace(MASQUE_CODE, self.lien.code_verification()).replace(MASQUE, self.lien.token)
 
 
 class CanalInvalide(models.Model):

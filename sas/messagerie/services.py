@@ -25,6 +25,8 @@ from . import gabarits
 from .models import (
     COMPTES,
     EN_ATTENTE,
+    MASQUE,
+    MASQUE_CODE,
     CanalInvalide,
     CanalMessage,
     Message,
@@ -172,10 +174,13 @@ def _motif_refus(parcours, jeune, gabarit, canal, prevu):
     return refus
 
 
-def _contexte(parcours, prevu, prescripteur, contexte):
+def _lien(parcours, prevu):
     from sas.espace_jeune.models import LienJeune
 
-    lien = LienJeune.creer(parcours, at=prevu)
+    return LienJeune.creer(parcours, at=prevu)
+
+
+def _contexte(parcours, lien, prescripteur, contexte):
     conseiller = parcours.conseiller.first_name if parcours.conseiller_id else ""
     return {
         "prenom": parcours.jeune.prenom,
@@ -197,19 +202,29 @@ def _rendre(gabarit, canal, valeurs):
     return gabarits.rendre_courrier(gabarit, valeurs)
 
 
-def envoyer(parcours, gabarit, *, canal=None, le=None, contexte=None, cle=None, auteur=None):
+def _masquer(texte, lien, contexte):
+    code = (contexte or {}).get("code_verification")
+    if code:
+        texte = texte.replace(code, MASQUE_CODE)
+    return texte.replace(lien.token, MASQUE)
+
+
+def envoyer(parcours, gabarit, *, canal=None, le=None, contexte=None, cle=None, auteur=None, lien=None):
     """Schedule template `gabarit` for the journey's young person; return the Message, or None when it must not be
     sent (STOP, pause, caps, no usable channel: the reason is logged).
+
+    `lien` is the young person's link the message names (default: their current one). Its token, and a
+    `code_verification` in `contexte`, are stored masked and put back only when the message leaves.
 
     `le` (default now) is moved out of quiet hours. `cle` is the idempotency key: a second call with the same key
     returns the first message. Letters wait for the counsellor to print them; SMS and e-mails go through a
     background task."""
-    gabarits.gabarit(gabarit)
+    modele = gabarits.gabarit(gabarit)
     if cle:
         existant = Message.objects.filter(cle=cle).first()
         if existant:
             return existant
-    prevu = hors_silence(le or timezone.now())
+    prevu = (le or timezone.now()) if modele.immediat else hors_silence(le or timezone.now())
     try:
         with transaction.atomic():
             # Locked: two messages scheduled at once for the same person cannot both pass the caps.
@@ -223,7 +238,9 @@ def envoyer(parcours, gabarit, *, canal=None, le=None, contexte=None, cle=None, 
                 canal, destinataire = choisir_canal(jeune, prescripteur)
             else:
                 destinataire = coordonnee(jeune, canal, prescripteur)
-            sujet, corps = _rendre(gabarit, canal, _contexte(parcours, prevu, prescripteur, contexte))
+            lien = lien or _lien(parcours, prevu)
+            # Rendered with the real token, so that an SMS is cut to one segment as it will leave; stored masked.
+            sujet, corps = _rendre(gabarit, canal, _contexte(parcours, lien, prescripteur, contexte))
             message = Message.objects.create(
                 parcours=parcours,
                 jeune=jeune,
@@ -231,7 +248,8 @@ def envoyer(parcours, gabarit, *, canal=None, le=None, contexte=None, cle=None, 
                 gabarit=gabarit,
                 destinataire=destinataire,
                 sujet=sujet,
-                corps=corps,
+                corps=_masquer(corps, lien, contexte),
+                lien=lien,
                 cle=cle or f"auto-{uuid.uuid4()}",
                 auteur=auteur,
                 prevu_le=prevu,
@@ -301,15 +319,15 @@ def arreter(jeune, *, via, at=None):
 
 def _transmettre(message):
     if message.canal == CanalMessage.SMS:
-        return fournisseur_sms().envoyer(message)
-    return envoyer_courriel(message)
+        return fournisseur_sms().envoyer(message, message.texte_envoye())
+    return envoyer_courriel(message, message.texte_envoye())
 
 
 def _verrouiller(message_id):
     # Only the message row is locked, not the journey a status change may be locking.
     return (
         Message.objects.select_for_update(of=("self",))
-        .select_related("jeune", "parcours", "auteur")
+        .select_related("jeune", "parcours", "auteur", "lien")
         .filter(pk=message_id)
         .first()
     )
@@ -352,12 +370,15 @@ def expedier(message_id, *, at=None):
             return None
         if message.statut != S.PROGRAMME or message.canal == CanalMessage.COURRIER or message.prevu_le > at:
             return message.statut
-        if not autorise(at):
+        if not autorise(at) and not gabarits.gabarit(message.gabarit).immediat:
             message.prevu_le = hors_silence(at)
             message.save(update_fields=["prevu_le"])
             mettre_en_file(message)
             return message.statut
         refus = _refus_parcours(message.parcours) or _refus_personne(message.jeune, at)
+        if not refus and message.lien is not None and message.lien.revoked_at:
+            # A withdrawn link must not come back by a message planned before.
+            refus = "lien personnel révoqué"
         if not refus and canal_invalide(message.jeune, message.canal, message.destinataire):
             refus = f"{message.get_canal_display()} à corriger"
         if refus:

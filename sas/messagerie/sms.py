@@ -1,9 +1,10 @@
 """Sending SMS and e-mail: the providers behind one small interface.
 
 `fournisseur_sms()` picks the SMS provider from settings.SAS_SMS_PROVIDER: "outbox" keeps the message in the
-database (it shows on the "Messages envoyés" page; demo and tests) and "http" posts it to an API shaped like
-Brevo's transactional SMS. Each raises ErreurTemporaire (retry later) or ErreurDefinitive (give up; with
-canal_invalide when the number or address itself is wrong)."""
+database (it shows on the "Messages envoyés" page, link masked; demo and tests) and "http" posts it to an API
+shaped like Brevo's transactional SMS. Each gets the text as it leaves (with the young person's link) and raises
+ErreurTemporaire (retry later) or ErreurDefinitive (give up; with canal_invalide when the number or address
+itself is wrong)."""
 
 import json
 import smtplib
@@ -34,7 +35,7 @@ class ErreurDefinitive(ErreurEnvoi):
 class Outbox:
     """Nothing leaves the server: the message stays in the database, marked sent."""
 
-    def envoyer(self, message):
+    def envoyer(self, message, texte):
         return f"outbox-{message.tag}"
 
 
@@ -60,11 +61,11 @@ class FournisseurHttp:
         if not self.url.startswith(("https://", "http://")):
             raise ValueError(f"SAS_SMS_API_URL doit être une adresse http(s) : {self.url!r}.")
 
-    def envoyer(self, message):
+    def envoyer(self, message, texte):
         corps = {
             "sender": self.sender,
             "recipient": numero_international(message.destinataire),
-            "content": message.corps,
+            "content": texte,
             "type": "transactional",
             "tag": message.tag,
         }
@@ -112,11 +113,11 @@ def fournisseur_sms():
         raise ValueError(f"SAS_SMS_PROVIDER inconnu : {settings.SAS_SMS_PROVIDER!r} (outbox ou http).") from None
 
 
-def envoyer_courriel(message):
+def envoyer_courriel(message, texte):
     """Through Django's e-mail backend (SMTP in production)."""
     courriel = EmailMessage(
         subject=message.sujet,
-        body=message.corps,
+        body=texte,
         to=[message.destinataire],
         headers={"Message-ID": f"<{message.tag}@sas>", "X-SAS-Message": message.tag},
     )

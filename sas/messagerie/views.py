@@ -70,7 +70,10 @@ def _message_du_territoire(request, pk):
 
 @login_required
 def lettre(request, pk):
+    """The PDF to print and post: it carries the young person's code, so only while the letter is still to post."""
     message = _message_du_territoire(request, pk)
+    if message.statut != MessageStatut.PROGRAMME:
+        raise Http404("Ce courrier a déjà été envoyé.")
     record(request.user, Action.EXPORT, message, [message.jeune_id], format="pdf")
     response = HttpResponse(lettre_pdf(message, message.parcours.territory), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="courrier-{message.pk}.pdf"'

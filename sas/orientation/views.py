@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from sas.audit.models import Action, record
 from sas.espace_jeune.services import codes_errones
-from sas.espace_jeune.views import avec_lien
+from sas.espace_jeune.views import avec_lien_verifie
 from sas.organisations.models import Role
 from sas.parcours.models import Parcours
 from sas.prescription.ratelimit import client_ip
@@ -190,7 +190,7 @@ def retrait_conseiller(request, uuid):
 # The young person's choice, from their signed link.
 
 
-@avec_lien
+@avec_lien_verifie
 def jeune(request, lien):
     parcours = lien.parcours
     record(None, Action.CONSULTATION, parcours, [parcours.jeune_id], via="page", page="orientation")
@@ -212,7 +212,7 @@ def jeune(request, lien):
 
 
 @require_POST
-@avec_lien
+@avec_lien_verifie
 def jeune_choisir(request, lien, pk):
     parcours = lien.parcours
     proposition = get_object_or_404(parcours.propositions, pk=pk)
@@ -233,7 +233,7 @@ def jeune_choisir(request, lien, pk):
 
 
 @require_POST
-@avec_lien
+@avec_lien_verifie
 def jeune_rencontre(request, lien):
     orientation = services.a_demander_au_jeune(lien.parcours)
     form = RencontreForm(request.POST)

@@ -7,6 +7,7 @@ from sas.browser_testing import needs_browser, serious_violations
 from sas.diagnostic.chargement import publier
 from sas.diagnostic.models import Diagnostic, Questionnaire, Statut
 from sas.espace_jeune.models import LienJeune
+from sas.espace_jeune.testing import verifier_dans_le_navigateur
 from sas.parcours.status import Status
 
 # The machine is shared: generous waits, never a timed assertion.
@@ -37,6 +38,11 @@ def test_the_young_person_prepares_on_a_small_screen(live_server, page, parcours
     page.set_viewport_size({"width": 320, "height": 640})
     token = LienJeune.creer(parcours).token
     page.goto(f"{live_server.url}/diagnostic/j/{token}/preparer/")
+    # The check first, accessible too; then the page asked for.
+    page.get_by_role("heading", name="Vérifions que c'est bien vous").wait_for(timeout=WAIT)
+    assert serious_violations(page) == []
+    verifier_dans_le_navigateur(page, parcours.jeune, timeout=WAIT)
+    page.get_by_role("heading", name="Préparer votre entretien").wait_for(timeout=WAIT)
     assert serious_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     choose(page, "Que faites-vous en ce moment ?", "Je cherche un emploi ou une formation")

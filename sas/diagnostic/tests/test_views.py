@@ -12,6 +12,7 @@ from sas.audit.models import Action, AuditEntry
 from sas.diagnostic import services
 from sas.diagnostic.models import Diagnostic, Statut, ValidationJeune
 from sas.espace_jeune.models import LienJeune
+from sas.espace_jeune.testing import verifier
 from sas.organisations.factories import OrganisationFactory, member
 from sas.organisations.models import Role
 from sas.parcours.factories import ParcoursFactory, SignalementFactory
@@ -171,11 +172,12 @@ def test_the_young_person_prepares_the_easy_parts(parcours):
     lien = LienJeune.creer(parcours)
     url = reverse("diagnostic:jeune_preparer", args=[lien.token])
     assert url == f"/diagnostic/j/{lien.token}/preparer/"
-    page = Client().get(url).text
+    client = verifier(Client(), lien)
+    page = client.get(url).text
     assert "Que faites-vous en ce moment ?" in page and "Priorité n°3" in page
     assert "Risque de perdre" not in page
 
-    response = Client().post(
+    response = client.post(
         url, {"situation_actuelle": "recherche", "souhaits": "Cuisinier", "priorites__1": "logement"}, follow=True
     )
     assert "Merci, c&#x27;est enregistré." in response.text
@@ -192,7 +194,7 @@ def test_the_young_person_prepares_the_easy_parts(parcours):
 def test_preparing_is_an_answer_of_the_young_person(territory):
     parcours = ParcoursFactory(territory=territory)
     lien = LienJeune.creer(parcours)
-    Client().post(reverse("diagnostic:jeune_preparer", args=[lien.token]), {"souhaits": "Cuisinier"})
+    verifier(Client(), lien).post(reverse("diagnostic:jeune_preparer", args=[lien.token]), {"souhaits": "Cuisinier"})
     parcours.refresh_from_db()
     assert parcours.status == Status.CONTACTE
 
@@ -212,15 +214,21 @@ def test_a_token_of_another_journey_cannot_read_this_diagnostic(parcours, aiguil
     services.enregistrer_plan(diagnostic, besoins_retenus=[], auteur=aiguilleur, objectifs="Objectif secret d'Inès")
     services.terminer(diagnostic, auteur=aiguilleur)
     other = contacte(ParcoursFactory(territory=territory))
-    other_token = LienJeune.creer(other).token
+    other_lien = LienJeune.creer(other)
+    other_token = other_lien.token
 
-    page = Client().get(reverse("diagnostic:jeune_synthese", args=[other_token])).text
+    client = verifier(Client(), other_lien)
+    page = client.get(reverse("diagnostic:jeune_synthese", args=[other_token])).text
     assert "Objectif secret" not in page and "sera ici après votre entretien" in page
-    Client().post(reverse("diagnostic:jeune_synthese", args=[other_token]), {"accord": "oui"})
+    client.post(reverse("diagnostic:jeune_synthese", args=[other_token]), {"accord": "oui"})
     diagnostic.refresh_from_db()
     assert diagnostic.validation_jeune == ""
 
-    page = Client().get(reverse("diagnostic:jeune_synthese", args=[LienJeune.creer(parcours).token])).text
+    # Verified for the other link only: this journey's link asks again.
+    lien = LienJeune.creer(parcours)
+    page = client.get(reverse("diagnostic:jeune_synthese", args=[lien.token])).text
+    assert "Objectif secret" not in page and "Vérifions que c" in page
+    page = verifier(client, lien).get(reverse("diagnostic:jeune_synthese", args=[lien.token])).text
     assert "Objectif secret d&#x27;Inès" in page
 
 
@@ -230,15 +238,17 @@ def test_the_young_person_annotates_and_both_texts_stay(parcours, aiguilleur, di
         diagnostic, besoins_retenus=[], auteur=aiguilleur, synthese="Projet cuisine réaliste", objectifs="CAP cuisine"
     )
     services.terminer(diagnostic, auteur=aiguilleur)
-    url = reverse("diagnostic:jeune_synthese", args=[LienJeune.creer(parcours).token])
-    page = Client().get(url).text
+    lien = LienJeune.creer(parcours)
+    url = reverse("diagnostic:jeune_synthese", args=[lien.token])
+    client = verifier(Client(), lien)
+    page = client.get(url).text
     assert "CAP cuisine" in page and "Projet cuisine réaliste" in page
     # The counsellor's own judgement is not shown to the young person.
     assert "Risque de perdre" not in page
 
-    response = Client().post(url, {"accord": "non", "observation": ""})
+    response = client.post(url, {"accord": "non", "observation": ""})
     assert "Écrivez ce que vous voulez ajouter ou corriger." in response.text
-    response = Client().post(url, {"accord": "non", "observation": "Je préfère la pâtisserie"}, follow=True)
+    response = client.post(url, {"accord": "non", "observation": "Je préfère la pâtisserie"}, follow=True)
     assert "Projet cuisine réaliste" in response.text and "Je préfère la pâtisserie" in response.text
     diagnostic.refresh_from_db()
     assert diagnostic.validation_jeune == ValidationJeune.ANNOTE

@@ -12,6 +12,7 @@ from sas.audit.models import Action, AuditEntry
 from sas.espace_jeune import services
 from sas.espace_jeune.models import LienJeune
 from sas.espace_jeune.services import REFUS
+from sas.espace_jeune.testing import verifier
 from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Purpose
 from sas.messagerie import services as messagerie
 from sas.messagerie.models import MessageStatut
@@ -44,7 +45,7 @@ def audits(action):
 # Opening the page
 
 
-def test_the_page_says_who_signalled_why_and_who_sees_what(client, lien, parcours):
+def test_the_page_says_who_sees_what_and_keeps_who_signalled_why_behind_the_check(client, lien, parcours):
     events_before = ParcoursEvent.objects.count()
     response = client.get(url(lien))
     assert response.status_code == 200
@@ -53,7 +54,9 @@ def test_the_page_says_who_signalled_why_and_who_sees_what(client, lien, parcour
     # A personal page: never cached, never indexed, and its title does not name the young person.
     assert "no-store" in response["Cache-Control"] and "noindex" in response["X-Robots-Tag"]
     assert "<title>Mon espace SAS" in html
-    assert "ASE du Rhône" in html and "Fin de prise en charge ASE à la majorité" in html
+    # Whoever holds the link alone learns neither who signalled nor why.
+    assert "ASE du Rhône" not in html and "Fin de prise en charge" not in html
+    assert url(lien, "pourquoi") in html
     # Who sees what, by name.
     assert "Équipe SAS Lyon" in html and "Métropole de Lyon — pilotage" in html
     assert "seulement des chiffres anonymes" in html and "seulement l'étape où vous en êtes" in html
@@ -62,6 +65,9 @@ def test_the_page_says_who_signalled_why_and_who_sees_what(client, lien, parcour
     assert Parcours.objects.get(pk=parcours.pk).status == Status.SIGNALE
     [entry] = audits(Action.CONSULTATION)
     assert (entry.actor, entry.jeune_ids, entry.detail["action_jeune"]) == (None, [parcours.jeune_id], "ouverture")
+
+    html = text(verifier(client, lien).get(url(lien, "pourquoi")))
+    assert "ASE du Rhône" in html and "Fin de prise en charge ASE à la majorité" in html
 
 
 def test_a_relative_who_signalled_stays_anonymous(client, territory, equipe):
@@ -76,7 +82,8 @@ def test_a_relative_who_signalled_stays_anonymous(client, territory, equipe):
         declarant_lien="Frère ou sœur",
         motif="Il ne sort plus de sa chambre depuis des mois.",
     )
-    html = text(client.get(url(LienJeune.creer(parcours))))
+    lien = LienJeune.creer(parcours)
+    html = text(client.get(url(lien))) + text(verifier(client, lien).get(url(lien, "pourquoi")))
     assert "Un proche" in html
     for secret in ("Samia", "samia@example.org", "Frère ou sœur", "sa chambre"):
         assert secret not in html

@@ -7,6 +7,7 @@ import socket
 import pytest
 from django.core.management import call_command
 
+from sas.espace_jeune.models import LienJeune
 from sas.messagerie import services
 from sas.messagerie.models import CanalInvalide, Message, MessageStatut
 from sas.messagerie.services import envoyer, envoyer_dus, expedier
@@ -27,14 +28,18 @@ def test_the_http_provider_gets_brevos_shape(parcours, fournisseur_sms):
     [requete] = fournisseur_sms.requetes
     assert requete["path"] == "/v3/transactionalSMS/sms"
     assert requete["headers"]["api-key"] == "cle-api-de-test"
+    lien = LienJeune.objects.get(parcours=parcours)
     assert requete["json"] == {
         "sender": "SAS",
         "recipient": "33612345678",
-        "content": message.corps,
+        "content": message.corps.replace("•••••", lien.token),
         "type": "transactional",
         "tag": str(message.uuid),
     }
+    # The SMS carries the working link; the stored row does not.
+    assert f"https://sas.beta.gouv.fr/j/{lien.token}/" in requete["json"]["content"]
     message.refresh_from_db()
+    assert lien.token not in message.corps and "https://sas.beta.gouv.fr/j/•••••/" in message.corps
     assert message.reference == "1000" and message.tentatives == 1
     assert evenements_message(message) == 1
 

@@ -59,6 +59,7 @@ LONGS = {
     "lieu": "Mission locale de Lyon, 12 rue de la République, 69003 Lyon",
     "resume": "Objectif : BAFA.",
     "structure": "Association départementale de sauvegarde de l'enfance et de l'adolescence",
+    "code_verification": "123456",
 }
 
 
@@ -89,10 +90,15 @@ def test_the_first_sms_names_the_counsellor_and_the_prescriber(territoire, conse
     parcours = nouveau_parcours(territoire, conseiller, prenom="Inès")
     message = envoyer(parcours, "premier_contact", canal="sms", le=MARDI)
     lien = LienJeune.objects.get(parcours=parcours)
-    assert message.corps == (
+    assert message.texte_envoye() == (
         f"Inès, ici Camille de l'équipe SAS. Mission locale de Lyon nous a parlé de vous. On en parle ? {lien.url}"
     )
-    assert gsm7.segments(message.corps) == 1
+    assert gsm7.segments(message.texte_envoye()) == 1
+    # Stored with the token masked: the text staff read opens nothing.
+    assert message.corps == (
+        "Inès, ici Camille de l'équipe SAS. Mission locale de Lyon nous a parlé de vous. On en parle ?"
+        " https://sas.beta.gouv.fr/j/•••••/"
+    )
 
 
 def test_without_counsellor_or_prescriber_the_team_and_a_relative_sign(territoire):
@@ -111,8 +117,10 @@ def test_email_has_subject_link_and_stop_link(parcours):
     assert "Bonjour Inès," in message.corps
     assert "Camille de l'équipe SAS" in message.corps
     assert "En visioconférence" in message.corps and "12 rue de la République" in message.corps
-    assert lien.url in message.corps
-    assert f"https://sas.beta.gouv.fr/j/{lien.token}/stop/" in message.corps
+    assert lien.url in message.texte_envoye()
+    assert f"https://sas.beta.gouv.fr/j/{lien.token}/stop/" in message.texte_envoye()
+    assert lien.token not in message.corps + message.sujet
+    assert "https://sas.beta.gouv.fr/j/•••••/stop/" in message.corps
 
 
 def test_letter_has_the_same_text_with_the_address_and_the_code(territoire, conseiller):
@@ -121,7 +129,8 @@ def test_letter_has_the_same_text_with_the_address_and_the_code(territoire, cons
     lien = LienJeune.objects.get(parcours=parcours)
     assert message.canal == "courrier" and message.destinataire == "3 rue des Lilas\n69003 Lyon"
     assert "https://sas.beta.gouv.fr/j/" in message.corps
-    assert f"avec votre code personnel : {lien.token}" in message.corps
+    assert f"avec votre code personnel : {lien.token}" in message.texte_envoye()
+    assert lien.token not in message.corps and "avec votre code personnel : •••••" in message.corps
     assert "Nous avons eu vos coordonnées par Mission locale de Lyon" in message.corps
 
 

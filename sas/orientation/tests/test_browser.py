@@ -13,6 +13,7 @@ from sas.browser_testing import needs_browser, serious_violations
 from sas.diagnostic.chargement import publier
 from sas.diagnostic.models import Questionnaire
 from sas.espace_jeune.models import LienJeune
+from sas.espace_jeune.testing import verifier_dans_le_navigateur
 from sas.orientation.models import Orientation, Statut
 from sas.parcours.status import Status
 
@@ -55,6 +56,7 @@ def test_from_the_diagnostic_to_a_confirmed_take_up(
     young = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 740}).new_page()
     young.goto(LienJeune.creer(parcours).url)
     young.get_by_role("link", name="Voir et choisir").click()
+    verifier_dans_le_navigateur(young, parcours.jeune, timeout=WAIT)
     young.get_by_role("heading", name="Choisissez celle qui vous convient").wait_for(timeout=WAIT)
     assert serious_violations(young) == []
     assert young.evaluate("document.documentElement.scrollWidth") <= 360

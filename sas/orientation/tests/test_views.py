@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from sas.audit.models import AuditEntry
 from sas.espace_jeune.models import LienJeune
+from sas.espace_jeune.testing import verifier
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.orientation import services
@@ -65,10 +66,15 @@ def test_the_counsellor_records_a_choice_made_with_them_only_with_oral_consent(c
 
 def test_the_young_person_chooses_from_their_link(client, parcours, aiguilleur):
     services.proposer(parcours, services.classer(parcours), auteur=aiguilleur)
-    token = LienJeune.creer(parcours).token
+    lien = LienJeune.creer(parcours)
+    token = lien.token
     page = client.get(reverse("espace_jeune:page", args=[token])).content.decode()
     assert "Votre conseiller vous propose 2 structures" in page
 
+    # The services proposed say something of the situation: the link alone does not show them.
+    html = client.get(reverse("orientation:jeune", args=[token])).content.decode()
+    assert "Vérifions que c'est bien vous" in html and "Plateforme mobilité" not in html
+    verifier(client, lien)
     html = client.get(reverse("orientation:jeune", args=[token])).content.decode()
     assert "Pourquoi&nbsp;: couvre logement et hébergement" in html
     proposition = parcours.propositions.get(service__identifiant="test--mobilite")
@@ -77,7 +83,10 @@ def test_the_young_person_chooses_from_their_link(client, parcours, aiguilleur):
     orientation = Orientation.objects.get()
     assert orientation.structure.nom == "Plateforme mobilité"
     assert set(orientation.partage) == {"identite", "coordonnees"}
-    assert "Plateforme mobilité" in client.get(reverse("espace_jeune:page", args=[token])).content.decode()
+    assert "Plateforme mobilité" in client.get(reverse("orientation:jeune", args=[token])).content.decode()
+    # The first screen, seen by whoever holds the link, names no structure.
+    page = Client().get(reverse("espace_jeune:page", args=[token])).content.decode()
+    assert "Votre demande à une structure&nbsp;: envoyée" in page and "Plateforme mobilité" not in page
 
 
 def test_a_young_persons_link_cannot_choose_for_another_journey(client, parcours, aiguilleur, territory):
@@ -88,6 +97,9 @@ def test_a_young_persons_link_cannot_choose_for_another_journey(client, parcours
         )
     )
     proposition = parcours.propositions.first()
+    response = client.post(reverse("orientation:jeune_choisir", args=[other.token, proposition.pk]), {})
+    assert response.status_code == 403 and not Orientation.objects.exists()
+    verifier(client, other)
     response = client.post(reverse("orientation:jeune_choisir", args=[other.token, proposition.pk]), {})
     assert response.status_code == 404
     assert not Orientation.objects.exists()
@@ -259,3 +271,20 @@ def test_a_consent_withdrawn_after_sending_hides_what_it_covered(client, parcour
     html = client.get(url).content.decode()
     assert "+33612345678" not in html and "Perrin" not in html
     assert "Le jeune a retiré son accord" in html
+
+
+def test_a_choice_recorded_by_the_counsellor_with_the_young_person_is_the_counsellors(client, parcours, aiguilleur):
+    """Issue #10: what a counsellor does for the young person is recorded as done by the counsellor, never as the
+    young person acting through their link."""
+    client.force_login(aiguilleur)
+    (proposition, _other) = services.proposer(parcours, services.classer(parcours), auteur=aiguilleur)
+    client.post(reverse("orientation:choisir", args=[parcours.uuid, proposition.pk]), {"accord_oral": "on"})
+    orientation = Orientation.objects.get()
+    consent = parcours.jeune.consents.get(purpose="transmission")
+    assert (consent.collected_via, consent.collected_by) == ("oral", aiguilleur)
+    assert orientation.envoyee_par == aiguilleur
+    envoi = orientation.events.filter(to_statut=Statut.ENVOYEE).first()
+    assert (envoi.par, envoi.actor) == (Par.CONSEILLER, aiguilleur)
+    event = parcours.events.get(to_status=Status.ORIENTATION_ENVOYEE)
+    assert event.actor == aiguilleur
+    assert AuditEntry.objects.filter(actor=aiguilleur, object_id=str(orientation.pk)).exists()
