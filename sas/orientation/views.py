@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from sas.audit.models import Action, record
 from sas.espace_jeune.services import codes_errones
-from sas.espace_jeune.views import avec_lien_verifie
+from sas.espace_jeune.views import avec_lien, avec_lien_verifie
 from sas.organisations.models import Role
 from sas.parcours.models import Parcours
 from sas.prescription.ratelimit import client_ip
@@ -259,7 +259,7 @@ def jeune_retrait(request, lien):
 
 
 @require_POST
-@avec_lien
+@avec_lien_verifie
 def jeune_retrait_structure(request, lien, pk):
     """The young person withdraws their agreement for one structure only (their page stays open)."""
     structure = get_object_or_404(retrait.structures_retirables(lien.parcours), pk=pk)

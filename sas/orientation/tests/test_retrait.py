@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from sas.audit.models import AuditEntry
 from sas.espace_jeune.models import LienJeune
+from sas.espace_jeune.testing import verifier
 from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Purpose, may_receive
 from sas.messagerie import services as messagerie
 from sas.messagerie.models import Message, MessageStatut
@@ -193,7 +194,7 @@ def test_the_generic_status_change_no_longer_withdraws_by_halves(client, parcour
 
 def test_the_young_person_withdraws_for_one_structure(client, parcours, envoyee, smtp_server):
     lien, orientation = envoyee["lien"], envoyee["orientation"]
-    page = client.get(reverse("orientation:jeune", args=[lien.token])).text
+    page = verifier(client, lien).get(reverse("orientation:jeune", args=[lien.token])).text
     url = reverse("orientation:jeune_retrait_structure", args=[lien.token, orientation.structure_id])
     assert url in page
 
@@ -308,7 +309,8 @@ def test_an_expired_revoked_or_foreign_link_cannot_withdraw(client, parcours, te
         assert client.post(url, {"confirmation": "on"}).status_code == 410
     other = LienJeune.creer(ParcoursFactory(territory=territory))
     url = reverse("orientation:jeune_retrait_structure", args=[other.token, structure_id])
-    assert client.post(url, {"confirmation": "on"}).status_code == 404
+    assert client.post(url, {"confirmation": "on"}).status_code == 403, "not before the young person's check"
+    assert verifier(client, other).post(url, {"confirmation": "on"}).status_code == 404
     assert parcours.jeune.consents.active().count() == 2
     envoyee["orientation"].refresh_from_db()
     assert envoyee["orientation"].statut == Statut.ENVOYEE
