@@ -16,6 +16,7 @@ from sas.communes.models import Commune
 from sas.parcours.models import SignalementSource
 from sas.prescription import services as prescription
 from sas.prescription.services import SignalementData, normalise_phone, signaler
+from sas.prescription.suivi import avec_suivi, vue_prescripteur
 
 from . import services
 from .schemas import Erreur, SignalementCree, SignalementIn, SuiviOut, SuiviPage
@@ -197,11 +198,15 @@ def etape(parcours):
 
 
 def suivi(parcours):
+    """What the organisation may know of `parcours` (loaded through sas.prescription.suivi.avec_suivi)."""
+    vue = vue_prescripteur(parcours)
     return {
         "id": parcours.uuid,
-        "etape": etape(parcours),
-        "etape_depuis": parcours.status_changed_at,
+        "etape": {"code": vue.etape.code, "libelle": vue.etape.libelle},
+        "etape_depuis": vue.etape.le,
         "signale_le": parcours.signale_le,
+        "etapes": [{"code": e.code, "libelle": e.libelle, "le": e.le} for e in vue.etapes],
+        "structure_accueil": vue.structure or None,
     }
 
 
@@ -266,10 +271,12 @@ def creer_signalement(
     tags=["signalements"],
 )
 def lire_signalement(request, id: uuid.UUID):
-    """L'étape atteinte par le parcours d'un jeune que votre structure a signalé (jamais le contenu du
-    diagnostic). Un parcours que votre structure n'a pas signalé répond 404, comme un parcours inexistant."""
+    """L'étape atteinte par le parcours d'un jeune que votre structure a signalé, et ses dates, depuis que votre
+    signalement y est rattaché : une liste fixe de libellés, jamais le contenu du diagnostic, jamais un texte écrit
+    par d'autres, jamais les autres structures qui l'ont signalé. Un parcours que votre structure n'a pas signalé
+    répond 404, comme un parcours inexistant."""
     token = request.auth
-    parcours = services.parcours_of(token.organisation).filter(uuid=id).first()
+    parcours = avec_suivi(services.parcours_of(token.organisation), [token.organisation.pk]).filter(uuid=id).first()
     if parcours is None:
         raise Http404
     record(None, Action.CONSULTATION, parcours, [parcours.jeune_id], via="api", jeton=token.pk)
@@ -291,6 +298,6 @@ def lister_signalements(
     """Les parcours signalés par votre structure, du plus récent au plus ancien signalement."""
     token = request.auth
     scoped = services.parcours_of(token.organisation)
-    page = list(scoped.order_by("-signale_le", "-pk")[offset : offset + limit])
+    page = list(avec_suivi(scoped, [token.organisation.pk]).order_by("-signale_le", "-pk")[offset : offset + limit])
     record(None, Action.LISTE, "api_signalements", [p.jeune_id for p in page], via="api", jeton=token.pk)
     return {"total": scoped.count(), "limit": limit, "offset": offset, "resultats": [suivi(p) for p in page]}

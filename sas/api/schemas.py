@@ -9,6 +9,7 @@ from pydantic import ConfigDict, StringConstraints
 
 from sas.jeunes.models import TrancheAge
 from sas.parcours.models import Canal
+from sas.prescription.suivi import LIBELLES
 
 # PostgreSQL refuses NUL characters in text: rejecting them here keeps them a 422, not a 500.
 NO_NUL = r"^[^\x00]*$"
@@ -71,11 +72,27 @@ class SignalementCree(Schema):
     etape: Etape
 
 
+class EtapeDatee(Schema):
+    code: Literal[tuple(LIBELLES)] = Field(description="Code stable de l'étape.")
+    libelle: Literal[tuple(LIBELLES.values())] = Field(
+        description="Libellé de l'étape ; une sortie du parcours est dite sans son motif."
+    )
+    le: datetime.datetime = Field(description="Date à laquelle le parcours a atteint cette étape.")
+
+
 class SuiviOut(Schema):
     id: uuid.UUID = Field(description="Identifiant du parcours.")
     etape: Etape
     etape_depuis: datetime.datetime = Field(description="Date à laquelle le parcours a atteint cette étape.")
     signale_le: datetime.datetime = Field(description="Date de votre premier signalement de ce jeune.")
+    etapes: list[EtapeDatee] = Field(
+        description="Les étapes atteintes depuis que votre signalement est rattaché au parcours, de la plus "
+        "ancienne à la plus récente (la dernière est « etape »)."
+    )
+    structure_accueil: str | None = Field(
+        description="Nom de la structure qui accompagne le jeune, seulement s'il a accepté que vous en soyez "
+        "informé ; null sinon."
+    )
 
 
 class SuiviPage(Schema):

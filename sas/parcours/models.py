@@ -9,7 +9,7 @@ from django.utils import timezone
 from sas.audit.models import AppendOnly
 from sas.organisations.models import Role
 
-from .status import SIDE_EXITS, Status
+from .status import Status
 
 
 class ParcoursQuerySet(models.QuerySet):
@@ -77,12 +77,6 @@ class Parcours(models.Model):
             if event.kind == EventKind.TRANSITION:
                 reached.setdefault(event.to_status, event.occurred_at)
         return reached
-
-    def exit_reason(self):
-        """Why the journey left the main path, if it did (the reason of the last status change)."""
-        if self.status in SIDE_EXITS:
-            return next((e.reason for e in reversed(self.events.all()) if e.kind == EventKind.TRANSITION), "")
-        return ""
 
 
 class SignalementSource(models.TextChoices):

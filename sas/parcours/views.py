@@ -14,6 +14,7 @@ from sas.organisations.models import Role
 from sas.orientation.indicators import boucle, reactivite_du_territoire
 from sas.prescription.models import PrescripteurPreferences
 from sas.prescription.rencontres import taux_contact_selon_rencontre
+from sas.prescription.suivi import avec_suivi, vue_prescripteur
 
 from .forms import TransitionForm
 from .indicators import status_counts
@@ -36,14 +37,14 @@ def _with_related(queryset):
 @login_required
 def mes_signalements(request):
     require_role(request, Role.PRESCRIPTEUR)
-    parcours = list(
-        _with_related(Parcours.objects.for_role(request.user, Role.PRESCRIPTEUR))
-        .prefetch_related("events")
-        .order_by("-created_at")
-    )
-    record(request.user, Action.LISTE, "mes_signalements", [p.jeune_id for p in parcours])
-    rows = [{"parcours": p, "reached": p.reached_on(), "exit_reason": p.exit_reason()} for p in parcours]
-    digest = PrescripteurPreferences.objects.filter(user=request.user, digest_hebdo=True).exists()
+    user = request.user
+    scope = Parcours.objects.for_role(user, Role.PRESCRIPTEUR).select_related("jeune__commune")
+    vues = [(p, vue_prescripteur(p)) for p in avec_suivi(scope, user.organisation_ids(Role.PRESCRIPTEUR))]
+    rows = [{"parcours": p, "vue": vue, "reached": vue.atteinte_le()} for p, vue in vues]
+    # Newest of their own signalements first: the journey's own start is not theirs to know.
+    rows.sort(key=lambda row: row["vue"].depuis, reverse=True)
+    record(user, Action.LISTE, "mes_signalements", [row["parcours"].jeune_id for row in rows])
+    digest = PrescripteurPreferences.objects.filter(user=user, digest_hebdo=True).exists()
     return render(
         request,
         "parcours/mes_signalements.html",
@@ -84,16 +85,38 @@ def _get_visible(request, uuid):
 
 @login_required
 def detail(request, uuid):
+    """The full history for an aiguilleur of the territory; for a prescriber, only vue_prescripteur()."""
+    user = request.user
+    if not Parcours.objects.for_role(user, Role.AIGUILLEUR).filter(uuid=uuid).exists():
+        return _detail_prescripteur(request, uuid)
     parcours = _get_visible(request, uuid)
-    is_aiguilleur = parcours.territory_id in request.user.territory_ids(Role.AIGUILLEUR)
-    record(request.user, Action.CONSULTATION, parcours, [parcours.jeune_id])
+    record(user, Action.CONSULTATION, parcours, [parcours.jeune_id])
     return render(
         request,
         "parcours/detail.html",
         {
             "parcours": parcours,
-            "is_aiguilleur": is_aiguilleur,
-            "form": TransitionForm(parcours=parcours) if is_aiguilleur else None,
+            "form": TransitionForm(parcours=parcours),
+            "title": f"Parcours de {parcours.jeune.prenom}",
+        },
+    )
+
+
+def _detail_prescripteur(request, uuid):
+    user = request.user
+    organisation_ids = user.organisation_ids(Role.PRESCRIPTEUR)
+    scope = avec_suivi(Parcours.objects.for_role(user, Role.PRESCRIPTEUR).select_related("jeune"), organisation_ids)
+    parcours = get_object_or_404(scope, uuid=uuid)
+    record(user, Action.CONSULTATION, parcours, [parcours.jeune_id])
+    # Only the meetings they take part in: another organisation's would tell who else signalled.
+    rencontres = parcours.rencontres.filter(organisation_id__in=organisation_ids)
+    return render(
+        request,
+        "parcours/detail_prescripteur.html",
+        {
+            "parcours": parcours,
+            "vue": vue_prescripteur(parcours),
+            "rencontres": rencontres,
             "title": f"Parcours de {parcours.jeune.prenom}",
         },
     )

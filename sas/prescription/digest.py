@@ -5,6 +5,7 @@ import datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -12,22 +13,26 @@ from sas.organisations.models import Role
 from sas.parcours.models import EventKind, Parcours, ParcoursEvent
 
 from .models import PrescripteurPreferences
+from .suivi import avec_suivi, vue_prescripteur
 
 PERIOD = datetime.timedelta(days=7)
 
 
 def changes_for(user, since):
-    """Status changes since `since` on the journeys the user's organisations signalled, oldest first."""
-    return list(
-        ParcoursEvent.objects.filter(
-            parcours__in=Parcours.objects.for_role(user, Role.PRESCRIPTEUR),
-            kind=EventKind.TRANSITION,
-            occurred_at__gt=since,
-        )
-        .exclude(from_status="")
-        .select_related("parcours__jeune")
-        .order_by("occurred_at")
-    )
+    """[(journey, stage)] reached since `since` on the journeys the user's organisations signalled, as
+    vue_prescripteur() tells them, oldest first."""
+    recent = ParcoursEvent.objects.filter(kind=EventKind.TRANSITION, occurred_at__gt=since)
+    journeys = avec_suivi(
+        Parcours.objects.for_role(user, Role.PRESCRIPTEUR).filter(Exists(recent.filter(parcours=OuterRef("pk")))),
+        user.organisation_ids(Role.PRESCRIPTEUR),
+    ).select_related("jeune")
+    changes = [
+        (parcours, etape)
+        for parcours in journeys
+        for etape in vue_prescripteur(parcours).changements
+        if etape.le > since
+    ]
+    return sorted(changes, key=lambda change: change[1].le)
 
 
 def due_preferences(now):

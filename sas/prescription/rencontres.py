@@ -33,9 +33,13 @@ def organisations_pouvant_proposer(user, parcours):
     return signalling.filter(pk__in=user.organisation_ids(Role.PRESCRIPTEUR))
 
 
-def fin_accompagnement(parcours):
-    """The latest end of support announced by a signalement, or None."""
-    dates = [s.fin_accompagnement_le for s in parcours.signalements.all() if s.fin_accompagnement_le]
+def fin_accompagnement(parcours, organisation_ids=None):
+    """The latest end of support announced by a signalement (of these organisations only, if given), or None."""
+    dates = [
+        s.fin_accompagnement_le
+        for s in parcours.signalements.all()
+        if s.fin_accompagnement_le and (organisation_ids is None or s.organisation_id in organisation_ids)
+    ]
     return max(dates, default=None)
 
 
@@ -70,7 +74,10 @@ def proposer_rencontre(parcours, *, organisation, proposed_by, starts_at, mode, 
         errors["lieu"] = "Indiquez le lien de la visioconférence."
     if starts_at <= at:
         errors["starts_at"] = "La rencontre doit avoir lieu dans le futur."
-    elif (fin := fin_accompagnement(parcours)) and timezone.localtime(starts_at).date() > fin + DELAI_APRES_FIN:
+    # The end of this organisation's support: another organisation's dates are not theirs to be told.
+    elif (fin := fin_accompagnement(parcours, [organisation.pk])) and timezone.localtime(
+        starts_at
+    ).date() > fin + DELAI_APRES_FIN:
         latest = fin + DELAI_APRES_FIN
         errors["starts_at"] = (
             f"La rencontre doit avoir lieu avant la fin de l'accompagnement (le {fin:%d/%m/%Y}), "

@@ -20,6 +20,7 @@ from .rencontres import (
     organisations_pouvant_proposer,
     proposer_rencontre,
 )
+from .suivi import avec_suivi, vue_prescripteur
 
 
 def _get_parcours(request, uuid):
@@ -29,23 +30,33 @@ def _get_parcours(request, uuid):
     return get_object_or_404(queryset, uuid=uuid)
 
 
-def _context(parcours, title, **extra):
-    return {"parcours": parcours, "fin": fin_accompagnement(parcours), "title": title, **extra}
+def _prescriber_scope(user, parcours):
+    """None for an aiguilleur of the territory, who sees every meeting; otherwise the user's prescribing
+    organisations, whose own meetings and signalements are all they see here."""
+    return None if is_aiguilleur_of(user, parcours) else set(user.organisation_ids(Role.PRESCRIPTEUR))
+
+
+def _context(parcours, title, scope, **extra):
+    if scope is None:
+        etape = parcours.get_status_display()
+    else:
+        etape = vue_prescripteur(avec_suivi(Parcours.objects.filter(pk=parcours.pk), scope).get()).etape.libelle
+    return {"parcours": parcours, "fin": fin_accompagnement(parcours, scope), "etape": etape, "title": title, **extra}
 
 
 @login_required
 def rencontre_liste(request, uuid):
     parcours = _get_parcours(request, uuid)
-    rencontres = list(parcours.rencontres.select_related("organisation", "proposed_by", "aiguilleur"))
+    scope = _prescriber_scope(request.user, parcours)
+    rencontres = parcours.rencontres.select_related("organisation", "proposed_by", "aiguilleur")
+    if scope is not None:
+        # Another organisation's meeting would tell who else signalled this young person.
+        rencontres = rencontres.filter(organisation_id__in=scope)
+    rencontres = list(rencontres)
     now = timezone.now()
-    aiguilleur = is_aiguilleur_of(request.user, parcours)
-    own = set(request.user.organisation_ids(Role.PRESCRIPTEUR))
     for rencontre in rencontres:
         rencontre.a_renseigner = (
-            rencontre.took_place is None
-            and rencontre.cancelled_at is None
-            and rencontre.starts_at <= now
-            and (aiguilleur or rencontre.organisation_id in own)
+            rencontre.took_place is None and rencontre.cancelled_at is None and rencontre.starts_at <= now
         )
     peut_proposer = (
         parcours.status == Status.SORTIE_A_VENIR and organisations_pouvant_proposer(request.user, parcours).exists()
@@ -54,6 +65,7 @@ def rencontre_liste(request, uuid):
     context = _context(
         parcours,
         f"Rencontres tripartites — {parcours.jeune.prenom}",
+        scope,
         rencontres=rencontres,
         peut_proposer=peut_proposer,
         now=now,
@@ -84,7 +96,8 @@ def rencontre_proposer(request, uuid):
         else:
             messages.success(request, f"{rencontre} enregistrée. Pensez à prévenir le jeune.")
             return redirect("prescription:rencontre_liste", uuid=parcours.uuid)
-    context = _context(parcours, f"Proposer une rencontre tripartite — {parcours.jeune.prenom}", form=form)
+    title = f"Proposer une rencontre tripartite — {parcours.jeune.prenom}"
+    context = _context(parcours, title, _prescriber_scope(request.user, parcours), form=form)
     return render(request, "prescription/rencontre_proposer.html", context)
 
 

@@ -296,7 +296,12 @@ def test_the_stage_of_a_journey_is_readable_without_any_diagnostic_content(api, 
     assert body["etape"] == {"code": "a_contacter", "libelle": "À contacter"}
     signale_le = parcours.signalements.get().created_at
     assert parse_datetime(body["signale_le"]) == signale_le.replace(microsecond=signale_le.microsecond // 1000 * 1000)
-    assert set(body) == {"id", "etape", "etape_depuis", "signale_le"}
+    assert set(body) == {"id", "etape", "etape_depuis", "signale_le", "etapes", "structure_accueil"}
+    assert [(e["code"], e["libelle"]) for e in body["etapes"]] == [
+        ("signale", "Signalé"),
+        ("a_contacter", "À contacter"),
+    ]
+    assert body["etapes"][-1]["le"] == body["etape_depuis"] and body["structure_accueil"] is None
     assert "confidentiel" not in str(body)
     assert AuditEntry.objects.filter(action=Action.CONSULTATION, object_id=str(parcours.pk)).exists()
 

@@ -9,7 +9,10 @@ from sas.browser_testing import serious_violations
 from sas.communes.factories import CommuneFactory
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
+from sas.parcours import transitions
+from sas.parcours.factories import SignalementFactory
 from sas.parcours.models import Signalement
+from sas.parcours.status import Status
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,3 +53,28 @@ def test_signal_in_under_ten_interactions_then_seen_in_the_queue(live_server, pa
     page.get_by_role("button", name="Se connecter").click()
     page.get_by_role("heading", level=1, name="File active du territoire").wait_for(timeout=5000)
     assert page.get_by_role("link", name="Moussa").count() >= 1
+
+
+def test_the_prescriber_follows_the_stages_from_mes_signalements_to_the_journey_page(live_server, page):
+    territory = TerritoryFactory()
+    organisation = OrganisationFactory(territory=territory, kind=OrganisationKind.ASE)
+    prescriber = member(Role.PRESCRIPTEUR, organisation)
+    parcours = SignalementFactory(
+        organisation=organisation, parcours__territory=territory, parcours__jeune__prenom="Lina"
+    ).parcours
+    for status in (Status.A_CONTACTER, Status.CONTACT_EN_COURS):
+        transitions.transition(parcours, status)
+    transitions.transition(parcours, Status.INJOIGNABLE, reason="Numéro attribué à quelqu'un d'autre")
+
+    page.goto(f"{live_server.url}/connexion/")
+    page.get_by_label("Adresse électronique").fill(prescriber.email)
+    page.get_by_label("Mot de passe").fill("motdepasse-de-test")
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("heading", level=1, name="Mes signalements").wait_for(timeout=5000)
+    assert serious_violations(page) == []
+    page.get_by_role("link", name="Lina").click()
+    page.get_by_role("heading", level=1, name="Parcours de Lina").wait_for(timeout=5000)
+    assert serious_violations(page) == []
+    stages = page.get_by_role("heading", name="Étapes").locator("xpath=following-sibling::ol[1]/li")
+    assert stages.count() == 4 and "Le jeune n'a pas pu être joint" in stages.nth(3).inner_text()
+    assert "Numéro attribué" not in page.content()

@@ -13,6 +13,7 @@ from sas.organisations.models import OrganisationKind, Role
 from sas.parcours import transitions
 from sas.parcours.models import Parcours, Signalement
 from sas.parcours.status import Status
+from sas.prescription.suivi import SORTIES
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +98,7 @@ def test_signalement_form_requires_csrf(prescriber):
     assert not Parcours.objects.exists()
 
 
-def test_mes_signalements_shows_stage_dates_and_exit_reasons(client, prescriber):
+def test_mes_signalements_shows_stage_dates_and_a_neutral_exit_label(client, prescriber):
     client.force_login(prescriber)
     client.post(reverse("prescription:signaler"), minimal())
     client.post(reverse("prescription:signaler"), minimal(prenom="Léa", telephone="06 11 22 33 44"))
@@ -107,8 +108,8 @@ def test_mes_signalements_shows_stage_dates_and_exit_reasons(client, prescriber)
     transitions.transition(lea, Status.HORS_CIBLE, reason="A déménagé à Lille")
     page = client.get(reverse("parcours:mes_signalements")).content.decode()
     table = page[page.index("<tbody>") :]
-    assert "Hors cible : A déménagé à Lille" in table
+    assert html.escape(SORTIES[Status.HORS_CIBLE]) in table and "Lille" not in table
     today = timezone.localdate().strftime("%d/%m/%Y")
     row = table[table.index("Yanis") : table.index("</tr>", table.index("Yanis"))]
-    assert row.count(today) == 2  # signalé le, contacté le
+    assert row.count(today) == 3  # signalé le, étape actuelle le, contacté le
     assert "Contacté" in row
