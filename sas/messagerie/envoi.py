@@ -417,5 +417,5 @@ def marquer_poste(message, *, auteur, at=None):
             return False
         courant.auteur = courant.auteur or auteur
         noter_envoi(courant, at)
-    message.statut = S.ENVOYE
+    message.refresh_from_db(fields=["statut", "envoye_le"])
     return True
