@@ -15,8 +15,8 @@ from sas.annuaire.seed import SOURCE as ANNUAIRE_DEMO
 from sas.annuaire.seed import seed_annuaire
 from sas.communes.models import Commune
 from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Jeune, Purpose
+from sas.messagerie.envoi import envoyer_dus
 from sas.messagerie.models import Message
-from sas.messagerie.services import envoyer_dus
 from sas.organisations.models import Membership, Organisation, OrganisationKind, Role, Territory, User
 from sas.orientation.models import Motif, Orientation, OrientationEvent, Par, Statut
 from sas.orientation.services import partage

@@ -9,6 +9,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from sas.messagerie import envoi as messagerie
 from sas.parcours import transitions
 from sas.parcours.models import Parcours
 from sas.parcours.status import Status
@@ -96,8 +97,6 @@ def _canal(jeune, action):
 
 
 def _executer(pas, suivi, now):
-    from sas.messagerie import services as messagerie
-
     parcours, plan = pas.parcours, suivi.plan
     jeune = parcours.jeune
     due = suivi.demarre_le + datetime.timedelta(days=pas.jour)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from sas.messagerie import envoi as messagerie
 from sas.organisations.models import Role, User
 from sas.parcours import transitions
 from sas.parcours.models import EventKind, Parcours, Signalement
@@ -117,8 +118,6 @@ def _suivi(parcours):
 
 def _annuler_messages_cadence(parcours, at):
     """Cancel the cadence messages still waiting (e.g. moved to Monday morning by the quiet hours)."""
-    from sas.messagerie import services as messagerie
-
     messagerie.annuler(f"cadence-{parcours.pk}-", at=at)
 
 
@@ -145,6 +144,12 @@ def reponse_du_jeune(parcours, *, via, at=None):
         if changed:
             _annuler_messages_cadence(parcours, at)
     return changed
+
+
+def reponse_par_sms(sender, *, jeune, via, at, **kwargs):
+    """Receiver of messagerie's `reponse_recue`: the young person's SMS answers each of their open journeys."""
+    for parcours in Parcours.objects.filter(jeune=jeune).exclude(status__in=CLOSED):
+        reponse_du_jeune(parcours, via=via, at=at)
 
 
 def reporter(parcours, jusqu_au, *, via, auteur=None, at=None):

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from sas.messagerie.envoi import envoyer
 from sas.parcours import transitions
 from sas.parcours.models import EventKind
 from sas.parcours.status import Status
@@ -305,8 +306,6 @@ def resume_texte(diagnostic):
 
 def envoyer_au_jeune(diagnostic, *, auteur, at=None):
     """Send the action plan to the young person through messagerie (once per diagnostic: idempotency key)."""
-    from sas.messagerie.services import envoyer
-
     if not diagnostic.termine:
         raise ValidationError("Terminez le diagnostic avant d'envoyer le plan d'action.")
     return envoyer(

@@ -13,7 +13,7 @@ from sas.aiguillage import services as aiguillage
 from sas.aiguillage.models import SuiviContact
 from sas.annuaire.models import Structure
 from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Purpose
-from sas.messagerie import services as messagerie
+from sas.messagerie import envoi as messagerie
 from sas.messagerie.models import CanalMessage
 from sas.organisations.models import Organisation, OrganisationKind
 from sas.parcours.models import EventKind, SignalementSource

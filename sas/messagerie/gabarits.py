@@ -243,3 +243,51 @@ def rendre_courrier(nom, contexte):
     valeurs["lien"] = f"{contexte['adresse_code']}\navec votre code personnel : {contexte['code']}"
     modele = gabarit(nom)
     return _remplir(modele.sujet, valeurs, nom), _remplir(modele.texte + PIED_COURRIER, valeurs, nom)
+
+
+@dataclass(frozen=True)
+class CourrielPro:
+    """An e-mail to a professional (a receiving structure, a prescriber): no STOP footer, no caps."""
+
+    sujet: str
+    texte: str
+
+
+_TEXTE_ORIENTATION = (
+    "Bonjour,\n\nL'équipe SAS vous adresse {prenom} pour « {service} ».\n"
+    "Ce jeune a accepté que ses informations vous soient transmises.\n\n"
+    "Pour voir l'orientation et répondre (accepter, refuser, fixer le premier rendez-vous) :\n"
+    "{lien}\n\n"
+    "Ce lien personnel ouvre cette orientation seulement ; ne le transférez pas. Sans réponse sous 15 jours, "
+    "l'orientation expire et le jeune est orienté ailleurs.\n\nL'équipe SAS"
+)
+
+COURRIELS_PROS = {
+    # The structure's magic link: {lien} holds the mask, the token is put in only when the e-mail leaves.
+    "structure_orientation": CourrielPro(
+        sujet="Nouvelle orientation SAS : {prenom} attend votre réponse", texte=_TEXTE_ORIENTATION
+    ),
+    "structure_relance": CourrielPro(
+        sujet="Relance : {prenom} attend votre réponse depuis le {envoyee_le}", texte=_TEXTE_ORIENTATION
+    ),
+    # What the structure is told: which referral, never who.
+    "structure_annulation": CourrielPro(
+        sujet="Orientation SAS annulée",
+        texte="Bonjour,\n\nUne orientation qui vous avait été adressée le {envoyee_le} pour « {service} » a été"
+        " annulée à la demande de la personne. Ses informations ne vous sont plus accessibles et le lien reçu pour"
+        " cette orientation ne fonctionne plus. Si vous en aviez noté, merci de les effacer.\n\nL'équipe SAS",
+    ),
+    # The weekly digest: its list is rendered by the prescription app's template.
+    "digest_prescripteur": CourrielPro(
+        sujet="SAS : {nombre} nouvelle{pluriel} étape{pluriel} pour vos signalements", texte="{contenu}"
+    ),
+}
+
+
+def rendre_courriel_pro(nom, contexte):
+    """(subject, body) of an e-mail to a professional."""
+    try:
+        modele = COURRIELS_PROS[nom]
+    except KeyError:
+        raise GabaritInconnu(f"Modèle de courriel inconnu : « {nom} ».") from None
+    return _remplir(modele.sujet, contexte, nom), _remplir(modele.texte, contexte, nom)

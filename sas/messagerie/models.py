@@ -3,6 +3,8 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+from sas.audit.models import AppendOnly
+
 
 class CanalMessage(models.TextChoices):
     SMS = "sms", "SMS"
@@ -17,6 +19,12 @@ class MessageStatut(models.TextChoices):
     DELIVRE = "delivre", "Délivré"
     ECHEC = "echec", "Échec"
     ANNULE = "annule", "Annulé"
+
+
+class Destinataire(models.TextChoices):
+    JEUNE = "jeune", "Jeune"
+    STRUCTURE = "structure", "Structure d'accueil"
+    PRESCRIPTEUR = "prescripteur", "Prescripteur"
 
 
 # Not yet handed to the provider: what STOP, a pause or a cancelled appointment may still stop.
@@ -42,12 +50,19 @@ class MessageQuerySet(models.QuerySet):
 
 
 class Message(models.Model):
-    """One message to a young person, on one channel; its life from planned to delivered (or not)."""
+    """One message to a young person, a structure or a prescriber, on one channel; its life from planned to
+    delivered (or not). Only messages to young people belong to a journey and follow the caps, quiet hours and
+    STOP; the others are e-mails to professionals."""
 
     # Sent to the provider as the message's idempotency key (the SMS "tag"): a resend after a crash is dropped.
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    parcours = models.ForeignKey("parcours.Parcours", on_delete=models.CASCADE, related_name="messages")
-    jeune = models.ForeignKey("jeunes.Jeune", on_delete=models.CASCADE, related_name="messages")
+    nature = models.CharField(
+        "destinataire (nature)", max_length=15, choices=Destinataire.choices, default=Destinataire.JEUNE
+    )
+    parcours = models.ForeignKey(
+        "parcours.Parcours", on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    jeune = models.ForeignKey("jeunes.Jeune", on_delete=models.CASCADE, null=True, blank=True, related_name="messages")
     canal = models.CharField("canal", max_length=10, choices=CanalMessage.choices)
     gabarit = models.CharField("modèle", max_length=40)
     destinataire = models.CharField("destinataire", max_length=300)
@@ -58,6 +73,10 @@ class Message(models.Model):
     lien = models.ForeignKey(
         "espace_jeune.LienJeune", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
+    # Another bearer link, built only at sending by the renderer its owner registered (liens.py): `lien_nature`
+    # names the renderer, `lien_objet` what it builds the link for. Nothing of the token is stored.
+    lien_nature = models.CharField("nature du lien", max_length=40, blank=True, editable=False)
+    lien_objet = models.PositiveBigIntegerField("objet du lien", null=True, blank=True, editable=False)
     # The caller's idempotency key: the same key never makes a second message.
     cle = models.CharField("clé", max_length=200, unique=True, default=_cle_par_defaut)
     statut = models.CharField("statut", max_length=10, choices=MessageStatut.choices, default=MessageStatut.PROGRAMME)
@@ -87,11 +106,33 @@ class Message(models.Model):
     def tag(self):
         return str(self.uuid)
 
-    def texte_envoye(self):
-        """The text as it leaves for the young person: with their own token in place of the mask."""
-        if self.lien_id is None:
-            return self.corps
-        return self.corps.replace(MASQUE_CODE, self.lien.code_verification()).replace(MASQUE, self.lien.token)
+    def texte_envoye(self, remplacements=None):
+        """The text as it leaves: with the young person's own token in place of the mask, or the values a
+        registered link renderer gave (`remplacements`, mask → value)."""
+        if remplacements is None and self.lien_id is not None:
+            remplacements = {MASQUE_CODE: self.lien.code_verification(), MASQUE: self.lien.token}
+        texte = self.corps
+        for masque, valeur in (remplacements or {}).items():
+            texte = texte.replace(masque, valeur)
+        return texte
+
+
+class MessageEvent(AppendOnly):
+    """Append-only log of a message's status: every move, written by transitions.changer() only."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
+    from_statut = models.CharField("de", max_length=10, choices=MessageStatut.choices, blank=True)
+    to_statut = models.CharField("vers", max_length=10, choices=MessageStatut.choices)
+    precision = models.TextField("précision", blank=True)
+    occurred_at = models.DateTimeField("date")
+
+    class Meta:
+        verbose_name = "événement de message"
+        verbose_name_plural = "événements de messages"
+        ordering = ["occurred_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_from_statut_display() or '∅'} → {self.get_to_statut_display()}"
 
 
 class CanalInvalide(models.Model):

@@ -1,35 +1,18 @@
-"""Sending SMS and e-mail: the providers behind one small interface.
+"""Sending SMS: the providers behind one small interface.
 
 `fournisseur_sms()` picks the SMS provider from settings.SAS_SMS_PROVIDER: "outbox" keeps the message in the
 database (it shows on the "Messages envoyés" page, link masked; demo and tests) and "http" posts it to an API
 shaped like Brevo's transactional SMS. Each gets the text as it leaves (with the young person's link) and raises
-ErreurTemporaire (retry later) or ErreurDefinitive (give up; with canal_invalide when the number or address
-itself is wrong)."""
+ErreurTemporaire (retry later) or ErreurDefinitive (give up; with canal_invalide when the number itself is
+wrong)."""
 
 import json
-import smtplib
 import urllib.error
 import urllib.request
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 
-
-class ErreurEnvoi(Exception):
-    definitive = False
-    canal_invalide = False
-
-
-class ErreurTemporaire(ErreurEnvoi):
-    pass
-
-
-class ErreurDefinitive(ErreurEnvoi):
-    definitive = True
-
-    def __init__(self, raison, *, canal_invalide=False):
-        super().__init__(raison)
-        self.canal_invalide = canal_invalide
+from .erreurs import ErreurDefinitive, ErreurTemporaire
 
 
 class Outbox:
@@ -111,26 +94,3 @@ def fournisseur_sms():
         return FOURNISSEURS[settings.SAS_SMS_PROVIDER]()
     except KeyError:
         raise ValueError(f"SAS_SMS_PROVIDER inconnu : {settings.SAS_SMS_PROVIDER!r} (outbox ou http).") from None
-
-
-def envoyer_courriel(message, texte):
-    """Through Django's e-mail backend (SMTP in production)."""
-    courriel = EmailMessage(
-        subject=message.sujet,
-        body=texte,
-        to=[message.destinataire],
-        headers={"Message-ID": f"<{message.tag}@sas>", "X-SAS-Message": message.tag},
-    )
-    # Without a timeout a silent SMTP server would hold the worker forever.
-    connexion = get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None) or 30)
-    try:
-        connexion.send_messages([courriel])
-    except smtplib.SMTPRecipientsRefused as error:
-        raise ErreurDefinitive(f"Adresse refusée : {error.recipients}", canal_invalide=True) from None
-    except smtplib.SMTPResponseException as error:
-        if error.smtp_code >= 500 and not isinstance(error, smtplib.SMTPSenderRefused):
-            raise ErreurDefinitive(f"Courriel refusé ({error.smtp_code}) : {error.smtp_error!r}") from None
-        raise ErreurTemporaire(f"Serveur de courriel ({error.smtp_code}) : {error.smtp_error!r}") from None
-    except (smtplib.SMTPException, OSError) as error:
-        raise ErreurTemporaire(f"Serveur de courriel injoignable : {error}") from None
-    return f"<{message.tag}@sas>"

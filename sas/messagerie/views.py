@@ -15,7 +15,7 @@ from sas.audit.models import Action, record
 from sas.organisations.models import Role
 from sas.parcours.models import Parcours
 
-from . import services
+from . import envoi, politique, webhooks
 from .lettre import lettre_pdf
 from .models import CanalInvalide, CanalMessage, Message, MessageStatut
 
@@ -84,7 +84,7 @@ def lettre(request, pk):
 @require_POST
 def lettre_postee(request, pk):
     message = _message_du_territoire(request, pk)
-    if services.marquer_poste(message, auteur=request.user):
+    if envoi.marquer_poste(message, auteur=request.user):
         record(request.user, Action.MODIFICATION, message, [message.jeune_id], statut="envoye")
         messages.success(request, "Courrier noté comme envoyé.")
     return redirect("parcours:detail", uuid=message.parcours.uuid)
@@ -106,7 +106,7 @@ def corriger(request, pk):
     if parcours.jeune_id != invalide.jeune_id:
         raise Http404
     try:
-        valeur = services.corriger_coordonnee(invalide.jeune, invalide.canal, request.POST.get("valeur"))
+        valeur = politique.corriger_coordonnee(invalide.jeune, invalide.canal, request.POST.get("valeur"))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -144,5 +144,5 @@ def _webhook(traiter):
     return vue
 
 
-statut_sms = _webhook(services.traiter_statut)
-entrant_sms = _webhook(services.traiter_entrant)
+statut_sms = _webhook(webhooks.traiter_statut)
+entrant_sms = _webhook(webhooks.traiter_entrant)

@@ -9,7 +9,6 @@ import logging
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -18,14 +17,15 @@ from sas.annuaire.models import Structure
 from sas.audit.models import Action, record
 from sas.espace_jeune.models import LienJeune
 from sas.jeunes.models import CollectionMethod
-from sas.messagerie import services as messagerie
+from sas.messagerie import envoi as messagerie
+from sas.messagerie.models import Destinataire
 from sas.parcours import transitions as parcours_transitions
 from sas.parcours.models import Parcours
 from sas.parcours.status import Status
 from sas.rendezvous import services as rendezvous
 from sas.rendezvous.models import RendezVousStatut
 
-from .models import EventKind, LienStructure, Motif, Par, Statut
+from .models import EventKind, LienStructure, Motif, Orientation, Par, Statut
 from .transitions import changer, noter
 
 logger = logging.getLogger(__name__)
@@ -35,13 +35,6 @@ RAISONS = {
     Par.CONSEILLER: "Le jeune a retiré son accord avec son conseiller",
 }
 VIA = {Par.JEUNE: CollectionMethod.LIEN_SIGNE, Par.CONSEILLER: CollectionMethod.ORAL}
-# What the structure is told: which referral, never who.
-SUJET_ANNULATION = "Orientation SAS annulée"
-CORPS_ANNULATION = (
-    "Bonjour,\n\nUne orientation qui vous avait été adressée le {envoyee_le} pour « {service} » a été annulée à la "
-    "demande de la personne. Ses informations ne vous sont plus accessibles et le lien reçu pour cette orientation ne "
-    "fonctionne plus. Si vous en aviez noté, merci de les effacer.\n\nL'équipe SAS"
-)
 
 
 @dataclass
@@ -146,23 +139,58 @@ def _annuler(orientations, par, actor, at):
     return annulees
 
 
+NATURE_AVIS = "orientation.avis_annulation"
+
+
+class _AvisAEnvoyer:
+    """The cancellation notice has no link; what is noted on the referral once the provider answered."""
+
+    remplacements = {}
+
+    def __init__(self, orientation, message):
+        self.orientation, self.message = orientation, message
+
+    def envoye(self, at):
+        detail = {"destinataire": self.message.destinataire, "message": self.message.pk}
+        noter(self.orientation, EventKind.AVIS_ANNULATION, par=Par.SYSTEME, at=at, detail=detail)
+
+    def echoue(self, at, erreur):
+        logger.warning("Avis d'annulation de l'orientation %s non envoyé : %s", self.orientation.pk, erreur)
+        noter(
+            self.orientation,
+            EventKind.ECHEC_COURRIEL,
+            par=Par.SYSTEME,
+            precision=str(erreur)[:500],
+            at=at,
+            detail={"message": self.message.pk},
+        )
+
+
+class RenduAvisAnnulation:
+    """Registered with messagerie (apps.py)."""
+
+    def preparer(self, message, at):
+        orientation = Orientation.objects.filter(pk=message.lien_objet).first()
+        return None if orientation is None else _AvisAEnvoyer(orientation, message)
+
+
 def _prevenir_structure(orientation, at):
-    """Tell the structure its referral was cancelled, with nothing that says who it was about. A failure is logged as
-    an event, never raised at the young person."""
+    """Tell the structure its referral was cancelled, with nothing that says who it was about, through messagerie
+    (retried by the worker). A failure is logged as an event, never raised at the young person."""
     if not orientation.destinataire:
         return None
-    corps = CORPS_ANNULATION.format(
-        envoyee_le=f"{timezone.localtime(orientation.envoyee_le):%d/%m/%Y}", service=orientation.service.nom
-    )
-    try:
-        send_mail(SUJET_ANNULATION, corps, None, [orientation.destinataire])
-    except OSError as error:
-        logger.warning("Avis d'annulation de l'orientation %s non envoyé : %s", orientation.pk, error)
-        return noter(orientation, EventKind.ECHEC_COURRIEL, par=Par.SYSTEME, precision=str(error)[:500], at=at)
-    return noter(
-        orientation,
-        EventKind.AVIS_ANNULATION,
-        par=Par.SYSTEME,
+    contexte = {
+        "envoyee_le": f"{timezone.localtime(orientation.envoyee_le):%d/%m/%Y}",
+        "service": orientation.service.nom,
+    }
+    message = messagerie.envoyer_courriel_pro(
+        orientation.destinataire,
+        "structure_annulation",
+        contexte,
+        nature=Destinataire.STRUCTURE,
+        cle=f"structure-annulation-{orientation.pk}",
+        lien_nature=NATURE_AVIS,
+        lien_objet=orientation.pk,
         at=at,
-        detail={"destinataire": orientation.destinataire},
     )
+    return orientation.events.filter(detail__message=message.pk).order_by("-pk").first()

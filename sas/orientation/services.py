@@ -3,10 +3,10 @@ it until take-up. Views stay thin; every move goes through transitions.changer()
 
 import datetime
 import logging
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -15,6 +15,8 @@ from django.utils import timezone
 from sas.annuaire import matching
 from sas.diagnostic import services as diagnostics
 from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Purpose, may_receive
+from sas.messagerie import envoi as messagerie
+from sas.messagerie.models import MASQUE, Destinataire
 from sas.parcours import transitions as parcours_transitions
 from sas.parcours.status import Status
 
@@ -255,45 +257,82 @@ def lien_url(token):
     return settings.SAS_SITE_URL + reverse("orientation:lien", args=[token])
 
 
-SUJETS = {
-    "nouvelle": "Nouvelle orientation SAS : {prenom} attend votre réponse",
-    "relance": "Relance : {prenom} attend votre réponse depuis le {envoyee_le}",
-}
+# The structure's magic link in its e-mails: built by RenduLienStructure below when the e-mail leaves, never stored.
+NATURE_LIEN = "orientation.lien_structure"
+GABARITS_STRUCTURE = {"nouvelle": "structure_orientation", "relance": "structure_relance"}
+
+
+class _LienAEnvoyer:
+    """A fresh link for one sending attempt of a structure's e-mail; what happens to it once the provider answered."""
+
+    def __init__(self, orientation, message, lien, token):
+        self.orientation, self.message, self.lien = orientation, message, lien
+        self.remplacements = {MASQUE: token}
+
+    def envoye(self, at):
+        # Sent: the earlier links stop working, so that one link per referral is valid at a time.
+        self.orientation.liens.filter(revoked_at__isnull=True).exclude(pk=self.lien.pk).update(revoked_at=at)
+        kind = EventKind.RELANCE if self.message.gabarit == GABARITS_STRUCTURE["relance"] else EventKind.COURRIEL
+        detail = {"destinataire": self.message.destinataire, "message": self.message.pk}
+        noter(self.orientation, kind, par=Par.SYSTEME, at=at, detail=detail)
+
+    def echoue(self, at, erreur):
+        # Not sent: this attempt's link goes, the earlier one keeps working.
+        self.lien.revoked_at = at
+        self.lien.save(update_fields=["revoked_at"])
+        logger.warning("Courriel de l'orientation %s non envoyé : %s", self.orientation.pk, erreur)
+        noter(
+            self.orientation,
+            EventKind.ECHEC_COURRIEL,
+            par=Par.SYSTEME,
+            precision=str(erreur)[:500],
+            at=at,
+            detail={"message": self.message.pk},
+        )
+
+
+class RenduLienStructure:
+    """Registered with messagerie (apps.py): each attempt to send a structure's e-mail gets a fresh link."""
+
+    def preparer(self, message, at):
+        orientation = Orientation.objects.filter(pk=message.lien_objet).first()
+        if orientation is None or orientation.finale:
+            return None
+        lien, token = LienStructure.creer(
+            orientation, duree=datetime.timedelta(days=settings.SAS_LIEN_STRUCTURE_JOURS), at=at
+        )
+        return _LienAEnvoyer(orientation, message, lien, token)
 
 
 def notifier_structure(orientation, *, raison, at=None):
-    """E-mail a fresh magic link to the structure; once it is sent, the earlier links stop working, so that one link
-    per referral is valid at a time (only hashes are stored: an earlier link cannot be sent again). A failure is
-    logged as an event (the counsellor sees it and the next reminder tries again) and keeps the earlier link, never
-    raised at the young person or the counsellor."""
+    """E-mail a fresh magic link to the structure, through messagerie (retried by the worker when the server is
+    down). Once it is sent, the earlier links stop working; a failed attempt is logged as an event (the counsellor
+    sees it) and keeps the earlier link, never raised at the young person or the counsellor. Returns the event of
+    the first attempt (None when nothing was sent)."""
     at = at or timezone.now()
     if not orientation.destinataire:
         return None
-    lien, token = LienStructure.creer(
-        orientation, duree=datetime.timedelta(days=settings.SAS_LIEN_STRUCTURE_JOURS), at=at
-    )
-    valeurs = {
+    cle = f"structure-orientation-{orientation.pk}-"
+    # A new e-mail replaces one still waiting for a retry: the structure gets the latest only.
+    messagerie.annuler(cle, at=at)
+    contexte = {
         "prenom": orientation.partage.get("identite", {}).get("prenom", "Un jeune"),
         "envoyee_le": f"{timezone.localtime(orientation.envoyee_le):%d/%m/%Y}",
+        "service": orientation.service.nom,
+        # The stored text keeps the mask: the token is put in by RenduLienStructure as the e-mail leaves.
+        "lien": unquote(lien_url(MASQUE)),
     }
-    corps = (
-        f"Bonjour,\n\nL'équipe SAS vous adresse {valeurs['prenom']} pour « {orientation.service.nom} ».\n"
-        "Ce jeune a accepté que ses informations vous soient transmises.\n\n"
-        "Pour voir l'orientation et répondre (accepter, refuser, fixer le premier rendez-vous) :\n"
-        f"{lien_url(token)}\n\n"
-        "Ce lien personnel ouvre cette orientation seulement ; ne le transférez pas. Sans réponse sous 15 jours, "
-        "l'orientation expire et le jeune est orienté ailleurs.\n\nL'équipe SAS"
+    message = messagerie.envoyer_courriel_pro(
+        orientation.destinataire,
+        GABARITS_STRUCTURE[raison],
+        contexte,
+        nature=Destinataire.STRUCTURE,
+        cle=f"{cle}{raison}-{at:%Y%m%dT%H%M%S.%f}",
+        lien_nature=NATURE_LIEN,
+        lien_objet=orientation.pk,
+        at=at,
     )
-    try:
-        send_mail(SUJETS[raison].format(**valeurs), corps, None, [orientation.destinataire])
-    except OSError as error:
-        lien.revoked_at = at
-        lien.save(update_fields=["revoked_at"])
-        logger.warning("Courriel de l'orientation %s non envoyé : %s", orientation.pk, error)
-        return noter(orientation, EventKind.ECHEC_COURRIEL, par=Par.SYSTEME, precision=str(error)[:500], at=at)
-    orientation.liens.filter(revoked_at__isnull=True).exclude(pk=lien.pk).update(revoked_at=at)
-    kind = EventKind.RELANCE if raison == "relance" else EventKind.COURRIEL
-    return noter(orientation, kind, par=Par.SYSTEME, at=at, detail={"destinataire": orientation.destinataire})
+    return orientation.events.filter(detail__message=message.pk).order_by("-pk").first()
 
 
 GABARIT_PAR_STATUT = {
@@ -307,15 +346,13 @@ GABARIT_PAR_STATUT = {
 
 def _prevenir_jeune(parcours, gabarit, *, orientation=None, cle=None, at=None):
     """Tell the young person by their channel (messagerie applies STOP, pause, caps and quiet hours)."""
-    from sas.messagerie.services import envoyer as envoyer_message
-
     contexte = {}
     if orientation is not None:
         contexte["structure"] = orientation.structure.nom[:40]
         if orientation.premier_rdv_le:
             contexte["rdv"] = orientation.premier_rdv_le
         cle = cle or f"orientation-{orientation.pk}-{orientation.statut}"
-    return envoyer_message(parcours, gabarit, le=at, contexte=contexte, cle=cle)
+    return messagerie.envoyer(parcours, gabarit, le=at, contexte=contexte, cle=cle)
 
 
 def _changer_et_prevenir(orientation, to_statut, **kwargs):

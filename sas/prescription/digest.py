@@ -3,12 +3,13 @@
 import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from sas.messagerie import envoi as messagerie
+from sas.messagerie.models import Destinataire
 from sas.organisations.models import Role
 from sas.parcours.models import EventKind, Parcours, ParcoursEvent
 
@@ -53,15 +54,22 @@ def send_digests(*, wet_run, now=None):
             continue
         sent += 1
         if wet_run:
-            plural = "s" if len(changes) > 1 else ""
+            contexte = {
+                "nombre": len(changes),
+                "pluriel": "s" if len(changes) > 1 else "",
+                "contenu": render_to_string(
+                    "prescription/digest.txt", {"user": user, "changes": changes, "site_url": settings.SAS_SITE_URL}
+                ),
+            }
             with transaction.atomic():
                 PrescripteurPreferences.objects.filter(pk=preferences.pk).update(last_digest_at=now)
-                send_mail(
-                    subject=f"SAS : {len(changes)} nouvelle{plural} étape{plural} pour vos signalements",
-                    message=render_to_string(
-                        "prescription/digest.txt", {"user": user, "changes": changes, "site_url": settings.SAS_SITE_URL}
-                    ),
-                    from_email=None,
-                    recipient_list=[user.email],
+                # Through messagerie: kept, sent once (its key), retried by the worker if the server is down.
+                messagerie.envoyer_courriel_pro(
+                    user.email,
+                    "digest_prescripteur",
+                    contexte,
+                    nature=Destinataire.PRESCRIPTEUR,
+                    cle=f"digest-{preferences.pk}-{now:%Y%m%dT%H%M%S}",
+                    at=now,
                 )
     return sent, quiet

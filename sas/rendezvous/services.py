@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from sas.aiguillage import services as aiguillage
 from sas.audit.models import Action, record
-from sas.messagerie import services as messagerie
+from sas.messagerie import envoi as messagerie
 from sas.organisations.models import Role
 from sas.parcours import transitions
 from sas.parcours.models import EventKind, Parcours

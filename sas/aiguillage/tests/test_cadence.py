@@ -11,7 +11,7 @@ from django.utils import timezone
 from sas.aiguillage import cadence, services
 from sas.aiguillage.file import file_active
 from sas.aiguillage.models import ArretSuivi, PlanContact, SuiviContact, TacheContact
-from sas.messagerie import services as messagerie
+from sas.messagerie import envoi as messagerie
 from sas.messagerie.models import Message, MessageStatut
 from sas.parcours import transitions
 from sas.parcours.models import EventKind

@@ -14,7 +14,7 @@ from sas.espace_jeune.models import LienJeune
 from sas.espace_jeune.services import REFUS
 from sas.espace_jeune.testing import verifier
 from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Purpose
-from sas.messagerie import services as messagerie
+from sas.messagerie import envoi as messagerie
 from sas.messagerie.models import MessageStatut
 from sas.parcours.factories import ParcoursFactory, SignalementFactory
 from sas.parcours.models import EventKind, Parcours, ParcoursEvent, SignalementSource

@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 
 from sas.espace_jeune.models import LienJeune
-from sas.messagerie import services
+from sas.messagerie import envoi
+from sas.messagerie.envoi import envoyer, envoyer_dus, expedier
 from sas.messagerie.models import CanalInvalide, Message, MessageStatut
-from sas.messagerie.services import envoyer, envoyer_dus, expedier
 from sas.parcours.models import EventKind, ParcoursEvent
 
 from .conftest import MARDI, nouveau_parcours
@@ -65,9 +65,9 @@ def test_provider_errors_are_retried_with_growing_delays_then_delivered_once(par
 
 
 def test_a_provider_down_for_good_ends_in_failure(parcours, fournisseur_sms):
-    fournisseur_sms.script = [500] * services.MAX_TENTATIVES
+    fournisseur_sms.script = [500] * envoi.MAX_TENTATIVES
     message = envoyer(parcours, "relance", le=MARDI)
-    for _ in range(services.MAX_TENTATIVES):
+    for _ in range(envoi.MAX_TENTATIVES):
         expedier(message.pk, at=message.prevu_le)
         message.refresh_from_db()
     assert message.statut == MessageStatut.ECHEC
@@ -128,7 +128,7 @@ def test_a_worker_killed_mid_send_is_recovered_and_every_message_is_delivered_on
     jeunes = [nouveau_parcours(territoire, conseiller, telephone=f"+3361234560{n}") for n in range(3)]
     messages = [envoyer(parcours, "premier_contact", le=MARDI) for parcours in jeunes]
     fournisseur_sms.script = [500]  # the first one also meets a provider error on the way
-    vrai = services._conclure_envoi
+    vrai = envoi._conclure_envoi
 
     def tue_apres_acceptation(message_id, reference, at):
         # The provider accepted the second message; the worker dies before writing it down.
@@ -136,11 +136,11 @@ def test_a_worker_killed_mid_send_is_recovered_and_every_message_is_delivered_on
             raise WorkerKilled
         return vrai(message_id, reference, at)
 
-    monkeypatch.setattr(services, "_conclure_envoi", tue_apres_acceptation)
+    monkeypatch.setattr(envoi, "_conclure_envoi", tue_apres_acceptation)
     assert expedier(messages[0].pk, at=MARDI) == MessageStatut.PROGRAMME
     with pytest.raises(WorkerKilled):
         expedier(messages[1].pk, at=MARDI)
-    monkeypatch.setattr(services, "_conclure_envoi", vrai)
+    monkeypatch.setattr(envoi, "_conclure_envoi", vrai)
     assert Message.objects.get(pk=messages[1].pk).statut == MessageStatut.EN_COURS
     assert fournisseur_sms.livrees(str(messages[1].uuid)) == 1
 
@@ -211,7 +211,7 @@ def test_a_misconfigured_provider_is_retried_not_lost(parcours, settings):
 def test_a_message_interrupted_again_and_again_is_given_up(parcours):
     message = envoyer(parcours, "relance", le=MARDI)
     Message.objects.filter(pk=message.pk).update(
-        statut=MessageStatut.EN_COURS, tente_le=MARDI, tentatives=services.MAX_TENTATIVES
+        statut=MessageStatut.EN_COURS, tente_le=MARDI, tentatives=envoi.MAX_TENTATIVES
     )
     bloques, _, bilan = envoyer_dus(wet_run=True, at=MARDI + 60 * MIN)
     message.refresh_from_db()

@@ -4,7 +4,7 @@ import pytest
 
 from sas.espace_jeune.models import LienJeune
 from sas.messagerie import gabarits, gsm7
-from sas.messagerie.services import envoyer
+from sas.messagerie.envoi import envoyer
 
 from .conftest import MARDI, nouveau_parcours
 

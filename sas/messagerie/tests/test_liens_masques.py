@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from sas.espace_jeune.models import LienJeune
 from sas.jeunes.models import Consent
+from sas.messagerie.envoi import envoyer, expedier
 from sas.messagerie.models import Message, MessageStatut
-from sas.messagerie.services import envoyer, expedier
 
 from .conftest import MARDI, nouveau_parcours
 

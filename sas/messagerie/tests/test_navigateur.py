@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from sas.browser_testing import needs_browser, serious_violations
-from sas.messagerie.services import envoyer
+from sas.messagerie.envoi import envoyer
 
 from .conftest import MARDI
 

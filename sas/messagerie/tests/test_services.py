@@ -3,9 +3,10 @@ import datetime
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from sas.messagerie import services
+from sas.messagerie import politique
+from sas.messagerie.envoi import annuler, arreter, envoyer, expedier
 from sas.messagerie.models import CanalInvalide, Message, MessageStatut
-from sas.messagerie.services import annuler, arreter, envoyer, expedier, hors_silence
+from sas.messagerie.politique import hors_silence
 from sas.parcours.models import EventKind, ParcoursEvent
 
 from .conftest import MARDI, PARIS, nouveau_parcours
@@ -109,7 +110,7 @@ def test_through_the_prescriber_the_letter_says_who_hands_it_over(territoire, co
 def test_nobody_to_reach_sends_nothing(territoire, conseiller):
     parcours = nouveau_parcours(territoire, conseiller, telephone="", email="")
     assert envoyer(parcours, "relance", le=MARDI) is None
-    assert services.motif_refus(parcours, "relance", le=MARDI) == "aucun moyen de joindre le jeune"
+    assert politique.motif_refus(parcours, "relance", le=MARDI) == "aucun moyen de joindre le jeune"
     assert envoyer(parcours, "relance", canal="sms", le=MARDI) is None
 
 
@@ -118,7 +119,7 @@ def test_caps_per_week_and_in_total(parcours):
     assert all(envoyer(parcours, "relance", le=jour) for jour in jours)
     # A fourth in the same 7 days: refused, with the reason.
     assert envoyer(parcours, "relance", le=MARDI + 3 * J) is None
-    assert "3 messages en 7 jours" in services.motif_refus(parcours, "relance", le=MARDI + 3 * J)
+    assert "3 messages en 7 jours" in politique.motif_refus(parcours, "relance", le=MARDI + 3 * J)
     # An answer to the young person's own booking is not capped.
     assert envoyer(parcours, "rdv_confirme", le=MARDI + 3 * J, contexte={"rdv": MARDI + 5 * J})
     # A week after the third, room again.
@@ -129,10 +130,10 @@ def test_caps_per_week_and_in_total(parcours):
 
 
 def test_total_cap(parcours):
-    for semaine in range(services.MAX_TOTAL):
+    for semaine in range(politique.MAX_TOTAL):
         assert envoyer(parcours, "relance", le=MARDI + semaine * 7 * J)
     assert envoyer(parcours, "relance", le=MARDI + 100 * J) is None
-    assert "12 messages au total" in services.motif_refus(parcours, "relance", le=MARDI + 100 * J)
+    assert "12 messages au total" in politique.motif_refus(parcours, "relance", le=MARDI + 100 * J)
 
 
 def test_pause(parcours):
@@ -184,7 +185,7 @@ def test_an_invalid_number_moves_to_the_next_channel_until_corrected(parcours):
     CanalInvalide.objects.create(jeune=parcours.jeune, canal="sms", valeur="+33612345678", raison="hard bounce")
     assert envoyer(parcours, "relance", le=MARDI).canal == "email"
     assert envoyer(parcours, "relance", canal="sms", le=MARDI + J) is None
-    services.corriger_coordonnee(parcours.jeune, "sms", "06 98 76 54 32", at=MARDI + J)
+    politique.corriger_coordonnee(parcours.jeune, "sms", "06 98 76 54 32", at=MARDI + J)
     parcours.jeune.refresh_from_db()
     assert parcours.jeune.telephone == "+33698765432"
     assert envoyer(parcours, "relance", le=MARDI + 2 * J).canal == "sms"
@@ -192,7 +193,7 @@ def test_an_invalid_number_moves_to_the_next_channel_until_corrected(parcours):
 
 def test_a_wrong_correction_is_refused_in_french(parcours):
     with pytest.raises(Exception, match="numéro de téléphone n'est pas valide"):
-        services.corriger_coordonnee(parcours.jeune, "sms", "12")
+        politique.corriger_coordonnee(parcours.jeune, "sms", "12")
 
 
 def test_queue_annotations(parcours, territoire):
@@ -202,6 +203,6 @@ def test_queue_annotations(parcours, territoire):
     CanalInvalide.objects.create(jeune=parcours.jeune, canal="sms", valeur="+33612345678", raison="hard bounce")
     message = envoyer(parcours, "relance", le=MARDI)
     Message.objects.filter(pk=message.pk).update(statut=MessageStatut.ECHEC)
-    rows = {p.pk: p for p in services.annoter_alertes(Parcours.objects.all())}
+    rows = {p.pk: p for p in politique.annoter_alertes(Parcours.objects.all())}
     assert (rows[parcours.pk].canal_a_corriger, rows[parcours.pk].messages_en_echec) == (True, 1)
     assert (rows[autre.pk].canal_a_corriger, rows[autre.pk].messages_en_echec) == (False, 0)

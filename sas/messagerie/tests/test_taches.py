@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from sas.messagerie.envoi import envoyer
 from sas.messagerie.models import Message, MessageStatut
-from sas.messagerie.services import envoyer
 from sas.parcours.models import EventKind, ParcoursEvent
 
 from .conftest import MARDI

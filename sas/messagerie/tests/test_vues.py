@@ -8,8 +8,8 @@ from pypdf import PdfReader
 
 from sas.audit.models import AuditEntry
 from sas.espace_jeune.models import LienJeune
+from sas.messagerie.envoi import envoyer, expedier
 from sas.messagerie.models import CanalInvalide, MessageStatut
-from sas.messagerie.services import envoyer, expedier
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.parcours.models import EventKind, ParcoursEvent

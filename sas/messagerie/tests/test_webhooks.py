@@ -6,9 +6,9 @@ import json
 import pytest
 from django.urls import reverse
 
-from sas.messagerie import services
+from sas.messagerie import envoi, webhooks
+from sas.messagerie.envoi import envoyer, expedier
 from sas.messagerie.models import CanalInvalide, Message, MessageStatut, Notification
-from sas.messagerie.services import envoyer, expedier
 from sas.parcours.models import EventKind, ParcoursEvent
 
 from .conftest import MARDI
@@ -107,14 +107,14 @@ def test_found_by_message_id_when_the_tag_is_missing(client, envoye):
 
 def test_a_callback_that_beats_the_worker_counts_the_message_once(parcours, fournisseur_sms, monkeypatch):
     message = envoyer(parcours, "relance", le=MARDI)
-    vrai = services._conclure_envoi
+    vrai = envoi._conclure_envoi
 
     def rappel_d_abord(message_id, reference, at):
         # The provider's "delivered" arrives while the worker is still writing its answer down.
-        services.traiter_statut({"event": "delivered", "tag": str(message.uuid)}, at=at)
+        webhooks.traiter_statut({"event": "delivered", "tag": str(message.uuid)}, at=at)
         return vrai(message_id, reference, at)
 
-    monkeypatch.setattr(services, "_conclure_envoi", rappel_d_abord)
+    monkeypatch.setattr(envoi, "_conclure_envoi", rappel_d_abord)
     assert expedier(message.pk, at=MARDI) == MessageStatut.DELIVRE
     message.refresh_from_db()
     assert message.reference == "1000" and message.envoye_le == MARDI

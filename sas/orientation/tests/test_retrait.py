@@ -13,7 +13,7 @@ from sas.audit.models import AuditEntry
 from sas.espace_jeune.models import LienJeune
 from sas.espace_jeune.testing import verifier
 from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Purpose, may_receive
-from sas.messagerie import services as messagerie
+from sas.messagerie import envoi as messagerie
 from sas.messagerie.models import Message, MessageStatut
 from sas.organisations.factories import TerritoryFactory, member
 from sas.organisations.models import Role

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from sas.annuaire.factories import create_catalogue, service_row
 from sas.jeunes.models import CollectionMethod, Consent, DataCategory
-from sas.messagerie.models import Message
+from sas.messagerie.envoi import expedier
+from sas.messagerie.models import MASQUE, Destinataire, Message, MessageStatut
 from sas.orientation import services
 from sas.orientation.models import (
     EventKind,
@@ -236,3 +237,42 @@ def test_events_are_append_only(parcours, aiguilleur):
         event.save()
     with pytest.raises(ValueError):
         event.delete()
+
+
+def test_the_structure_email_goes_through_messagerie_masked_and_is_retried(parcours, aiguilleur, smtp_server, settings):
+    port, settings.EMAIL_PORT = settings.EMAIL_PORT, 9  # nothing listens there
+    orientation = choisir(parcours, aiguilleur)
+    message = Message.objects.get(nature=Destinataire.STRUCTURE)
+    assert (message.destinataire, message.lien_objet, message.parcours_id) == (
+        orientation.destinataire,
+        orientation.pk,
+        None,
+    )
+    assert (message.statut, message.tentatives) == (MessageStatut.PROGRAMME, 1)
+    assert f"/orientation/s/{MASQUE}/" in message.corps
+    assert orientation.events.filter(kind=EventKind.ECHEC_COURRIEL).count() == 1
+    assert not orientation.liens.filter(revoked_at__isnull=True).exists(), "the failed attempt's link is revoked"
+
+    settings.EMAIL_PORT = port
+    assert expedier(message.pk, at=message.prevu_le) == MessageStatut.ENVOYE
+    (mail,) = smtp_server
+    assert mail["Message-ID"] == f"<{message.uuid}@sas>"
+    token = token_du_courriel(mail)
+    assert LienStructure.trouver(token) == orientation
+    assert orientation.liens.filter(revoked_at__isnull=True).count() == 1
+    assert orientation.events.filter(kind=EventKind.COURRIEL).count() == 1
+    # The token is stored nowhere readable: not in the message, not in its events.
+    message.refresh_from_db()
+    assert token not in message.corps and MASQUE in message.corps
+    assert not Message.objects.filter(corps__contains=token).exists()
+
+
+def test_a_retry_after_the_referral_ended_sends_nothing(parcours, aiguilleur, smtp_server, settings):
+    port, settings.EMAIL_PORT = settings.EMAIL_PORT, 9
+    orientation = choisir(parcours, aiguilleur)
+    message = Message.objects.get(nature=Destinataire.STRUCTURE)
+    services.annuler(orientation, par=Par.CONSEILLER, motif=Motif.PLUS_INTERESSE)
+    settings.EMAIL_PORT = port
+    assert expedier(message.pk, at=message.prevu_le) == MessageStatut.ANNULE
+    assert smtp_server == []
+    assert not orientation.liens.filter(revoked_at__isnull=True).exists()

@@ -5,6 +5,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from sas.messagerie.envoi import expedier
+from sas.messagerie.models import Destinataire, Message, MessageStatut
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import Role
 from sas.parcours import transitions
@@ -104,3 +106,26 @@ def test_queue_shows_upcoming_exits_first_soonest_end_first(client, org):
     response = client.get(reverse("parcours:file_active"))
     assert [p.jeune.prenom for p in response.context["upcoming"]] == ["Bientot", "Tard"]
     assert [p.jeune.prenom for p in response.context["parcours"]] == ["Courant"]
+
+
+def test_the_digest_goes_through_messagerie_and_is_retried_when_the_server_is_down(org, smtp_server, settings):
+    user = member(Role.PRESCRIPTEUR, org)
+    PrescripteurPreferences.objects.create(user=user, digest_hebdo=True)
+    parcours = SignalementFactory(organisation=org, parcours__territory=org.territory).parcours
+    walk(parcours, Status.A_CONTACTER)
+    port, settings.EMAIL_PORT = settings.EMAIL_PORT, 9  # nothing listens there
+
+    assert send_digests(wet_run=True) == (1, 0)
+    message = Message.objects.get(nature=Destinataire.PRESCRIPTEUR)
+    assert (message.destinataire, message.gabarit, message.jeune_id) == (user.email, "digest_prescripteur", None)
+    assert (message.statut, message.tentatives) == (MessageStatut.PROGRAMME, 1)
+    assert smtp_server == []
+    # Retried by messagerie, not sent again by the next weekly run.
+    assert send_digests(wet_run=True) == (0, 0)
+
+    settings.EMAIL_PORT = port
+    assert expedier(message.pk, at=message.prevu_le) == MessageStatut.ENVOYE
+    [mail] = smtp_server
+    assert mail["To"] == user.email and "1 nouvelle étape pour vos signalements" in mail["Subject"]
+    assert mail["Message-ID"] == f"<{message.uuid}@sas>"
+    assert "À contacter" in mail.get_content()

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from sas.messagerie.services import envoyer_dus
+from sas.messagerie.envoi import envoyer_dus
 
 
 class Command(BaseCommand):

@@ -1,0 +1,421 @@
+"""Sending: schedule a message (to a young person under the policy, or an e-mail to a professional), queue it for
+the worker, send it once with retries, cancel what is pending."""
+
+import datetime
+import logging
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_tasks import task
+
+from sas.jeunes.models import Jeune
+from sas.parcours.models import EventKind, Parcours
+from sas.parcours.status import CLOSED
+from sas.parcours.transitions import record_fact
+
+from . import gabarits, liens, politique, transitions
+from .courriel import envoyer_courriel
+from .erreurs import ErreurEnvoi, ErreurTemporaire
+from .models import MASQUE, MASQUE_CODE, CanalInvalide, CanalMessage, Destinataire, Message, MessageStatut
+from .sms import fournisseur_sms
+
+logger = logging.getLogger(__name__)
+
+# Provider errors and timeouts: retried after 5, 10, 20, 40 minutes, then given up.
+MAX_TENTATIVES = 5
+PREMIER_DELAI = datetime.timedelta(minutes=5)
+# A message still "en cours" after this long was being sent by a worker that died: it is sent again.
+DELAI_EN_COURS = datetime.timedelta(minutes=10)
+
+S = MessageStatut
+
+
+# Scheduling, to a young person
+
+
+def _contexte(parcours, lien, prescripteur, contexte):
+    conseiller = parcours.conseiller.first_name if parcours.conseiller_id else ""
+    return {
+        "prenom": parcours.jeune.prenom,
+        "conseiller": conseiller,
+        "prescripteur": prescripteur,
+        **liens.lien_jeune().contexte(lien),
+        **(contexte or {}),
+    }
+
+
+def _rendre(gabarit, canal, valeurs):
+    if canal == CanalMessage.SMS:
+        return "", gabarits.rendre_sms(gabarit, valeurs)
+    if canal == CanalMessage.EMAIL:
+        return gabarits.rendre_courriel(gabarit, valeurs)
+    return gabarits.rendre_courrier(gabarit, valeurs)
+
+
+def _masquer(texte, lien, contexte):
+    code = (contexte or {}).get("code_verification")
+    if code:
+        texte = texte.replace(code, MASQUE_CODE)
+    return texte.replace(lien.token, MASQUE)
+
+
+def envoyer(parcours, gabarit, *, canal=None, le=None, contexte=None, cle=None, auteur=None, lien=None):
+    """Schedule template `gabarit` for the journey's young person; return the Message, or None when it must not be
+    sent (STOP, pause, caps, no usable channel: the reason is logged).
+
+    `lien` is the young person's link the message names (default: their current one). Its token, and a
+    `code_verification` in `contexte`, are stored masked and put back only when the message leaves.
+
+    `le` (default now) is moved out of quiet hours. `cle` is the idempotency key: a second call with the same key
+    returns the first message. Letters wait for the counsellor to print them; SMS and e-mails go through a
+    background task."""
+    modele = gabarits.gabarit(gabarit)
+    if cle:
+        existant = Message.objects.filter(cle=cle).first()
+        if existant:
+            return existant
+    prevu = (le or timezone.now()) if modele.immediat else politique.hors_silence(le or timezone.now())
+    try:
+        with transaction.atomic():
+            # Locked: two messages scheduled at once for the same person cannot both pass the caps.
+            jeune = Jeune.objects.select_for_update().get(pk=parcours.jeune_id)
+            refus = politique.motif_refus_pour(parcours, jeune, gabarit, canal, prevu)
+            if refus:
+                logger.info("Message %s non envoyé au parcours %s : %s", gabarit, parcours.pk, refus)
+                return None
+            prescripteur = politique.prescripteur_de(parcours)
+            if canal is None:
+                canal, destinataire = politique.choisir_canal(jeune, prescripteur)
+            else:
+                destinataire = politique.coordonnee(jeune, canal, prescripteur)
+            lien = lien or liens.lien_jeune().creer(parcours, at=prevu)
+            # Rendered with the real token, so that an SMS is cut to one segment as it will leave; stored masked.
+            sujet, corps = _rendre(gabarit, canal, _contexte(parcours, lien, prescripteur, contexte))
+            message = transitions.creer(
+                Message(
+                    nature=Destinataire.JEUNE,
+                    parcours=parcours,
+                    jeune=jeune,
+                    canal=canal,
+                    gabarit=gabarit,
+                    destinataire=destinataire,
+                    sujet=sujet,
+                    corps=_masquer(corps, lien, contexte),
+                    lien=lien,
+                    cle=cle or f"auto-{uuid.uuid4()}",
+                    auteur=auteur,
+                    prevu_le=prevu,
+                ),
+                at=timezone.now(),
+            )
+            # In the same transaction as the message: the task exists if and only if the message does.
+            if canal != CanalMessage.COURRIER:
+                mettre_en_file(message)
+    except IntegrityError:
+        if not cle:
+            raise
+        # The same key, created meanwhile by a concurrent call.
+        return Message.objects.get(cle=cle)
+    return message
+
+
+# Scheduling, to a professional
+
+
+def envoyer_courriel_pro(adresse, gabarit, contexte, *, nature, cle, lien_nature="", lien_objet=None, at=None):
+    """E-mail template `gabarit` (gabarits.COURRIELS_PROS) to a structure or a prescriber; return the Message.
+
+    No caps, quiet hours nor STOP: those protect young people. A bearer link in it is built at sending by the
+    renderer registered as `lien_nature` (for `lien_objet`), the stored text keeping its mask. The first attempt
+    is made at once, so the caller knows how it went (`message.statut`); a temporary failure is retried by the
+    worker. `cle` is the idempotency key: a second call with it returns the first message, untouched."""
+    at = at or timezone.now()
+    existant = Message.objects.filter(cle=cle).first()
+    if existant:
+        return existant
+    sujet, corps = gabarits.rendre_courriel_pro(gabarit, contexte)
+    try:
+        with transaction.atomic():
+            message = transitions.creer(
+                Message(
+                    nature=nature,
+                    canal=CanalMessage.EMAIL,
+                    gabarit=gabarit,
+                    destinataire=adresse,
+                    sujet=sujet,
+                    corps=corps,
+                    lien_nature=lien_nature,
+                    lien_objet=lien_objet,
+                    cle=cle,
+                    prevu_le=at,
+                ),
+                at=at,
+            )
+    except IntegrityError:
+        # The same key, created meanwhile by a concurrent call.
+        return Message.objects.get(cle=cle)
+    expedier(message.pk, at=at)
+    message.refresh_from_db()
+    return message
+
+
+# The queue
+
+
+@task()
+def envoyer_message(message_id):
+    """Send one message when due (see expedier: never twice, retried with backoff)."""
+    return expedier(message_id)
+
+
+def mettre_en_file(message):
+    tache = envoyer_message
+    if tache.get_backend().supports_defer and message.prevu_le > timezone.now():
+        tache = tache.using(run_after=message.prevu_le)
+    tache.enqueue(message.pk)
+
+
+def annuler(cle_prefix, *, at=None):
+    """Cancel the messages not yet sent whose key starts with `cle_prefix`; return how many."""
+    if not cle_prefix:
+        raise ValueError("Préfixe de clé vide : cela annulerait tous les messages.")
+    at = at or timezone.now()
+    return transitions.annuler_en_masse(
+        Message.objects.filter(cle__startswith=cle_prefix),
+        erreur=f"Annulé le {timezone.localtime(at):%d/%m/%Y %H:%M}",
+        at=at,
+    )
+
+
+def annuler_parcours(parcours, *, raison, at=None):
+    """Cancel every message of the journey not yet sent (whatever its key); return how many."""
+    return transitions.annuler_en_masse(Message.objects.filter(parcours=parcours), erreur=raison, at=at)
+
+
+def arreter(jeune, *, via, at=None):
+    """STOP: no more messages, for good. Cancels what is pending and writes an OPPOSITION event on each open
+    journey. Idempotent: returns False when the messages were already stopped."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        courant = Jeune.objects.select_for_update().get(pk=jeune.pk)
+        if courant.messages_arretes_le:
+            jeune.messages_arretes_le = courant.messages_arretes_le
+            return False
+        Jeune.objects.filter(pk=jeune.pk).update(messages_arretes_le=at)
+        jeune.messages_arretes_le = at
+        transitions.annuler_en_masse(
+            Message.objects.filter(jeune=jeune), erreur=f"Le jeune a demandé l'arrêt des messages ({via})", at=at
+        )
+        for parcours in Parcours.objects.filter(jeune=jeune).exclude(status__in=CLOSED):
+            record_fact(
+                parcours,
+                EventKind.OPPOSITION,
+                reason="Le jeune ne veut plus recevoir de messages.",
+                at=at,
+                detail={"via": via},
+            )
+    return True
+
+
+# Sending
+
+
+def _transmettre(message, texte):
+    if message.canal == CanalMessage.SMS:
+        return fournisseur_sms().envoyer(message, texte)
+    return envoyer_courriel(message, texte)
+
+
+def noter_envoi(message, at, reference=""):
+    """PROGRAMME/EN_COURS → ENVOYE, with the MESSAGE event (the contact attempt) for a young person, exactly once."""
+    message.envoye_le, message.erreur = at, ""
+    message.reference = message.reference or reference
+    transitions.changer(message, S.ENVOYE, at=at, champs=["envoye_le", "erreur", "reference", "auteur"])
+    if message.parcours_id:
+        record_fact(
+            message.parcours,
+            EventKind.MESSAGE,
+            actor=message.auteur,
+            at=at,
+            detail={"canal": message.canal, "message": message.pk, "gabarit": message.gabarit},
+        )
+
+
+def invalider(message, raison, at):
+    """A number or address that failed for good: recorded for the counsellor to correct (young people only)."""
+    if message.jeune_id is None:
+        return
+    CanalInvalide.objects.get_or_create(
+        jeune=message.jeune,
+        canal=message.canal,
+        valeur=message.destinataire,
+        corrige_le=None,
+        defaults={"raison": raison, "message": message, "constate_le": at},
+    )
+
+
+def _refus(message, at):
+    """Why a planned message to a young person must not go any more ("" if it may)."""
+    refus = politique.refus_parcours(message.parcours) or politique.refus_personne(message.jeune, at)
+    if not refus and message.lien is not None and message.lien.revoked_at:
+        # A withdrawn link must not come back by a message planned before.
+        refus = "lien personnel révoqué"
+    if not refus and politique.canal_invalide(message.jeune, message.canal, message.destinataire):
+        refus = f"{message.get_canal_display()} à corriger"
+    return refus
+
+
+def _reserver(message_id, at):
+    """Claim the message (EN_COURS) if it is planned, due and still allowed; (message, None) when claimed, else
+    (None, its status)."""
+    with transaction.atomic():
+        message = transitions.verrouiller(message_id)
+        if message is None:
+            return None, None
+        if message.statut != S.PROGRAMME or message.canal == CanalMessage.COURRIER or message.prevu_le > at:
+            return None, message.statut
+        pour_jeune = message.nature == Destinataire.JEUNE
+        if pour_jeune and not politique.autorise(at) and not gabarits.gabarit(message.gabarit).immediat:
+            message.prevu_le = politique.hors_silence(at)
+            message.save(update_fields=["prevu_le"])
+            mettre_en_file(message)
+            return None, message.statut
+        refus = _refus(message, at) if pour_jeune else ""
+        if refus:
+            message.erreur = refus
+            transitions.changer(message, S.ANNULE, at=at, precision=refus, champs=["erreur"])
+            return None, message.statut
+        message.tente_le, message.tentatives = at, message.tentatives + 1
+        transitions.changer(message, S.EN_COURS, at=at, champs=["tente_le", "tentatives"])
+    return message, message.statut
+
+
+def expedier(message_id, *, at=None):
+    """Send one message if it is still planned and due; return its status afterwards.
+
+    The row is claimed (EN_COURS) under a lock, then the provider is called outside any transaction. Temporary
+    errors reschedule it with exponential backoff; definitive ones fail it at once, and a wrong number or address
+    is recorded so that the counsellor corrects it. A link built at sending is asked for just before the
+    provider, and told how it went."""
+    at = at or timezone.now()
+    message, statut = _reserver(message_id, at)
+    if message is None:
+        return statut
+    preparation = None
+    try:
+        if message.lien_nature:
+            preparation = liens.rendu(message.lien_nature).preparer(message, at)
+            if preparation is None:
+                return _conclure_annulation(message_id, "lien révoqué ou orientation terminée", at)
+        texte = message.texte_envoye(preparation.remplacements if preparation else None)
+        reference = _transmettre(message, texte)
+    except ErreurEnvoi as erreur:
+        return _echec(message_id, erreur, at, preparation)
+    except Exception as erreur:
+        # A bug or a misconfiguration: retried like a provider error (and given up after as many attempts).
+        logger.exception("Envoi du message %s", message_id)
+        return _echec(message_id, ErreurTemporaire(f"Erreur inattendue : {erreur!r}"), at, preparation)
+    statut = _conclure_envoi(message_id, reference, at)
+    if preparation is not None:
+        preparation.envoye(at)
+    return statut
+
+
+def _echec(message_id, erreur, at, preparation):
+    if preparation is not None:
+        # The link built for this attempt went nowhere: it stops working, the earlier one stays.
+        preparation.echoue(at, erreur)
+    return _conclure_echec(message_id, erreur, at)
+
+
+def _conclure_annulation(message_id, raison, at):
+    with transaction.atomic():
+        message = transitions.verrouiller(message_id)
+        if message.statut == S.EN_COURS:
+            message.erreur = raison
+            transitions.changer(message, S.ANNULE, at=at, precision=raison, champs=["erreur"])
+        return message.statut
+
+
+def _conclure_envoi(message_id, reference, at):
+    with transaction.atomic():
+        message = transitions.verrouiller(message_id)
+        if message.statut in (S.EN_COURS, S.PROGRAMME):
+            noter_envoi(message, at, reference)
+        elif not message.reference and reference:
+            # A delivery callback got here first.
+            message.reference = reference
+            message.save(update_fields=["reference"])
+        return message.statut
+
+
+def _conclure_echec(message_id, erreur, at):
+    with transaction.atomic():
+        message = transitions.verrouiller(message_id)
+        if message.statut != S.EN_COURS:
+            return message.statut
+        message.erreur = str(erreur)
+        if erreur.definitive or message.tentatives >= MAX_TENTATIVES:
+            if not erreur.definitive:
+                message.erreur = f"Abandon après {message.tentatives} tentatives : {erreur}"
+            transitions.changer(message, S.ECHEC, at=at, precision=message.erreur, champs=["erreur"])
+            if erreur.canal_invalide:
+                invalider(message, str(erreur), at)
+        else:
+            retard = at + PREMIER_DELAI * 2 ** (message.tentatives - 1)
+            # Quiet hours protect young people; a structure's e-mail is retried as soon as it is due.
+            message.prevu_le = politique.hors_silence(retard) if message.nature == Destinataire.JEUNE else retard
+            transitions.changer(message, S.PROGRAMME, at=at, precision=message.erreur, champs=["erreur", "prevu_le"])
+            mettre_en_file(message)
+        return message.statut
+
+
+def messages_dus(at=None):
+    """(stuck, due): messages left "en cours" by a dead worker, and planned messages whose time has come."""
+    at = at or timezone.now()
+    bloques = Message.objects.filter(statut=S.EN_COURS, tente_le__lt=at - DELAI_EN_COURS)
+    dus = Message.objects.filter(statut=S.PROGRAMME, prevu_le__lte=at).exclude(canal=CanalMessage.COURRIER)
+    return list(bloques.order_by("pk")), list(dus.order_by("prevu_le", "pk"))
+
+
+def _reprendre(message, at):
+    """A message a dead worker left "en cours": planned again, or given up after too many attempts."""
+    with transaction.atomic():
+        courant = transitions.verrouiller(message.pk)
+        if courant.statut != S.EN_COURS or courant.tente_le != message.tente_le:
+            return
+        if courant.tentatives >= MAX_TENTATIVES:
+            courant.erreur = f"Envoi interrompu {courant.tentatives} fois : abandon"
+            transitions.changer(courant, S.ECHEC, at=at, precision=courant.erreur, champs=["erreur"])
+        else:
+            transitions.changer(courant, S.PROGRAMME, at=at, precision="envoi interrompu")
+
+
+def envoyer_dus(*, wet_run=False, at=None):
+    """The recovery path: send what is due, and again what a dead worker left half-sent (the provider drops the
+    duplicate thanks to the message's tag). Returns (stuck, due, {status: count})."""
+    at = at or timezone.now()
+    bloques, dus = messages_dus(at)
+    bilan = {}
+    if not wet_run:
+        return bloques, dus, bilan
+    for message in bloques:
+        _reprendre(message, at)
+    for message in [*bloques, *dus]:
+        statut = expedier(message.pk, at=at)
+        bilan[statut] = bilan.get(statut, 0) + 1
+    return bloques, dus, bilan
+
+
+def marquer_poste(message, *, auteur, at=None):
+    """The counsellor printed and posted (or handed over) a letter: it counts as sent. Idempotent."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        courant = transitions.verrouiller(message.pk)
+        if courant.canal != CanalMessage.COURRIER or courant.statut != S.PROGRAMME:
+            return False
+        courant.auteur = courant.auteur or auteur
+        noter_envoi(courant, at)
+    message.refresh_from_db(fields=["statut", "envoye_le"])
+    return True

@@ -1,0 +1,67 @@
+"""The one writer of Message.statut: each move is checked against the table and leaves a MessageEvent."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import EN_ATTENTE, Message, MessageEvent, MessageStatut
+
+S = MessageStatut
+
+TRANSITIONS = {
+    S.PROGRAMME: {S.EN_COURS, S.ENVOYE, S.ECHEC, S.ANNULE},
+    # Back to PROGRAMME: a temporary error, retried later.
+    S.EN_COURS: {S.PROGRAMME, S.ENVOYE, S.ECHEC, S.ANNULE},
+    S.ENVOYE: {S.DELIVRE, S.ECHEC},
+    S.DELIVRE: set(),
+    S.ECHEC: set(),
+    S.ANNULE: set(),
+}
+
+
+class TransitionError(ValueError):
+    pass
+
+
+def creer(message, *, at=None):
+    """Save a new message (planned) with its first event."""
+    at = at or timezone.now()
+    if message.pk is not None or message.statut != S.PROGRAMME:
+        raise TransitionError("Un message se crée une seule fois, programmé.")
+    message.save()
+    MessageEvent.objects.create(message=message, from_statut="", to_statut=S.PROGRAMME, occurred_at=at)
+    return message
+
+
+def changer(message, to_statut, *, at=None, precision="", champs=()):
+    """Move `message` (locked by the caller when it may race) to `to_statut`, saving `champs` too; raises
+    TransitionError for a move the table does not allow."""
+    at = at or timezone.now()
+    avant = message.statut
+    if to_statut not in TRANSITIONS[avant]:
+        raise TransitionError(f"Un message {S(avant).label.lower()} ne passe pas à « {S(to_statut).label} ».")
+    message.statut = to_statut
+    message.save(update_fields=["statut", *champs])
+    MessageEvent.objects.create(
+        message=message, from_statut=avant, to_statut=to_statut, precision=precision[:1000], occurred_at=at
+    )
+
+
+def annuler_en_masse(messages, *, erreur, at=None):
+    """Cancel each message of the queryset still planned (locked one by one); return how many."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        en_attente = list(messages.filter(statut__in=EN_ATTENTE).select_for_update(of=("self",)).order_by("pk"))
+        for message in en_attente:
+            message.erreur = erreur
+            changer(message, S.ANNULE, at=at, precision=erreur, champs=["erreur"])
+    return len(en_attente)
+
+
+def verrouiller(message_id):
+    # Only the message row is locked, not the journey a status change may be locking.
+    return (
+        Message.objects.select_for_update(of=("self",))
+        .select_related("jeune", "parcours", "auteur", "lien")
+        .filter(pk=message_id)
+        .first()
+    )
