@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from sas.accueil.views import LoginView
+from sas.messagerie.views_demo import boite as boite_demo
 
 admin.site.site_header = "SAS — administration"
 admin.site.site_title = "SAS"
@@ -26,4 +27,6 @@ urlpatterns = [
     path("j/", include("sas.espace_jeune.urls")),
     path("communes/", include("sas.communes.urls")),
     path("admin/", admin.site.urls),
+    # The demo's inbox (404 unless SAS_DEMO=1).
+    path("demo/messages/", boite_demo, name="demo_messages"),
 ]

@@ -5,6 +5,7 @@ import datetime
 import logging
 import uuid
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks import task
@@ -17,7 +18,7 @@ from sas.parcours.transitions import record_fact
 from . import gabarits, liens, politique, transitions
 from .courriel import envoyer_courriel
 from .erreurs import ErreurEnvoi, ErreurTemporaire
-from .models import MASQUE, MASQUE_CODE, CanalInvalide, CanalMessage, Destinataire, Message, MessageStatut
+from .models import MASQUE, MASQUE_CODE, CanalInvalide, CanalMessage, Destinataire, Message, MessageStatut, RecuDemo
 from .sms import fournisseur_sms
 
 logger = logging.getLogger(__name__)
@@ -221,10 +222,20 @@ def arreter(jeune, *, via, at=None):
 # Sending
 
 
-def _transmettre(message, texte):
+def _transmettre(message, texte, at):
     if message.canal == CanalMessage.SMS:
-        return fournisseur_sms().envoyer(message, texte)
-    return envoyer_courriel(message, texte)
+        reference = fournisseur_sms().envoyer(message, texte)
+    else:
+        reference = envoyer_courriel(message, texte)
+    _deposer_en_demo(message, texte, at)
+    return reference
+
+
+def _deposer_en_demo(message, texte, at):
+    """In the demo only, keep what the recipient received for the demo inbox (/demo/messages/)."""
+    if settings.SAS_DEMO:
+        nom = str(message.jeune) if message.jeune_id else message.get_nature_display()
+        RecuDemo.objects.create(message=message, destinataire=message.destinataire, nom=nom, texte=texte, recu_le=at)
 
 
 def noter_envoi(message, at, reference=""):
@@ -309,7 +320,7 @@ def expedier(message_id, *, at=None):
             if preparation is None:
                 return _conclure_annulation(message_id, "lien révoqué ou orientation terminée", at)
         texte = message.texte_envoye(preparation.remplacements if preparation else None)
-        reference = _transmettre(message, texte)
+        reference = _transmettre(message, texte, at)
     except ErreurEnvoi as erreur:
         return _echec(message_id, erreur, at, preparation)
     except Exception as erreur:
@@ -417,5 +428,6 @@ def marquer_poste(message, *, auteur, at=None):
             return False
         courant.auteur = courant.auteur or auteur
         noter_envoi(courant, at)
+        _deposer_en_demo(courant, courant.texte_envoye(), at)
     message.refresh_from_db(fields=["statut", "envoye_le"])
     return True

@@ -175,3 +175,22 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_nature_display()} {self.evenement} du {self.recu_le:%d/%m/%Y %H:%M}"
+
+
+class RecuDemo(models.Model):
+    """What a recipient received, as they received it (links included), kept only when SAS_DEMO is on: the demo's
+    inbox stands in for the phones and mailboxes of people who have no account. Never written in production."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    destinataire = models.CharField("destinataire", max_length=300)
+    nom = models.CharField("nom du destinataire", max_length=300, blank=True)
+    texte = models.TextField("texte reçu")
+    recu_le = models.DateTimeField("reçu le")
+
+    class Meta:
+        verbose_name = "message reçu (démonstration)"
+        verbose_name_plural = "messages reçus (démonstration)"
+        ordering = ["-recu_le", "-pk"]
+
+    def __str__(self):
+        return f"Reçu par {self.destinataire} le {self.recu_le:%d/%m/%Y %H:%M}"
