@@ -10,8 +10,9 @@ from sas.communes.models import Commune
 from sas.jeunes.models import TrancheAge
 from sas.messagerie.models import CanalInvalide, Message, MessageStatut
 from sas.organisations.models import Membership, Role
-from sas.parcours.models import Parcours, Signalement
+from sas.parcours.models import Signalement
 from sas.parcours.status import CLOSED, Status
+from sas.permissions import organisations_for_role, parcours_for_role
 from sas.prescription.models import DoublonPossible
 
 from .forms import SANS_CONSEILLER, SANS_ORGANISATION
@@ -21,10 +22,12 @@ from .models import TacheContact
 
 def equipes(user):
     """{territory id: [counsellors]}: the aiguilleurs of the user's SAS teams, by the territory they cover."""
-    organisation_ids = user.organisation_ids(Role.AIGUILLEUR)
     memberships = (
         Membership.objects.filter(
-            role=Role.AIGUILLEUR, is_active=True, user__is_active=True, organisation_id__in=organisation_ids
+            role=Role.AIGUILLEUR,
+            is_active=True,
+            user__is_active=True,
+            organisation__in=organisations_for_role(user, Role.AIGUILLEUR),
         )
         .select_related("user", "organisation")
         .order_by("user__first_name", "user__last_name", "user_id")
@@ -102,7 +105,7 @@ def _reporte_jusqu_au(parcours, today):
 
 def choix_filtres(user):
     """(communes, counsellors) offered by the queue's filters: those of the user's open journeys and teams."""
-    visible = Parcours.objects.for_role(user, Role.AIGUILLEUR).exclude(status__in=CLOSED)
+    visible = parcours_for_role(user, Role.AIGUILLEUR).exclude(status__in=CLOSED)
     communes = Commune.objects.filter(pk__in=visible.values("jeune__commune_id")).order_by("nom")
     counsellors = {u.pk: u for team in equipes(user).values() for u in team}
     return list(communes), list(counsellors.values())
@@ -141,7 +144,7 @@ def file_active(user, *, filtres=None, now=None):
     filtres = filtres or {}
     now = now or timezone.now()
     today = timezone.localdate(now)
-    visible = Parcours.objects.for_role(user, Role.AIGUILLEUR).exclude(status__in=CLOSED)
+    visible = parcours_for_role(user, Role.AIGUILLEUR).exclude(status__in=CLOSED)
     filtered = _filtrer(visible, filtres, today)
     rows = list(_avec_contexte(filtered).order_by("created_at", "pk"))
     doublons = _doublons(filtered)

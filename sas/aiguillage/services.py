@@ -10,10 +10,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from sas.messagerie import envoi as messagerie
-from sas.organisations.models import Role, User
 from sas.parcours import transitions
 from sas.parcours.models import EventKind, Parcours, Signalement
 from sas.parcours.status import CLOSED, Status
+from sas.permissions import assignable_counsellors, is_aiguilleur_of
 from sas.prescription.models import Decision, DoublonPossible
 
 from .models import (
@@ -50,36 +50,20 @@ def en_attente_du_conseiller(parcours):
     return Parcours.objects.filter(EN_ATTENTE_DU_CONSEILLER, pk=parcours.pk).exists()
 
 
-def equipe(user, parcours):
-    """The counsellors `user` may assign `parcours` to: aiguilleurs of the user's own organisations that cover
-    the journey's territory (the user included). Empty when the user is not an aiguilleur there."""
-    organisation_ids = [
-        m.organisation_id
-        for m in user.active_memberships
-        if m.role == Role.AIGUILLEUR and m.organisation.territory_id == parcours.territory_id
-    ]
-    return (
-        User.objects.filter(
-            is_active=True,
-            memberships__role=Role.AIGUILLEUR,
-            memberships__is_active=True,
-            memberships__organisation_id__in=organisation_ids,
-        )
-        .distinct()
-        .order_by("first_name", "last_name", "pk")
-    )
-
-
 def assigner(parcours, conseiller, *, par, at=None):
     """Make `conseiller` (None: nobody) the journey's counsellor. `par` picks themselves or a teammate of one of
     their SAS teams on the journey's territory. Writes an AFFECTATION event; does nothing if nothing changes.
     Raises ValidationError in French otherwise."""
     at = at or timezone.now()
-    if par is not None and parcours.territory_id not in par.territory_ids(Role.AIGUILLEUR):
+    if par is not None and not is_aiguilleur_of(par, parcours):
         raise ValidationError("Seule l'équipe SAS du territoire peut affecter ce parcours.")
-    if conseiller is not None and par is not None and not equipe(par, parcours).filter(pk=conseiller.pk).exists():
+    if (
+        conseiller is not None
+        and par is not None
+        and not assignable_counsellors(par, parcours).filter(pk=conseiller.pk).exists()
+    ):
         raise ValidationError("Choisissez un conseiller de votre équipe sur ce territoire.")
-    if conseiller is not None and parcours.territory_id not in conseiller.territory_ids(Role.AIGUILLEUR):
+    if conseiller is not None and not is_aiguilleur_of(conseiller, parcours):
         raise ValidationError("Ce conseiller n'est pas aiguilleur sur le territoire de ce parcours.")
     with transaction.atomic():
         current = Parcours.objects.select_for_update().get(pk=parcours.pk)

@@ -2,7 +2,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from sas.audit.models import Action, record
 from sas.organisations.models import Role
-from sas.parcours.models import Parcours
+from sas.permissions import assignable_counsellors, parcours_for_role, require_role, role_required
 from sas.prescription.models import DoublonPossible
 
 from . import services
@@ -18,15 +18,10 @@ from .forms import AffectationForm, ContactForm, EcarterForm, NouvelleTacheForm,
 from .models import TacheContact
 
 
-def _require_aiguilleur(request):
-    if Role.AIGUILLEUR not in request.user.roles:
-        raise PermissionDenied
-
-
 def _parcours(request, uuid):
     """A journey of the user's territories, else 404 (same answer for another territory and for a wrong id)."""
-    _require_aiguilleur(request)
-    return get_object_or_404(Parcours.objects.for_role(request.user, Role.AIGUILLEUR), uuid=uuid)
+    require_role(request.user, Role.AIGUILLEUR)
+    return get_object_or_404(parcours_for_role(request.user, Role.AIGUILLEUR), uuid=uuid)
 
 
 def _back(request, parcours):
@@ -43,11 +38,10 @@ def _form_errors(request, form):
             messages.error(request, f"{label} : {error}" if label else error)
 
 
-@login_required
+@role_required(Role.AIGUILLEUR)
 def taches(request):
     """Mes tâches: the open call and visit tasks of the journeys assigned to me, then those nobody holds."""
-    _require_aiguilleur(request)
-    visible = Parcours.objects.for_role(request.user, Role.AIGUILLEUR)
+    visible = parcours_for_role(request.user, Role.AIGUILLEUR)
     ouvertes = (
         TacheContact.objects.ouvertes()
         .filter(parcours__in=visible)
@@ -78,7 +72,7 @@ def taches(request):
 @require_POST
 def assigner(request, uuid):
     parcours = _parcours(request, uuid)
-    form = AffectationForm(request.POST, prefix="affectation", equipe=services.equipe(request.user, parcours))
+    form = AffectationForm(request.POST, prefix="affectation", equipe=assignable_counsellors(request.user, parcours))
     if not form.is_valid():
         _form_errors(request, form)
         return _back(request, parcours)
@@ -150,8 +144,8 @@ def tache_creer(request, uuid):
 @login_required
 @require_POST
 def tache_faite(request, pk):
-    _require_aiguilleur(request)
-    visible = Parcours.objects.for_role(request.user, Role.AIGUILLEUR)
+    require_role(request.user, Role.AIGUILLEUR)
+    visible = parcours_for_role(request.user, Role.AIGUILLEUR)
     tache = get_object_or_404(TacheContact.objects.select_related("parcours"), pk=pk, parcours__in=visible)
     form = TacheFaiteForm(request.POST, prefix=f"tache-{tache.pk}")
     if not form.is_valid():
@@ -211,8 +205,8 @@ def ecarter(request, uuid):
 
 def _doublon(request, pk):
     """A possible duplicate whose new journey is on the user's territories, else 404."""
-    _require_aiguilleur(request)
-    visible = Parcours.objects.for_role(request.user, Role.AIGUILLEUR)
+    require_role(request.user, Role.AIGUILLEUR)
+    visible = parcours_for_role(request.user, Role.AIGUILLEUR)
     return get_object_or_404(
         DoublonPossible.objects.select_related("nouveau__jeune", "existant__jeune"), pk=pk, nouveau__in=visible
     )

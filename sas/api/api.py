@@ -14,9 +14,9 @@ from ninja.security import HttpBearer
 from sas.audit.models import Action, record
 from sas.communes.models import Commune
 from sas.parcours.models import SignalementSource
+from sas.permissions.suivi import avec_suivi, vue_prescripteur
 from sas.prescription import services as prescription
 from sas.prescription.services import SignalementData, normalise_phone, signaler
-from sas.prescription.suivi import avec_suivi, vue_prescripteur
 
 from . import services
 from .schemas import Erreur, SignalementCree, SignalementIn, SuiviOut, SuiviPage
@@ -198,7 +198,7 @@ def etape(parcours):
 
 
 def suivi(parcours):
-    """What the organisation may know of `parcours` (loaded through sas.prescription.suivi.avec_suivi)."""
+    """What the organisation may know of `parcours` (loaded through sas.permissions.suivi.avec_suivi)."""
     vue = vue_prescripteur(parcours)
     return {
         "id": parcours.uuid,

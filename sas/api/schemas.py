@@ -9,7 +9,7 @@ from pydantic import ConfigDict, StringConstraints
 
 from sas.jeunes.models import TrancheAge
 from sas.parcours.models import Canal
-from sas.prescription.suivi import LIBELLES
+from sas.permissions.suivi import LIBELLES
 
 # PostgreSQL refuses NUL characters in text: rejecting them here keeps them a 422, not a 500.
 NO_NUL = r"^[^\x00]*$"

@@ -7,7 +7,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from sas.parcours.models import Parcours, Signalement
+from sas.parcours.models import Signalement
+from sas.permissions import parcours_for_organisation
 
 from .models import ApiToken, IdempotencyKey, hash_token
 
@@ -29,11 +30,9 @@ def authenticate(raw):
 
 def parcours_of(organisation):
     """The journeys `organisation` signalled, with the date of its first signalement of each: the API's
-    counterpart of Parcours.objects.for_role(user, Role.PRESCRIPTEUR)."""
+    counterpart of sas.permissions.parcours_for_role(user, Role.PRESCRIPTEUR)."""
     first = Signalement.objects.filter(parcours=OuterRef("pk"), organisation=organisation).order_by("created_at")
-    return Parcours.objects.signalled_by([organisation.pk]).annotate(
-        signale_le=Subquery(first.values("created_at")[:1])
-    )
+    return parcours_for_organisation(organisation).annotate(signale_le=Subquery(first.values("created_at")[:1]))
 
 
 def request_hash(body):

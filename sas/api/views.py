@@ -1,24 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from sas.organisations.models import Organisation, Role
+from sas.permissions import prescriber_organisations
 
 from .api import error_response
 from .forms import JetonForm
 from .models import ApiToken
-
-
-def prescriber_organisations(user):
-    """The organisations whose tokens `user` manages: those where they are a prescriber."""
-    ids = user.organisation_ids(Role.PRESCRIPTEUR)
-    if not ids:
-        raise PermissionDenied
-    return Organisation.objects.filter(pk__in=ids).order_by("nom")
 
 
 @login_required

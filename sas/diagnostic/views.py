@@ -16,12 +16,12 @@ from sas.audit.models import Action, record
 from sas.espace_jeune.models import LienJeune
 from sas.espace_jeune.views import lien_verifie
 from sas.organisations.models import Role
-from sas.parcours.models import Parcours
+from sas.permissions import diagnostics_for_aiguilleur, parcours_for_role
 from sas.prescription.ratelimit import RateLimit, client_ip
 
 from . import services
 from .forms import PlanForm, QuestionsForm, ValidationJeuneForm
-from .models import Diagnostic, Questionnaire
+from .models import Questionnaire
 
 # The same counter as the young person's page: guessing tokens here gains no extra tries.
 liens_errones = RateLimit(
@@ -34,12 +34,12 @@ PLAN = "plan"
 
 def _parcours(request, uuid):
     """Only the journeys of the counsellor's territories: anyone else gets a 404, whatever the URL."""
-    queryset = Parcours.objects.for_role(request.user, Role.AIGUILLEUR).select_related("jeune")
+    queryset = parcours_for_role(request.user, Role.AIGUILLEUR).select_related("jeune")
     return get_object_or_404(queryset, uuid=uuid)
 
 
 def _diagnostic(request, pk):
-    queryset = Diagnostic.objects.filter(parcours__in=Parcours.objects.for_role(request.user, Role.AIGUILLEUR))
+    queryset = diagnostics_for_aiguilleur(request.user)
     return get_object_or_404(queryset.select_related("parcours__jeune", "questionnaire", "conseiller"), pk=pk)
 
 

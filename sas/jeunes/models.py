@@ -11,14 +11,6 @@ class TrancheAge(models.TextChoices):
     T26_29 = "26-29", "26 à 29 ans"
 
 
-class JeuneQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The only way to list young people: those of the journeys the user may see."""
-        from sas.parcours.models import Parcours
-
-        return self.filter(pk__in=Parcours.objects.visible_to(user).values("jeune_id"))
-
-
 class Jeune(models.Model):
     prenom = models.CharField("prénom", max_length=100)
     nom = models.CharField("nom", max_length=100, blank=True)
@@ -38,8 +30,6 @@ class Jeune(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True)
-
-    objects = JeuneQuerySet.as_manager()
 
     class Meta:
         verbose_name = "jeune"

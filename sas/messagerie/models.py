@@ -43,12 +43,6 @@ def _cle_par_defaut():
     return f"auto-{uuid.uuid4()}"
 
 
-class MessageQuerySet(models.QuerySet):
-    def visibles_par(self, parcours_queryset):
-        """Messages of the journeys the caller may see (pass Parcours.objects.for_role(...))."""
-        return self.filter(parcours__in=parcours_queryset)
-
-
 class Message(models.Model):
     """One message to a young person, a structure or a prescriber, on one channel; its life from planned to
     delivered (or not). Only messages to young people belong to a journey and follow the caps, quiet hours and
@@ -89,8 +83,6 @@ class Message(models.Model):
     tentatives = models.PositiveSmallIntegerField("tentatives", default=0)
     erreur = models.TextField("erreur", blank=True)
     reference = models.CharField("référence du prestataire", max_length=100, blank=True)
-
-    objects = MessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["prevu_le", "pk"]

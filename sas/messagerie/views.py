@@ -4,7 +4,7 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,29 +13,29 @@ from django.views.decorators.http import require_POST
 
 from sas.audit.models import Action, record
 from sas.organisations.models import Role
-from sas.parcours.models import Parcours
+from sas.permissions import messages_for_aiguilleur, parcours_for_role, require_role
 
 from . import envoi, politique, webhooks
 from .lettre import lettre_pdf
-from .models import CanalInvalide, CanalMessage, Message, MessageStatut
+from .models import CanalInvalide, CanalMessage, MessageStatut
 
 PAR_PAGE = 50
 
 
 def _parcours_du_territoire(user):
-    if Role.AIGUILLEUR not in user.roles:
-        raise PermissionDenied
-    return Parcours.objects.for_role(user, Role.AIGUILLEUR)
+    require_role(user, Role.AIGUILLEUR)
+    return parcours_for_role(user, Role.AIGUILLEUR)
+
+
+def _messages_du_territoire(user):
+    require_role(user, Role.AIGUILLEUR)
+    return messages_for_aiguilleur(user)
 
 
 @login_required
 def envoyes(request):
     """The territory's messages, newest first: the local outbox in the demo, the sending log in production."""
-    queryset = (
-        Message.objects.visibles_par(_parcours_du_territoire(request.user))
-        .select_related("jeune", "parcours")
-        .order_by("-prevu_le", "-pk")
-    )
+    queryset = _messages_du_territoire(request.user).select_related("jeune", "parcours").order_by("-prevu_le", "-pk")
     canal, statut = request.GET.get("canal", ""), request.GET.get("statut", "")
     if canal in CanalMessage.values:
         queryset = queryset.filter(canal=canal)
@@ -60,9 +60,7 @@ def envoyes(request):
 
 def _message_du_territoire(request, pk):
     return get_object_or_404(
-        Message.objects.visibles_par(_parcours_du_territoire(request.user)).select_related(
-            "jeune", "parcours__territory"
-        ),
+        _messages_du_territoire(request.user).select_related("jeune", "parcours__territory"),
         pk=pk,
         canal=CanalMessage.COURRIER,
     )
@@ -100,9 +98,7 @@ def corriger(request, pk):
         ).distinct(),
         pk=pk,
     )
-    parcours = get_object_or_404(
-        Parcours.objects.for_role(request.user, Role.AIGUILLEUR), uuid=request.POST.get("parcours")
-    )
+    parcours = get_object_or_404(parcours_for_role(request.user, Role.AIGUILLEUR), uuid=request.POST.get("parcours"))
     if parcours.jeune_id != invalide.jeune_id:
         raise Http404
     try:

@@ -99,12 +99,6 @@ class User(AbstractUser):
     def active_memberships(self):
         return list(self.memberships.filter(is_active=True).select_related("organisation"))
 
-    def organisation_ids(self, role):
-        return [m.organisation_id for m in self.active_memberships if m.role == role]
-
-    def territory_ids(self, role):
-        return [m.organisation.territory_id for m in self.active_memberships if m.role == role]
-
     @property
     def roles(self):
         return {m.role for m in self.active_memberships}

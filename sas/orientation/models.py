@@ -10,7 +10,6 @@ from django.db import models
 from django.utils import timezone
 
 from sas.audit.models import AppendOnly
-from sas.organisations.models import Role
 
 
 class Proposition(models.Model):
@@ -69,12 +68,6 @@ class Par(models.TextChoices):
 
 
 class OrientationQuerySet(models.QuerySet):
-    def pour_structure(self, user):
-        """The referrals addressed to the receiving organisations the user is a member of."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        return self.filter(structure__organisation_id__in=user.organisation_ids(Role.STRUCTURE))
-
     def ouvertes(self):
         return self.exclude(statut__in=FINALS)
 

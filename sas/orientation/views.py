@@ -14,7 +14,13 @@ from sas.audit.models import Action, record
 from sas.espace_jeune.services import codes_errones
 from sas.espace_jeune.views import avec_lien, avec_lien_verifie
 from sas.organisations.models import Role
-from sas.parcours.models import Parcours
+from sas.permissions import (
+    organisations_for_role,
+    orientations_for_aiguilleur,
+    orientations_for_structure,
+    parcours_for_role,
+    require_role,
+)
 from sas.prescription.ratelimit import client_ip
 
 from . import retrait, services
@@ -33,12 +39,12 @@ from .models import LienStructure, Orientation, Par, Statut
 
 def _parcours(request, uuid):
     """Only the journeys of the counsellor's territories: anyone else gets a 404, whatever the URL."""
-    queryset = Parcours.objects.for_role(request.user, Role.AIGUILLEUR).select_related("jeune__commune")
+    queryset = parcours_for_role(request.user, Role.AIGUILLEUR).select_related("jeune__commune")
     return get_object_or_404(queryset, uuid=uuid)
 
 
 def _orientation_conseiller(request, pk):
-    queryset = Orientation.objects.filter(parcours__in=Parcours.objects.for_role(request.user, Role.AIGUILLEUR))
+    queryset = orientations_for_aiguilleur(request.user)
     return get_object_or_404(queryset.select_related("parcours__jeune", "structure", "service"), pk=pk)
 
 
@@ -375,9 +381,8 @@ def lien_agir(request, token, orientation, action):
 
 
 def _recues(request):
-    if Role.STRUCTURE not in request.user.roles:
-        raise PermissionDenied
-    return Orientation.objects.pour_structure(request.user).select_related("structure", "service")
+    require_role(request.user, Role.STRUCTURE)
+    return orientations_for_structure(request.user).select_related("structure", "service")
 
 
 @login_required
@@ -397,9 +402,8 @@ def recues(request):
         page="orientations_recues",
     )
     organisations = [
-        (m.organisation, [o for o in orientations if o.structure.organisation_id == m.organisation_id])
-        for m in request.user.active_memberships
-        if m.role == Role.STRUCTURE
+        (organisation, [o for o in orientations if o.structure.organisation_id == organisation.pk])
+        for organisation in organisations_for_role(request.user, Role.STRUCTURE)
     ]
     return render(request, "orientation/recues.html", {"title": "Orientations reçues", "organisations": organisations})
 

@@ -1,40 +1,22 @@
-import operator
 import uuid
-from functools import reduce
 
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from sas.audit.models import AppendOnly
-from sas.organisations.models import Role
 
 from .status import Status
 
 
 class ParcoursQuerySet(models.QuerySet):
-    """The one place that decides which journeys (and so which young people) a user may see."""
-
-    def for_role(self, user, role):
-        """prescripteur: journeys their organisations signalled; aiguilleur: journeys of their territories;
-        structure, pilote, admin: none (orientations and aggregates have their own paths)."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if role == Role.PRESCRIPTEUR:
-            return self.signalled_by(user.organisation_ids(role))
-        if role == Role.AIGUILLEUR:
-            return self.filter(territory_id__in=user.territory_ids(role))
-        return self.none()
+    """Plain filters; who may see which journeys is decided in sas.permissions."""
 
     def signalled_by(self, organisation_ids):
-        """Journeys with a signalement from one of these organisations (the prescriber's scope; the API's too)."""
+        """Journeys with a signalement from one of these organisations."""
         return self.filter(
             Exists(Signalement.objects.filter(parcours=OuterRef("pk"), organisation_id__in=organisation_ids))
         )
-
-    def visible_to(self, user):
-        scopes = [self.for_role(user, role) for role in (user.roles if user.is_authenticated else ())]
-        return reduce(operator.or_, scopes, self.none())
 
 
 class Parcours(models.Model):

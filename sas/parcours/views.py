@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -12,20 +11,24 @@ from sas.aiguillage.indicators import indicateurs_h2
 from sas.audit.models import Action, record
 from sas.organisations.models import Role
 from sas.orientation.indicators import boucle, reactivite_du_territoire
+from sas.permissions import (
+    parcours_followed_by,
+    parcours_for_role,
+    parcours_visible_to,
+    prescriber_scope,
+    require_aiguilleur_of,
+    role_required,
+    territories_for_role,
+)
+from sas.permissions.suivi import vue_prescripteur
 from sas.prescription.models import PrescripteurPreferences
 from sas.prescription.rencontres import taux_contact_selon_rencontre
-from sas.prescription.suivi import avec_suivi, vue_prescripteur
 
 from .forms import TransitionForm
 from .indicators import status_counts
-from .models import Parcours, Signalement
+from .models import Signalement
 from .status import PRESCRIBER_MILESTONES
 from .transitions import TransitionError, transition
-
-
-def require_role(request, role):
-    if role not in request.user.roles:
-        raise PermissionDenied
 
 
 def _with_related(queryset):
@@ -34,12 +37,11 @@ def _with_related(queryset):
     )
 
 
-@login_required
+@role_required(Role.PRESCRIPTEUR)
 def mes_signalements(request):
-    require_role(request, Role.PRESCRIPTEUR)
     user = request.user
-    scope = Parcours.objects.for_role(user, Role.PRESCRIPTEUR).select_related("jeune__commune")
-    vues = [(p, vue_prescripteur(p)) for p in avec_suivi(scope, user.organisation_ids(Role.PRESCRIPTEUR))]
+    scope = parcours_followed_by(user).select_related("jeune__commune")
+    vues = [(p, vue_prescripteur(p)) for p in scope]
     rows = [{"parcours": p, "vue": vue, "reached": vue.atteinte_le()} for p, vue in vues]
     # Newest of their own signalements first: the journey's own start is not theirs to know.
     rows.sort(key=lambda row: row["vue"].depuis, reverse=True)
@@ -52,9 +54,8 @@ def mes_signalements(request):
     )
 
 
-@login_required
+@role_required(Role.AIGUILLEUR)
 def file_active(request):
-    require_role(request, Role.AIGUILLEUR)
     user = request.user
     communes, conseillers = choix_filtres(user)
     form = FiltreFileForm(request.GET or None, communes=communes, conseillers=conseillers)
@@ -79,7 +80,7 @@ def file_active(request):
 
 def _get_visible(request, uuid):
     return get_object_or_404(
-        _with_related(Parcours.objects.visible_to(request.user)).prefetch_related("events__actor"), uuid=uuid
+        _with_related(parcours_visible_to(request.user)).prefetch_related("events__actor"), uuid=uuid
     )
 
 
@@ -87,7 +88,7 @@ def _get_visible(request, uuid):
 def detail(request, uuid):
     """The full history for an aiguilleur of the territory; for a prescriber, only vue_prescripteur()."""
     user = request.user
-    if not Parcours.objects.for_role(user, Role.AIGUILLEUR).filter(uuid=uuid).exists():
+    if not parcours_for_role(user, Role.AIGUILLEUR).filter(uuid=uuid).exists():
         return _detail_prescripteur(request, uuid)
     parcours = _get_visible(request, uuid)
     record(user, Action.CONSULTATION, parcours, [parcours.jeune_id])
@@ -104,12 +105,10 @@ def detail(request, uuid):
 
 def _detail_prescripteur(request, uuid):
     user = request.user
-    organisation_ids = user.organisation_ids(Role.PRESCRIPTEUR)
-    scope = avec_suivi(Parcours.objects.for_role(user, Role.PRESCRIPTEUR).select_related("jeune"), organisation_ids)
-    parcours = get_object_or_404(scope, uuid=uuid)
+    parcours = get_object_or_404(parcours_followed_by(user).select_related("jeune"), uuid=uuid)
     record(user, Action.CONSULTATION, parcours, [parcours.jeune_id])
     # Only the meetings they take part in: another organisation's would tell who else signalled.
-    rencontres = parcours.rencontres.filter(organisation_id__in=organisation_ids)
+    rencontres = parcours.rencontres.filter(organisation_id__in=prescriber_scope(user, parcours))
     return render(
         request,
         "parcours/detail_prescripteur.html",
@@ -126,8 +125,7 @@ def _detail_prescripteur(request, uuid):
 @require_POST
 def change_status(request, uuid):
     parcours = _get_visible(request, uuid)
-    if parcours.territory_id not in request.user.territory_ids(Role.AIGUILLEUR):
-        raise PermissionDenied
+    require_aiguilleur_of(request.user, parcours)
     form = TransitionForm(request.POST, parcours=parcours)
     if form.is_valid():
         try:
@@ -144,10 +142,9 @@ def change_status(request, uuid):
     return redirect("parcours:detail", uuid=parcours.uuid)
 
 
-@login_required
+@role_required(Role.PILOTE)
 def indicateurs(request):
-    require_role(request, Role.PILOTE)
-    territories = [m.organisation.territory for m in request.user.active_memberships if m.role == Role.PILOTE]
+    territories = territories_for_role(request.user, Role.PILOTE)
     rows = [
         (
             t,

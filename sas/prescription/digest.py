@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from sas.messagerie import envoi as messagerie
 from sas.messagerie.models import Destinataire
-from sas.organisations.models import Role
-from sas.parcours.models import EventKind, Parcours, ParcoursEvent
+from sas.parcours.models import EventKind, ParcoursEvent
+from sas.permissions import parcours_followed_by
+from sas.permissions.suivi import vue_prescripteur
 
 from .models import PrescripteurPreferences
-from .suivi import avec_suivi, vue_prescripteur
 
 PERIOD = datetime.timedelta(days=7)
 
@@ -23,10 +23,7 @@ def changes_for(user, since):
     """[(journey, stage)] reached since `since` on the journeys the user's organisations signalled, as
     vue_prescripteur() tells them, oldest first."""
     recent = ParcoursEvent.objects.filter(kind=EventKind.TRANSITION, occurred_at__gt=since)
-    journeys = avec_suivi(
-        Parcours.objects.for_role(user, Role.PRESCRIPTEUR).filter(Exists(recent.filter(parcours=OuterRef("pk")))),
-        user.organisation_ids(Role.PRESCRIPTEUR),
-    ).select_related("jeune")
+    journeys = parcours_followed_by(user).filter(Exists(recent.filter(parcours=OuterRef("pk")))).select_related("jeune")
     changes = [
         (parcours, etape)
         for parcours in journeys

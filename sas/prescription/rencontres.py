@@ -9,28 +9,15 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from sas.audit.models import Action, record
-from sas.organisations.models import Organisation, Role
 from sas.parcours import transitions
 from sas.parcours.models import EventKind, Parcours, ParcoursEvent
 from sas.parcours.status import Status
+from sas.permissions import is_aiguilleur_of, may_act_on_rencontre
 
 from .models import RencontreMode, RencontreTripartite
 
 # A meeting may still be useful in the first days after the support has ended.
 DELAI_APRES_FIN = datetime.timedelta(days=7)
-
-
-def is_aiguilleur_of(user, parcours):
-    return parcours.territory_id in user.territory_ids(Role.AIGUILLEUR)
-
-
-def organisations_pouvant_proposer(user, parcours):
-    """The prescribing organisations in whose name `user` may book a meeting for `parcours`: those that signalled
-    it, all of them for an aiguilleur of its territory, only the user's own for a prescriber."""
-    signalling = Organisation.objects.filter(signalements__parcours=parcours).distinct().order_by("nom")
-    if is_aiguilleur_of(user, parcours):
-        return signalling
-    return signalling.filter(pk__in=user.organisation_ids(Role.PRESCRIPTEUR))
 
 
 def fin_accompagnement(parcours, organisation_ids=None):
@@ -44,11 +31,7 @@ def fin_accompagnement(parcours, organisation_ids=None):
 
 
 def _check_may_act(user, parcours, organisation):
-    may_act = is_aiguilleur_of(user, parcours) or (
-        organisation.pk in user.organisation_ids(Role.PRESCRIPTEUR)
-        and parcours.signalements.filter(organisation=organisation).exists()
-    )
-    if not may_act:
+    if not may_act_on_rencontre(user, parcours, organisation):
         raise ValidationError(
             "Seuls la structure qui a signalé ce jeune et l'équipe SAS du territoire peuvent organiser cette rencontre."
         )

@@ -1,22 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from sas.organisations.models import Organisation, Role
 from sas.parcours.models import SignalementSource
+from sas.permissions import prescriber_organisations
 
 from .forms import SignalementForm
 from .models import PrescripteurPreferences
 from .services import signaler
 from .stats import stages_reached
-
-
-def prescriber_organisations(user):
-    if Role.PRESCRIPTEUR not in user.roles:
-        raise PermissionDenied
-    return Organisation.objects.filter(pk__in=user.organisation_ids(Role.PRESCRIPTEUR))
 
 
 @login_required

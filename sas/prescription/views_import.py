@@ -1,31 +1,25 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
-from sas.organisations.models import Role
+from sas.permissions import prescriber_organisations
 
 from .imports import MAX_FILE_SIZE, MAX_ROWS, ImportFileError, create_batch, preview, template_csv, template_xlsx
 from .models import ImportBatch, ImportStatus
 from .tasks import start_import
 
 
-def _prescriber_organisations(user):
-    if Role.PRESCRIPTEUR not in user.roles:
-        raise PermissionDenied
-    return [m.organisation for m in user.active_memberships if m.role == Role.PRESCRIPTEUR]
-
-
 def _get_batch(request, pk):
     """Only the batches of the user's own prescriber organisations exist for them."""
-    organisation_ids = [o.pk for o in _prescriber_organisations(request.user)]
     # The rows (up to a few MB) are only read for the preview, not at each refresh of the progress page.
     return get_object_or_404(
-        ImportBatch.objects.select_related("organisation").defer("rows"), pk=pk, organisation_id__in=organisation_ids
+        ImportBatch.objects.select_related("organisation").defer("rows"),
+        pk=pk,
+        organisation__in=prescriber_organisations(request.user),
     )
 
 
@@ -70,7 +64,7 @@ class ImportForm(DsfrBaseForm):
 
 @login_required
 def upload(request):
-    organisations = _prescriber_organisations(request.user)
+    organisations = prescriber_organisations(request.user)
     form = ImportForm(request.POST or None, request.FILES or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         try:
@@ -122,7 +116,7 @@ def start(request, pk):
 
 @login_required
 def template(request, extension):
-    _prescriber_organisations(request.user)
+    prescriber_organisations(request.user)
     if extension == "csv":
         response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
     elif extension == "xlsx":

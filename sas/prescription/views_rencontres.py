@@ -7,33 +7,25 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from sas.audit.models import Action, record
-from sas.organisations.models import Role
 from sas.parcours.models import Parcours, Signalement
 from sas.parcours.status import Status
+from sas.permissions import parcours_visible_to, prescriber_scope, rencontre_organisations
+from sas.permissions.suivi import avec_suivi, vue_prescripteur
 
 from .forms_rencontres import RencontreForm
 from .rencontres import (
     annuler_rencontre,
     fin_accompagnement,
-    is_aiguilleur_of,
     noter_issue,
-    organisations_pouvant_proposer,
     proposer_rencontre,
 )
-from .suivi import avec_suivi, vue_prescripteur
 
 
 def _get_parcours(request, uuid):
     """Only the journeys the user may see: anyone else gets a 404, whatever the URL."""
-    queryset = Parcours.objects.visible_to(request.user).select_related("jeune")
+    queryset = parcours_visible_to(request.user).select_related("jeune")
     queryset = queryset.prefetch_related(Prefetch("signalements", queryset=Signalement.objects.order_by("created_at")))
     return get_object_or_404(queryset, uuid=uuid)
-
-
-def _prescriber_scope(user, parcours):
-    """None for an aiguilleur of the territory, who sees every meeting; otherwise the user's prescribing
-    organisations, whose own meetings and signalements are all they see here."""
-    return None if is_aiguilleur_of(user, parcours) else set(user.organisation_ids(Role.PRESCRIPTEUR))
 
 
 def _context(parcours, title, scope, **extra):
@@ -47,7 +39,7 @@ def _context(parcours, title, scope, **extra):
 @login_required
 def rencontre_liste(request, uuid):
     parcours = _get_parcours(request, uuid)
-    scope = _prescriber_scope(request.user, parcours)
+    scope = prescriber_scope(request.user, parcours)
     rencontres = parcours.rencontres.select_related("organisation", "proposed_by", "aiguilleur")
     if scope is not None:
         # Another organisation's meeting would tell who else signalled this young person.
@@ -59,7 +51,7 @@ def rencontre_liste(request, uuid):
             rencontre.took_place is None and rencontre.cancelled_at is None and rencontre.starts_at <= now
         )
     peut_proposer = (
-        parcours.status == Status.SORTIE_A_VENIR and organisations_pouvant_proposer(request.user, parcours).exists()
+        parcours.status == Status.SORTIE_A_VENIR and rencontre_organisations(request.user, parcours).exists()
     )
     record(request.user, Action.CONSULTATION, parcours, [parcours.jeune_id], page="rencontres")
     context = _context(
@@ -76,7 +68,7 @@ def rencontre_liste(request, uuid):
 @login_required
 def rencontre_proposer(request, uuid):
     parcours = _get_parcours(request, uuid)
-    organisations = organisations_pouvant_proposer(request.user, parcours)
+    organisations = rencontre_organisations(request.user, parcours)
     if parcours.status != Status.SORTIE_A_VENIR or not organisations:
         messages.error(request, "Une rencontre tripartite se propose tant que la sortie est à venir.")
         return redirect("prescription:rencontre_liste", uuid=parcours.uuid)
@@ -97,7 +89,7 @@ def rencontre_proposer(request, uuid):
             messages.success(request, f"{rencontre} enregistrée. Pensez à prévenir le jeune.")
             return redirect("prescription:rencontre_liste", uuid=parcours.uuid)
     title = f"Proposer une rencontre tripartite — {parcours.jeune.prenom}"
-    context = _context(parcours, title, _prescriber_scope(request.user, parcours), form=form)
+    context = _context(parcours, title, prescriber_scope(request.user, parcours), form=form)
     return render(request, "prescription/rencontre_proposer.html", context)
 
 

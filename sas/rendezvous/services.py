@@ -14,6 +14,7 @@ from sas.organisations.models import Role
 from sas.parcours import transitions
 from sas.parcours.models import EventKind, Parcours
 from sas.parcours.status import TRANSITIONS, Status
+from sas.permissions import organisations_for_role
 
 from .models import Creneau, Modalite, PrisPar, RendezVous, RendezVousStatut
 
@@ -51,11 +52,6 @@ def _libre():
     return ~Exists(_actifs().filter(creneau=OuterRef("pk")))
 
 
-def organisations_du_conseiller(user):
-    """The SAS teams `user` publishes slots for (their aiguilleur memberships)."""
-    return [m.organisation for m in user.active_memberships if m.role == Role.AIGUILLEUR]
-
-
 # Slots
 
 
@@ -67,7 +63,7 @@ def publier_creneaux(conseiller, organisation, *, date, heure, duree, nombre, mo
     at = at or timezone.now()
     errors = {}
     lieu = (lieu or "").strip()
-    if organisation.pk not in conseiller.organisation_ids(Role.AIGUILLEUR):
+    if organisation not in organisations_for_role(conseiller, Role.AIGUILLEUR):
         raise ValidationError("Vous ne pouvez publier des créneaux que pour votre équipe.")
     if duree not in DUREES:
         errors["duree"] = "Choisissez une durée proposée."

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,25 +10,24 @@ from django.views.decorators.http import require_POST
 
 from sas.audit.models import Action, record
 from sas.organisations.models import Role
-from sas.parcours.models import Parcours
+from sas.permissions import (
+    creneaux_for_aiguilleur,
+    organisations_for_role,
+    parcours_for_role,
+    rendez_vous_for_aiguilleur,
+    require_role,
+    role_required,
+)
 
 from . import services
 from .forms import PublierCreneauxForm
 from .models import Creneau, PrisPar, RendezVous, RendezVousStatut
 
 
-def _equipes(request):
-    """The aiguilleur's SAS teams; anyone else is refused."""
-    if Role.AIGUILLEUR not in request.user.roles:
-        raise PermissionDenied
-    return request.user.organisation_ids(Role.AIGUILLEUR)
-
-
-def _rendez_vous_visibles(user, equipes):
-    """Appointments on the user's teams' slots, of journeys they may see: any other id is a 404."""
-    return RendezVous.objects.filter(
-        creneau__organisation_id__in=equipes, parcours__in=Parcours.objects.for_role(user, Role.AIGUILLEUR)
-    ).select_related("creneau", "parcours__jeune")
+def _rendez_vous_visibles(request):
+    """The appointments the aiguilleur may act on: any other id is a 404; anyone else is refused."""
+    require_role(request.user, Role.AIGUILLEUR)
+    return rendez_vous_for_aiguilleur(request.user).select_related("creneau", "parcours__jeune")
 
 
 def _suite(request, default):
@@ -39,12 +38,11 @@ def _suite(request, default):
     return redirect(default)
 
 
-@login_required
+@role_required(Role.AIGUILLEUR)
 def agenda(request):
-    equipes = _equipes(request)
     now = timezone.now()
     equipe = request.GET.get("vue") == "equipe"
-    creneaux = Creneau.objects.filter(organisation_id__in=equipes, retire_le=None, debut__gt=now)
+    creneaux = creneaux_for_aiguilleur(request.user).filter(retire_le=None, debut__gt=now)
     creneaux = creneaux.select_related("conseiller")
     if not equipe:
         creneaux = creneaux.filter(conseiller=request.user)
@@ -52,9 +50,7 @@ def agenda(request):
     creneaux = list(creneaux.prefetch_related(Prefetch("rendez_vous", queryset=actifs, to_attr="actifs")))
     for creneau in creneaux:
         creneau.rdv = creneau.actifs[0] if creneau.actifs else None
-    a_constater = _rendez_vous_visibles(request.user, equipes).filter(
-        statut=RendezVousStatut.CONFIRME, creneau__debut__lte=now
-    )
+    a_constater = _rendez_vous_visibles(request).filter(statut=RendezVousStatut.CONFIRME, creneau__debut__lte=now)
     if not equipe:
         a_constater = a_constater.filter(creneau__conseiller=request.user)
     a_constater = list(a_constater.order_by("creneau__debut", "pk"))
@@ -70,10 +66,9 @@ def agenda(request):
     return render(request, "rendezvous/agenda.html", context)
 
 
-@login_required
+@role_required(Role.AIGUILLEUR)
 def publier(request):
-    _equipes(request)
-    organisations = services.organisations_du_conseiller(request.user)
+    organisations = organisations_for_role(request.user, Role.AIGUILLEUR)
     form = PublierCreneauxForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -100,7 +95,8 @@ def publier(request):
 @login_required
 @require_POST
 def retirer(request, pk):
-    creneau = get_object_or_404(Creneau.objects.filter(organisation_id__in=_equipes(request), retire_le=None), pk=pk)
+    require_role(request.user, Role.AIGUILLEUR)
+    creneau = get_object_or_404(creneaux_for_aiguilleur(request.user).filter(retire_le=None), pk=pk)
     try:
         services.retirer_creneau(creneau, auteur=request.user)
     except ValidationError as error:
@@ -113,8 +109,8 @@ def retirer(request, pk):
 @login_required
 @require_POST
 def reserver(request, uuid):
-    _equipes(request)
-    parcours = get_object_or_404(Parcours.objects.for_role(request.user, Role.AIGUILLEUR), uuid=uuid)
+    require_role(request.user, Role.AIGUILLEUR)
+    parcours = get_object_or_404(parcours_for_role(request.user, Role.AIGUILLEUR), uuid=uuid)
     detail = reverse("parcours:detail", args=[parcours.uuid])
     try:
         creneau_id = int(request.POST.get("creneau", ""))
@@ -132,7 +128,7 @@ def reserver(request, uuid):
 
 
 def _agir(request, pk, action, success, **kwargs):
-    rdv = get_object_or_404(_rendez_vous_visibles(request.user, _equipes(request)), pk=pk)
+    rdv = get_object_or_404(_rendez_vous_visibles(request), pk=pk)
     try:
         action(rdv, auteur=request.user, **kwargs)
     except ValidationError as error:
@@ -147,7 +143,7 @@ def _agir(request, pk, action, success, **kwargs):
 def constater(request, pk):
     issue = request.POST.get("issue")
     if issue not in (RendezVousStatut.HONORE, RendezVousStatut.MANQUE):
-        _equipes(request)
+        require_role(request.user, Role.AIGUILLEUR)
         messages.error(request, "Indiquez si le rendez-vous a été honoré ou manqué.")
         return _suite(request, "rendezvous:agenda")
     success = {

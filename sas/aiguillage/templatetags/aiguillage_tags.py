@@ -1,12 +1,12 @@
 from django import template
 
-from sas.organisations.models import Role
 from sas.parcours.models import EventKind
+from sas.permissions import assignable_counsellors, is_aiguilleur_of
 
 from ..forms import AffectationForm, ContactForm, NouvelleTacheForm, ReportForm, TacheFaiteForm
 from ..indicators import Part
 from ..models import Action, SuiviContact
-from ..services import AVANT_CONTACT, equipe
+from ..services import AVANT_CONTACT
 
 register = template.Library()
 
@@ -51,7 +51,7 @@ def _etapes(suivi):
 def contact_du_parcours(context, parcours, user):
     """The contact section of the journey page, for the aiguilleurs of its territory only: cadence state, call and
     visit tasks, contact log with notes, and the forms to log an attempt, assign, defer or plan a task."""
-    if parcours.territory_id not in user.territory_ids(Role.AIGUILLEUR):
+    if not is_aiguilleur_of(user, parcours):
         return {"visible": False}
     suivi = SuiviContact.objects.select_related("plan").filter(parcours=parcours).first()
     taches = list(parcours.taches_contact.select_related("faite_par").order_by("faite_le", "echeance", "pk"))
@@ -73,6 +73,8 @@ def contact_du_parcours(context, parcours, user):
         "report_form": ReportForm(prefix="report"),
         "tache_form": NouvelleTacheForm(prefix="nouvelle-tache"),
         "affectation_form": AffectationForm(
-            prefix="affectation", equipe=equipe(user, parcours), initial={"conseiller": parcours.conseiller_id}
+            prefix="affectation",
+            equipe=assignable_counsellors(user, parcours),
+            initial={"conseiller": parcours.conseiller_id},
         ),
     }

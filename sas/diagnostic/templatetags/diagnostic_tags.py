@@ -1,6 +1,6 @@
 from django import template
 
-from sas.organisations.models import Role
+from sas.permissions import is_aiguilleur_of
 
 register = template.Library()
 
@@ -9,7 +9,7 @@ register = template.Library()
 def diagnostic_du_parcours(context, parcours, user):
     """The journey page's diagnostic section, for the counsellors of its territory only (prescribers never see
     diagnostic content): start, resume or read it, and the immediate-orientation flag."""
-    if parcours.territory_id not in user.territory_ids(Role.AIGUILLEUR):
+    if not is_aiguilleur_of(user, parcours):
         return {"visible": False}
     # One query: the open diagnostic first, else the latest completed one.
     diagnostic = min(

@@ -1,6 +1,6 @@
 from django import template
 
-from sas.organisations.models import Role
+from sas.permissions import is_aiguilleur_of
 
 from ..models import CanalInvalide
 
@@ -13,8 +13,7 @@ def messages_du_parcours(context, parcours):
     Shown to the territory's aiguilleurs only."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    visible = bool(user and user.is_authenticated and parcours.territory_id in user.territory_ids(Role.AIGUILLEUR))
-    if not visible:
+    if user is None or not is_aiguilleur_of(user, parcours):
         return {"visible": False}
     return {
         "visible": True,

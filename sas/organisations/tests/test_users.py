@@ -2,6 +2,7 @@ import pytest
 
 from sas.organisations.factories import MembershipFactory, OrganisationFactory, member
 from sas.organisations.models import Role, Territory, User
+from sas.permissions import organisations_for_role
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ def test_roles_come_from_active_memberships_and_pick_the_home_role():
     user = User.objects.get(pk=user.pk)
     assert user.roles == {Role.PILOTE, Role.AIGUILLEUR}
     assert user.main_role == Role.AIGUILLEUR
-    assert user.organisation_ids(Role.PRESCRIPTEUR) == []
+    assert organisations_for_role(user, Role.PRESCRIPTEUR) == []
 
 
 def test_territory_for_a_commune():

@@ -14,8 +14,8 @@ from sas.organisations.factories import OrganisationFactory, TerritoryFactory, m
 from sas.organisations.models import OrganisationKind, Role
 from sas.parcours import transitions
 from sas.parcours.factories import ParcoursFactory, SignalementFactory
-from sas.parcours.models import Parcours
 from sas.parcours.status import Status
+from sas.permissions import parcours_for_role, parcours_visible_to
 
 pytestmark = pytest.mark.django_db
 
@@ -41,19 +41,19 @@ def world():
 
 def test_scoped_queryset_per_role(world):
     a, b = world["a"], world["b"]
-    assert list(Parcours.objects.for_role(a["prescripteur"], Role.PRESCRIPTEUR)) == [a["parcours"]]
-    assert list(Parcours.objects.for_role(a["aiguilleur"], Role.AIGUILLEUR)) == [a["parcours"]]
-    assert not Parcours.objects.for_role(a["prescripteur"], Role.AIGUILLEUR).exists()
+    assert list(parcours_for_role(a["prescripteur"], Role.PRESCRIPTEUR)) == [a["parcours"]]
+    assert list(parcours_for_role(a["aiguilleur"], Role.AIGUILLEUR)) == [a["parcours"]]
+    assert not parcours_for_role(a["prescripteur"], Role.AIGUILLEUR).exists()
     for role in (Role.STRUCTURE, Role.PILOTE, Role.ADMIN):
-        assert not Parcours.objects.visible_to(member(role, territory=a["territory"])).exists()
-    assert list(Parcours.objects.visible_to(b["aiguilleur"])) == [b["parcours"]]
+        assert not parcours_visible_to(member(role, territory=a["territory"])).exists()
+    assert list(parcours_visible_to(b["aiguilleur"])) == [b["parcours"]]
 
 
 def test_an_inactive_membership_sees_nothing(world):
     user = world["a"]["aiguilleur"]
     user.memberships.update(is_active=False)
     user.refresh_from_db()
-    assert not Parcours.objects.visible_to(user).exists()
+    assert not parcours_visible_to(user).exists()
 
 
 def test_prescripteur_sees_the_stage_of_their_own_signalements_only(client, world):

@@ -13,7 +13,7 @@ from sas.organisations.models import OrganisationKind, Role
 from sas.parcours import transitions
 from sas.parcours.models import Parcours, Signalement
 from sas.parcours.status import Status
-from sas.prescription.suivi import SORTIES
+from sas.permissions.suivi import SORTIES
 
 pytestmark = pytest.mark.django_db
 

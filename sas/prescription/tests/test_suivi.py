@@ -21,11 +21,11 @@ from sas.parcours import transitions
 from sas.parcours.factories import SignalementFactory
 from sas.parcours.models import EventKind, Parcours
 from sas.parcours.status import SIDE_EXITS, Status
+from sas.permissions.suivi import LIBELLES, SORTIES, avec_suivi, vue_prescripteur
 from sas.prescription.digest import changes_for
 from sas.prescription.models import PrescripteurPreferences
 from sas.prescription.rencontres import proposer_rencontre
 from sas.prescription.stats import stages_reached
-from sas.prescription.suivi import LIBELLES, SORTIES, avec_suivi, vue_prescripteur
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 
-from sas.organisations.models import Role
+from sas.permissions import is_aiguilleur_of
 
 from ..forms import ReservationForm
 from ..services import creneaux_disponibles
@@ -13,7 +13,7 @@ register = template.Library()
 @register.inclusion_tag("rendezvous/rendezvous_du_parcours.html")
 def rendezvous_du_parcours(parcours, user):
     """The journey's appointments and a form to book one of the next free slots; for the territory's team only."""
-    if parcours.territory_id not in user.territory_ids(Role.AIGUILLEUR):
+    if not is_aiguilleur_of(user, parcours):
         return {"is_aiguilleur": False}
     now = timezone.now()
     return {
