@@ -201,7 +201,7 @@ def seed(*, wet_run, people=300, seed_value=2026):
         territory, _ = Territory.objects.get_or_create(nom=DEMO_TERRITORY)
         communes = list(Commune.objects.filter(departement_id=DEMO_DEPARTEMENT))
         if not communes:
-            raise RuntimeError("Référentiel des communes vide : lancez d'abord import_communes --wet-run.")
+            raise RuntimeError("Référentiel des communes vide : lancez d'abord importer_communes --wet-run.")
         territory.communes.add(*communes)
         organisations = {}
         for nom, kind, code_insee in ORGANISATIONS:
