@@ -22,8 +22,8 @@ browser:
 
 run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
-	$(DEV_ENV) $(BIN)/python manage.py import_communes --wet-run
-	$(DEV_ENV) $(BIN)/python manage.py seed_demo --wet-run
+	$(DEV_ENV) $(BIN)/python manage.py importer_communes --wet-run
+	$(DEV_ENV) $(BIN)/python manage.py charger_demo --wet-run
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # Sends the demo's messages and runs file imports in the background (next to `make run`).

@@ -18,8 +18,10 @@ from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Jeune, Pu
 from sas.messagerie.envoi import envoyer_dus
 from sas.messagerie.models import Message
 from sas.organisations.models import Membership, Organisation, OrganisationKind, Role, Territory, User
-from sas.orientation.models import Motif, Orientation, OrientationEvent, Par, Statut
-from sas.orientation.services import partage
+from sas.orientation import services as orientation_services
+from sas.orientation import transitions as orientation_transitions
+from sas.orientation.models import Motif, Orientation, Par, Statut
+from sas.orientation.retrait import retirer_consentement
 from sas.parcours import transitions
 from sas.parcours.models import Signalement, SignalementSource
 from sas.parcours.status import Status
@@ -158,9 +160,8 @@ SIDE_EXITS = {
 STEP_DAYS = {S.PRIS_EN_CHARGE: 30, S.SUIVI: 150}
 
 
-# The referral status each journey status of the hand-off stands for, in the demo histories.
+# The referral status that moves the journey to each status of the hand-off, in the demo histories.
 RELAI = {
-    S.ORIENTATION_ENVOYEE: Statut.ENVOYEE,
     S.ACCEPTEE_PAR_STRUCTURE: Statut.ACCEPTEE,
     S.PREMIER_RDV: Statut.RDV_FIXE,
     S.PRIS_EN_CHARGE: Statut.PRISE_EN_CHARGE,
@@ -201,7 +202,7 @@ def seed(*, wet_run, people=300, seed_value=2026):
         territory, _ = Territory.objects.get_or_create(nom=DEMO_TERRITORY)
         communes = list(Commune.objects.filter(departement_id=DEMO_DEPARTEMENT))
         if not communes:
-            raise RuntimeError("Référentiel des communes vide : lancez d'abord import_communes --wet-run.")
+            raise RuntimeError("Référentiel des communes vide : lancez d'abord importer_communes --wet-run.")
         territory.communes.add(*communes)
         organisations = {}
         for nom, kind, code_insee in ORGANISATIONS:
@@ -226,15 +227,17 @@ def seed(*, wet_run, people=300, seed_value=2026):
         if territory.parcours.exists():
             report.skipped_people = True
         else:
-            _create_people(report, territory, communes, organisations, users[Role.AIGUILLEUR], people, seed_value)
+            relai = _seed_annuaire(organisations[OrganisationKind.STRUCTURE_ACCUEIL], seed_value)
+            _create_people(
+                report, territory, communes, organisations, users[Role.AIGUILLEUR], people, seed_value, relai
+            )
             _start_contact(report, territory, organisations[OrganisationKind.EQUIPE_SAS], users[Role.AIGUILLEUR])
-            _seed_relai(report, territory, organisations[OrganisationKind.STRUCTURE_ACCUEIL], seed_value)
         if not wet_run:
             transaction.set_rollback(True)
     return report
 
 
-def _create_people(report, territory, communes, organisations, aiguilleur, people, seed_value):
+def _create_people(report, territory, communes, organisations, aiguilleur, people, seed_value, relai):
     rng = random.Random(seed_value)
     now = timezone.now()
     prescribers = [organisations[kind] for kind in ORGANISATION_WEIGHTS]
@@ -280,11 +283,39 @@ def _create_people(report, territory, communes, organisations, aiguilleur, peopl
             collected_via=CollectionMethod.FORMULAIRE_PRESCRIPTEUR,
             collected_at=start,
         ).organisations.add(organisations[OrganisationKind.EQUIPE_SAS])
+        orientation = None
         for status, at in zip(path[1:], moments[1:], strict=True):
-            reason = SIDE_EXITS[status][1] if status in SIDE_EXITS else ""
-            transitions.transition(parcours, status, actor=aiguilleur, reason=reason, at=at)
+            orientation = _step(parcours, status, at, aiguilleur, orientation, relai)
         report.parcours += 1
         report.events += len(path)
+        report.orientations += orientation is not None
+
+
+def _step(parcours, status, at, aiguilleur, orientation, relai):
+    """Move the journey one step through the function a counsellor's or a structure's click calls: the referral's
+    transitions for the hand-off, the withdrawal for "consentement retiré", the journey's otherwise. Nothing is sent:
+    the structures and young people of the demo are not told about their past."""
+    if status == S.ORIENTATION_ENVOYEE:
+        service = relai.choisir(parcours)
+        Consent.objects.create(
+            jeune=parcours.jeune,
+            purpose=Purpose.TRANSMISSION,
+            categories=[DataCategory.IDENTITE, DataCategory.COORDONNEES],
+            collected_via=CollectionMethod.ORAL,
+            collected_at=at,
+        ).structures.add(service.structure)
+        return orientation_services.envoyer(parcours, service, par=Par.JEUNE, auteur=aiguilleur, at=at)
+    if status in RELAI:
+        if status == S.PREMIER_RDV:
+            Orientation.objects.filter(pk=orientation.pk).update(premier_rdv_le=at)
+        motif = Motif.PAS_DE_PLACE if RELAI[status] == Statut.REFUSEE else ""
+        orientation_transitions.changer(orientation, RELAI[status], par=Par.STRUCTURE, motif=motif, at=at)
+    elif status == S.CONSENTEMENT_RETIRE:
+        retirer_consentement(parcours, par=Par.CONSEILLER, actor=aiguilleur, at=at)
+    else:
+        reason = SIDE_EXITS[status][1] if status in SIDE_EXITS else ""
+        transitions.transition(parcours, status, actor=aiguilleur, reason=reason, at=at)
+    return orientation
 
 
 def _start_contact(report, territory, equipe, aiguilleur):
@@ -309,54 +340,24 @@ def _start_contact(report, territory, equipe, aiguilleur):
     report.messages = Message.objects.filter(parcours__territory=territory).count()
 
 
-def _seed_relai(report, territory, accueil, seed_value):
-    """The demo directory, the demo receiving organisation answering for the E2C with an account, and a referral
-    for every journey that reached the hand-off, dated like its history (a third of them to the E2C)."""
-    rng = random.Random(seed_value)
+@dataclass
+class Relai:
+    """The services the demo's referrals go to: a third of them to the E2C, which answers with an account."""
+
+    rng: random.Random
+    services: list
+    e2c_services: list
+
+    def choisir(self, parcours):
+        return self.rng.choice(self.e2c_services if parcours.pk % 3 == 0 else self.services)
+
+
+def _seed_annuaire(accueil, seed_value):
+    """The demo directory, and the demo receiving organisation answering for the E2C with an account."""
     seed_annuaire(wet_run=True)
     e2c = Structure.objects.get(source=ANNUAIRE_DEMO, identifiant=f"{ANNUAIRE_DEMO}--e2c")
     e2c.organisation = accueil
     e2c.save()
     services = list(Service.objects.filter(source=ANNUAIRE_DEMO).select_related("structure").order_by("pk"))
     e2c_services = [service for service in services if service.structure_id == e2c.pk]
-    handed_off = (
-        territory.parcours.filter(events__to_status=S.ORIENTATION_ENVOYEE)
-        .distinct()
-        .select_related("jeune__commune")
-        .prefetch_related("events")
-        .order_by("pk")
-    )
-    for parcours in handed_off:
-        reached = parcours.reached_on()
-        service = rng.choice(e2c_services if parcours.pk % 3 == 0 else services)
-        sent = reached[S.ORIENTATION_ENVOYEE]
-        Consent.objects.create(
-            jeune=parcours.jeune,
-            purpose=Purpose.TRANSMISSION,
-            categories=[DataCategory.IDENTITE, DataCategory.COORDONNEES],
-            collected_via=CollectionMethod.ORAL,
-            collected_at=sent,
-        ).structures.add(service.structure)
-        steps = sorted((at, RELAI[status]) for status, at in reached.items() if status in RELAI)
-        orientation = Orientation.objects.create(
-            parcours=parcours,
-            service=service,
-            structure=service.structure,
-            statut=steps[-1][1],
-            statut_depuis=steps[-1][0],
-            envoyee_le=sent,
-            partage=partage(parcours, service.structure, at=sent),
-            premier_rdv_le=reached.get(S.PREMIER_RDV),
-        )
-        OrientationEvent.objects.bulk_create(
-            OrientationEvent(
-                orientation=orientation,
-                from_statut=before[1] if before else "",
-                to_statut=statut,
-                par=Par.JEUNE if statut == Statut.ENVOYEE else Par.STRUCTURE,
-                motif=Motif.PAS_DE_PLACE if statut == Statut.REFUSEE else "",
-                occurred_at=at,
-            )
-            for before, (at, statut) in zip([None, *steps], steps, strict=False)
-        )
-        report.orientations += 1
+    return Relai(random.Random(seed_value), services, e2c_services)

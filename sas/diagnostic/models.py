@@ -2,6 +2,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from sas.audit.models import AppendOnly
+
 from . import definition as qdef
 
 
@@ -126,3 +128,20 @@ class Diagnostic(models.Model):
             )
             for section in self.questionnaire.sections
         ]
+
+
+class DiagnosticEvent(AppendOnly):
+    """Append-only log of a diagnostic's status: opened, then completed."""
+
+    diagnostic = models.ForeignKey(Diagnostic, on_delete=models.CASCADE, related_name="events")
+    from_statut = models.CharField("de", max_length=20, choices=Statut.choices, blank=True)
+    to_statut = models.CharField("vers", max_length=20, choices=Statut.choices)
+    actor = models.ForeignKey("organisations.User", on_delete=models.SET_NULL, null=True, blank=True)
+    occurred_at = models.DateTimeField("date")
+
+    class Meta:
+        verbose_name = "événement de diagnostic"
+        ordering = ["occurred_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_from_statut_display() or '∅'} → {self.get_to_statut_display()}"

@@ -11,6 +11,7 @@ from sas.parcours.models import EventKind
 from sas.parcours.status import Status
 
 from . import definition as qdef
+from . import transitions as diagnostic_transitions
 from .models import Diagnostic, Questionnaire, Statut, ValidationJeune
 
 # Statuses from which completing the interview needs no status change (a new diagnostic later in the journey).
@@ -47,6 +48,14 @@ def _nouveau(parcours, at):
     if questionnaire is None:
         raise ValidationError("Aucun questionnaire de diagnostic n'est publié.")
     return Diagnostic(parcours=parcours, questionnaire=questionnaire, started_at=at, updated_at=at)
+
+
+def _sauver(diagnostic, *, actor, at):
+    """Save the answers; a new diagnostic opens through its transitions module, with its first event."""
+    if diagnostic.pk is None:
+        diagnostic_transitions.ouvrir(diagnostic, actor=actor, at=at)
+    else:
+        diagnostic.save()
 
 
 def _valeur_source(parcours, source):
@@ -95,7 +104,7 @@ def demarrer(parcours, *, conseiller, at=None):
         diagnostic.orientation_immediate = qdef.orientation_immediate(
             diagnostic.questionnaire.definition, diagnostic.reponses
         )
-        diagnostic.save()
+        _sauver(diagnostic, actor=conseiller, at=at)
     return diagnostic
 
 
@@ -152,7 +161,7 @@ def preparer_par_le_jeune(parcours, valeurs, *, at=None):
                 diagnostic.reponses[code] = value
                 diagnostic.prerempli[code] = "jeune"
         diagnostic.updated_at = at
-        diagnostic.save()
+        _sauver(diagnostic, actor=None, at=at)
     return diagnostic
 
 
@@ -227,11 +236,11 @@ def terminer(diagnostic, *, auteur, at=None):
     parcours = diagnostic.parcours
     with transaction.atomic():
         _jusqu_au_contact(parcours, auteur, at)
-        diagnostic.statut, diagnostic.completed_at, diagnostic.updated_at = Statut.TERMINE, at, at
         diagnostic.conseiller = diagnostic.conseiller or auteur
         if not diagnostic.contact_conseiller:
             diagnostic.contact_conseiller = contact_par_defaut(diagnostic.conseiller)
         diagnostic.save()
+        diagnostic_transitions.terminer(diagnostic, actor=auteur, at=at)
         transitions.record_fact(
             parcours,
             EventKind.DIAGNOSTIC,

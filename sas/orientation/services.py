@@ -20,8 +20,8 @@ from sas.messagerie.models import MASQUE, Destinataire
 from sas.parcours import transitions as parcours_transitions
 from sas.parcours.status import Status
 
-from .models import EventKind, LienStructure, Motif, Orientation, OrientationEvent, Par, Proposition, Statut
-from .transitions import TransitionError, changer, noter
+from .models import EventKind, LienStructure, Motif, Orientation, Par, Proposition, Statut
+from .transitions import TransitionError, changer, noter, ouvrir
 
 logger = logging.getLogger(__name__)
 
@@ -164,21 +164,15 @@ def envoyer(parcours, service, *, par, auteur=None, at=None):
     parcours_transitions.transition(
         parcours, Status.ORIENTATION_ENVOYEE, actor=auteur, reason=f"Orientation vers {structure.nom}", at=at
     )
-    orientation = Orientation.objects.create(
+    return ouvrir(
         parcours=parcours,
         service=service,
-        structure=structure,
-        statut=Statut.ENVOYEE,
-        statut_depuis=at,
-        envoyee_le=at,
-        envoyee_par=auteur,
+        par=par,
+        actor=auteur,
+        at=at,
         destinataire=destinataire,
         partage=partage(parcours, structure, at=at),
     )
-    OrientationEvent.objects.create(
-        orientation=orientation, to_statut=Statut.ENVOYEE, par=par, actor=auteur, occurred_at=at
-    )
-    return orientation
 
 
 def partage(parcours, structure, *, at=None):

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from sas.audit.transitions import apply_transition
 from sas.parcours import transitions as parcours_transitions
 from sas.parcours.status import Status
 
@@ -38,6 +39,26 @@ class TransitionError(ValidationError):
     pass
 
 
+def ouvrir(*, parcours, service, par, actor=None, at=None, **fields):
+    """Write a new referral, sent, with its first event (the journey is moved by the caller, before)."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        orientation = Orientation.objects.create(
+            parcours=parcours,
+            service=service,
+            structure=service.structure,
+            statut=Statut.ENVOYEE,
+            statut_depuis=at,
+            envoyee_le=at,
+            envoyee_par=actor,
+            **fields,
+        )
+        OrientationEvent.objects.create(
+            orientation=orientation, to_statut=Statut.ENVOYEE, par=par, actor=actor, occurred_at=at
+        )
+    return orientation
+
+
 def changer(orientation, to_statut, *, par, actor=None, motif="", precision="", at=None, detail=None):
     """Move the referral to `to_statut` if allowed and write exactly one event; move the journey along.
 
@@ -46,19 +67,26 @@ def changer(orientation, to_statut, *, par, actor=None, motif="", precision="", 
     to_statut = Statut(to_statut)
     precision = (precision or "").strip()
     at = at or timezone.now()
-    with transaction.atomic():
-        current = Orientation.objects.select_for_update().get(pk=orientation.pk)
-        if to_statut not in TRANSITIONS[current.statut]:
-            raise TransitionError(
-                f"Cette orientation est déjà « {current.get_statut_display().lower()} » : "
-                f"impossible de la passer à « {to_statut.label.lower()} ».",
-                code="forbidden",
-            )
+
+    def check(current):
         if to_statut in NEEDS_MOTIF and not motif:
             raise TransitionError("Indiquez le motif.", code="motif_required")
         if motif == Motif.AUTRE and not precision:
             raise TransitionError("Précisez le motif « autre ».", code="precision_required")
-        event = OrientationEvent.objects.create(
+
+    def then(current):
+        _suivre_parcours(current, to_statut, motif, precision, actor, at)
+        if to_statut in FINALS:
+            current.liens.filter(revoked_at__isnull=True).update(revoked_at=at)
+
+    return apply_transition(
+        orientation,
+        to_statut,
+        field="statut",
+        table=TRANSITIONS,
+        refused=_refused,
+        check=check,
+        event=lambda current: OrientationEvent(
             orientation=current,
             from_statut=current.statut,
             to_statut=to_statut,
@@ -68,13 +96,18 @@ def changer(orientation, to_statut, *, par, actor=None, motif="", precision="", 
             detail=detail or {},
             actor=actor,
             occurred_at=at,
-        )
-        Orientation.objects.filter(pk=current.pk).update(statut=to_statut, statut_depuis=at)
-        _suivre_parcours(current, to_statut, motif, precision, actor, at)
-        if to_statut in FINALS:
-            current.liens.filter(revoked_at__isnull=True).update(revoked_at=at)
-    orientation.statut, orientation.statut_depuis = to_statut, at
-    return event
+        ),
+        values={"statut_depuis": at},
+        then=then,
+    )
+
+
+def _refused(current, to_statut):
+    return TransitionError(
+        f"Cette orientation est déjà « {current.get_statut_display().lower()} » : "
+        f"impossible de la passer à « {to_statut.label.lower()} ».",
+        code="forbidden",
+    )
 
 
 def _suivre_parcours(orientation, to_statut, motif, precision, actor, at):

@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from sas.audit.transitions import apply_transition
+
 from .models import EventKind, Parcours, ParcoursEvent
 from .status import INITIAL, SIDE_EXITS, TRANSITIONS, Status
 
@@ -40,28 +42,36 @@ def transition(parcours, to_status, *, actor=None, reason="", at=None):
     to_status = Status(to_status)
     reason = (reason or "").strip()
     at = at or timezone.now()
-    with transaction.atomic():
-        current = Parcours.objects.select_for_update().get(pk=parcours.pk)
-        if to_status not in TRANSITIONS[current.status]:
-            raise TransitionError(
-                f"Passage de « {Status(current.status).label} » à « {to_status.label} » impossible.",
-                code="forbidden",
-            )
+
+    def check(current):
         if to_status in SIDE_EXITS and not reason:
             raise TransitionError(f"Indiquez le motif de la sortie « {to_status.label} ».", code="reason_required")
         if at < current.status_changed_at:
             raise TransitionError("La date du changement précède celle du statut actuel.", code="past")
-        event = ParcoursEvent.objects.create(
+
+    return apply_transition(
+        parcours,
+        to_status,
+        field="status",
+        table=TRANSITIONS,
+        refused=_refused,
+        check=check,
+        event=lambda current: ParcoursEvent(
             parcours=current,
             from_status=current.status,
             to_status=to_status,
             reason=reason,
             actor=actor,
             occurred_at=at,
-        )
-        Parcours.objects.filter(pk=current.pk).update(status=to_status, status_changed_at=at)
-    parcours.status, parcours.status_changed_at = to_status, at
-    return event
+        ),
+        values={"status_changed_at": at},
+    )
+
+
+def _refused(current, to_status):
+    return TransitionError(
+        f"Passage de « {Status(current.status).label} » à « {to_status.label} » impossible.", code="forbidden"
+    )
 
 
 def record_fact(parcours, kind, *, actor=None, reason="", at=None, detail=None):

@@ -24,7 +24,8 @@ from sas.jeunes.models import Jeune, TrancheAge
 from sas.organisations.models import Territory
 from sas.parcours.models import Canal, Signalement, SignalementSource
 
-from .models import ImportBatch, ImportStatus
+from . import import_transitions
+from .models import ImportStatus
 from .services import SignalementData, normalise_phone, signaler, signaler_many, validate
 
 logger = logging.getLogger(__name__)
@@ -468,7 +469,8 @@ def create_batch(*, organisation, user, filename, content):
             errors.extend(_error(checked.line, field, reason) for field, reason in checked.errors)
         elif (first := seen.setdefault(checked.cle_import(organisation.pk), checked.line)) != checked.line:
             errors.append(_error(checked.line, "", _duplicate(first)))
-    batch = ImportBatch.objects.create(
+    batch = import_transitions.ouvrir(
+        actor=user,
         organisation=organisation,
         created_by=user,
         filename=filename[:255],
@@ -495,10 +497,11 @@ def run_import(batch, chunk_size=CHUNK_SIZE):
     worker that stops resumes where it was. Each line ends up recorded, already imported or reported."""
     if batch.status == ImportStatus.TERMINE:
         return batch
+    if batch.status != ImportStatus.EN_COURS:
+        import_transitions.changer(batch, ImportStatus.EN_COURS)
     if batch.processed_rows == 0:
         batch.errors = []
-    batch.status = ImportStatus.EN_COURS
-    batch.save(update_fields=["status", "errors"])
+        batch.save(update_fields=["errors"])
     communes, seen = CommuneIndex(), {}
     try:
         while batch.processed_rows < batch.total_rows:
@@ -508,13 +511,12 @@ def run_import(batch, chunk_size=CHUNK_SIZE):
                 batch.processed_rows += len(chunk)
                 batch.save(update_fields=_PROGRESS_FIELDS)
     except Exception:
-        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.ECHEC, finished_at=timezone.now())
-        batch.status = ImportStatus.ECHEC
+        failed_at = timezone.now()
+        import_transitions.changer(batch, ImportStatus.ECHEC, at=failed_at, finished_at=failed_at)
         raise
-    batch.status = ImportStatus.TERMINE
-    batch.finished_at = timezone.now()
-    batch.rows = []  # the report keeps line numbers and reasons; the personal data now lives in the records
-    batch.save(update_fields=["status", "finished_at", "rows"])
+    # The report keeps line numbers and reasons; the personal data now lives in the records.
+    done_at = timezone.now()
+    import_transitions.changer(batch, ImportStatus.TERMINE, at=done_at, finished_at=done_at, rows=[])
     return batch
 
 

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from sas.audit.models import AppendOnly
+
 
 class RencontreMode(models.TextChoices):
     PRESENTIEL = "presentiel", "En présentiel"
@@ -69,6 +71,23 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.get_status_display()})"
+
+
+class ImportBatchEvent(AppendOnly):
+    """Append-only log of a batch file's status: started, failed, resumed, done."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField("de", max_length=20, choices=ImportStatus.choices, blank=True)
+    to_status = models.CharField("vers", max_length=20, choices=ImportStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    occurred_at = models.DateTimeField("date")
+
+    class Meta:
+        verbose_name = "événement d'import de fichier"
+        ordering = ["occurred_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_from_status_display() or '∅'} → {self.get_to_status_display()}"
 
 
 class PrescripteurPreferences(models.Model):

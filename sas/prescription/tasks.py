@@ -1,5 +1,6 @@
 from django_tasks import task
 
+from . import import_transitions
 from .imports import run_import
 from .models import ImportBatch, ImportStatus
 
@@ -15,11 +16,10 @@ def import_batch(batch_id):
 def start_import(batch):
     """Start importing a previewed batch (or resume a failed one), once: a second click or a second tab does
     nothing. Returns False if the import was already running or done."""
-    startable = [ImportStatus.APERCU, ImportStatus.ECHEC]
-    started = ImportBatch.objects.filter(pk=batch.pk, status__in=startable).update(status=ImportStatus.EN_COURS)
-    if not started:
+    try:
+        import_transitions.changer(batch, ImportStatus.EN_COURS)
+    except import_transitions.TransitionError:
         return False
-    batch.status = ImportStatus.EN_COURS
     if batch.total_rows <= INLINE_MAX_ROWS:
         run_import(batch)
     else:

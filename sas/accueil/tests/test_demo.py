@@ -55,14 +55,14 @@ def test_wet_run_creates_a_believable_territory_once(communes):
 def test_command_refuses_outside_demo_mode(settings, communes):
     settings.SAS_DEMO = settings.DEBUG = False
     with pytest.raises(CommandError, match="SAS_DEMO"):
-        call_command("seed_demo", "--wet-run")
+        call_command("charger_demo", "--wet-run")
     assert not User.objects.exists()
 
 
 def test_command_needs_the_communes_reference(settings):
     settings.SAS_DEMO = True
-    with pytest.raises(CommandError, match="import_communes"):
-        call_command("seed_demo", "--wet-run")
+    with pytest.raises(CommandError, match="importer_communes"):
+        call_command("charger_demo", "--wet-run")
 
 
 def test_the_demo_hands_journeys_off_consistently(communes):

@@ -11,12 +11,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_catalogue_is_valid_idempotent_and_matches(communes_reference, capsys):
-    call_command("seed_annuaire")
+    call_command("charger_annuaire_demo")
     assert not Structure.objects.exists()
 
-    call_command("seed_annuaire", "--wet-run")
+    call_command("charger_annuaire_demo", "--wet-run")
     first = capsys.readouterr().out
-    call_command("seed_annuaire", "--wet-run")
+    call_command("charger_annuaire_demo", "--wet-run")
     second = capsys.readouterr().out
 
     assert "Lignes rejetées : 0." in first

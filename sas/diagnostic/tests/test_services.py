@@ -265,3 +265,35 @@ def test_the_summary_text_for_the_message(parcours, aiguilleur):
     assert services.resume_texte(diagnostic) == (
         "Objectifs : Trouver un CAP. Prochain RDV le 09/03 à 14h30. Contact : Camille, 06 12 34 56 78"
     )
+
+
+def test_a_diagnostic_opens_and_completes_through_its_transitions_with_one_event_each(parcours, aiguilleur):
+    from sas.diagnostic import transitions as diagnostic_transitions
+    from sas.diagnostic.models import DiagnosticEvent
+
+    diagnostic = services.demarrer(parcours, conseiller=aiguilleur, at=at(0))
+    services.demarrer(parcours, conseiller=aiguilleur, at=at(5))  # resumes the same draft: no new event
+    assert [(e.from_statut, e.to_statut, e.actor, e.occurred_at) for e in diagnostic.events.all()] == [
+        ("", Statut.BROUILLON, aiguilleur, at(0))
+    ]
+    services.terminer(diagnostic, auteur=aiguilleur, at=at(60))
+    assert [(e.from_statut, e.to_statut) for e in diagnostic.events.all()] == [
+        ("", Statut.BROUILLON),
+        (Statut.BROUILLON, Statut.TERMINE),
+    ]
+    assert diagnostic.events.last().occurred_at == at(60)
+
+    # A stale copy (a second tab) cannot complete it again: the row is re-read under lock.
+    stale = Diagnostic.objects.get(pk=diagnostic.pk)
+    stale.statut = Statut.BROUILLON
+    with pytest.raises(diagnostic_transitions.TransitionError, match="déjà terminé"):
+        diagnostic_transitions.terminer(stale, actor=aiguilleur, at=at(90))
+    diagnostic.refresh_from_db()
+    assert diagnostic.completed_at == at(60) and DiagnosticEvent.objects.count() == 2
+    with pytest.raises(ValueError, match="déjà ouvert"):
+        diagnostic_transitions.ouvrir(diagnostic)
+
+
+def test_the_young_person_opening_the_diagnostic_writes_its_first_event(parcours):
+    diagnostic = services.preparer_par_le_jeune(parcours, {}, at=at(0))
+    assert [(e.from_statut, e.to_statut, e.actor) for e in diagnostic.events.all()] == [("", Statut.BROUILLON, None)]

@@ -77,7 +77,7 @@ def test_weekly_digest_goes_through_smtp_once_a_week_with_first_names_only(org, 
     walk(other, Status.A_CONTACTER)
 
     assert send_digests(wet_run=False) == (1, 1) and smtp_server == []
-    call_command("send_prescriber_digests", "--wet-run")
+    call_command("envoyer_resumes_prescripteurs", "--wet-run")
     [message] = smtp_server
     body = message.get_content()
     assert message["To"] == user.email and "2 nouvelles étapes" in message["Subject"]

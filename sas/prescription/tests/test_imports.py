@@ -19,7 +19,7 @@ from sas.jeunes.models import Consent, Jeune
 from sas.organisations.factories import OrganisationFactory, member
 from sas.organisations.models import OrganisationKind, Role, Territory
 from sas.parcours.models import EventKind, Parcours, Signalement, SignalementSource
-from sas.prescription import imports
+from sas.prescription import import_transitions, imports, tasks
 from sas.prescription.imports import (
     COLUMNS,
     CommuneIndex,
@@ -30,7 +30,7 @@ from sas.prescription.imports import (
     parse_file,
     run_import,
 )
-from sas.prescription.models import DoublonPossible, ImportBatch, ImportStatus
+from sas.prescription.models import DoublonPossible, ImportBatch, ImportBatchEvent, ImportStatus
 from sas.prescription.services import SignalementData, signaler, signaler_many
 
 pytestmark = pytest.mark.django_db
@@ -684,3 +684,94 @@ def test_a_prescriber_imports_a_file_in_a_narrow_browser(live_server, org, presc
         assert page.evaluate("document.documentElement.scrollWidth") <= 320
         browser.close()
     assert Jeune.objects.get().prenom == "Inès"
+
+
+# --- Status: one transition function, one event per move -------------------------------------------------
+
+
+def history(batch):
+    return [(e.from_status, e.to_status) for e in batch.events.all()]
+
+
+def test_a_batch_is_previewed_then_imported_then_done_with_one_event_each(client, org, prescripteur):
+    client.force_login(prescripteur)
+    response = upload(client, csv_bytes([row()]))
+    assert response.status_code == 302
+    [batch] = org.imports.all()
+    assert history(batch) == [("", ImportStatus.APERCU)]
+    assert batch.events.get().actor == prescripteur
+
+    client.post(reverse("prescription:import_start", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.TERMINE and batch.finished_at is not None and batch.rows == []
+    assert history(batch) == [
+        ("", ImportStatus.APERCU),
+        (ImportStatus.APERCU, ImportStatus.EN_COURS),
+        (ImportStatus.EN_COURS, ImportStatus.TERMINE),
+    ]
+    assert batch.events.last().occurred_at == batch.finished_at
+
+    # A second click starts nothing and writes nothing.
+    assert tasks.start_import(batch) is False
+    assert batch.events.count() == 3
+
+
+def test_a_failed_import_is_recorded_then_resumed(org, prescripteur, monkeypatch):
+    rows = [row(prenom=f"P{i}", telephone=f"061{i:07d}") for i in range(4)]
+    batch, _ = create_batch(organisation=org, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
+    calls = []
+
+    def failing_signaler_many(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("worker killed")
+        return signaler_many(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "signaler_many", failing_signaler_many)
+    with pytest.raises(RuntimeError):
+        run_import(batch, chunk_size=2)
+    assert tasks.start_import(batch) is True
+    batch.refresh_from_db()
+    assert history(batch) == [
+        ("", ImportStatus.APERCU),
+        (ImportStatus.APERCU, ImportStatus.EN_COURS),
+        (ImportStatus.EN_COURS, ImportStatus.ECHEC),
+        (ImportStatus.ECHEC, ImportStatus.EN_COURS),
+        (ImportStatus.EN_COURS, ImportStatus.TERMINE),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("start", "to"),
+    [
+        (ImportStatus.APERCU, ImportStatus.TERMINE),
+        (ImportStatus.APERCU, ImportStatus.ECHEC),
+        (ImportStatus.TERMINE, ImportStatus.EN_COURS),
+        (ImportStatus.ECHEC, ImportStatus.TERMINE),
+        (ImportStatus.EN_COURS, ImportStatus.APERCU),
+    ],
+)
+def test_forbidden_moves_are_refused_and_write_nothing(org, prescripteur, start, to):
+    batch, _ = create_batch(organisation=org, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+    path = {
+        ImportStatus.APERCU: [],
+        ImportStatus.EN_COURS: [ImportStatus.EN_COURS],
+        ImportStatus.ECHEC: [ImportStatus.EN_COURS, ImportStatus.ECHEC],
+        ImportStatus.TERMINE: [ImportStatus.EN_COURS, ImportStatus.TERMINE],
+    }
+    for status in path[start]:
+        import_transitions.changer(batch, status)
+    events = ImportBatchEvent.objects.count()
+    with pytest.raises(import_transitions.TransitionError, match="impossible de le passer"):
+        import_transitions.changer(batch, to)
+    batch.refresh_from_db()
+    assert batch.status == start and ImportBatchEvent.objects.count() == events
+
+
+def test_the_events_are_append_only(org, prescripteur):
+    batch, _ = create_batch(organisation=org, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+    event = batch.events.get()
+    with pytest.raises(ValueError, match="ne se modifie pas"):
+        event.save()
+    with pytest.raises(ValueError, match="ne se supprime pas"):
+        event.delete()

@@ -154,7 +154,7 @@ def test_mes_signalements_shows_the_neutral_exit_label(client, journey, prescrib
 
 def test_the_weekly_digest_tells_stages_only(journey, prescriber, smtp_server):
     PrescripteurPreferences.objects.create(user=prescriber, digest_hebdo=True, last_digest_at=day(-1))
-    call_command("send_prescriber_digests", "--wet-run")
+    call_command("envoyer_resumes_prescripteurs", "--wet-run")
     [message] = smtp_server
     body = message.get_content()
     assert leaked(body) == [] and leaked(message["Subject"]) == []

@@ -1,21 +1,25 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from sas.annuaire.imports import import_rows, read_dump
+from sas.commands import DataCommand
+
+from ._bilan import bilan_import
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = (
         "Importe des structures et services au schéma data·inclusion (JSON ou CSV). "
         "Simulation (validation et rapport seulement) sans --wet-run."
     )
+    wet_run_help = "enregistrer (sinon simulation)"
+    atomique = True
 
-    def add_arguments(self, parser):
+    def ajouter_arguments(self, parser):
         parser.add_argument("fichiers", nargs="+", help="structures puis services (JSON ou CSV)")
-        parser.add_argument("--wet-run", action="store_true", help="enregistrer (sinon simulation)")
 
-    def handle(self, *args, fichiers, wet_run=False, **options):
+    def agir(self, *, wet_run, fichiers):
         rows = []
         for name in fichiers:
             path = Path(name)
@@ -25,8 +29,4 @@ class Command(BaseCommand):
                 rows += [(f"{path.name}, {pos}", genre, row) for pos, genre, row in read_dump(path.read_bytes(), name)]
             except ValueError as error:
                 raise CommandError(f"{path.name} : {error}") from error
-        rapport = import_rows(rows, wet_run=wet_run)
-        if not wet_run:
-            self.stdout.write("[simulation, rien n'est enregistré ; relancer avec --wet-run]")
-        for line in rapport.lignes():
-            self.stdout.write(line)
+        return bilan_import(import_rows(rows, wet_run=wet_run))

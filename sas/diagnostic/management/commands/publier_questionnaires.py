@@ -1,20 +1,15 @@
-from django.core.management.base import BaseCommand, CommandError
-
+from sas.commands import Bilan, DataCommand
 from sas.diagnostic.chargement import publier
 from sas.diagnostic.models import Questionnaire
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Publie les versions du questionnaire de diagnostic absentes de la base. Simulation sans --wet-run."
+    wet_run_help = "publier (sinon simulation)"
+    atomique = True
 
-    def add_arguments(self, parser):
-        parser.add_argument("--wet-run", action="store_true", help="publier (sinon simulation)")
-
-    def handle(self, *args, wet_run=False, **options):
-        try:
-            lines = publier(Questionnaire, wet_run=wet_run)
-        except ValueError as error:
-            raise CommandError(str(error)) from error
-        prefix = "" if wet_run else "[simulation, rien n'est enregistré; relancer avec --wet-run] "
-        for line in lines:
-            self.stdout.write(prefix + line)
+    def agir(self, *, wet_run):
+        lines = publier(Questionnaire, wet_run=wet_run)
+        deja = sum(line.endswith("déjà publiée.") for line in lines)
+        nouvelles = "version(s) publiée(s)" if wet_run else "version(s) à publier"
+        return Bilan(lignes=lines).compter(len(lines) - deja, nouvelles).compter(deja, "version(s) déjà publiée(s)")

@@ -1,20 +1,19 @@
-from django.core.management.base import BaseCommand
-
+from sas.commands import Bilan, DataCommand
 from sas.messagerie.envoi import envoyer_dus
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = (
         "Envoie les messages dont l'heure est passée et renvoie ceux qu'un processus interrompu a laissés « en cours »"
         " (le prestataire ignore le doublon grâce à la clé du message). Simulation sans --wet-run."
     )
+    wet_run_help = "envoyer (sinon simulation)"
 
-    def add_arguments(self, parser):
-        parser.add_argument("--wet-run", action="store_true", help="envoyer (sinon simulation)")
-
-    def handle(self, *args, wet_run=False, **options):
+    def agir(self, *, wet_run):
         bloques, dus, bilan = envoyer_dus(wet_run=wet_run)
-        prefix = "" if wet_run else "[simulation, rien n'est envoyé; relancer avec --wet-run] "
-        self.stdout.write(f"{prefix}{len(dus)} message(s) dû(s), {len(bloques)} message(s) interrompu(s) à reprendre.")
-        for statut, nombre in sorted(bilan.items(), key=lambda item: str(item[0])):
-            self.stdout.write(f"  {statut} : {nombre}")
+        lignes = [f"  {statut} : {nombre}" for statut, nombre in sorted(bilan.items(), key=lambda item: str(item[0]))]
+        return (
+            Bilan(lignes=lignes)
+            .compter(len(dus), "message(s) dû(s)")
+            .compter(len(bloques), "message(s) interrompu(s) à reprendre")
+        )
