@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEV_ENV := DJANGO_DEBUG=1 SAS_DEMO=1
 BENCH ?=
 
-.PHONY: install browser run worker test lint format bench check-deploy
+.PHONY: install browser run test lint format bench check-deploy
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,11 +24,7 @@ run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py importer_communes --wet-run
 	$(DEV_ENV) $(BIN)/python manage.py charger_demo --wet-run
-	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
-
-# Sends the demo's messages and runs file imports in the background (next to `make run`).
-worker: install
-	$(DEV_ENV) $(BIN)/python manage.py db_worker
+	$(DEV_ENV) PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho -f Procfile.dev start
 
 test: install browser
 	$(BIN)/pytest
