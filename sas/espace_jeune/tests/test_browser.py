@@ -26,7 +26,7 @@ def questionnaire_publie():
 
 
 def test_the_young_person_accepts_and_picks_a_slot_on_a_360px_phone_then_the_diagnostic_is_done(
-    live_server, browser, lien, parcours, creneaux, conseiller, questionnaire_publie
+    live_server, browser, lien, parcours, creneaux, aiguilleur, questionnaire_publie
 ):
     page = phone(browser, 360, 740)
     page.goto(live_server.url + reverse("espace_jeune:page", args=[lien.token]))
@@ -52,7 +52,7 @@ def test_the_young_person_accepts_and_picks_a_slot_on_a_360px_phone_then_the_dia
     # Then the counsellor runs the interview and completes the diagnostic.
     desk = browser.new_context(locale="fr-FR").new_page()
     desk.goto(live_server.url + reverse("login"))
-    desk.get_by_label("Adresse électronique").fill(conseiller.email)
+    desk.get_by_label("Adresse électronique").fill(aiguilleur.email)
     desk.get_by_label("Mot de passe").fill("motdepasse-de-test")
     desk.get_by_role("button", name="Se connecter").click()
     desk.goto(live_server.url + reverse("diagnostic:parcours", args=[parcours.uuid]))

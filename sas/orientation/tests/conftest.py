@@ -8,7 +8,7 @@ from sas.annuaire.models import Service
 from sas.communes.factories import CommuneFactory
 from sas.diagnostic import services as diagnostics
 from sas.diagnostic.models import Questionnaire
-from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
+from sas.organisations.factories import OrganisationFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.parcours import transitions
 from sas.parcours.factories import SignalementFactory
@@ -25,20 +25,6 @@ IN_PERSON = {
     "code_insee": "69266",
     **VILLEURBANNE,
 }
-
-
-@pytest.fixture
-def territory():
-    return TerritoryFactory(nom="Rhône")
-
-
-@pytest.fixture
-def aiguilleur(territory):
-    equipe = OrganisationFactory(territory=territory, kind=OrganisationKind.EQUIPE_SAS, nom="Équipe SAS du Rhône")
-    user = member(Role.AIGUILLEUR, equipe)
-    user.first_name = "Camille"
-    user.save()
-    return user
 
 
 @pytest.fixture
