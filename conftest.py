@@ -4,6 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from sas.diagnostic.chargement import publier
+from sas.diagnostic.models import Questionnaire
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
 
@@ -46,6 +48,12 @@ def aiguilleur(equipe):
 @pytest.fixture
 def ase(territory):
     return OrganisationFactory(territory=territory, kind=OrganisationKind.ASE, nom="ASE du Rhône")
+
+
+@pytest.fixture
+def questionnaire_publie():
+    """Transactional tests flush the questionnaire that the data migration published: publish it again."""
+    publier(Questionnaire, wet_run=True)
 
 
 @pytest.fixture(scope="module")
