@@ -272,6 +272,15 @@ def _import_rows(rows, wet_run, now):
     return rapport
 
 
+def _queue(values, action, to_create, to_update):
+    """A new row goes to the creations, a changed one to the updates under its primary key (`action`)."""
+    if action == "create":
+        to_create.append(values)
+    else:
+        values["id"] = action
+        to_update.append(values)
+
+
 def _import_structures(rows, places, rapport, wet_run, now):
     """Upsert structures; returns {(source, id): Structure or None (dry run)} for the services' lookup."""
     sources = {row["source"] for _, row in rows}
@@ -286,11 +295,7 @@ def _import_structures(rows, places, rapport, wet_run, now):
             continue
         structure = _blank(Structure, **schema.model_values(row), empreinte=empreinte)
         structure["commune_cog_id"] = row["code_insee"] if row["code_insee"] in places else None
-        if action == "create":
-            to_create.append(structure)
-        else:
-            structure["id"] = action
-            to_update.append(structure)
+        _queue(structure, action, to_create, to_update)
     if wet_run:
         _save(Structure, to_create, to_update, now)
     return keys
@@ -329,11 +334,7 @@ def _import_services(rows, structure_keys, places, rapport, wet_run, now):
         place = places.get(row["code_insee"])
         service["commune_cog_id"] = row["code_insee"] if row["code_insee"] in places else None
         service.update(schema.derived(service, commune=place or Place(None, None), structure=structure))
-        if action == "create":
-            to_create.append(service)
-        else:
-            service["id"] = action
-            to_update.append(service)
+        _queue(service, action, to_create, to_update)
     if wet_run:
         _save(Service, to_create, to_update, now)
 
