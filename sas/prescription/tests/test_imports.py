@@ -654,7 +654,7 @@ def test_the_list_of_sent_files_has_a_fixed_number_of_queries(client, ase, presc
 @needs_browser
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_prescriber_imports_a_file_in_a_narrow_browser(live_server, ase, prescripteur, tmp_path):
+def test_a_prescriber_imports_a_file_in_a_narrow_browser(log_in, live_server, ase, prescripteur, tmp_path):
     from playwright.sync_api import sync_playwright
 
     path = tmp_path / "signalements.csv"
@@ -662,11 +662,7 @@ def test_a_prescriber_imports_a_file_in_a_narrow_browser(live_server, ase, presc
     with sync_playwright() as playwright:
         browser = launch(playwright)
         page = browser.new_page(locale="fr-FR", viewport={"width": 320, "height": 800})
-        page.goto(live_server.url + reverse("login"))
-        page.get_by_label("Adresse électronique").fill(prescripteur.email)
-        page.get_by_label("Mot de passe").fill("motdepasse-de-test")
-        page.get_by_role("button", name="Se connecter").click()
-        page.wait_for_load_state()
+        log_in(page, prescripteur)
         page.goto(live_server.url + reverse("prescription:import_upload"))
         assert serious_violations(page) == []
         page.get_by_label("Fichier à importer").set_input_files(str(path))

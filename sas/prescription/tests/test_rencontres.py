@@ -397,7 +397,7 @@ def test_viewing_the_meetings_is_audited(client, parcours, prescriber):
 @needs_browser
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_prescriber_books_a_joint_meeting_in_a_browser(live_server, territory, ase, prescriber):
+def test_a_prescriber_books_a_joint_meeting_in_a_browser(log_in, live_server, territory, ase, prescriber):
     from playwright.sync_api import sync_playwright
 
     parcours = sortie_a_venir(territory, ase, prescriber)
@@ -405,10 +405,7 @@ def test_a_prescriber_books_a_joint_meeting_in_a_browser(live_server, territory,
     with sync_playwright() as playwright:
         browser = launch(playwright)
         page = browser.new_context(locale="fr-FR").new_page()
-        page.goto(live_server.url + reverse("login"))
-        page.get_by_label("Adresse électronique").fill(prescriber.email)
-        page.get_by_label("Mot de passe").fill("motdepasse-de-test")
-        page.get_by_role("button", name="Se connecter").click()
+        log_in(page, prescriber)
         page.get_by_role("heading", level=1, name="Mes signalements").wait_for(timeout=5000)
 
         page.goto(live_server.url + url("rencontre_proposer", parcours))
