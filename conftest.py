@@ -4,6 +4,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from sas.diagnostic.chargement import publier
+from sas.diagnostic.models import Questionnaire
+from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
+from sas.organisations.models import OrganisationKind, Role
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made there stay synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -19,6 +24,36 @@ def count_queries(client):
         return len(context.captured_queries)
 
     return count
+
+
+# The people and organisations most tests start from: one territory, its SAS team, a counsellor of the team and a
+# prescribing ASE (the UserFactory names every user Camille).
+
+
+@pytest.fixture
+def territory(db):
+    return TerritoryFactory(nom="Métropole de Lyon")
+
+
+@pytest.fixture
+def equipe(territory):
+    return OrganisationFactory(territory=territory, kind=OrganisationKind.EQUIPE_SAS, nom="Équipe SAS Lyon")
+
+
+@pytest.fixture
+def aiguilleur(equipe):
+    return member(Role.AIGUILLEUR, equipe)
+
+
+@pytest.fixture
+def ase(territory):
+    return OrganisationFactory(territory=territory, kind=OrganisationKind.ASE, nom="ASE du Rhône")
+
+
+@pytest.fixture
+def questionnaire_publie():
+    """Transactional tests flush the questionnaire that the data migration published: publish it again."""
+    publier(Questionnaire, wet_run=True)
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +114,18 @@ def page(browser):
     context = browser.new_context(locale="fr-FR")
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def log_in(live_server):
+    """log_in(page, user, next_url=""): sign `user` in through the login form (every test user's password)."""
+
+    def sign_in(page, user, next_url=""):
+        page.goto(f"{live_server.url}/connexion/" + (f"?next={next_url}" if next_url else ""))
+        page.get_by_label("Adresse électronique").fill(user.email)
+        page.get_by_label("Mot de passe").fill("motdepasse-de-test")
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_load_state()
+        return page
+
+    return sign_in

@@ -95,8 +95,9 @@ def generate_catalogue(services=SERVICES, seed=42):
 
 
 def main():
-    from sas.annuaire.imports import import_rows, validate
+    from sas.annuaire.imports import import_rows
     from sas.annuaire.models import Service
+    from sas.annuaire.schema import validate
     from sas.communes.services import import_communes
 
     import_communes(wet_run=True)

@@ -53,49 +53,40 @@ class Floor:
     def __init__(self):
         from data_inclusion.schema import v1
 
-        from sas.annuaire.matching import REACTIVITE_PAR_DEFAUT, ZONE_POINTS, _reactivite_points
+        from sas.annuaire.matching import FIELDS, GRATUIT, REACTIVITE_PAR_DEFAUT, ZONE_POINTS, _reactivite_points
         from sas.annuaire.models import Service
 
-        rows = list(
-            Service.objects.order_by("source", "identifiant").values_list(
-                "pk",
-                "thematiques",
-                "publics",
-                "frais",
-                "age_min",
-                "age_max",
-                "position_lat",
-                "position_lon",
-                "en_presentiel",
-                "a_distance",
-                "zone_cles",
-            )
-        )
+        # The very columns the matching reads, looked up by name.
+        rows = list(Service.objects.order_by("source", "identifiant").values_list(*FIELDS))
+        column = {name: [r[i] for r in rows] for i, name in enumerate(FIELDS)}
+        zone_cles = column["zone_cles"]
         self.themes = {t.value: i for i, t in enumerate(sorted(v1.Thematique, key=lambda t: t.value))}
         self.publics = {p.value: i for i, p in enumerate(sorted(v1.Public, key=lambda p: p.value))}
-        keys = sorted({k for r in rows for k in r[10]})
+        keys = sorted({k for zone in zone_cles for k in zone})
         self.keys = {k: i for i, k in enumerate(keys)}
         self.key_points = np.array([ZONE_POINTS[k.split(":")[0]] for k in keys] + [-1], dtype=np.int8)
-        width = max(len(r[10]) for r in rows)
-        self.pk = np.array([r[0] for r in rows])
-        self.theme_bits = np.array([self._bits(r[1], self.themes) for r in rows], dtype=object)
+        width = max(len(zone) for zone in zone_cles)
+        self.pk = np.array(column["pk"])
+        self.theme_bits = np.array([self._bits(t, self.themes) for t in column["thematiques"]], dtype=object)
         self.theme_lo = np.array([b & (2**64 - 1) for b in self.theme_bits], dtype=np.uint64)
         self.theme_hi = np.array([b >> 64 for b in self.theme_bits], dtype=np.uint64)
-        self.public_bits = np.array([self._bits(r[2], self.publics) for r in rows], dtype=np.uint32)
+        self.public_bits = np.array([self._bits(p, self.publics) for p in column["publics"]], dtype=np.uint32)
         specific = self._bits({"jeunes"}, self.publics)
         self.public_specific = (self.public_bits & specific) != 0
-        self.free = np.array([r[3] == "gratuit" for r in rows])
-        self.unknown_cost = np.array([not r[3] for r in rows])
-        self.age_min = np.array([r[4] if r[4] is not None else -1 for r in rows], dtype=np.int16)
-        self.age_max = np.array([r[5] if r[5] is not None else 999 for r in rows], dtype=np.int16)
-        self.has_age = np.array([r[4] is not None or r[5] is not None for r in rows])
-        self.lat = np.radians(np.array([r[6] if r[6] is not None else np.nan for r in rows]))
-        self.lon = np.radians(np.array([r[7] if r[7] is not None else np.nan for r in rows]))
-        self.presentiel = np.array([r[8] for r in rows])
-        self.distance = np.array([r[9] for r in rows])
+        self.free = np.array([frais == GRATUIT for frais in column["frais"]])
+        self.unknown_cost = np.array([not frais for frais in column["frais"]])
+        self.age_min = np.array([a if a is not None else -1 for a in column["age_min"]], dtype=np.int16)
+        self.age_max = np.array([a if a is not None else 999 for a in column["age_max"]], dtype=np.int16)
+        self.has_age = np.array(
+            [lo is not None or hi is not None for lo, hi in zip(column["age_min"], column["age_max"], strict=True)]
+        )
+        self.lat = np.radians(np.array([x if x is not None else np.nan for x in column["position_lat"]]))
+        self.lon = np.radians(np.array([x if x is not None else np.nan for x in column["position_lon"]]))
+        self.presentiel = np.array(column["en_presentiel"])
+        self.distance = np.array(column["a_distance"])
         self.zones = np.full((len(rows), width), len(keys), dtype=np.int32)
-        for i, r in enumerate(rows):
-            self.zones[i, : len(r[10])] = [self.keys[k] for k in r[10]]
+        for i, zone in enumerate(zone_cles):
+            self.zones[i, : len(zone)] = [self.keys[k] for k in zone]
         self.reactivite = _reactivite_points(REACTIVITE_PAR_DEFAUT)
 
     @staticmethod
@@ -107,7 +98,7 @@ class Floor:
 
     def rank(self, profil):
         from sas.annuaire import schema
-        from sas.annuaire.matching import expand_thematiques
+        from sas.annuaire.matching import EARTH_KM, PUBLICS_JEUNES, expand_thematiques
 
         person = [self.keys[k] for k in schema.person_keys(profil.code_insee, profil.departement) if k in self.keys]
         zone_hit = np.isin(self.zones, person)
@@ -118,12 +109,12 @@ class Floor:
             lo, hi = np.uint64(need & (2**64 - 1)), np.uint64(need >> 64)
             covered += ((self.theme_lo & lo) | (self.theme_hi & hi)) != 0
         mask &= covered > 0
-        person_publics = self._bits({"jeunes", "tous-publics"}, self.publics)
+        person_publics = self._bits(PUBLICS_JEUNES, self.publics)
         mask &= (self.public_bits == 0) | ((self.public_bits & person_publics) != 0)
         mask &= (self.age_min <= profil.age) & (self.age_max >= profil.age)
         lat, lon = np.radians(profil.latitude), np.radians(profil.longitude)
         a = np.sin((self.lat - lat) / 2) ** 2 + np.cos(lat) * np.cos(self.lat) * np.sin((self.lon - lon) / 2) ** 2
-        km = 2 * 6371.0 * np.arcsin(np.sqrt(a))
+        km = 2 * EARTH_KM * np.arcsin(np.sqrt(a))
         in_person_kind = self.presentiel | ~self.distance
         person_ok = in_person_kind & (km <= profil.rayon_km) & (not profil.a_distance_uniquement)
         remote_ok = self.distance
@@ -147,6 +138,7 @@ def main():
     from sas.annuaire.imports import import_rows
     from sas.annuaire.matching import classer
     from sas.communes.services import import_communes
+    from sas.orientation.indicators import reactivite
 
     import_communes(wet_run=True)
     rapport = import_rows(generate_catalogue(), wet_run=True)
@@ -157,7 +149,7 @@ def main():
     orm, scan, agree, sizes = [], [], 0, []
     for profil in people:
         start = time.perf_counter()
-        propositions = classer(profil, limite=LIMIT)
+        propositions = classer(profil, limite=LIMIT, reactivite=reactivite)
         orm.append(time.perf_counter() - start)
         start = time.perf_counter()
         expected = floor.rank(profil)

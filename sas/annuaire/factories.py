@@ -1,7 +1,8 @@
 """Schema rows and saved directory entries for tests (other apps' tests included)."""
 
-from .imports import SERVICE, STRUCTURE, import_rows
+from .imports import import_rows
 from .models import Service
+from .schema import SERVICE, STRUCTURE
 
 SOURCE = "test"
 

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from operator import itemgetter
 
-import pydantic
-from data_inclusion.schema import v1
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -27,8 +25,8 @@ from sas.communes.models import Commune
 
 from . import schema
 from .models import Service, Structure
+from .schema import SERVICE, STRUCTURE, validate
 
-STRUCTURE, SERVICE = "structure", "service"
 BIG_IMPORT = 5000
 Place = namedtuple("Place", "latitude longitude")
 
@@ -137,65 +135,6 @@ def read_dump(content, filename=""):
             raise ValueError("Le fichier JSON doit contenir une liste de structures ou de services.")
         return [(f"élément {i}", _genre(r), r) for i, r in enumerate(data, 1)]
     return list(_csv_rows(content))
-
-
-# Validation
-
-
-def _field_label(model, name):
-    info = model.model_fields.get(name)
-    return (info.title if info is not None and info.title else name).replace("’", "'")
-
-
-def _reason(model, error):
-    name = str(error["loc"][0]) if error["loc"] else ""
-    label = _field_label(model, name)
-    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
-    if kind == "missing":
-        return f"{label} : champ obligatoire manquant"
-    if name == "zone_eligibilite" and len(error["loc"]) > 1:
-        return f"{label} : code « {value} » invalide (code commune, département, EPCI, pays ou « france »)"
-    if kind == "enum":
-        return f"{label} : valeur inconnue « {value} »"
-    if kind == "string_too_short":
-        return f"{label} : trop court (au moins {ctx.get('min_length')} caractères)"
-    if kind == "string_too_long":
-        return f"{label} : trop long (au plus {ctx.get('max_length')} caractères)"
-    if kind == "too_short":
-        return f"{label} : au moins une valeur attendue"
-    if kind == "string_pattern_mismatch":
-        return f"{label} : format invalide « {value} »"
-    if kind.startswith(("date_", "datetime_")):
-        return f"{label} : date invalide « {value} » (format AAAA-MM-JJ)"
-    if kind.startswith("url_"):
-        return f"{label} : adresse web invalide « {value} »"
-    if kind in ("float_parsing", "int_parsing", "float_type", "int_type", "int_from_float"):
-        return f"{label} : nombre attendu, reçu « {value} »"
-    if kind in ("greater_than_equal", "greater_than"):
-        return f"{label} : doit être au moins {ctx.get('ge', ctx.get('gt'))}"
-    if kind == "value_error" and name == "courriel":
-        return f"{label} : adresse électronique invalide « {value} »"
-    if kind == "value_error":
-        return f"{label} : {error['msg'].removeprefix('Value error, ')}"
-    if kind in ("list_type", "set_type"):
-        return f"{label} : liste attendue"
-    return f"{label} : valeur invalide « {value} »"
-
-
-def validate(genre, row):
-    """(normalised row, None) if the package's model accepts it, else (None, [French reasons])."""
-    model = v1.Service if genre == SERVICE else v1.Structure
-    if not isinstance(row, dict):
-        return None, ["objet attendu"]
-    try:
-        return schema.normalised(model.model_validate(row)), None
-    except pydantic.ValidationError as error:
-        reasons = []
-        for item in error.errors():
-            reason = _reason(model, item)
-            if reason not in reasons:
-                reasons.append(reason)
-        return None, reasons
 
 
 # Upsert
@@ -333,6 +272,15 @@ def _import_rows(rows, wet_run, now):
     return rapport
 
 
+def _queue(values, action, to_create, to_update):
+    """A new row goes to the creations, a changed one to the updates under its primary key (`action`)."""
+    if action == "create":
+        to_create.append(values)
+    else:
+        values["id"] = action
+        to_update.append(values)
+
+
 def _import_structures(rows, places, rapport, wet_run, now):
     """Upsert structures; returns {(source, id): Structure or None (dry run)} for the services' lookup."""
     sources = {row["source"] for _, row in rows}
@@ -347,11 +295,7 @@ def _import_structures(rows, places, rapport, wet_run, now):
             continue
         structure = _blank(Structure, **schema.model_values(row), empreinte=empreinte)
         structure["commune_cog_id"] = row["code_insee"] if row["code_insee"] in places else None
-        if action == "create":
-            to_create.append(structure)
-        else:
-            structure["id"] = action
-            to_update.append(structure)
+        _queue(structure, action, to_create, to_update)
     if wet_run:
         _save(Structure, to_create, to_update, now)
     return keys
@@ -390,11 +334,7 @@ def _import_services(rows, structure_keys, places, rapport, wet_run, now):
         place = places.get(row["code_insee"])
         service["commune_cog_id"] = row["code_insee"] if row["code_insee"] in places else None
         service.update(schema.derived(service, commune=place or Place(None, None), structure=structure))
-        if action == "create":
-            to_create.append(service)
-        else:
-            service["id"] = action
-            to_update.append(service)
+        _queue(service, action, to_create, to_update)
     if wet_run:
         _save(Service, to_create, to_update, now)
 

@@ -78,17 +78,10 @@ class Reactivite:
 REACTIVITE_PAR_DEFAUT = Reactivite(taux_acceptation=0.7, delai_jours=7.0, mesuree=False)
 
 
-def reactivite_structures(structure_ids, at=None):
-    """Acceptance rate and mean delay to answer, per structure, measured from past referrals (by `at`); a structure
-    never answered gets REACTIVITE_PAR_DEFAUT (said as "pas encore mesurée")."""
-    from sas.orientation.indicators import reactivite
-
-    measured = reactivite(structure_ids, at=at)
-    return {structure_id: measured.get(structure_id, REACTIVITE_PAR_DEFAUT) for structure_id in structure_ids}
-
-
 @dataclass
-class Proposition:
+class ServiceClasse:
+    """One service of the ranking, with the reasons of its rank (a referral's `Proposition` is another thing)."""
+
     rang: int
     service_id: int
     service_nom: str
@@ -194,8 +187,12 @@ def _limit(profil, filtres):
     return filtres.distance_max_km if filtres.distance_max_km is not None else profil.rayon_km
 
 
-def classer(profil, filtres=None, limite=20, at=None):
-    """The ranked proposals (at most `limite`) for this profile under the counsellor's filters."""
+def classer(profil, filtres=None, limite=20, reactivite=None):
+    """The ranked services (at most `limite`) for this profile under the counsellor's filters.
+
+    `reactivite(structure_ids)` gives {structure id: Reactivite} measured by the caller (the directory knows nothing
+    of referrals); a structure it leaves out, or every one without it, gets REACTIVITE_PAR_DEFAUT ("pas encore
+    mesurée")."""
     filtres = filtres or Filtres()
     wanted = filtres.thematiques if filtres.thematiques is not None else profil.thematiques
     needs = list(zip(wanted, expand_thematiques(wanted), strict=True))
@@ -211,14 +208,14 @@ def classer(profil, filtres=None, limite=20, at=None):
         result = _score(row, profil, needs, modes, limit, person_keys, publics)
         if result is not None:
             scored.append(result)
-    reactivites = reactivite_structures({item[2][4] for item in scored}, at=at)
+    reactivites = reactivite({item[2][4] for item in scored}) if reactivite else {}
     ranked = []
     for score, key, row, distance, raisons in scored:
-        reactivite = reactivites.get(row[4], REACTIVITE_PAR_DEFAUT)
-        ranked.append((score + _reactivite_points(reactivite), key, row, distance, raisons, reactivite))
+        mesure = reactivites.get(row[4], REACTIVITE_PAR_DEFAUT)
+        ranked.append((score + _reactivite_points(mesure), key, row, distance, raisons, mesure))
     ranked.sort(key=lambda item: (-item[0], item[1]))
     return [
-        Proposition(
+        ServiceClasse(
             rang=rang,
             service_id=row[0],
             service_nom=row[3],
@@ -226,9 +223,9 @@ def classer(profil, filtres=None, limite=20, at=None):
             structure_nom=row[5],
             score=round(score, 2),
             distance_km=None if distance is None else round(distance, 1),
-            raisons=[*raisons, _reactivite_text(reactivite)],
+            raisons=[*raisons, _reactivite_text(mesure)],
         )
-        for rang, (score, _key, row, distance, raisons, reactivite) in enumerate(ranked[:limite], 1)
+        for rang, (score, _key, row, distance, raisons, mesure) in enumerate(ranked[:limite], 1)
     ]
 
 

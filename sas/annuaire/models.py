@@ -11,6 +11,7 @@ from django.db import models
 from sas.communes.models import Commune
 
 from .fields import TagsField
+from .schema import SERVICE, STRUCTURE, fingerprint, refresh_derived, service_dict, structure_dict, validate
 
 
 class Structure(models.Model):
@@ -60,16 +61,11 @@ class Structure(models.Model):
         return self.nom
 
     def save(self, *args, **kwargs):
-        from .schema import fingerprint, structure_dict
-
         self.commune_cog = Commune.objects.filter(pk=self.code_insee).first() if self.code_insee else None
         self.empreinte = fingerprint(structure_dict(self))
         super().save(*args, **kwargs)
 
     def clean(self):
-        from .imports import STRUCTURE, validate
-        from .schema import structure_dict
-
         _, reasons = validate(STRUCTURE, structure_dict(self))
         if reasons:
             raise ValidationError(reasons)
@@ -142,17 +138,12 @@ class Service(models.Model):
         return self.nom
 
     def save(self, *args, **kwargs):
-        from .schema import fingerprint, refresh_derived, service_dict
-
         self.commune_cog = Commune.objects.filter(pk=self.code_insee).first() if self.code_insee else None
         refresh_derived(self)
         self.empreinte = fingerprint(service_dict(self))
         super().save(*args, **kwargs)
 
     def clean(self):
-        from .imports import SERVICE, validate
-        from .schema import service_dict
-
         if self.structure_id is None:
             return
         _, reasons = validate(SERVICE, service_dict(self))

@@ -1,6 +1,7 @@
 """Mapping between our models and the data·inclusion schema (v1), and the derived fields used by matching.
 
-Validation is always the package's own pydantic models (`data_inclusion.schema.v1.Structure` / `.Service`).
+Validation is always the package's own pydantic models (`data_inclusion.schema.v1.Structure` / `.Service`), its
+errors said in French: the models, the import and the export all check rows here.
 """
 
 import csv
@@ -10,8 +11,10 @@ import re
 from functools import cache
 from pathlib import Path
 
+import pydantic
 from data_inclusion.schema import v1
 
+STRUCTURE, SERVICE = "structure", "service"
 STRUCTURE_FIELDS = list(v1.Structure.model_fields)
 SERVICE_FIELDS = list(v1.Service.model_fields)
 # Schema fields whose value is a list or a set (everything else is a scalar).
@@ -171,6 +174,62 @@ def normalised(validated):
         elif name in LIST_FIELDS and value is not None:
             row[name] = sorted(value)
     return row
+
+
+def _field_label(model, name):
+    info = model.model_fields.get(name)
+    return (info.title if info is not None and info.title else name).replace("’", "'")
+
+
+def _reason(model, error):
+    name = str(error["loc"][0]) if error["loc"] else ""
+    label = _field_label(model, name)
+    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
+    if kind == "missing":
+        return f"{label} : champ obligatoire manquant"
+    if name == "zone_eligibilite" and len(error["loc"]) > 1:
+        return f"{label} : code « {value} » invalide (code commune, département, EPCI, pays ou « france »)"
+    if kind == "enum":
+        return f"{label} : valeur inconnue « {value} »"
+    if kind == "string_too_short":
+        return f"{label} : trop court (au moins {ctx.get('min_length')} caractères)"
+    if kind == "string_too_long":
+        return f"{label} : trop long (au plus {ctx.get('max_length')} caractères)"
+    if kind == "too_short":
+        return f"{label} : au moins une valeur attendue"
+    if kind == "string_pattern_mismatch":
+        return f"{label} : format invalide « {value} »"
+    if kind.startswith(("date_", "datetime_")):
+        return f"{label} : date invalide « {value} » (format AAAA-MM-JJ)"
+    if kind.startswith("url_"):
+        return f"{label} : adresse web invalide « {value} »"
+    if kind in ("float_parsing", "int_parsing", "float_type", "int_type", "int_from_float"):
+        return f"{label} : nombre attendu, reçu « {value} »"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"{label} : doit être au moins {ctx.get('ge', ctx.get('gt'))}"
+    if kind == "value_error" and name == "courriel":
+        return f"{label} : adresse électronique invalide « {value} »"
+    if kind == "value_error":
+        return f"{label} : {error['msg'].removeprefix('Value error, ')}"
+    if kind in ("list_type", "set_type"):
+        return f"{label} : liste attendue"
+    return f"{label} : valeur invalide « {value} »"
+
+
+def validate(genre, row):
+    """(normalised row, None) if the package's model accepts it, else (None, [French reasons])."""
+    model = v1.Service if genre == SERVICE else v1.Structure
+    if not isinstance(row, dict):
+        return None, ["objet attendu"]
+    try:
+        return normalised(model.model_validate(row)), None
+    except pydantic.ValidationError as error:
+        reasons = []
+        for item in error.errors():
+            reason = _reason(model, item)
+            if reason not in reasons:
+                reasons.append(reason)
+        return None, reasons
 
 
 def model_values(row, exclude=("id", "structure_id")):

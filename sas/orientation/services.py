@@ -20,6 +20,7 @@ from sas.messagerie.models import MASQUE, Destinataire
 from sas.parcours import transitions as parcours_transitions
 from sas.parcours.status import Status
 
+from . import indicators
 from .models import EventKind, LienStructure, Motif, Orientation, Par, Proposition, Statut
 from .transitions import TransitionError, changer, noter, ouvrir
 
@@ -54,7 +55,7 @@ def profil(parcours, diagnostic=None):
 
 
 def classer(parcours, filtres=None, *, limite=20):
-    return matching.classer(profil(parcours), filtres, limite=limite)
+    return matching.classer(profil(parcours), filtres, limite=limite, reactivite=indicators.reactivite)
 
 
 def structures_essayees(parcours):
@@ -72,7 +73,7 @@ def propositions_ouvertes(parcours):
 
 
 def proposer(parcours, propositions, *, auteur, at=None):
-    """Propose services (matching.Proposition items) to the young person, who chooses on their page."""
+    """Propose services (matching.ServiceClasse items) to the young person, who chooses on their page."""
     at = at or timezone.now()
     if parcours.status not in PEUT_PROPOSER:
         raise ValidationError(

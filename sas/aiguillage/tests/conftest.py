@@ -3,8 +3,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
-from sas.organisations.models import OrganisationKind, Role
+from sas.organisations.factories import member
+from sas.organisations.models import Role
 from sas.parcours.factories import SignalementFactory
 
 
@@ -13,31 +13,8 @@ def paris(year, month, day, hour=0, minute=0):
 
 
 @pytest.fixture
-def territory():
-    return TerritoryFactory(nom="Rhône")
-
-
-@pytest.fixture
-def equipe_sas(territory):
-    return OrganisationFactory(territory=territory, kind=OrganisationKind.EQUIPE_SAS, nom="Équipe SAS du Rhône")
-
-
-@pytest.fixture
-def aiguilleur(equipe_sas):
-    user = member(Role.AIGUILLEUR, equipe_sas)
-    user.first_name = "Camille"
-    user.save()
-    return user
-
-
-@pytest.fixture
-def collegue(equipe_sas):
-    return member(Role.AIGUILLEUR, equipe_sas)
-
-
-@pytest.fixture
-def ase(territory):
-    return OrganisationFactory(territory=territory, kind=OrganisationKind.ASE, nom="ASE du Rhône")
+def collegue(equipe):
+    return member(Role.AIGUILLEUR, equipe)
 
 
 @pytest.fixture

@@ -14,15 +14,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @needs_browser
-def test_queue_and_tasks_in_a_browser(live_server, page, make_parcours, aiguilleur, collegue):
+def test_queue_and_tasks_in_a_browser(log_in, live_server, page, make_parcours, aiguilleur, collegue):
     late = make_parcours(prenom="Tardif", at=timezone.now() - datetime.timedelta(days=4))
     make_parcours(prenom="Recent", telephone="+33612345679")
     services.creer_tache(late, "appel", echeance=timezone.now(), motif="Rappeler en fin de journée")
 
-    page.goto(f"{live_server.url}/connexion/")
-    page.get_by_label("Adresse électronique").fill(aiguilleur.email)
-    page.get_by_label("Mot de passe").fill("motdepasse-de-test")
-    page.get_by_role("button", name="Se connecter").click()
+    log_in(page, aiguilleur)
     page.goto(f"{live_server.url}/parcours/file-active/")
     page.get_by_role("heading", level=1, name="File active du territoire").wait_for()
     assert serious_violations(page) == []
@@ -48,7 +45,9 @@ def test_queue_and_tasks_in_a_browser(live_server, page, make_parcours, aiguille
 
 
 @needs_browser
-def test_a_possible_duplicate_is_reviewed_and_merged_in_a_browser(live_server, page, make_parcours, aiguilleur, ase):
+def test_a_possible_duplicate_is_reviewed_and_merged_in_a_browser(
+    log_in, live_server, page, make_parcours, aiguilleur, ase
+):
     from sas.parcours.models import SignalementSource
     from sas.prescription.models import Decision, DoublonPossible
     from sas.prescription.services import SignalementData, signaler
@@ -60,10 +59,7 @@ def test_a_possible_duplicate_is_reviewed_and_merged_in_a_browser(live_server, p
     signaler(data, source=SignalementSource.PROCHE)  # the email alone: a possible duplicate
     doublon = DoublonPossible.objects.get()
 
-    page.goto(f"{live_server.url}/connexion/")
-    page.get_by_label("Adresse électronique").fill(aiguilleur.email)
-    page.get_by_label("Mot de passe").fill("motdepasse-de-test")
-    page.get_by_role("button", name="Se connecter").click()
+    log_in(page, aiguilleur)
     page.goto(f"{live_server.url}/parcours/file-active/")
     page.get_by_role("heading", level=2, name="Doublons possibles").wait_for()
     table = page.get_by_role("table", name=f"Doublon possible n° {doublon.pk} : courriel en commun")

@@ -4,6 +4,7 @@ from sas.annuaire.factories import create_catalogue, service_row, structure_row
 from sas.annuaire.matching import Filtres, ProfilJeune, classer
 from sas.annuaire.models import Service
 from sas.communes.factories import CommuneFactory, DepartementFactory
+from sas.orientation import indicators
 
 pytestmark = pytest.mark.django_db
 
@@ -149,4 +150,4 @@ def test_two_queries_whatever_the_number_of_candidates(lyon_3e, django_assert_nu
 
     # The candidates, then the responsiveness of their structures.
     with django_assert_num_queries(2):
-        assert len(classer(profil(lyon_3e), limite=50)) == 30
+        assert len(classer(profil(lyon_3e), limite=50, reactivite=indicators.reactivite)) == 30

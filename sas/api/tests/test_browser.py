@@ -21,12 +21,9 @@ def fits_the_screen(page):
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_a_prescriber_creates_copies_and_revokes_a_token(live_server, page, organisation):
+def test_a_prescriber_creates_copies_and_revokes_a_token(log_in, live_server, page, organisation):
     user = member(Role.PRESCRIPTEUR, organisation)
-    page.goto(f"{live_server.url}/connexion/?next=/api/jetons/")
-    page.get_by_label("Adresse électronique").fill(user.email)
-    page.get_by_label("Mot de passe").fill("motdepasse-de-test")
-    page.get_by_role("button", name="Se connecter").click()
+    log_in(page, user, next_url="/api/jetons/")
     page.get_by_role("heading", level=1, name="Accès à l'API").wait_for(timeout=5000)
     assert serious_violations(page) == []
     assert fits_the_screen(page)

@@ -1,7 +1,7 @@
 import pytest
 
-from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
-from sas.organisations.models import OrganisationKind, Role
+from sas.organisations.factories import OrganisationFactory
+from sas.organisations.models import OrganisationKind
 from sas.parcours import transitions
 from sas.parcours.factories import ParcoursFactory, SignalementFactory
 from sas.parcours.status import Status
@@ -12,16 +12,6 @@ def contacte(parcours, at=None):
     for status in (Status.A_CONTACTER, Status.CONTACTE):
         transitions.transition(parcours, status, at=at)
     return parcours
-
-
-@pytest.fixture
-def territory():
-    return TerritoryFactory()
-
-
-@pytest.fixture
-def aiguilleur(territory):
-    return member(Role.AIGUILLEUR, territory=territory)
 
 
 @pytest.fixture

@@ -4,29 +4,18 @@ diagnostic; axe finds no serious violation on those pages."""
 import pytest
 
 from sas.browser_testing import needs_browser, serious_violations
-from sas.diagnostic.chargement import publier
-from sas.diagnostic.models import Diagnostic, Questionnaire, Statut
+from sas.diagnostic.models import Diagnostic, Statut
 from sas.espace_jeune.models import LienJeune
 from sas.espace_jeune.testing import verifier_dans_le_navigateur
 from sas.parcours.status import Status
 
 # The machine is shared: generous waits, never a timed assertion.
 WAIT = 30_000
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def questionnaire_publie():
-    """Transactional tests flush the questionnaire that the data migration published: publish it again."""
-    publier(Questionnaire, wet_run=True)
-
-
-def log_in(page, live_server, user):
-    page.goto(f"{live_server.url}/connexion/")
-    page.get_by_label("Adresse électronique").fill(user.email)
-    page.get_by_label("Mot de passe").fill("motdepasse-de-test")
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("questionnaire_publie"),
+]
 
 
 def choose(page, group, label):
@@ -55,8 +44,8 @@ def test_the_young_person_prepares_on_a_small_screen(live_server, page, parcours
 
 
 @needs_browser
-def test_the_counsellor_fills_and_completes_the_diagnostic(live_server, page, parcours, aiguilleur):
-    log_in(page, live_server, aiguilleur)
+def test_the_counsellor_fills_and_completes_the_diagnostic(log_in, live_server, page, parcours, aiguilleur):
+    log_in(page, aiguilleur)
     page.goto(f"{live_server.url}/diagnostic/parcours/{parcours.uuid}/")
     assert serious_violations(page) == []
     page.get_by_role("button", name="Commencer le diagnostic").click()

@@ -5,8 +5,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from sas.espace_jeune.models import LienJeune
-from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
-from sas.organisations.models import OrganisationKind, Role
+from sas.organisations.factories import OrganisationFactory
+from sas.organisations.models import OrganisationKind
 from sas.parcours.factories import ParcoursFactory, SignalementFactory
 from sas.rendezvous.models import Creneau, Modalite
 
@@ -20,23 +20,8 @@ def empty_cache():
 
 
 @pytest.fixture
-def territory():
-    return TerritoryFactory(nom="Métropole de Lyon")
-
-
-@pytest.fixture
-def equipe(territory):
-    return OrganisationFactory(nom="Équipe SAS Lyon", kind=OrganisationKind.EQUIPE_SAS, territory=territory)
-
-
-@pytest.fixture
 def pilote(territory):
     return OrganisationFactory(nom="Métropole de Lyon — pilotage", kind=OrganisationKind.PILOTAGE, territory=territory)
-
-
-@pytest.fixture
-def ase(territory):
-    return OrganisationFactory(nom="ASE du Rhône", kind=OrganisationKind.ASE, territory=territory)
 
 
 @pytest.fixture
@@ -52,12 +37,7 @@ def lien(parcours):
 
 
 @pytest.fixture
-def conseiller(equipe):
-    return member(Role.AIGUILLEUR, organisation=equipe)
-
-
-@pytest.fixture
-def creneaux(conseiller, equipe):
+def creneaux(aiguilleur, equipe):
     """Three free slots in the coming days: in person, by phone, by video."""
     start = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0) + datetime.timedelta(days=3)
     kinds = [
@@ -67,7 +47,7 @@ def creneaux(conseiller, equipe):
     ]
     return [
         Creneau.objects.create(
-            conseiller=conseiller,
+            conseiller=aiguilleur,
             organisation=equipe,
             debut=start + datetime.timedelta(hours=i),
             fin=start + datetime.timedelta(hours=i, minutes=30),

@@ -4,8 +4,6 @@ import pytest
 from django.urls import reverse
 
 from sas.browser_testing import needs_browser, serious_violations
-from sas.diagnostic.chargement import publier
-from sas.diagnostic.models import Questionnaire
 from sas.jeunes.models import Consent
 from sas.parcours.status import Status
 from sas.rendezvous.models import RendezVous
@@ -19,14 +17,8 @@ def phone(browser, width, height):
     return browser.new_context(locale="fr-FR", viewport={"width": width, "height": height}).new_page()
 
 
-@pytest.fixture
-def questionnaire_publie():
-    """Transactional tests flush the questionnaire that the data migration published: publish it again."""
-    publier(Questionnaire, wet_run=True)
-
-
 def test_the_young_person_accepts_and_picks_a_slot_on_a_360px_phone_then_the_diagnostic_is_done(
-    live_server, browser, lien, parcours, creneaux, conseiller, questionnaire_publie
+    log_in, live_server, browser, lien, parcours, creneaux, aiguilleur, questionnaire_publie
 ):
     page = phone(browser, 360, 740)
     page.goto(live_server.url + reverse("espace_jeune:page", args=[lien.token]))
@@ -51,10 +43,7 @@ def test_the_young_person_accepts_and_picks_a_slot_on_a_360px_phone_then_the_dia
 
     # Then the counsellor runs the interview and completes the diagnostic.
     desk = browser.new_context(locale="fr-FR").new_page()
-    desk.goto(live_server.url + reverse("login"))
-    desk.get_by_label("Adresse électronique").fill(conseiller.email)
-    desk.get_by_label("Mot de passe").fill("motdepasse-de-test")
-    desk.get_by_role("button", name="Se connecter").click()
+    log_in(desk, aiguilleur)
     desk.goto(live_server.url + reverse("diagnostic:parcours", args=[parcours.uuid]))
     desk.get_by_role("button", name="Commencer le diagnostic").click()
     desk.get_by_role("link", name="Commencer l'entretien").click()

@@ -43,17 +43,17 @@ def repondre(client, lien, suite, ip="198.51.100.1", **donnees):
 
 
 @pytest.fixture
-def synthese(parcours, conseiller):
+def synthese(parcours, aiguilleur):
     """A finished diagnostic with a blocking justice brake and the counsellor's summary."""
     parcours.jeune.date_naissance = NAISSANCE
     parcours.jeune.save()
     for status in (Status.A_CONTACTER, Status.CONTACTE):
         transition(parcours, status)
-    diag = diagnostic.demarrer(parcours, conseiller=conseiller)
+    diag = diagnostic.demarrer(parcours, conseiller=aiguilleur)
     diagnostic.enregistrer_plan(
-        diag, besoins_retenus=[], auteur=conseiller, synthese="Suivi SPIP en cours", objectifs="Objectif CAP cuisine"
+        diag, besoins_retenus=[], auteur=aiguilleur, synthese="Suivi SPIP en cours", objectifs="Objectif CAP cuisine"
     )
-    diagnostic.terminer(diag, auteur=conseiller)
+    diagnostic.terminer(diag, auteur=aiguilleur)
     return diag
 
 

@@ -5,8 +5,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
-from sas.organisations.models import Organisation, OrganisationKind, Role
+from sas.organisations.models import Organisation, OrganisationKind
 from sas.parcours.factories import ParcoursFactory, SignalementFactory
 from sas.parcours.models import Parcours
 
@@ -102,26 +101,8 @@ def _site(settings):
 
 
 @pytest.fixture
-def territoire(db):
-    return TerritoryFactory()
-
-
-@pytest.fixture
-def equipe(territoire):
-    return OrganisationFactory(territory=territoire, kind=OrganisationKind.EQUIPE_SAS, nom="SAS Lyon")
-
-
-@pytest.fixture
-def conseiller(equipe):
-    user = member(Role.AIGUILLEUR, equipe)
-    user.first_name = "Camille"
-    user.save()
-    return user
-
-
-@pytest.fixture
-def parcours(territoire, conseiller):
-    return nouveau_parcours(territoire, conseiller)
+def parcours(territory, aiguilleur):
+    return nouveau_parcours(territory, aiguilleur)
 
 
 def nouveau_parcours(territoire, conseiller=None, prescripteur="Mission locale de Lyon", **jeune):

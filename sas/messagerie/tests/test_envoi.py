@@ -123,9 +123,9 @@ class WorkerKilled(BaseException):
 
 
 def test_a_worker_killed_mid_send_is_recovered_and_every_message_is_delivered_once(
-    territoire, conseiller, fournisseur_sms, monkeypatch
+    territory, aiguilleur, fournisseur_sms, monkeypatch
 ):
-    jeunes = [nouveau_parcours(territoire, conseiller, telephone=f"+3361234560{n}") for n in range(3)]
+    jeunes = [nouveau_parcours(territory, aiguilleur, telephone=f"+3361234560{n}") for n in range(3)]
     messages = [envoyer(parcours, "premier_contact", le=MARDI) for parcours in jeunes]
     fournisseur_sms.script = [500]  # the first one also meets a provider error on the way
     vrai = envoi._conclure_envoi

@@ -64,8 +64,8 @@ LONGS = {
 
 
 @pytest.mark.parametrize("nom", sorted(gabarits.GABARITS))
-def test_every_sms_fits_one_segment_with_long_names_and_a_real_link(nom, territoire, conseiller):
-    parcours = nouveau_parcours(territoire, conseiller)
+def test_every_sms_fits_one_segment_with_long_names_and_a_real_link(nom, territory, aiguilleur):
+    parcours = nouveau_parcours(territory, aiguilleur)
     # A link with a large id: the token grows with it.
     lien = LienJeune.objects.create(pk=2_000_000, parcours=parcours, expires_at=MARDI + datetime.timedelta(days=30))
     assert lien.url.startswith("https://sas.beta.gouv.fr/j/")
@@ -86,8 +86,8 @@ def test_short_names_are_kept_whole(nom):
     assert gsm7.segments(sms) == 1
 
 
-def test_the_first_sms_names_the_counsellor_and_the_prescriber(territoire, conseiller):
-    parcours = nouveau_parcours(territoire, conseiller, prenom="Inès")
+def test_the_first_sms_names_the_counsellor_and_the_prescriber(territory, aiguilleur):
+    parcours = nouveau_parcours(territory, aiguilleur, prenom="Inès")
     message = envoyer(parcours, "premier_contact", canal="sms", le=MARDI)
     lien = LienJeune.objects.get(parcours=parcours)
     assert message.texte_envoye() == (
@@ -101,8 +101,8 @@ def test_the_first_sms_names_the_counsellor_and_the_prescriber(territoire, conse
     )
 
 
-def test_without_counsellor_or_prescriber_the_team_and_a_relative_sign(territoire):
-    parcours = nouveau_parcours(territoire, None, prescripteur="x")
+def test_without_counsellor_or_prescriber_the_team_and_a_relative_sign(territory):
+    parcours = nouveau_parcours(territory, None, prescripteur="x")
     parcours.signalements.update(organisation=None)
     message = envoyer(parcours, "premier_contact", canal="email", le=MARDI)
     assert message.sujet == "L'équipe SAS vous contacte de la part de un proche"
@@ -123,8 +123,8 @@ def test_email_has_subject_link_and_stop_link(parcours):
     assert "https://sas.beta.gouv.fr/j/•••••/stop/" in message.corps
 
 
-def test_letter_has_the_same_text_with_the_address_and_the_code(territoire, conseiller):
-    parcours = nouveau_parcours(territoire, conseiller, telephone="", email="", adresse="3 rue des Lilas\n69003 Lyon")
+def test_letter_has_the_same_text_with_the_address_and_the_code(territory, aiguilleur):
+    parcours = nouveau_parcours(territory, aiguilleur, telephone="", email="", adresse="3 rue des Lilas\n69003 Lyon")
     message = envoyer(parcours, "premier_contact", le=MARDI)
     lien = LienJeune.objects.get(parcours=parcours)
     assert message.canal == "courrier" and message.destinataire == "3 rue des Lilas\n69003 Lyon"

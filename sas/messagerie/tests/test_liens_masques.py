@@ -34,7 +34,7 @@ def staff_pages(client, conseiller, admin, message):
     return pages
 
 
-def test_the_sms_works_but_staff_never_see_the_token(client, parcours, conseiller, admin, fournisseur_sms):
+def test_the_sms_works_but_staff_never_see_the_token(client, parcours, aiguilleur, admin, fournisseur_sms):
     message = envoyer(parcours, "premier_contact", le=MARDI)
     assert expedier(message.pk, at=MARDI) == MessageStatut.ENVOYE
     lien = LienJeune.objects.get(parcours=parcours)
@@ -42,9 +42,9 @@ def test_the_sms_works_but_staff_never_see_the_token(client, parcours, conseille
     assert lien.url in requete["json"]["content"]
 
     assert lien.token not in rows_text()
-    for html in staff_pages(client, conseiller, admin, message):
+    for html in staff_pages(client, aiguilleur, admin, message):
         assert lien.token not in html
-    html = staff_pages(client, conseiller, admin, message)[0]
+    html = staff_pages(client, aiguilleur, admin, message)[0]
     assert "nous a parlé de vous" in html and "/j/•••••/" in html
 
     # The link that left is the young person's working link.
@@ -52,7 +52,7 @@ def test_the_sms_works_but_staff_never_see_the_token(client, parcours, conseille
     assert LienJeune.trouver(token, at=MARDI) == lien
 
 
-def test_the_email_through_smtp_works_but_the_row_is_masked(client, parcours, conseiller, admin, smtp_server):
+def test_the_email_through_smtp_works_but_the_row_is_masked(client, parcours, aiguilleur, admin, smtp_server):
     message = envoyer(parcours, "rdv_confirme", canal="email", le=MARDI, contexte={"rdv": MARDI})
     assert expedier(message.pk, at=MARDI) == MessageStatut.ENVOYE
     lien = LienJeune.objects.get(parcours=parcours)
@@ -60,7 +60,7 @@ def test_the_email_through_smtp_works_but_the_row_is_masked(client, parcours, co
     assert lien.url in recu.get_content()
     assert f"{lien.url}stop/" in recu.get_content()
     assert lien.token not in rows_text()
-    for html in staff_pages(client, conseiller, admin, message):
+    for html in staff_pages(client, aiguilleur, admin, message):
         assert lien.token not in html
 
 
@@ -96,20 +96,20 @@ def test_a_message_whose_link_was_revoked_does_not_leave(parcours, fournisseur_s
     assert message.erreur == "lien personnel révoqué"
 
 
-def test_a_counsellor_opening_the_masked_link_acts_as_nobody(client, parcours, conseiller):
+def test_a_counsellor_opening_the_masked_link_acts_as_nobody(client, parcours, aiguilleur):
     """What a counsellor could copy from the page (the masked link) names no link: nothing is recorded."""
     envoyer(parcours, "premier_contact", le=MARDI)
-    client.force_login(conseiller)
+    client.force_login(aiguilleur)
     response = client.post("/j/•••••/accepter/")
     assert response.status_code == 410
     assert not Consent.objects.exists()
 
 
-def test_the_letter_pdf_is_for_printing_only_while_it_is_to_post(client, territoire, conseiller):
-    parcours = nouveau_parcours(territoire, conseiller, telephone="", email="", adresse="3 rue des Lilas\n69003 Lyon")
+def test_the_letter_pdf_is_for_printing_only_while_it_is_to_post(client, territory, aiguilleur):
+    parcours = nouveau_parcours(territory, aiguilleur, telephone="", email="", adresse="3 rue des Lilas\n69003 Lyon")
     lettre = envoyer(parcours, "premier_contact", le=MARDI)
     lien = LienJeune.objects.get(parcours=parcours)
-    client.force_login(conseiller)
+    client.force_login(aiguilleur)
     detail = client.get(reverse("parcours:detail", args=[parcours.uuid])).content.decode()
     assert lien.token not in detail and "Nous avons eu vos coordonnées" in detail
     pdf = reverse("messagerie:lettre", args=[lettre.pk])

@@ -10,14 +10,10 @@ from .conftest import MARDI
 @needs_browser
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_sent_messages_page_in_a_narrow_browser(live_server, page, parcours, conseiller):
+def test_sent_messages_page_in_a_narrow_browser(log_in, live_server, page, parcours, aiguilleur):
     envoyer(parcours, "premier_contact", le=MARDI)
     page.set_viewport_size({"width": 320, "height": 800})
-    page.goto(live_server.url + reverse("login"))
-    page.get_by_label("Adresse électronique").fill(conseiller.email)
-    page.get_by_label("Mot de passe").fill("motdepasse-de-test")
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
+    log_in(page, aiguilleur)
     page.goto(live_server.url + reverse("messagerie:envoyes"))
     assert page.get_by_role("heading", name="Messages envoyés").is_visible()
     assert "nous a parlé de vous" in page.content()

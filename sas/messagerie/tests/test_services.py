@@ -57,8 +57,8 @@ def test_a_late_worker_does_not_send_in_the_night(parcours):
     assert message.prevu_le == paris(2026, 3, 11, 8, 0) and message.tentatives == 0
 
 
-def test_sending_through_the_outbox_writes_one_message_event(parcours, conseiller):
-    message = envoyer(parcours, "premier_contact", le=MARDI, auteur=conseiller)
+def test_sending_through_the_outbox_writes_one_message_event(parcours, aiguilleur):
+    message = envoyer(parcours, "premier_contact", le=MARDI, auteur=aiguilleur)
     assert (message.canal, message.destinataire, message.statut) == ("sms", "+33612345678", MessageStatut.PROGRAMME)
     assert DBTaskResult.objects.get().args_kwargs["args"] == [message.pk]
     assert expedier(message.pk, at=MARDI) == MessageStatut.ENVOYE
@@ -67,7 +67,7 @@ def test_sending_through_the_outbox_writes_one_message_event(parcours, conseille
     assert message.reference == f"outbox-{message.uuid}" and message.envoye_le == MARDI
     event = ParcoursEvent.objects.get(parcours=parcours, kind=EventKind.MESSAGE)
     assert event.detail == {"canal": "sms", "message": message.pk, "gabarit": "premier_contact"}
-    assert (event.occurred_at, event.actor) == (MARDI, conseiller)
+    assert (event.occurred_at, event.actor) == (MARDI, aiguilleur)
 
 
 def test_the_same_key_never_makes_a_second_message(parcours):
@@ -95,20 +95,20 @@ def test_a_future_message_is_queued_for_its_time(parcours, settings):
         ("prescripteur", {"joignable_via_prescripteur": True}, "courrier"),
     ],
 )
-def test_channel_choice(territoire, conseiller, prefere, jeune, canal):
-    parcours = nouveau_parcours(territoire, conseiller, canal_prefere=prefere, **jeune)
+def test_channel_choice(territory, aiguilleur, prefere, jeune, canal):
+    parcours = nouveau_parcours(territory, aiguilleur, canal_prefere=prefere, **jeune)
     assert envoyer(parcours, "relance", le=MARDI).canal == canal
 
 
-def test_through_the_prescriber_the_letter_says_who_hands_it_over(territoire, conseiller):
-    parcours = nouveau_parcours(territoire, conseiller, telephone="", email="", joignable_via_prescripteur=True)
+def test_through_the_prescriber_the_letter_says_who_hands_it_over(territory, aiguilleur):
+    parcours = nouveau_parcours(territory, aiguilleur, telephone="", email="", joignable_via_prescripteur=True)
     message = envoyer(parcours, "premier_contact", le=MARDI)
     assert message.destinataire == "À remettre par Mission locale de Lyon"
     assert not DBTaskResult.objects.exists(), "a letter waits for the counsellor, no task sends it"
 
 
-def test_nobody_to_reach_sends_nothing(territoire, conseiller):
-    parcours = nouveau_parcours(territoire, conseiller, telephone="", email="")
+def test_nobody_to_reach_sends_nothing(territory, aiguilleur):
+    parcours = nouveau_parcours(territory, aiguilleur, telephone="", email="")
     assert envoyer(parcours, "relance", le=MARDI) is None
     assert politique.motif_refus(parcours, "relance", le=MARDI) == "aucun moyen de joindre le jeune"
     assert envoyer(parcours, "relance", canal="sms", le=MARDI) is None
@@ -196,10 +196,10 @@ def test_a_wrong_correction_is_refused_in_french(parcours):
         politique.corriger_coordonnee(parcours.jeune, "sms", "12")
 
 
-def test_queue_annotations(parcours, territoire):
+def test_queue_annotations(parcours, territory):
     from sas.parcours.models import Parcours
 
-    autre = nouveau_parcours(territoire, None, telephone="+33611111111")
+    autre = nouveau_parcours(territory, None, telephone="+33611111111")
     CanalInvalide.objects.create(jeune=parcours.jeune, canal="sms", valeur="+33612345678", raison="hard bounce")
     message = envoyer(parcours, "relance", le=MARDI)
     Message.objects.filter(pk=message.pk).update(statut=MessageStatut.ECHEC)

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -8,8 +9,10 @@ from sas.annuaire.models import Service
 from sas.communes.factories import CommuneFactory
 from sas.diagnostic import services as diagnostics
 from sas.diagnostic.models import Questionnaire
-from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
+from sas.organisations.factories import OrganisationFactory, member
 from sas.organisations.models import OrganisationKind, Role
+from sas.orientation import services
+from sas.orientation.models import Par
 from sas.parcours import transitions
 from sas.parcours.factories import SignalementFactory
 from sas.parcours.status import Status
@@ -27,18 +30,17 @@ IN_PERSON = {
 }
 
 
-@pytest.fixture
-def territory():
-    return TerritoryFactory(nom="Rhône")
+def envoyer(parcours, aiguilleur, cle="logement", partager_diagnostic=False):
+    """Propose the ranking, and the young person chooses the service `cle`: the referral is sent."""
+    parcours.refresh_from_db()
+    propositions = services.proposer(parcours, services.classer(parcours), auteur=aiguilleur)
+    chosen = next(p for p in propositions if p.service.identifiant == f"test--{cle}")
+    return services.choisir(chosen, partager_diagnostic=partager_diagnostic, par=Par.JEUNE)
 
 
-@pytest.fixture
-def aiguilleur(territory):
-    equipe = OrganisationFactory(territory=territory, kind=OrganisationKind.EQUIPE_SAS, nom="Équipe SAS du Rhône")
-    user = member(Role.AIGUILLEUR, equipe)
-    user.first_name = "Camille"
-    user.save()
-    return user
+def token_from(mail):
+    """The structure's link token in the referral e-mail."""
+    return re.search(r"/orientation/s/([\w-]+)/", mail.get_content()).group(1)
 
 
 @pytest.fixture

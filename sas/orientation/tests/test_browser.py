@@ -10,39 +10,25 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sas.browser_testing import needs_browser, serious_violations
-from sas.diagnostic.chargement import publier
-from sas.diagnostic.models import Questionnaire
 from sas.espace_jeune.models import LienJeune
 from sas.espace_jeune.testing import verifier_dans_le_navigateur
 from sas.orientation.models import Orientation, Statut
 from sas.parcours.status import Status
 
 WAIT = 30_000
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def questionnaire_publie():
-    """Transactional tests flush the questionnaire that the data migration published: publish it again."""
-    publier(Questionnaire, wet_run=True)
-
-
-def log_in(browser, live_server, user):
-    page = browser.new_context(locale="fr-FR").new_page()
-    page.goto(f"{live_server.url}/connexion/")
-    page.get_by_label("Adresse électronique").fill(user.email)
-    page.get_by_label("Mot de passe").fill("motdepasse-de-test")
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
-    return page
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("questionnaire_publie"),
+]
 
 
 @needs_browser
 def test_from_the_diagnostic_to_a_confirmed_take_up(
-    live_server, browser, settings, parcours, aiguilleur, prescripteur, smtp_server
+    log_in, live_server, browser, settings, parcours, aiguilleur, prescripteur, smtp_server
 ):
     settings.SAS_SITE_URL = live_server.url
-    counsellor = log_in(browser, live_server, aiguilleur)
+    counsellor = log_in(browser.new_context(locale="fr-FR").new_page(), aiguilleur)
     counsellor.goto(f"{live_server.url}/parcours/{parcours.uuid}/")
     counsellor.get_by_role("link", name="Services proposés, choix du jeune et suivi des orientations").click()
     counsellor.get_by_role("heading", name="Services classés pour Inès").wait_for(timeout=WAIT)
@@ -83,17 +69,17 @@ def test_from_the_diagnostic_to_a_confirmed_take_up(
     parcours.refresh_from_db()
     assert parcours.status == Status.PRIS_EN_CHARGE
 
-    follower = log_in(browser, live_server, prescripteur)
+    follower = log_in(browser.new_context(locale="fr-FR").new_page(), prescripteur)
     follower.goto(live_server.url + reverse("parcours:mes_signalements"))
     assert "Pris en charge" in follower.content()
 
 
 @needs_browser
 def test_withdrawing_consent_on_a_phone_and_with_the_counsellor(
-    live_server, browser, settings, parcours, aiguilleur, smtp_server
+    log_in, live_server, browser, settings, parcours, aiguilleur, smtp_server
 ):
     settings.SAS_SITE_URL = live_server.url
-    counsellor = log_in(browser, live_server, aiguilleur)
+    counsellor = log_in(browser.new_context(locale="fr-FR").new_page(), aiguilleur)
     counsellor.goto(f"{live_server.url}/parcours/{parcours.uuid}/")
     counsellor.get_by_role("link", name="Le jeune retire son consentement").click()
     counsellor.get_by_role("heading", level=1, name="Retrait du consentement de Inès").wait_for(timeout=WAIT)

@@ -3,10 +3,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from sas.annuaire.matching import classer
 from sas.orientation import indicators
 from sas.orientation.models import Motif, Orientation, OrientationEvent, Par, Statut
-from sas.orientation.services import profil
+from sas.orientation.services import classer
 
 pytestmark = pytest.mark.django_db
 T0 = timezone.now() - datetime.timedelta(days=60)
@@ -92,7 +91,7 @@ def test_responsiveness_counts_silence_and_feeds_the_ranking(parcours, catalogue
     assert logement.structure_id not in measured
     assert indicators.reactivite([mobilite.structure_id], at=T0 + datetime.timedelta(days=5)) == {}
 
-    explanations = {p.service_nom: p.explication for p in classer(profil(parcours))}
+    explanations = {p.service_nom: p.explication for p in classer(parcours)}
     assert explanations["Logement temporaire"].endswith("réactivité pas encore mesurée")
     assert explanations["Conseil mobilité"].endswith("répond en 6 jours en moyenne, accepte 50 % des orientations")
 

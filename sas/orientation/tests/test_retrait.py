@@ -1,7 +1,6 @@
 """Withdrawing consent (issue #10, finding 4) and magic links (finding 7), through the real entry points."""
 
 import datetime
-import re
 
 import pytest
 from django.core.cache import cache
@@ -22,6 +21,8 @@ from sas.orientation.models import EventKind, LienStructure, Motif, Par, Statut
 from sas.parcours.models import EventKind as ParcoursEventKind
 from sas.parcours.status import Status
 
+from .conftest import envoyer, token_from
+
 pytestmark = pytest.mark.django_db
 
 PHONE, EMAIL = "+33612345678", "ines@example.org"
@@ -33,17 +34,6 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-def envoyer(parcours, aiguilleur, cle="logement"):
-    parcours.refresh_from_db()
-    propositions = services.proposer(parcours, services.classer(parcours), auteur=aiguilleur)
-    chosen = next(p for p in propositions if p.service.identifiant == f"test--{cle}")
-    return services.choisir(chosen, partager_diagnostic=True, par=Par.JEUNE)
-
-
-def token_from(mail):
-    return re.search(r"/orientation/s/([\w-]+)/", mail.get_content()).group(1)
 
 
 def accompagnement(parcours, aiguilleur):
@@ -63,7 +53,7 @@ def envoyee(parcours, aiguilleur, accueil, smtp_server):
     """Inès agreed to be accompanied, chose the housing service (diagnostic shared): the referral is sent, the
     structure has its magic link and an account, the young person their link; a message to her is pending."""
     accompagnement(parcours, aiguilleur)
-    orientation = envoyer(parcours, aiguilleur)
+    orientation = envoyer(parcours, aiguilleur, partager_diagnostic=True)
     return {
         "orientation": orientation,
         "magic": reverse("orientation:lien", args=[token_from(smtp_server[0])]),
@@ -320,7 +310,7 @@ def test_an_expired_revoked_or_foreign_link_cannot_withdraw(client, parcours, te
 
 
 def test_opening_the_magic_link_is_not_reading_it(client, parcours, aiguilleur, smtp_server):
-    orientation = envoyer(parcours, aiguilleur)
+    orientation = envoyer(parcours, aiguilleur, partager_diagnostic=True)
     url = reverse("orientation:lien", args=[token_from(smtp_server[0])])
     for _ in range(2):  # a scanner, then the person
         assert client.get(url).status_code == 200
@@ -339,7 +329,7 @@ def test_opening_the_magic_link_is_not_reading_it(client, parcours, aiguilleur, 
 
 
 def test_opening_a_received_referral_with_an_account_is_not_reading_it(client, parcours, aiguilleur, accueil):
-    orientation = envoyer(parcours, aiguilleur)
+    orientation = envoyer(parcours, aiguilleur, partager_diagnostic=True)
     client.force_login(member(Role.STRUCTURE, accueil))
     assert "J'ai pris connaissance" in client.get(reverse("orientation:recue", args=[orientation.pk])).text
     orientation.refresh_from_db()
@@ -350,7 +340,7 @@ def test_opening_a_received_referral_with_an_account_is_not_reading_it(client, p
 
 
 def test_a_reminder_leaves_one_valid_link(client, parcours, aiguilleur, smtp_server):
-    orientation = envoyer(parcours, aiguilleur)
+    orientation = envoyer(parcours, aiguilleur, partager_diagnostic=True)
     old = reverse("orientation:lien", args=[token_from(smtp_server[0])])
     at = timezone.now() + datetime.timedelta(days=3, minutes=1)
     assert len(services.relancer(wet_run=True, at=at)) == 1
@@ -362,7 +352,7 @@ def test_a_reminder_leaves_one_valid_link(client, parcours, aiguilleur, smtp_ser
 
 
 def test_a_failed_reminder_keeps_the_earlier_link(client, parcours, aiguilleur, smtp_server, settings):
-    orientation = envoyer(parcours, aiguilleur)
+    orientation = envoyer(parcours, aiguilleur, partager_diagnostic=True)
     old = reverse("orientation:lien", args=[token_from(smtp_server[0])])
     settings.EMAIL_PORT = 9  # discard: nothing listens
     event = services.notifier_structure(orientation, raison="relance")

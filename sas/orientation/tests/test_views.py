@@ -1,5 +1,4 @@
 import datetime
-import re
 
 import pytest
 from django.test import Client
@@ -15,18 +14,9 @@ from sas.orientation import services
 from sas.orientation.models import EventKind, Orientation, Par, Statut
 from sas.parcours.status import Status
 
+from .conftest import envoyer, token_from
+
 pytestmark = pytest.mark.django_db
-
-
-def envoyer(parcours, aiguilleur, cle="logement"):
-    parcours.refresh_from_db()
-    propositions = services.proposer(parcours, services.classer(parcours), auteur=aiguilleur)
-    chosen = next(p for p in propositions if p.service.identifiant == f"test--{cle}")
-    return services.choisir(chosen, partager_diagnostic=False, par=Par.JEUNE)
-
-
-def token_from(mail):
-    return re.search(r"/orientation/s/([\w-]+)/", mail.get_content()).group(1)
 
 
 def test_the_counsellor_sees_the_ranking_with_its_reasons_and_proposes(client, parcours, aiguilleur):

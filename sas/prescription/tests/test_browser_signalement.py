@@ -17,7 +17,7 @@ from sas.parcours.status import Status
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_signal_in_under_ten_interactions_then_seen_in_the_queue(live_server, page):
+def test_signal_in_under_ten_interactions_then_seen_in_the_queue(log_in, live_server, page):
     villeurbanne = CommuneFactory(code_insee="69266", nom="Villeurbanne", codes_postaux="69100")
     territory = TerritoryFactory(communes=[villeurbanne])
     prescriber = member(Role.PRESCRIPTEUR, OrganisationFactory(territory=territory, kind=OrganisationKind.SPIP))
@@ -47,15 +47,12 @@ def test_signal_in_under_ten_interactions_then_seen_in_the_queue(live_server, pa
     assert Signalement.objects.get().parcours.jeune.commune_id == "69266"
 
     page.context.clear_cookies()
-    page.goto(f"{live_server.url}/connexion/")
-    page.get_by_label("Adresse électronique").fill(aiguilleur.email)
-    page.get_by_label("Mot de passe").fill("motdepasse-de-test")
-    page.get_by_role("button", name="Se connecter").click()
+    log_in(page, aiguilleur)
     page.get_by_role("heading", level=1, name="File active du territoire").wait_for(timeout=5000)
     assert page.get_by_role("link", name="Moussa").count() >= 1
 
 
-def test_the_prescriber_follows_the_stages_from_mes_signalements_to_the_journey_page(live_server, page):
+def test_the_prescriber_follows_the_stages_from_mes_signalements_to_the_journey_page(log_in, live_server, page):
     territory = TerritoryFactory()
     organisation = OrganisationFactory(territory=territory, kind=OrganisationKind.ASE)
     prescriber = member(Role.PRESCRIPTEUR, organisation)
@@ -66,10 +63,7 @@ def test_the_prescriber_follows_the_stages_from_mes_signalements_to_the_journey_
         transitions.transition(parcours, status)
     transitions.transition(parcours, Status.INJOIGNABLE, reason="Numéro attribué à quelqu'un d'autre")
 
-    page.goto(f"{live_server.url}/connexion/")
-    page.get_by_label("Adresse électronique").fill(prescriber.email)
-    page.get_by_label("Mot de passe").fill("motdepasse-de-test")
-    page.get_by_role("button", name="Se connecter").click()
+    log_in(page, prescriber)
     page.get_by_role("heading", level=1, name="Mes signalements").wait_for(timeout=5000)
     assert serious_violations(page) == []
     page.get_by_role("link", name="Lina").click()

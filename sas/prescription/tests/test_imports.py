@@ -58,13 +58,8 @@ def territory():
 
 
 @pytest.fixture
-def org(territory):
-    return OrganisationFactory(territory=territory, kind=OrganisationKind.ASE, nom="ASE du Rhône")
-
-
-@pytest.fixture
-def prescripteur(org):
-    return member(Role.PRESCRIPTEUR, org)
+def prescripteur(ase):
+    return member(Role.PRESCRIPTEUR, ase)
 
 
 def birth(years=19, days=0):
@@ -117,11 +112,11 @@ def import_file(org, user, content, filename="signalements.csv"):
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
 @pytest.mark.parametrize("delimiter", [";", ","])
-def test_every_encoding_and_separator_imports_the_same_young_person(org, prescripteur, encoding, delimiter):
+def test_every_encoding_and_separator_imports_the_same_young_person(ase, prescripteur, encoding, delimiter):
     content = csv_bytes(
         [row(), row(prenom="Zoé", nom="Lefèvre", telephone="07 45 12 34 56")], HEADER, delimiter, encoding
     )
-    batch = import_file(org, prescripteur, content)
+    batch = import_file(ase, prescripteur, content)
     assert (batch.status, batch.created_count, batch.errors) == (ImportStatus.TERMINE, 2, [])
     ines = Jeune.objects.get(prenom="Inès")
     assert (ines.nom, ines.telephone, ines.commune.nom, ines.date_naissance) == (
@@ -134,7 +129,7 @@ def test_every_encoding_and_separator_imports_the_same_young_person(org, prescri
     assert signalement.motif == "Fin de contrat jeune majeur, « logement » à trouver"
     assert (signalement.source, signalement.organisation, signalement.created_by) == (
         SignalementSource.FICHIER,
-        org,
+        ase,
         prescripteur,
     )
     assert len(signalement.cle_import) == 64
@@ -142,11 +137,11 @@ def test_every_encoding_and_separator_imports_the_same_young_person(org, prescri
     assert Consent.objects.count() == 2
 
 
-def test_an_excel_file_with_date_and_number_cells(org, prescripteur):
+def test_an_excel_file_with_date_and_number_cells(ase, prescripteur):
     values = row(date_naissance=datetime.datetime.combine(birth(), datetime.time()), telephone=612345678)
     values[HEADER.index("Code postal")] = 69100
     values[HEADER.index("Fin d'accompagnement")] = datetime.date(2024, 6, 30)
-    batch = import_file(org, prescripteur, xlsx_bytes([values]), "signalements.xlsx")
+    batch = import_file(ase, prescripteur, xlsx_bytes([values]), "signalements.xlsx")
     assert (batch.created_count, batch.errors) == (1, [])
     signalement = Signalement.objects.select_related("parcours__jeune").get()
     assert signalement.parcours.jeune.date_naissance == birth()
@@ -154,7 +149,7 @@ def test_an_excel_file_with_date_and_number_cells(org, prescripteur):
     assert signalement.fin_accompagnement_le == datetime.date(2024, 6, 30)
 
 
-def test_the_templates_are_read_back(org, prescripteur):
+def test_the_templates_are_read_back(ase, prescripteur):
     assert imports.template_csv().startswith(b"\xef\xbb\xbfPr\xc3\xa9nom;Nom;Date de naissance;")
     workbook = load_workbook(io.BytesIO(imports.template_xlsx()))
     sheet = workbook["Signalements"]
@@ -163,7 +158,7 @@ def test_the_templates_are_read_back(org, prescripteur):
     workbook.save(out)
     assert [c.value for c in next(sheet.iter_rows(max_row=1))] == HEADER
     assert "Aide" in workbook.sheetnames
-    assert import_file(org, prescripteur, out.getvalue(), "modele.xlsx").created_count == 1
+    assert import_file(ase, prescripteur, out.getvalue(), "modele.xlsx").created_count == 1
     with_row = imports.template_csv() + csv_bytes([row()], header=None, encoding="utf-8")
     assert parse_file("modele.csv", with_row).rows[0]["values"]["prenom"] == "Inès"
 
@@ -288,7 +283,7 @@ def test_commune_lookups_are_made_once_per_distinct_value(territory, django_asse
 # --- Import report -------------------------------------------------------------------------------------------
 
 
-def test_each_bad_row_is_reported_by_line_column_and_reason(org, prescripteur):
+def test_each_bad_row_is_reported_by_line_column_and_reason(ase, prescripteur):
     rows = [
         row(),
         row(prenom="", telephone="0620000001"),
@@ -300,7 +295,7 @@ def test_each_bad_row_is_reported_by_line_column_and_reason(org, prescripteur):
         row(email="pas-un-courriel", telephone="0620000005"),
         row(),  # same as line 2
     ]
-    batch, _ = create_batch(organisation=org, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
+    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
     expected = [
         (3, "Prénom", "Le prénom est obligatoire."),
         (4, "Date de naissance", "Date illisible : « 31/02/2007 ». Écrivez-la JJ/MM/AAAA, par exemple 31/12/2007."),
@@ -322,17 +317,17 @@ def test_each_bad_row_is_reported_by_line_column_and_reason(org, prescripteur):
     assert (batch.status, batch.processed_rows, batch.rows) == (ImportStatus.TERMINE, 9, [])
 
 
-def test_a_known_young_person_is_attached_and_the_same_file_twice_creates_nothing(org, prescripteur, territory):
+def test_a_known_young_person_is_attached_and_the_same_file_twice_creates_nothing(ase, prescripteur, territory):
     villeurbanne = Commune.objects.get(pk="69266")
     known = SignalementData(prenom="Inès", commune=villeurbanne, telephone="+33612345678", date_naissance=birth())
     signaler(known, source=SignalementSource.PRESCRIPTEUR)
     content = csv_bytes([row(), row(prenom="Zoé", telephone="0745123456")])
-    first = import_file(org, prescripteur, content)
+    first = import_file(ase, prescripteur, content)
     # The report says the same whether the person was known: two signalements recorded.
     assert (first.created_count, first.already_imported_count) == (2, 0)
     assert Jeune.objects.count() == 2  # same phone and birth date: Inès, attached
     assert Jeune.objects.get(prenom="Inès").nom == "Benali"  # filled in, since it was unknown
-    second = import_file(org, prescripteur, content)
+    second = import_file(ase, prescripteur, content)
     assert (second.created_count, second.already_imported_count) == (0, 2)
     assert Signalement.objects.filter(source=SignalementSource.FICHIER).count() == 2
     # Another organisation signalling the same people is a new signalement, attached to them.
@@ -342,37 +337,37 @@ def test_a_known_young_person_is_attached_and_the_same_file_twice_creates_nothin
     assert (Jeune.objects.count(), Parcours.objects.count()) == (2, 2)
 
 
-def test_a_row_sharing_only_a_phone_with_someone_known_is_a_possible_duplicate(org, prescripteur):
+def test_a_row_sharing_only_a_phone_with_someone_known_is_a_possible_duplicate(ase, prescripteur):
     villeurbanne = Commune.objects.get(pk="69266")
     known = SignalementData(prenom="Inès", commune=villeurbanne, telephone="+33612345678", tranche_age="18-21")
     existing = signaler(known, source=SignalementSource.PRESCRIPTEUR).signalement.parcours
-    batch = import_file(org, prescripteur, csv_bytes([row()]))  # same phone, nothing else to compare
+    batch = import_file(ase, prescripteur, csv_bytes([row()]))  # same phone, nothing else to compare
     assert (batch.created_count, batch.errors) == (1, [])
     doublon = DoublonPossible.objects.get()
     assert (doublon.existant, doublon.identifiants, doublon.decision) == (existing, ["telephone"], "")
-    assert doublon.nouveau.jeune.nom == "Benali" and doublon.nouveau.signalements.get().organisation == org
+    assert doublon.nouveau.jeune.nom == "Benali" and doublon.nouveau.signalements.get().organisation == ase
     existing.jeune.refresh_from_db()
     assert (existing.jeune.nom, existing.jeune.date_naissance) == ("", None)  # unchanged
     assert existing.signalements.count() == 1
 
 
-def test_the_same_rows_written_differently_are_already_imported(org, prescripteur):
-    import_file(org, prescripteur, csv_bytes([row()]))
+def test_the_same_rows_written_differently_are_already_imported(ase, prescripteur):
+    import_file(ase, prescripteur, csv_bytes([row()]))
     again = row(prenom="INES", telephone="+33 6 12 34 56 78", date_naissance=birth().isoformat(), jeune_accord="x")
-    batch = import_file(org, prescripteur, csv_bytes([again], delimiter=","))
+    batch = import_file(ase, prescripteur, csv_bytes([again], delimiter=","))
     assert (batch.created_count, batch.already_imported_count) == (0, 1)
 
 
-def test_a_validation_error_from_signaler_becomes_a_row_error(org, prescripteur, monkeypatch):
+def test_a_validation_error_from_signaler_becomes_a_row_error(ase, prescripteur, monkeypatch):
     # The preview found nothing wrong, but the rules (or the day) changed before the worker ran.
-    batch, _ = create_batch(organisation=org, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
     monkeypatch.setattr("sas.prescription.services.validate", lambda data, **kwargs: {"prenom": "Refusé."})
     run_import(batch)
     assert batch.errors == [{"line": 2, "field": "Prénom", "reason": "Refusé."}]
     assert (batch.created_count, Jeune.objects.count()) == (0, 0)
 
 
-def test_the_same_young_person_twice_in_one_file_is_one_person_with_one_journey(org, prescripteur):
+def test_the_same_young_person_twice_in_one_file_is_one_person_with_one_journey(ase, prescripteur):
     rows = [
         row(prenom="Inès", telephone="0612345678", motif="Fin de contrat jeune majeur"),
         row(prenom="Inès", telephone="+33 6 12 34 56 78", motif="Sortie de foyer"),  # same phone
@@ -381,7 +376,7 @@ def test_the_same_young_person_twice_in_one_file_is_one_person_with_one_journey(
         row(prenom="Léa", nom="Roux", telephone="0745123457"),
         row(prenom="LÉA", nom="roux", telephone="0745123458"),  # same names, birth date and commune
     ]
-    batch = import_file(org, prescripteur, csv_bytes(rows))
+    batch = import_file(ase, prescripteur, csv_bytes(rows))
     assert (batch.created_count, batch.errors) == (6, [])
     assert Jeune.objects.count() == 3 and Signalement.objects.count() == 6
     for jeune in Jeune.objects.all():
@@ -391,9 +386,9 @@ def test_the_same_young_person_twice_in_one_file_is_one_person_with_one_journey(
     assert Consent.objects.count() == 6
 
 
-def test_a_row_imported_meanwhile_by_another_run_is_already_imported(org, prescripteur, monkeypatch):
+def test_a_row_imported_meanwhile_by_another_run_is_already_imported(ase, prescripteur, monkeypatch):
     batch, _ = create_batch(
-        organisation=org,
+        organisation=ase,
         user=prescripteur,
         filename="f.csv",
         content=csv_bytes([row(), row(prenom="Zoé", telephone="0745123456")]),
@@ -410,9 +405,9 @@ def test_a_row_imported_meanwhile_by_another_run_is_already_imported(org, prescr
     assert Signalement.objects.count() == 2 and Jeune.objects.count() == 2
 
 
-def test_a_row_that_cannot_be_written_is_reported_and_the_others_go_in(org, prescripteur, monkeypatch):
+def test_a_row_that_cannot_be_written_is_reported_and_the_others_go_in(ase, prescripteur, monkeypatch):
     batch, _ = create_batch(
-        organisation=org,
+        organisation=ase,
         user=prescripteur,
         filename="f.csv",
         content=csv_bytes([row(), row(prenom="Zoé", telephone="0745123456")]),
@@ -467,11 +462,11 @@ def sample_rows(count, bad_every=20):
     return rows, bad
 
 
-def test_a_large_file_imports_the_good_rows_and_reports_every_bad_one(org, prescripteur):
+def test_a_large_file_imports_the_good_rows_and_reports_every_bad_one(ase, prescripteur):
     count = 2000  # bench/prescription_import.py runs 10,000 rows on PostgreSQL
     rows, bad = sample_rows(count)
     content = csv_bytes(rows)
-    batch, _ = create_batch(organisation=org, user=prescripteur, filename="gros.csv", content=content)
+    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="gros.csv", content=content)
     assert {e["line"]: e["field"] for e in batch.errors} == bad
     run_import(batch, chunk_size=300)
     assert {e["line"]: e["field"] for e in batch.errors} == bad
@@ -479,15 +474,15 @@ def test_a_large_file_imports_the_good_rows_and_reports_every_bad_one(org, presc
     assert batch.created_count == count - len(bad) == Signalement.objects.count()
     assert (batch.processed_rows, batch.already_imported_count) == (count, 0)
 
-    again = import_file(org, prescripteur, content)
+    again = import_file(ase, prescripteur, content)
     assert (again.created_count, again.already_imported_count) == (0, count - len(bad))
     assert {e["line"]: e["field"] for e in again.errors} == bad
     assert Signalement.objects.count() == count - len(bad)
 
 
-def test_an_interrupted_import_resumes_where_it_stopped(org, prescripteur, monkeypatch):
+def test_an_interrupted_import_resumes_where_it_stopped(ase, prescripteur, monkeypatch):
     rows = [row(prenom=f"P{i}", telephone=f"061{i:07d}") for i in range(5)]
-    batch, _ = create_batch(organisation=org, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
+    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
     calls = []
 
     def failing_signaler_many(*args, **kwargs):
@@ -520,7 +515,7 @@ def _file(content, filename):
     return SimpleUploadedFile(filename, content)
 
 
-def test_upload_preview_then_import_a_small_file(client, org, prescripteur):
+def test_upload_preview_then_import_a_small_file(client, ase, prescripteur):
     client.force_login(prescripteur)
     header = [*HEADER, "Remarques"]
     response = upload(client, csv_bytes([row() + ["RAS"], row(prenom="", telephone="0745123456") + [""]], header))
@@ -552,7 +547,7 @@ def test_an_unreadable_file_stays_on_the_form_with_the_reason(client, prescripte
     assert not ImportBatch.objects.exists()
 
 
-def test_a_member_of_several_organisations_chooses_one(client, org, prescripteur, territory):
+def test_a_member_of_several_organisations_chooses_one(client, ase, prescripteur, territory):
     other = OrganisationFactory(territory=territory, kind=OrganisationKind.SPIP, nom="SPIP du Rhône")
     prescripteur.memberships.create(organisation=other, role=Role.PRESCRIPTEUR)
     foreign = OrganisationFactory(territory=territory, nom="Pas la mienne")
@@ -567,7 +562,7 @@ def test_a_member_of_several_organisations_chooses_one(client, org, prescripteur
 
 
 @override_settings(TASKS=IMMEDIATE)
-def test_a_large_file_goes_through_the_task(client, org, prescripteur):
+def test_a_large_file_goes_through_the_task(client, ase, prescripteur):
     client.force_login(prescripteur)
     rows, _ = sample_rows(250, bad_every=50)
     upload(client, csv_bytes(rows))
@@ -579,7 +574,7 @@ def test_a_large_file_goes_through_the_task(client, org, prescripteur):
 
 # The worker closes database connections between tasks, as in production: no test transaction around it.
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_imports_a_queued_file_and_the_page_refreshes_meanwhile(client, org, prescripteur):
+def test_the_worker_imports_a_queued_file_and_the_page_refreshes_meanwhile(client, ase, prescripteur):
     client.force_login(prescripteur)
     rows, _ = sample_rows(201, bad_every=1000)
     upload(client, csv_bytes(rows))
@@ -607,8 +602,8 @@ def test_templates_download(client, prescripteur):
     assert client.get(reverse("prescription:import_template", args=["pdf"])).status_code == 404
 
 
-def test_another_organisation_cannot_see_or_start_an_import(client, org, prescripteur, territory):
-    batch, _ = create_batch(organisation=org, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+def test_another_organisation_cannot_see_or_start_an_import(client, ase, prescripteur, territory):
+    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
     client.force_login(member(Role.PRESCRIPTEUR, OrganisationFactory(territory=territory)))
     assert client.get(reverse("prescription:import_detail", args=[batch.pk])).status_code == 404
     assert client.post(reverse("prescription:import_start", args=[batch.pk])).status_code == 404
@@ -618,8 +613,8 @@ def test_another_organisation_cannot_see_or_start_an_import(client, org, prescri
 
 
 @pytest.mark.parametrize("role", [Role.AIGUILLEUR, Role.PILOTE, Role.STRUCTURE])
-def test_other_roles_are_refused(client, org, prescripteur, territory, role):
-    batch, _ = create_batch(organisation=org, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+def test_other_roles_are_refused(client, ase, prescripteur, territory, role):
+    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
     client.force_login(member(role, territory=territory))
     for url in [
         reverse("prescription:import_upload"),
@@ -636,22 +631,22 @@ def test_anonymous_users_are_sent_to_login(client):
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
-def test_csrf_is_checked(org, prescripteur):
+def test_csrf_is_checked(ase, prescripteur):
     client = Client(enforce_csrf_checks=True)
     client.force_login(prescripteur)
-    batch, _ = create_batch(organisation=org, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
     assert client.post(reverse("prescription:import_start", args=[batch.pk])).status_code == 403
     assert upload(client, csv_bytes([row()])).status_code == 403
     assert not Jeune.objects.exists()
 
 
-def test_the_list_of_sent_files_has_a_fixed_number_of_queries(client, org, prescripteur, count_queries):
+def test_the_list_of_sent_files_has_a_fixed_number_of_queries(client, ase, prescripteur, count_queries):
     client.force_login(prescripteur)
     url = reverse("prescription:import_upload")
-    create_batch(organisation=org, user=prescripteur, filename="a.csv", content=csv_bytes([row()]))
+    create_batch(organisation=ase, user=prescripteur, filename="a.csv", content=csv_bytes([row()]))
     few = count_queries(url)
     for name in "bcdefgh":
-        create_batch(organisation=org, user=prescripteur, filename=f"{name}.csv", content=csv_bytes([row()]))
+        create_batch(organisation=ase, user=prescripteur, filename=f"{name}.csv", content=csv_bytes([row()]))
     assert count_queries(url) == few
     assert "h.csv" in client.get(url).content.decode()
 
@@ -659,7 +654,7 @@ def test_the_list_of_sent_files_has_a_fixed_number_of_queries(client, org, presc
 @needs_browser
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_prescriber_imports_a_file_in_a_narrow_browser(live_server, org, prescripteur, tmp_path):
+def test_a_prescriber_imports_a_file_in_a_narrow_browser(log_in, live_server, ase, prescripteur, tmp_path):
     from playwright.sync_api import sync_playwright
 
     path = tmp_path / "signalements.csv"
@@ -667,11 +662,7 @@ def test_a_prescriber_imports_a_file_in_a_narrow_browser(live_server, org, presc
     with sync_playwright() as playwright:
         browser = launch(playwright)
         page = browser.new_page(locale="fr-FR", viewport={"width": 320, "height": 800})
-        page.goto(live_server.url + reverse("login"))
-        page.get_by_label("Adresse électronique").fill(prescripteur.email)
-        page.get_by_label("Mot de passe").fill("motdepasse-de-test")
-        page.get_by_role("button", name="Se connecter").click()
-        page.wait_for_load_state()
+        log_in(page, prescripteur)
         page.goto(live_server.url + reverse("prescription:import_upload"))
         assert serious_violations(page) == []
         page.get_by_label("Fichier à importer").set_input_files(str(path))
@@ -693,11 +684,11 @@ def history(batch):
     return [(e.from_status, e.to_status) for e in batch.events.all()]
 
 
-def test_a_batch_is_previewed_then_imported_then_done_with_one_event_each(client, org, prescripteur):
+def test_a_batch_is_previewed_then_imported_then_done_with_one_event_each(client, ase, prescripteur):
     client.force_login(prescripteur)
     response = upload(client, csv_bytes([row()]))
     assert response.status_code == 302
-    [batch] = org.imports.all()
+    [batch] = ase.imports.all()
     assert history(batch) == [("", ImportStatus.APERCU)]
     assert batch.events.get().actor == prescripteur
 
@@ -716,9 +707,9 @@ def test_a_batch_is_previewed_then_imported_then_done_with_one_event_each(client
     assert batch.events.count() == 3
 
 
-def test_a_failed_import_is_recorded_then_resumed(org, prescripteur, monkeypatch):
+def test_a_failed_import_is_recorded_then_resumed(ase, prescripteur, monkeypatch):
     rows = [row(prenom=f"P{i}", telephone=f"061{i:07d}") for i in range(4)]
-    batch, _ = create_batch(organisation=org, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
+    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
     calls = []
 
     def failing_signaler_many(*args, **kwargs):
@@ -751,8 +742,8 @@ def test_a_failed_import_is_recorded_then_resumed(org, prescripteur, monkeypatch
         (ImportStatus.EN_COURS, ImportStatus.APERCU),
     ],
 )
-def test_forbidden_moves_are_refused_and_write_nothing(org, prescripteur, start, to):
-    batch, _ = create_batch(organisation=org, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+def test_forbidden_moves_are_refused_and_write_nothing(ase, prescripteur, start, to):
+    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
     path = {
         ImportStatus.APERCU: [],
         ImportStatus.EN_COURS: [ImportStatus.EN_COURS],
@@ -768,8 +759,8 @@ def test_forbidden_moves_are_refused_and_write_nothing(org, prescripteur, start,
     assert batch.status == start and ImportBatchEvent.objects.count() == events
 
 
-def test_the_events_are_append_only(org, prescripteur):
-    batch, _ = create_batch(organisation=org, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+def test_the_events_are_append_only(ase, prescripteur):
+    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
     event = batch.events.get()
     with pytest.raises(ValueError, match="ne se modifie pas"):
         event.save()

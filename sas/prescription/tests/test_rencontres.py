@@ -30,23 +30,8 @@ FIN = datetime.timedelta(days=30)
 
 
 @pytest.fixture
-def territory():
-    return TerritoryFactory()
-
-
-@pytest.fixture
-def org(territory):
-    return OrganisationFactory(territory=territory, kind=OrganisationKind.ASE, nom="ASE du Rhône")
-
-
-@pytest.fixture
-def prescriber(org):
-    return member(Role.PRESCRIPTEUR, org)
-
-
-@pytest.fixture
-def aiguilleur(territory):
-    return member(Role.AIGUILLEUR, territory=territory)
+def prescriber(ase):
+    return member(Role.PRESCRIPTEUR, ase)
 
 
 def sortie_a_venir(territory, org, prescriber, prenom="Inès", telephone="+33612345678"):
@@ -63,8 +48,8 @@ def sortie_a_venir(territory, org, prescriber, prenom="Inès", telephone="+33612
 
 
 @pytest.fixture
-def parcours(territory, org, prescriber):
-    return sortie_a_venir(territory, org, prescriber)
+def parcours(territory, ase, prescriber):
+    return sortie_a_venir(territory, ase, prescriber)
 
 
 def at_local(days, hour=14, minute=30):
@@ -84,9 +69,9 @@ def rencontre_events(parcours):
 # Services
 
 
-def test_a_prescriber_books_a_joint_meeting_before_the_end_of_support(parcours, org, prescriber):
-    rencontre = propose(parcours, org, prescriber)
-    assert (rencontre.organisation, rencontre.proposed_by, rencontre.aiguilleur) == (org, prescriber, None)
+def test_a_prescriber_books_a_joint_meeting_before_the_end_of_support(parcours, ase, prescriber):
+    rencontre = propose(parcours, ase, prescriber)
+    assert (rencontre.organisation, rencontre.proposed_by, rencontre.aiguilleur) == (ase, prescriber, None)
     when = f"{at_local(10):%d/%m/%Y} à 14:30"
     assert rencontre_events(parcours) == [f"Rencontre tripartite proposée le {when} (en présentiel)"]
     event = parcours.events.get(kind=EventKind.RENCONTRE)
@@ -103,21 +88,21 @@ def test_a_prescriber_books_a_joint_meeting_before_the_end_of_support(parcours, 
     )
 
 
-def test_an_aiguilleur_of_the_territory_books_it_in_the_prescribers_name(parcours, org, aiguilleur):
-    rencontre = propose(parcours, org, aiguilleur, mode=RencontreMode.TELEPHONE, lieu="")
-    assert (rencontre.organisation, rencontre.aiguilleur) == (org, aiguilleur)
+def test_an_aiguilleur_of_the_territory_books_it_in_the_prescribers_name(parcours, ase, aiguilleur):
+    rencontre = propose(parcours, ase, aiguilleur, mode=RencontreMode.TELEPHONE, lieu="")
+    assert (rencontre.organisation, rencontre.aiguilleur) == (ase, aiguilleur)
     assert rencontre_events(parcours)[0].endswith("(par téléphone)")
 
 
 @pytest.mark.parametrize("who", ["other_prescriber", "other_aiguilleur", "structure"])
-def test_others_cannot_book_a_meeting(parcours, org, who):
+def test_others_cannot_book_a_meeting(parcours, ase, who):
     user = {
         "other_prescriber": lambda: member(Role.PRESCRIPTEUR, territory=parcours.territory),
         "other_aiguilleur": lambda: member(Role.AIGUILLEUR),
         "structure": lambda: member(Role.STRUCTURE, territory=parcours.territory),
     }[who]()
     with pytest.raises(ValidationError, match="Seuls la structure qui a signalé ce jeune et l'équipe SAS"):
-        propose(parcours, org, user)
+        propose(parcours, ase, user)
     assert not RencontreTripartite.objects.exists() and rencontre_events(parcours) == []
 
 
@@ -128,12 +113,12 @@ def test_a_prescriber_cannot_book_in_the_name_of_an_organisation_that_did_not_si
         propose(parcours, other, prescriber)
 
 
-def test_only_while_the_exit_is_upcoming(parcours, org, prescriber, aiguilleur):
+def test_only_while_the_exit_is_upcoming(parcours, ase, prescriber, aiguilleur):
     transitions.transition(parcours, Status.A_CONTACTER, actor=aiguilleur)
     with pytest.raises(
         ValidationError, match="avant la fin de l'accompagnement : ce parcours est au statut « À contacter »"
     ):
-        propose(parcours, org, prescriber)
+        propose(parcours, ase, prescriber)
     assert not RencontreTripartite.objects.exists()
 
 
@@ -148,17 +133,17 @@ def test_only_while_the_exit_is_upcoming(parcours, org, prescriber, aiguilleur):
     ],
     ids=["past", "too_late"],
 )
-def test_the_date_must_be_future_and_at_most_a_week_after_the_end(parcours, org, prescriber, starts_at, message):
+def test_the_date_must_be_future_and_at_most_a_week_after_the_end(parcours, ase, prescriber, starts_at, message):
     fin = timezone.localdate() + FIN
     expected = message.format(fin=f"{fin:%d/%m/%Y}", latest=f"{fin + datetime.timedelta(days=7):%d/%m/%Y}")
     with pytest.raises(ValidationError) as error:
-        propose(parcours, org, prescriber, starts_at=starts_at())
+        propose(parcours, ase, prescriber, starts_at=starts_at())
     assert error.value.message_dict == {"starts_at": [expected]}
     assert not RencontreTripartite.objects.exists()
 
 
-def test_a_week_after_the_end_is_still_possible(parcours, org, prescriber):
-    assert propose(parcours, org, prescriber, starts_at=at_local(FIN.days + 7, hour=23, minute=0)).pk
+def test_a_week_after_the_end_is_still_possible(parcours, ase, prescriber):
+    assert propose(parcours, ase, prescriber, starts_at=at_local(FIN.days + 7, hour=23, minute=0)).pk
 
 
 @pytest.mark.parametrize(
@@ -168,14 +153,14 @@ def test_a_week_after_the_end_is_still_possible(parcours, org, prescriber):
         (RencontreMode.VISIO, "Indiquez le lien de la visioconférence."),
     ],
 )
-def test_a_place_or_a_link_is_needed_except_by_phone(parcours, org, prescriber, mode, message):
+def test_a_place_or_a_link_is_needed_except_by_phone(parcours, ase, prescriber, mode, message):
     with pytest.raises(ValidationError) as error:
-        propose(parcours, org, prescriber, mode=mode, lieu="  ")
+        propose(parcours, ase, prescriber, mode=mode, lieu="  ")
     assert error.value.message_dict == {"lieu": [message]}
 
 
-def test_the_outcome_is_noted_once_after_the_date(parcours, org, prescriber, aiguilleur):
-    rencontre = propose(parcours, org, prescriber)
+def test_the_outcome_is_noted_once_after_the_date(parcours, ase, prescriber, aiguilleur):
+    rencontre = propose(parcours, ase, prescriber)
     with pytest.raises(ValidationError, match="Vous pourrez dire si la rencontre a eu lieu après le"):
         noter_issue(rencontre, True, prescriber)
     after = rencontre.starts_at + datetime.timedelta(hours=1)
@@ -191,16 +176,16 @@ def test_the_outcome_is_noted_once_after_the_date(parcours, org, prescriber, aig
     assert rencontre.took_place is True and len(rencontre_events(parcours)) == 2
 
 
-def test_another_organisation_cannot_note_the_outcome(parcours, org, prescriber):
-    rencontre = propose(parcours, org, prescriber)
+def test_another_organisation_cannot_note_the_outcome(parcours, ase, prescriber):
+    rencontre = propose(parcours, ase, prescriber)
     with pytest.raises(ValidationError, match="Seuls la structure"):
         noter_issue(rencontre, False, member(Role.PRESCRIPTEUR), at=rencontre.starts_at + datetime.timedelta(hours=1))
     rencontre.refresh_from_db()
     assert rencontre.took_place is None
 
 
-def test_a_meeting_is_cancelled_once_and_then_has_no_outcome(parcours, org, prescriber, aiguilleur):
-    rencontre = propose(parcours, org, prescriber)
+def test_a_meeting_is_cancelled_once_and_then_has_no_outcome(parcours, ase, prescriber, aiguilleur):
+    rencontre = propose(parcours, ase, prescriber)
     with pytest.raises(ValidationError, match="Seuls la structure"):
         annuler_rencontre(rencontre, member(Role.PRESCRIPTEUR))
     annuler_rencontre(rencontre, aiguilleur)
@@ -214,8 +199,8 @@ def test_a_meeting_is_cancelled_once_and_then_has_no_outcome(parcours, org, pres
     assert len(rencontre_events(parcours)) == 2
 
 
-def test_a_meeting_whose_outcome_is_known_cannot_be_cancelled(parcours, org, prescriber):
-    rencontre = propose(parcours, org, prescriber)
+def test_a_meeting_whose_outcome_is_known_cannot_be_cancelled(parcours, ase, prescriber):
+    rencontre = propose(parcours, ase, prescriber)
     noter_issue(rencontre, True, prescriber, at=rencontre.starts_at + datetime.timedelta(hours=1))
     with pytest.raises(ValidationError, match="ne peut plus être annulée"):
         annuler_rencontre(rencontre, prescriber)
@@ -223,12 +208,12 @@ def test_a_meeting_whose_outcome_is_known_cannot_be_cancelled(parcours, org, pre
     assert rencontre.cancelled_at is None
 
 
-def test_contact_rate_with_and_without_a_joint_meeting_that_took_place(territory, org, prescriber, aiguilleur):
+def test_contact_rate_with_and_without_a_joint_meeting_that_took_place(territory, ase, prescriber, aiguilleur):
     def journey(n, *, met=None, contacted=False, start=Status.SORTIE_A_VENIR, where=territory):
         parcours = ParcoursFactory(territory=where, status=start)
-        SignalementFactory(parcours=parcours, organisation=org, fin_accompagnement_le=timezone.localdate() + FIN)
+        SignalementFactory(parcours=parcours, organisation=ase, fin_accompagnement_le=timezone.localdate() + FIN)
         if met is not None:
-            rencontre = propose(parcours, org, prescriber, starts_at=at_local(n + 1))
+            rencontre = propose(parcours, ase, prescriber, starts_at=at_local(n + 1))
             noter_issue(rencontre, met, prescriber, at=rencontre.starts_at + datetime.timedelta(hours=2))
         if contacted:
             later = at_local(n + 2)
@@ -319,8 +304,8 @@ def test_once_the_exit_has_passed_the_page_says_so(client, parcours, prescriber,
     assert not RencontreTripartite.objects.exists()
 
 
-def test_after_the_date_buttons_record_whether_it_took_place(client, parcours, org, prescriber):
-    rencontre = propose(parcours, org, prescriber, starts_at=timezone.now() + datetime.timedelta(seconds=1))
+def test_after_the_date_buttons_record_whether_it_took_place(client, parcours, ase, prescriber):
+    rencontre = propose(parcours, ase, prescriber, starts_at=timezone.now() + datetime.timedelta(seconds=1))
     RencontreTripartite.objects.filter(pk=rencontre.pk).update(starts_at=timezone.now() - datetime.timedelta(hours=1))
     client.force_login(prescriber)
     assert "N'a pas eu lieu<span" in client.get(url("rencontre_liste", parcours)).content.decode()
@@ -331,8 +316,8 @@ def test_after_the_date_buttons_record_whether_it_took_place(client, parcours, o
     assert rencontre_events(parcours)[-1].endswith(": n'a pas eu lieu")
 
 
-def test_an_upcoming_meeting_is_cancelled_from_the_list(client, parcours, org, prescriber):
-    rencontre = propose(parcours, org, prescriber)
+def test_an_upcoming_meeting_is_cancelled_from_the_list(client, parcours, ase, prescriber):
+    rencontre = propose(parcours, ase, prescriber)
     client.force_login(prescriber)
     assert "Annuler<span" in client.get(url("rencontre_liste", parcours)).content.decode()
     response = client.post(url("rencontre_annuler", parcours, pk=rencontre.pk), follow=True)
@@ -343,8 +328,8 @@ def test_an_upcoming_meeting_is_cancelled_from_the_list(client, parcours, org, p
 
 
 @pytest.mark.parametrize("who", ["other_prescriber", "other_aiguilleur", "pilote"])
-def test_another_organisation_gets_404_everywhere(client, parcours, org, prescriber, who):
-    rencontre = propose(parcours, org, prescriber, starts_at=timezone.now() + datetime.timedelta(seconds=1))
+def test_another_organisation_gets_404_everywhere(client, parcours, ase, prescriber, who):
+    rencontre = propose(parcours, ase, prescriber, starts_at=timezone.now() + datetime.timedelta(seconds=1))
     RencontreTripartite.objects.filter(pk=rencontre.pk).update(starts_at=timezone.now() - datetime.timedelta(hours=1))
     user = {
         "other_prescriber": lambda: member(Role.PRESCRIPTEUR, territory=parcours.territory),
@@ -362,8 +347,8 @@ def test_another_organisation_gets_404_everywhere(client, parcours, org, prescri
     assert rencontre.took_place is None and rencontre.cancelled_at is None
 
 
-def test_guessing_a_meeting_id_through_ones_own_journey_gets_404(client, parcours, org, prescriber, territory):
-    rencontre = propose(parcours, org, prescriber, starts_at=timezone.now() + datetime.timedelta(seconds=1))
+def test_guessing_a_meeting_id_through_ones_own_journey_gets_404(client, parcours, ase, prescriber, territory):
+    rencontre = propose(parcours, ase, prescriber, starts_at=timezone.now() + datetime.timedelta(seconds=1))
     RencontreTripartite.objects.filter(pk=rencontre.pk).update(starts_at=timezone.now() - datetime.timedelta(hours=1))
     other_org = OrganisationFactory(territory=territory)
     intruder = member(Role.PRESCRIPTEUR, other_org)
@@ -388,13 +373,13 @@ def test_csrf_stays_on(parcours, prescriber):
 
 
 def test_the_list_page_makes_the_same_number_of_queries_with_few_or_many_meetings(
-    client, parcours, org, prescriber, count_queries
+    client, parcours, ase, prescriber, count_queries
 ):
     client.force_login(prescriber)
-    propose(parcours, org, prescriber, starts_at=at_local(3))
+    propose(parcours, ase, prescriber, starts_at=at_local(3))
     few = count_queries(url("rencontre_liste", parcours))
     for days in range(4, 9):
-        propose(parcours, org, prescriber, starts_at=at_local(days), mode=RencontreMode.TELEPHONE)
+        propose(parcours, ase, prescriber, starts_at=at_local(days), mode=RencontreMode.TELEPHONE)
     assert count_queries(url("rencontre_liste", parcours)) == few
     assert AuditEntry.objects.filter(action=Action.CONSULTATION, actor=prescriber).count() == 2
 
@@ -412,18 +397,15 @@ def test_viewing_the_meetings_is_audited(client, parcours, prescriber):
 @needs_browser
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_prescriber_books_a_joint_meeting_in_a_browser(live_server, territory, org, prescriber):
+def test_a_prescriber_books_a_joint_meeting_in_a_browser(log_in, live_server, territory, ase, prescriber):
     from playwright.sync_api import sync_playwright
 
-    parcours = sortie_a_venir(territory, org, prescriber)
+    parcours = sortie_a_venir(territory, ase, prescriber)
     day = timezone.localdate() + datetime.timedelta(days=12)
     with sync_playwright() as playwright:
         browser = launch(playwright)
         page = browser.new_context(locale="fr-FR").new_page()
-        page.goto(live_server.url + reverse("login"))
-        page.get_by_label("Adresse électronique").fill(prescriber.email)
-        page.get_by_label("Mot de passe").fill("motdepasse-de-test")
-        page.get_by_role("button", name="Se connecter").click()
+        log_in(page, prescriber)
         page.get_by_role("heading", level=1, name="Mes signalements").wait_for(timeout=5000)
 
         page.goto(live_server.url + url("rencontre_proposer", parcours))

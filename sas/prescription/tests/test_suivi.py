@@ -49,11 +49,6 @@ def leaked(text):
 
 
 @pytest.fixture
-def territory():
-    return TerritoryFactory(nom="Rhône")
-
-
-@pytest.fixture
 def org_p(territory):
     return OrganisationFactory(territory=territory, kind=OrganisationKind.ASE, nom="ASE de Lyon")
 
@@ -69,11 +64,11 @@ def prescriber(org_p):
 
 
 @pytest.fixture
-def aiguilleur(territory):
-    user = member(Role.AIGUILLEUR, territory=territory)
-    user.first_name, user.last_name = "Séverine", "Conseillère"
-    user.save()
-    return user
+def aiguilleur(aiguilleur):
+    """The root conftest's counsellor, with a name that must never reach a prescriber."""
+    aiguilleur.first_name, aiguilleur.last_name = "Séverine", "Conseillère"
+    aiguilleur.save()
+    return aiguilleur
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
-from sas.organisations.models import OrganisationKind, Role
 from sas.parcours.factories import ParcoursFactory
 
 from ..models import Modalite
@@ -16,21 +14,6 @@ def lundi(semaines=1, heure=10, minute=0):
     today = timezone.localdate()
     day = today + datetime.timedelta(days=7 - today.weekday() + 7 * (semaines - 1))
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(heure, minute)))
-
-
-@pytest.fixture
-def territory():
-    return TerritoryFactory()
-
-
-@pytest.fixture
-def equipe(territory):
-    return OrganisationFactory(territory=territory, kind=OrganisationKind.EQUIPE_SAS, nom="Équipe SAS")
-
-
-@pytest.fixture
-def conseiller(equipe):
-    return member(Role.AIGUILLEUR, equipe)
 
 
 @pytest.fixture
@@ -54,6 +37,6 @@ def publier(conseiller, organisation, debut, nombre=1, duree=45, modalite=Modali
 
 
 @pytest.fixture
-def creneau(conseiller, equipe):
+def creneau(aiguilleur, equipe):
     """Tuesday 14:00, published the Monday before."""
-    return publier(conseiller, equipe, lundi(heure=14) + datetime.timedelta(days=1))[0]
+    return publier(aiguilleur, equipe, lundi(heure=14) + datetime.timedelta(days=1))[0]

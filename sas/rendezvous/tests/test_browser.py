@@ -17,7 +17,7 @@ from .conftest import lundi, publier
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_counsellor_publishes_a_morning_and_records_a_missed_appointment(
-    live_server, page, conseiller, creneau, parcours
+    log_in, live_server, page, aiguilleur, creneau, parcours
 ):
     rdv = reserver(parcours, creneau, par="jeune", at=lundi())
     Creneau.objects.filter(pk=creneau.pk).update(
@@ -25,11 +25,7 @@ def test_a_counsellor_publishes_a_morning_and_records_a_missed_appointment(
     )
     day = lundi(semaines=2).date()
 
-    page.goto(live_server.url + reverse("login"))
-    page.get_by_label("Adresse électronique").fill(conseiller.email)
-    page.get_by_label("Mot de passe").fill("motdepasse-de-test")
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
+    log_in(page, aiguilleur)
 
     page.goto(live_server.url + reverse("rendezvous:publier"))
     assert serious_violations(page) == []
@@ -59,12 +55,12 @@ def test_a_counsellor_publishes_a_morning_and_records_a_missed_appointment(
 @needs_browser
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_journey_section_is_accessible(live_server, page, rf, conseiller, equipe, creneau, parcours):
+def test_the_journey_section_is_accessible(live_server, page, rf, aiguilleur, equipe, creneau, parcours):
     """The section the journey page includes, rendered in the site's layout (the lead wires it into the page)."""
     reserver(parcours, creneau, par="jeune", at=lundi())
-    publier(conseiller, equipe, lundi(heure=15), nombre=2)
+    publier(aiguilleur, equipe, lundi(heure=15), nombre=2)
     request = rf.get(reverse("parcours:detail", args=[parcours.uuid]))
-    request.user = conseiller
+    request.user = aiguilleur
     html = Template(
         '{% extends "base.html" %}{% load rendezvous_tags %}'
         "{% block main %}<h1>Parcours</h1>{% rendezvous_du_parcours parcours user %}{% endblock main %}"

@@ -49,81 +49,81 @@ def messages(rdv):
 # Publishing
 
 
-def test_a_morning_is_published_in_one_go(conseiller, equipe):
+def test_a_morning_is_published_in_one_go(aiguilleur, equipe):
     debut = lundi(heure=9)
-    creneaux = publier(conseiller, equipe, debut, nombre=4, duree=45)
+    creneaux = publier(aiguilleur, equipe, debut, nombre=4, duree=45)
     assert [(local(c.debut).time(), local(c.fin).time()) for c in creneaux] == [
         (datetime.time(9, 0), datetime.time(9, 45)),
         (datetime.time(9, 45), datetime.time(10, 30)),
         (datetime.time(10, 30), datetime.time(11, 15)),
         (datetime.time(11, 15), datetime.time(12, 0)),
     ]
-    assert {(c.conseiller, c.organisation, c.modalite) for c in creneaux} == {(conseiller, equipe, Modalite.PRESENTIEL)}
+    assert {(c.conseiller, c.organisation, c.modalite) for c in creneaux} == {(aiguilleur, equipe, Modalite.PRESENTIEL)}
 
 
-def test_publishing_refuses_overlaps_the_past_a_missing_place_and_another_team(conseiller, equipe):
+def test_publishing_refuses_overlaps_the_past_a_missing_place_and_another_team(aiguilleur, equipe):
     debut = lundi(heure=9)
-    publier(conseiller, equipe, debut, nombre=2)
+    publier(aiguilleur, equipe, debut, nombre=2)
     with pytest.raises(ValidationError) as overlap:
-        publier(conseiller, equipe, debut + datetime.timedelta(minutes=30))
+        publier(aiguilleur, equipe, debut + datetime.timedelta(minutes=30))
     assert "chevauchent" in overlap.value.message_dict["heure"][0]
     with pytest.raises(ValidationError) as past:
-        publier(conseiller, equipe, debut, at=debut + H)
+        publier(aiguilleur, equipe, debut, at=debut + H)
     assert past.value.message_dict == {"date": ["Les créneaux doivent commencer dans le futur."]}
     with pytest.raises(ValidationError) as lieu:
         publier_creneaux(
-            conseiller, equipe, date=debut.date(), heure=datetime.time(15), duree=30, nombre=1, modalite="visio"
+            aiguilleur, equipe, date=debut.date(), heure=datetime.time(15), duree=30, nombre=1, modalite="visio"
         )
     assert lieu.value.message_dict == {"lieu": ["Indiquez le lien de la visioconférence."]}
     autre = OrganisationFactory(territory=equipe.territory, kind=OrganisationKind.EQUIPE_SAS)
     with pytest.raises(ValidationError):
-        publier(conseiller, autre, debut + JOUR)
+        publier(aiguilleur, autre, debut + JOUR)
     assert Creneau.objects.count() == 2
 
 
-def test_a_phone_slot_tells_the_young_person_they_will_be_called(conseiller, equipe):
-    (creneau,) = publier(conseiller, equipe, lundi(), modalite=Modalite.TELEPHONE)
+def test_a_phone_slot_tells_the_young_person_they_will_be_called(aiguilleur, equipe):
+    (creneau,) = publier(aiguilleur, equipe, lundi(), modalite=Modalite.TELEPHONE)
     assert creneau.lieu == LIEU_TELEPHONE
 
 
-def test_a_booked_slot_cannot_be_withdrawn(creneau, parcours, conseiller):
-    reserver(parcours, creneau, par="conseiller", auteur=conseiller, at=lundi())
+def test_a_booked_slot_cannot_be_withdrawn(creneau, parcours, aiguilleur):
+    reserver(parcours, creneau, par="conseiller", auteur=aiguilleur, at=lundi())
     with pytest.raises(ValidationError):
-        retirer_creneau(creneau, auteur=conseiller)
-    libre = publier(conseiller, creneau.organisation, lundi(heure=9))[0]
-    retirer_creneau(libre, auteur=conseiller)
+        retirer_creneau(creneau, auteur=aiguilleur)
+    libre = publier(aiguilleur, creneau.organisation, lundi(heure=9))[0]
+    retirer_creneau(libre, auteur=aiguilleur)
     assert list(Creneau.objects.all()) == [creneau]
 
 
-def test_a_withdrawn_slot_keeps_its_cancelled_appointment_and_is_no_longer_offered(creneau, parcours, conseiller):
+def test_a_withdrawn_slot_keeps_its_cancelled_appointment_and_is_no_longer_offered(creneau, parcours, aiguilleur):
     annuler_rdv(reserver(parcours, creneau, par="jeune", at=lundi()), at=lundi())
-    retirer_creneau(creneau, auteur=conseiller, at=lundi())
+    retirer_creneau(creneau, auteur=aiguilleur, at=lundi())
     assert RendezVous.objects.get().creneau == creneau
     assert creneaux_disponibles(parcours, at=lundi()) == []
     with pytest.raises(ValidationError, match="plus proposé"):
         reserver(parcours, creneau, par="jeune", at=lundi())
     # The same time can be published again.
-    assert publier(conseiller, creneau.organisation, creneau.debut)[0].debut == creneau.debut
+    assert publier(aiguilleur, creneau.organisation, creneau.debut)[0].debut == creneau.debut
 
 
 # Offering slots
 
 
 def test_free_slots_are_the_counsellors_first_then_the_teams_and_only_of_the_territory(
-    conseiller, equipe, parcours, territory
+    aiguilleur, equipe, parcours, territory
 ):
     collegue = member(Role.AIGUILLEUR, equipe)
     ailleurs = member(Role.AIGUILLEUR, territory__nom="Ailleurs")
     at = lundi(heure=8)
     tot = publier(collegue, equipe, lundi(heure=9))[0]
-    tard = publier(conseiller, equipe, lundi(heure=16))[0]
-    trop_tot = publier(conseiller, equipe, at + datetime.timedelta(minutes=30))[0]
+    tard = publier(aiguilleur, equipe, lundi(heure=16))[0]
+    trop_tot = publier(aiguilleur, equipe, at + datetime.timedelta(minutes=30))[0]
     publier(ailleurs, ailleurs.memberships.get().organisation, lundi(heure=11))
     pris = publier(collegue, equipe, lundi(heure=11))[0]
     reserver(ParcoursFactory(territory=territory), pris, par="jeune", at=at)
 
     assert creneaux_disponibles(parcours, at=at) == [tot, tard]
-    parcours.conseiller = conseiller
+    parcours.conseiller = aiguilleur
     assert creneaux_disponibles(parcours, at=at) == [tard, tot]
     assert creneaux_disponibles(parcours, at=at, limite=1) == [tard]
     # Left out above because it starts in 30 minutes: too late to book; an hour earlier it was offered.
@@ -166,12 +166,12 @@ def test_booking_the_evening_before_skips_the_reminder_already_past(creneau, par
     assert set(messages(rdv)) == {f"rdv-{rdv.pk}-confirme", f"rdv-{rdv.pk}-rappel_2h"}
 
 
-def test_the_young_persons_booking_is_their_answer_the_counsellors_is_not(creneau, parcours, conseiller, equipe):
-    reserver(parcours, creneau, par="conseiller", auteur=conseiller, at=lundi())
+def test_the_young_persons_booking_is_their_answer_the_counsellors_is_not(creneau, parcours, aiguilleur, equipe):
+    reserver(parcours, creneau, par="conseiller", auteur=aiguilleur, at=lundi())
     parcours.refresh_from_db()
     assert parcours.status == Status.SIGNALE
     autre = ParcoursFactory(territory=parcours.territory)
-    reserver(autre, publier(conseiller, equipe, lundi(heure=15))[0], par="jeune", at=lundi())
+    reserver(autre, publier(aiguilleur, equipe, lundi(heure=15))[0], par="jeune", at=lundi())
     autre.refresh_from_db()
     assert autre.status == Status.CONTACTE
     assert autre.events.filter(kind=EventKind.REPONSE, detail__via="rendez_vous").exists()
@@ -194,12 +194,12 @@ def test_the_database_refuses_a_second_active_appointment_on_a_slot(creneau, par
         RendezVous.objects.create(creneau=creneau, parcours=ParcoursFactory(), pris_par="jeune")
 
 
-def test_the_young_person_holds_one_upcoming_appointment_at_a_time(creneau, parcours, conseiller, equipe):
+def test_the_young_person_holds_one_upcoming_appointment_at_a_time(creneau, parcours, aiguilleur, equipe):
     reserver(parcours, creneau, par="jeune", at=lundi())
-    autre = publier(conseiller, equipe, lundi(heure=16))[0]
+    autre = publier(aiguilleur, equipe, lundi(heure=16))[0]
     with pytest.raises(ValidationError, match="déjà un rendez-vous"):
         reserver(parcours, autre, par="jeune", at=lundi())
-    assert reserver(parcours, autre, par="conseiller", auteur=conseiller, at=lundi()).premier is False
+    assert reserver(parcours, autre, par="conseiller", auteur=aiguilleur, at=lundi()).premier is False
 
 
 def test_a_closed_journey_cannot_book(creneau, parcours):
@@ -213,7 +213,7 @@ def test_a_closed_journey_cannot_book(creneau, parcours):
 # Cancelling
 
 
-def test_cancelling_frees_the_slot_and_cancels_the_reminders(creneau, parcours, conseiller):
+def test_cancelling_frees_the_slot_and_cancels_the_reminders(creneau, parcours, aiguilleur):
     at = lundi(heure=10)
     rdv = reserver(parcours, creneau, par="jeune", at=at)
     annuler_rdv(rdv, at=at + H)
@@ -226,7 +226,7 @@ def test_cancelling_frees_the_slot_and_cancels_the_reminders(creneau, parcours, 
     assert rdv_events(parcours)[-1] == {"rdv": rdv.pk, "action": "annule", "par": "jeune", "premier": True}
     assert creneaux_disponibles(parcours, at=at + H) == [creneau]
     with pytest.raises(ValidationError):
-        annuler_rdv(rdv, auteur=conseiller, at=at + H)
+        annuler_rdv(rdv, auteur=aiguilleur, at=at + H)
     # Cancelled appointments do not count: the next one is still the first.
     assert reserver(parcours, creneau, par="jeune", at=at + 2 * H).premier is True
 
@@ -234,13 +234,13 @@ def test_cancelling_frees_the_slot_and_cancels_the_reminders(creneau, parcours, 
 # Honoured, missed, remobilisation
 
 
-def test_an_appointment_is_recorded_once_and_not_before_it_starts(creneau, parcours, conseiller):
-    rdv = reserver(parcours, creneau, par="conseiller", auteur=conseiller, at=lundi())
+def test_an_appointment_is_recorded_once_and_not_before_it_starts(creneau, parcours, aiguilleur):
+    rdv = reserver(parcours, creneau, par="conseiller", auteur=aiguilleur, at=lundi())
     with pytest.raises(ValidationError, match="à partir du"):
-        constater(rdv, "honore", auteur=conseiller, at=creneau.debut - H)
-    constater(rdv, "honore", auteur=conseiller, at=creneau.debut + H)
+        constater(rdv, "honore", auteur=aiguilleur, at=creneau.debut - H)
+    constater(rdv, "honore", auteur=aiguilleur, at=creneau.debut + H)
     with pytest.raises(ValidationError, match="déjà enregistrée"):
-        constater(rdv, "manque", auteur=conseiller, at=creneau.debut + H)
+        constater(rdv, "manque", auteur=aiguilleur, at=creneau.debut + H)
     rdv.refresh_from_db()
     assert rdv.statut == RendezVousStatut.HONORE
     assert rdv_events(parcours)[-1] == {"rdv": rdv.pk, "action": "constate", "issue": "honore", "premier": True}
@@ -248,10 +248,10 @@ def test_an_appointment_is_recorded_once_and_not_before_it_starts(creneau, parco
     assert parcours.status == Status.CONTACTE
 
 
-def test_a_missed_appointment_starts_the_remobilisation_path(creneau, parcours, conseiller, equipe):
+def test_a_missed_appointment_starts_the_remobilisation_path(creneau, parcours, aiguilleur, equipe):
     rdv = reserver(parcours, creneau, par="jeune", at=lundi())
     at = creneau.debut + datetime.timedelta(minutes=30)
-    constater(rdv, "manque", auteur=conseiller, at=at)
+    constater(rdv, "manque", auteur=aiguilleur, at=at)
 
     assert rdv_events(parcours)[-1] == {"rdv": rdv.pk, "action": "constate", "issue": "manque", "premier": True}
     manque = Message.objects.get(cle=f"rdv-{rdv.pk}-manque")
@@ -260,6 +260,6 @@ def test_a_missed_appointment_starts_the_remobilisation_path(creneau, parcours, 
     assert [(t.nature, t.echeance) for t in taches] == [("appel", at + 2 * JOUR), ("visite", at + 5 * JOUR)]
     assert all("manqué" in t.motif for t in taches)
     # The young person books again from the link: a new appointment, not the first one any more.
-    nouveau = publier(conseiller, equipe, creneau.debut + 3 * JOUR)[0]
+    nouveau = publier(aiguilleur, equipe, creneau.debut + 3 * JOUR)[0]
     assert reserver(parcours, nouveau, par="jeune", at=at + H).premier is False
     assert rdv_events(parcours)[-1]["premier"] is False

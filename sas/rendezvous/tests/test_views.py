@@ -20,8 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def logged(client, conseiller):
-    client.force_login(conseiller)
+def logged(client, aiguilleur):
+    client.force_login(aiguilleur)
     return client
 
 
@@ -34,7 +34,7 @@ def intrus(client):
 
 
 @pytest.fixture
-def passe(creneau, parcours, conseiller):
+def passe(creneau, parcours, aiguilleur):
     """An appointment that started an hour ago (the slot moved to the past after the booking)."""
     rdv = reserver(parcours, creneau, par="jeune", at=lundi())
     Creneau.objects.filter(pk=creneau.pk).update(
@@ -43,7 +43,7 @@ def passe(creneau, parcours, conseiller):
     return rdv
 
 
-def test_a_counsellor_publishes_a_morning_from_one_form(logged, conseiller, equipe):
+def test_a_counsellor_publishes_a_morning_from_one_form(logged, aiguilleur, equipe):
     day = lundi().date()
     response = logged.post(
         reverse("rendezvous:publier"),
@@ -63,7 +63,7 @@ def test_a_counsellor_publishes_a_morning_from_one_form(logged, conseiller, equi
         },
     )
     assert response.status_code == 302
-    creneaux = list(Creneau.objects.filter(conseiller=conseiller))
+    creneaux = list(Creneau.objects.filter(conseiller=aiguilleur))
     assert len(creneaux) == 4
     assert {c.organisation for c in creneaux} == {equipe}
     assert [timezone.localtime(c.debut).strftime("%H:%M") for c in creneaux] == ["09:00", "09:45", "10:30", "11:15"]
@@ -80,8 +80,8 @@ def test_other_roles_are_refused(client, role, creneau, parcours):
     assert RendezVous.objects.get().statut == RendezVousStatut.CONFIRME
 
 
-def test_another_teams_counsellor_gets_404_on_guessed_ids(intrus, passe, parcours, conseiller, equipe):
-    libre = publier(conseiller, equipe, lundi(heure=16))[0]
+def test_another_teams_counsellor_gets_404_on_guessed_ids(intrus, passe, parcours, aiguilleur, equipe):
+    libre = publier(aiguilleur, equipe, lundi(heure=16))[0]
     assert intrus.post(reverse("rendezvous:constater", args=[passe.pk]), {"issue": "manque"}).status_code == 404
     assert intrus.post(reverse("rendezvous:annuler", args=[passe.pk])).status_code == 404
     assert intrus.post(reverse("rendezvous:retirer", args=[libre.pk])).status_code == 404
@@ -102,12 +102,12 @@ def test_a_counsellor_cannot_book_a_slot_of_another_territory_for_their_journey(
     assert not RendezVous.objects.exists()
 
 
-def test_booking_from_the_journey_page(logged, parcours, creneau, conseiller):
+def test_booking_from_the_journey_page(logged, parcours, creneau, aiguilleur):
     response = logged.post(reverse("rendezvous:reserver", args=[parcours.uuid]), {"creneau": creneau.pk})
     assert response.status_code == 302
     assert response["Location"] == reverse("parcours:detail", args=[parcours.uuid])
     rdv = RendezVous.objects.get()
-    assert (rdv.parcours, rdv.creneau, rdv.pris_par, rdv.auteur) == (parcours, creneau, "conseiller", conseiller)
+    assert (rdv.parcours, rdv.creneau, rdv.pris_par, rdv.auteur) == (parcours, creneau, "conseiller", aiguilleur)
     again = logged.post(reverse("rendezvous:reserver", args=[parcours.uuid]), {"creneau": creneau.pk}, follow=True)
     assert "vient d&#x27;être réservé" in again.content.decode()
     assert RendezVous.objects.count() == 1
@@ -155,12 +155,12 @@ def _remplir(conseiller, equipe, territory, n, start, decalage=0):
 
 
 def test_the_agenda_lists_slots_and_appointments_to_record_with_a_fixed_number_of_queries(
-    logged, conseiller, equipe, territory, count_queries
+    logged, aiguilleur, equipe, territory, count_queries
 ):
     url = reverse("rendezvous:agenda")
-    _remplir(conseiller, equipe, territory, 1, lundi(heure=8))
+    _remplir(aiguilleur, equipe, territory, 1, lundi(heure=8))
     few = count_queries(url)
-    _remplir(conseiller, equipe, territory, 6, lundi(heure=8) + datetime.timedelta(days=1), decalage=1)
+    _remplir(aiguilleur, equipe, territory, 6, lundi(heure=8) + datetime.timedelta(days=1), decalage=1)
     assert count_queries(url) == few
     page = logged.get(url).content.decode()
     assert page.count('name="issue" value="manque"') == 7
@@ -169,10 +169,10 @@ def test_the_agenda_lists_slots_and_appointments_to_record_with_a_fixed_number_o
     assert len(entry.jeune_ids) == 7
 
 
-def test_the_agenda_shows_only_the_counsellors_own_slots_unless_asked_for_the_team(logged, conseiller, equipe):
+def test_the_agenda_shows_only_the_counsellors_own_slots_unless_asked_for_the_team(logged, aiguilleur, equipe):
     collegue = member(Role.AIGUILLEUR, equipe)
     publier(collegue, equipe, lundi(heure=9), nombre=3)
-    publier(conseiller, equipe, lundi(heure=14))
+    publier(aiguilleur, equipe, lundi(heure=14))
     assert "1 créneau à venir" in logged.get(reverse("rendezvous:agenda")).content.decode()
     equipe_page = logged.get(reverse("rendezvous:agenda"), {"vue": "equipe"}).content.decode()
     assert "4 créneaux à venir" in equipe_page
@@ -184,24 +184,24 @@ def test_the_agenda_shows_only_the_counsellors_own_slots_unless_asked_for_the_te
 TAG = Template("{% load rendezvous_tags %}{% rendezvous_du_parcours parcours user %}")
 
 
-def test_the_journey_section_lists_appointments_and_offers_free_slots(parcours, conseiller, equipe, passe):
-    publier(conseiller, equipe, lundi(heure=16), nombre=3)
-    html = TAG.render(Context({"parcours": parcours, "user": conseiller}))
+def test_the_journey_section_lists_appointments_and_offers_free_slots(parcours, aiguilleur, equipe, passe):
+    publier(aiguilleur, equipe, lundi(heure=16), nombre=3)
+    html = TAG.render(Context({"parcours": parcours, "user": aiguilleur}))
     assert html.count('name="creneau"') == 3
     assert 'name="issue" value="manque"' in html
     assert reverse("rendezvous:reserver", args=[parcours.uuid]) in html
     with CaptureQueriesContext(connection) as few:
-        TAG.render(Context({"parcours": parcours, "user": conseiller}))
+        TAG.render(Context({"parcours": parcours, "user": aiguilleur}))
     for i in range(5):
         reserver(
             parcours,
-            publier(conseiller, equipe, lundi(heure=8) + datetime.timedelta(days=i + 2))[0],
+            publier(aiguilleur, equipe, lundi(heure=8) + datetime.timedelta(days=i + 2))[0],
             par="conseiller",
-            auteur=conseiller,
+            auteur=aiguilleur,
             at=lundi(),
         )
     with CaptureQueriesContext(connection) as many:
-        TAG.render(Context({"parcours": parcours, "user": conseiller}))
+        TAG.render(Context({"parcours": parcours, "user": aiguilleur}))
     assert len(many) == len(few)
 
 
