@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from sas.messagerie import envoi as messagerie
 from sas.parcours import transitions
-from sas.parcours.models import Parcours
+from sas.parcours.models import EventKind, Parcours
 from sas.parcours.status import Status
 
 from . import services
@@ -175,3 +175,15 @@ def avancer(now=None, *, wet_run=True):
         with transaction.atomic():
             done.extend(_avancer_un(parcours, plan, now, wet_run))
     return done
+
+
+def verifier(parcours, *, par, at=None):
+    """The counsellor looked at a signalement nobody vouched for and judges it sound: it becomes verified and
+    the contact plan starts now (its first steps run at once). VERIFICATION event; returns the steps run."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        parcours = Parcours.objects.select_for_update().get(pk=parcours.pk)
+        services.exiger_verification_attendue(parcours)
+        parcours.signalements.filter(verifie=False).update(verifie=True)
+        transitions.record_fact(parcours, EventKind.VERIFICATION, actor=par, reason="Vérifié par le conseiller", at=at)
+    return lancer(parcours, now=at)

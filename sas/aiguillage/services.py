@@ -213,25 +213,11 @@ def terminer_tache(tache, *, resultat, note="", auteur, at=None):
 # --- What the counsellor decides before any contact ---------------------------------------------------------
 
 
-def _a_verifier(parcours):
+def exiger_verification_attendue(parcours):
     if parcours.status in CLOSED or parcours.signalements.filter(verifie=True).exists():
         raise ValidationError("Ce parcours n'attend pas de vérification.")
     if DoublonPossible.objects.en_attente().filter(nouveau=parcours).exists():
         raise ValidationError("Décidez d'abord s'il s'agit d'un jeune déjà suivi (doublon possible).")
-
-
-def verifier(parcours, *, par, at=None):
-    """The counsellor looked at a signalement nobody vouched for and judges it sound: it becomes verified and
-    the contact plan starts now (its first steps run at once). VERIFICATION event; returns the steps run."""
-    from . import cadence
-
-    at = at or timezone.now()
-    with transaction.atomic():
-        parcours = Parcours.objects.select_for_update().get(pk=parcours.pk)
-        _a_verifier(parcours)
-        parcours.signalements.filter(verifie=False).update(verifie=True)
-        transitions.record_fact(parcours, EventKind.VERIFICATION, actor=par, reason="Vérifié par le conseiller", at=at)
-    return cadence.lancer(parcours, now=at)
 
 
 def ecarter(parcours, motif, *, par, at=None):
@@ -240,7 +226,7 @@ def ecarter(parcours, motif, *, par, at=None):
     at = at or timezone.now()
     with transaction.atomic():
         parcours = Parcours.objects.select_for_update().get(pk=parcours.pk)
-        _a_verifier(parcours)
+        exiger_verification_attendue(parcours)
         return transitions.transition(parcours, Status.HORS_CIBLE, actor=par, reason=motif, at=at)
 
 

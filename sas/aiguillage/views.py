@@ -13,7 +13,7 @@ from sas.organisations.models import Role
 from sas.permissions import assignable_counsellors, parcours_for_role, require_role, role_required
 from sas.prescription.models import DoublonPossible
 
-from . import services
+from . import cadence, services
 from .forms import AffectationForm, ContactForm, EcarterForm, NouvelleTacheForm, ReportForm, TacheFaiteForm
 from .models import TacheContact
 
@@ -174,7 +174,7 @@ def verifier(request, uuid):
     """ "Vérifié, lancer le contact": an aiguilleur of the journey's territory only (404 otherwise)."""
     parcours = _parcours(request, uuid)
     try:
-        steps = services.verifier(parcours, par=request.user)
+        steps = cadence.verifier(parcours, par=request.user)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from sas.aiguillage.services import CHEMINS_VERS_CONTACTE, reponse_du_jeune
 from sas.messagerie.envoi import envoyer
 from sas.parcours import transitions
 from sas.parcours.models import EventKind
@@ -141,8 +142,6 @@ def preparer_par_le_jeune(parcours, valeurs, *, at=None):
     """The young person pre-fills the easy parts from their page. Their words are kept as written and fill the
     counsellor's unanswered questions. Only questions open to them are accepted. Acting on their page is an
     answer: contact is re-established (aiguillage.reponse_du_jeune)."""
-    from sas.aiguillage.services import reponse_du_jeune
-
     at = at or timezone.now()
     with transaction.atomic():
         reponse_du_jeune(parcours, via="diagnostic", at=at)
@@ -214,8 +213,6 @@ def enregistrer_plan(diagnostic, *, besoins_retenus, auteur, at=None, **plan):
 
 def _jusqu_au_contact(parcours, auteur, at):
     """Bring the journey to "diagnostic fait". An interview took place, so the young person was reached."""
-    from sas.aiguillage.services import CHEMINS_VERS_CONTACTE, reponse_du_jeune
-
     if parcours.status in _APRES_DIAGNOSTIC:
         return
     if parcours.status in CHEMINS_VERS_CONTACTE:

@@ -162,7 +162,7 @@ def test_setting_aside_closes_with_the_reason_and_nothing_is_sent(client, aiguil
     cadence.avancer(timezone.now())
     assert not Message.objects.exists()
     with pytest.raises(ValidationError):
-        services.verifier(relative, par=aiguilleur)
+        cadence.verifier(relative, par=aiguilleur)
 
 
 @pytest.mark.parametrize("name", ["verifier", "ecarter"])
@@ -190,4 +190,4 @@ def test_a_journey_with_a_possible_duplicate_is_verified_only_after_the_decision
     )
     assert public.doublon is not None
     with pytest.raises(ValidationError, match="doublon"):
-        services.verifier(public.signalement.parcours, par=aiguilleur)
+        cadence.verifier(public.signalement.parcours, par=aiguilleur)
