@@ -15,7 +15,7 @@ from sas.parcours.models import EventKind, Parcours
 from sas.parcours.status import Status
 
 from . import services
-from .models import MESSAGE_ACTIONS, TASK_ACTIONS, Action, ArretSuivi, PlanContact, SuiviContact
+from .models import MESSAGE_ACTIONS, TASK_ACTIONS, Action, ArretCadence, CadenceContact, PlanContact
 
 # A call or visit task from the plan is due the day after its step.
 DELAI_TACHE = datetime.timedelta(days=1)
@@ -48,33 +48,33 @@ def _candidats():
     )
 
 
-def _preparer(suivi, parcours, now):
+def _preparer(etat, parcours, now):
     """Start, restart or keep the journey's cadence; False when it must not run now (deferred or stopped)."""
-    if suivi.reporte_jusqu_au is not None:
-        if suivi.reporte_jusqu_au > timezone.localdate(now):
+    if etat.reporte_jusqu_au is not None:
+        if etat.reporte_jusqu_au > timezone.localdate(now):
             return False
-        _redemarrer(suivi, now)
-    elif suivi.demarre_le is None:
-        suivi.demarre_le = now
-    elif suivi.arrete_le is not None:
+        _redemarrer(etat, now)
+    elif etat.demarre_le is None:
+        etat.demarre_le = now
+    elif etat.arrete_le is not None:
         # Back in the queue after the cadence stopped (e.g. "injoignable" reopened): a new cycle.
-        if parcours.status_changed_at <= suivi.arrete_le:
+        if parcours.status_changed_at <= etat.arrete_le:
             return False
-        _redemarrer(suivi, now)
+        _redemarrer(etat, now)
     return True
 
 
-def _redemarrer(suivi, now):
-    suivi.plan = PlanContact.courant()
-    suivi.cycle += 1
-    suivi.demarre_le, suivi.etape_suivante = now, 0
-    suivi.arrete_le, suivi.motif_arret, suivi.reporte_jusqu_au = None, "", None
+def _redemarrer(etat, now):
+    etat.plan = PlanContact.courant()
+    etat.cycle += 1
+    etat.demarre_le, etat.etape_suivante = now, 0
+    etat.arrete_le, etat.motif_arret, etat.reporte_jusqu_au = None, "", None
 
 
-def _dues(suivi, now):
-    etapes = suivi.plan.etapes
-    index = suivi.etape_suivante
-    while index < len(etapes) and suivi.demarre_le + datetime.timedelta(days=etapes[index]["jour"]) <= now:
+def _dues(etat, now):
+    etapes = etat.plan.etapes
+    index = etat.etape_suivante
+    while index < len(etapes) and etat.demarre_le + datetime.timedelta(days=etapes[index]["jour"]) <= now:
         yield index, etapes[index]
         index += 1
 
@@ -96,13 +96,13 @@ def _canal(jeune, action):
     return None
 
 
-def _executer(pas, suivi, now):
-    parcours, plan = pas.parcours, suivi.plan
+def _executer(pas, etat, now):
+    parcours, plan = pas.parcours, etat.plan
     jeune = parcours.jeune
-    due = suivi.demarre_le + datetime.timedelta(days=pas.jour)
+    due = etat.demarre_le + datetime.timedelta(days=pas.jour)
     services.mettre_en_contact(parcours, at=now)
     for action in pas.actions:
-        cle = f"cadence-{parcours.pk}-{suivi.cycle}-{pas.index}-{action}"
+        cle = f"cadence-{parcours.pk}-{etat.cycle}-{pas.index}-{action}"
         if action in MESSAGE_ACTIONS:
             if jeune.messages_arretes_le and jeune.messages_arretes_le <= now:
                 pas.faits.append(f"{action} non envoyé (STOP)")
@@ -117,42 +117,42 @@ def _executer(pas, suivi, now):
         elif action == Action.DECIDER:
             reason = f"Aucune réponse après {pas.jour} jours de tentatives de contact (plan « {plan.nom} »)"
             transitions.transition(parcours, Status.INJOIGNABLE, reason=reason, at=now)
-            suivi.arrete_le, suivi.motif_arret = now, ArretSuivi.INJOIGNABLE
+            etat.arrete_le, etat.motif_arret = now, ArretCadence.INJOIGNABLE
             pas.faits.append("injoignable")
 
 
-def _suivi(parcours, plan, wet_run):
+def _cadence_contact(parcours, plan, wet_run):
     if not wet_run:  # a dry run reads, never writes: an unsaved state stands in for a cadence not started yet
-        return SuiviContact.objects.select_related("plan").filter(parcours=parcours).first() or SuiviContact(
+        return CadenceContact.objects.select_related("plan").filter(parcours=parcours).first() or CadenceContact(
             parcours=parcours, plan=plan
         )
     # Created, then locked: a concurrent run waits here, then sees the steps this one ran.
-    SuiviContact.objects.get_or_create(parcours=parcours, defaults={"plan": plan})
-    return SuiviContact.objects.select_for_update().select_related("plan").get(parcours=parcours)
+    CadenceContact.objects.get_or_create(parcours=parcours, defaults={"plan": plan})
+    return CadenceContact.objects.select_for_update().select_related("plan").get(parcours=parcours)
 
 
 def _avancer_un(parcours, plan, now, wet_run):
-    suivi = _suivi(parcours, plan, wet_run)
+    etat = _cadence_contact(parcours, plan, wet_run)
     # Re-read under the lock: a concurrent answer may have moved the journey on.
     parcours.refresh_from_db(fields=["status", "status_changed_at"])
     parcours.jeune.refresh_from_db(fields=JEUNE_FIELDS)
     if parcours.status not in services.AVANT_CONTACT or services.en_attente_du_conseiller(parcours):
         return []
-    if not _preparer(suivi, parcours, now):
+    if not _preparer(etat, parcours, now):
         return []
-    steps = [Pas(parcours, index, etape["jour"], list(etape["actions"])) for index, etape in _dues(suivi, now)]
+    steps = [Pas(parcours, index, etape["jour"], list(etape["actions"])) for index, etape in _dues(etat, now)]
     if not wet_run:
         return steps
     done = []
     for pas in steps:
-        _executer(pas, suivi, now)
-        suivi.etape_suivante = pas.index + 1
+        _executer(pas, etat, now)
+        etat.etape_suivante = pas.index + 1
         done.append(pas)
-        if suivi.arrete_le:
+        if etat.arrete_le:
             break
-    if not suivi.arrete_le and suivi.etape_suivante >= len(suivi.plan.etapes):
-        suivi.arrete_le, suivi.motif_arret = now, ArretSuivi.TERMINE
-    suivi.save()
+    if not etat.arrete_le and etat.etape_suivante >= len(etat.plan.etapes):
+        etat.arrete_le, etat.motif_arret = now, ArretCadence.TERMINE
+    etat.save()
     return done
 
 

@@ -83,7 +83,7 @@ def _avec_contexte(queryset):
     failed = Message.objects.filter(parcours=OuterRef("pk"), statut=MessageStatut.ECHEC)
     invalid = CanalInvalide.objects.filter(jeune=OuterRef("jeune_id"), corrige_le__isnull=True)
     return (
-        queryset.select_related("jeune__commune", "conseiller", "suivi_contact")
+        queryset.select_related("jeune__commune", "conseiller", "cadence_contact")
         .prefetch_related(
             Prefetch("signalements", queryset=Signalement.objects.select_related("organisation")),
             "events",
@@ -99,8 +99,8 @@ def _fin_accompagnement(parcours):
 
 
 def _reporte_jusqu_au(parcours, today):
-    suivi = getattr(parcours, "suivi_contact", None)
-    return suivi.reporte_jusqu_au if suivi is not None and suivi.est_reporte(today) else None
+    etat = getattr(parcours, "cadence_contact", None)
+    return etat.reporte_jusqu_au if etat is not None and etat.est_reporte(today) else None
 
 
 def choix_filtres(user):

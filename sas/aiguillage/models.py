@@ -94,31 +94,31 @@ class PlanContact(models.Model):
         return self.etapes[-1]["jour"] if self.etapes else 0
 
 
-class ArretSuivi(models.TextChoices):
+class ArretCadence(models.TextChoices):
     REPONSE = "reponse", "Le jeune a répondu"
     INJOIGNABLE = "injoignable", "Injoignable à la fin du plan"
     TERMINE = "termine", "Plan terminé"
 
 
-class SuiviContact(models.Model):
+class CadenceContact(models.Model):
     """Where one journey stands in its contact plan. A new cycle (after a deferral or a return to the queue)
     starts again from step 0 with new message keys."""
 
-    parcours = models.OneToOneField("parcours.Parcours", on_delete=models.CASCADE, related_name="suivi_contact")
-    plan = models.ForeignKey(PlanContact, verbose_name="plan", on_delete=models.PROTECT, related_name="suivis")
+    parcours = models.OneToOneField("parcours.Parcours", on_delete=models.CASCADE, related_name="cadence_contact")
+    plan = models.ForeignKey(PlanContact, verbose_name="plan", on_delete=models.PROTECT, related_name="cadences")
     cycle = models.PositiveIntegerField("cycle", default=0)
     demarre_le = models.DateTimeField("démarré le", null=True, blank=True)
     etape_suivante = models.PositiveIntegerField("étape suivante", default=0)
     arrete_le = models.DateTimeField("arrêté le", null=True, blank=True)
-    motif_arret = models.CharField("motif d'arrêt", max_length=20, choices=ArretSuivi.choices, blank=True)
+    motif_arret = models.CharField("motif d'arrêt", max_length=20, choices=ArretCadence.choices, blank=True)
     reporte_jusqu_au = models.DateField("recontact reporté au", null=True, blank=True)
 
     class Meta:
-        verbose_name = "suivi du plan de contact"
-        verbose_name_plural = "suivis des plans de contact"
+        verbose_name = "cadence de contact"
+        verbose_name_plural = "cadences de contact"
 
     def __str__(self):
-        return f"Suivi de contact du parcours {self.parcours_id}"
+        return f"Cadence de contact du parcours {self.parcours_id}"
 
     def est_reporte(self, on=None):
         return self.reporte_jusqu_au is not None and self.reporte_jusqu_au > (on or timezone.localdate())

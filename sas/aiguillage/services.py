@@ -17,12 +17,12 @@ from sas.permissions import assignable_counsellors, is_aiguilleur_of
 from sas.prescription.models import Decision, DoublonPossible
 
 from .models import (
-    ArretSuivi,
+    ArretCadence,
+    CadenceContact,
     CanalContact,
     NatureTache,
     PlanContact,
     ResultatContact,
-    SuiviContact,
     TacheContact,
 )
 
@@ -96,8 +96,8 @@ def mettre_en_contact(parcours, *, actor=None, at=None):
         _vers(parcours, [Status.CONTACT_EN_COURS], actor=actor, reason="", at=at)
 
 
-def _suivi(parcours):
-    return SuiviContact.objects.select_for_update().filter(parcours=parcours).first()
+def _cadence_contact(parcours):
+    return CadenceContact.objects.select_for_update().filter(parcours=parcours).first()
 
 
 def _annuler_messages_cadence(parcours, at):
@@ -112,11 +112,11 @@ def reponse_du_jeune(parcours, *, via, at=None):
     at = at or timezone.now()
     with transaction.atomic():
         parcours.refresh_from_db(fields=["status", "status_changed_at"])
-        suivi = _suivi(parcours)
+        etat = _cadence_contact(parcours)
         changed = False
-        if suivi and (suivi.arrete_le is None or suivi.reporte_jusqu_au):
-            suivi.arrete_le, suivi.motif_arret, suivi.reporte_jusqu_au = at, ArretSuivi.REPONSE, None
-            suivi.save(update_fields=["arrete_le", "motif_arret", "reporte_jusqu_au"])
+        if etat and (etat.arrete_le is None or etat.reporte_jusqu_au):
+            etat.arrete_le, etat.motif_arret, etat.reporte_jusqu_au = at, ArretCadence.REPONSE, None
+            etat.save(update_fields=["arrete_le", "motif_arret", "reporte_jusqu_au"])
             changed = True
         chemin = CHEMINS_VERS_CONTACTE.get(parcours.status)
         if chemin:
@@ -147,11 +147,11 @@ def reporter(parcours, jusqu_au, *, via, auteur=None, at=None):
     if parcours.status in CLOSED:
         raise ValidationError(f"Ce parcours est clos (« {parcours.get_status_display()} »).")
     with transaction.atomic():
-        suivi = _suivi(parcours) or SuiviContact(parcours=parcours, plan=PlanContact.courant())
-        suivi.reporte_jusqu_au = jusqu_au
+        etat = _cadence_contact(parcours) or CadenceContact(parcours=parcours, plan=PlanContact.courant())
+        etat.reporte_jusqu_au = jusqu_au
         if parcours.status in AVANT_CONTACT:
-            suivi.arrete_le, suivi.motif_arret = None, ""
-        suivi.save()
+            etat.arrete_le, etat.motif_arret = None, ""
+        etat.save()
         event = transitions.record_fact(
             parcours,
             EventKind.REPORT,

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sas.aiguillage import services as aiguillage
-from sas.aiguillage.models import SuiviContact
+from sas.aiguillage.models import CadenceContact
 from sas.annuaire.models import Structure
 from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Purpose
 from sas.messagerie import envoi as messagerie
@@ -248,7 +248,7 @@ def demander_appel(parcours, *, moments, at=None):
 def reporte_jusqu_au(parcours, *, at=None):
     """The date the young person asked to be contacted again from, while it is still ahead."""
     return (
-        SuiviContact.objects.filter(parcours=parcours, reporte_jusqu_au__gt=timezone.localdate(at))
+        CadenceContact.objects.filter(parcours=parcours, reporte_jusqu_au__gt=timezone.localdate(at))
         .values_list("reporte_jusqu_au", flat=True)
         .first()
     )

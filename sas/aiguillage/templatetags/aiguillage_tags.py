@@ -5,7 +5,7 @@ from sas.permissions import assignable_counsellors, is_aiguilleur_of
 
 from ..forms import AffectationForm, ContactForm, NouvelleTacheForm, ReportForm, TacheFaiteForm
 from ..indicators import Part
-from ..models import Action, SuiviContact
+from ..models import Action, CadenceContact
 from ..services import AVANT_CONTACT
 
 register = template.Library()
@@ -34,16 +34,16 @@ def affectation_en_ligne(context, parcours, equipes, next_url):
     }
 
 
-def _etapes(suivi):
+def _etapes(etat):
     """The plan's steps with whether each already ran, for display."""
     labels = dict(Action.choices)
     return [
         {
             "jour": etape["jour"],
             "actions": [labels.get(action, action) for action in etape["actions"]],
-            "faite": index < suivi.etape_suivante,
+            "faite": index < etat.etape_suivante,
         }
-        for index, etape in enumerate(suivi.plan.etapes)
+        for index, etape in enumerate(etat.plan.etapes)
     ]
 
 
@@ -53,7 +53,7 @@ def contact_du_parcours(context, parcours, user):
     visit tasks, contact log with notes, and the forms to log an attempt, assign, defer or plan a task."""
     if not is_aiguilleur_of(user, parcours):
         return {"visible": False}
-    suivi = SuiviContact.objects.select_related("plan").filter(parcours=parcours).first()
+    etat = CadenceContact.objects.select_related("plan").filter(parcours=parcours).first()
     taches = list(parcours.taches_contact.select_related("faite_par").order_by("faite_le", "echeance", "pk"))
     request = context.get("request")
     return {
@@ -61,9 +61,9 @@ def contact_du_parcours(context, parcours, user):
         "csrf_token": context.get("csrf_token"),
         "next": request.get_full_path() if request else "",
         "parcours": parcours,
-        "suivi": suivi,
-        "etapes": _etapes(suivi) if suivi else [],
-        "prochaine": suivi.prochaine_etape() if suivi else None,
+        "cadence_contact": etat,
+        "etapes": _etapes(etat) if etat else [],
+        "prochaine": etat.prochaine_etape() if etat else None,
         "avant_contact": parcours.status in AVANT_CONTACT,
         "jeune_stop": parcours.jeune.messages_arretes_le is not None,
         "taches_ouvertes": [(t, TacheFaiteForm(prefix=f"tache-{t.pk}")) for t in taches if not t.faite_le],

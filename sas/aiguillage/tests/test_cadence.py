@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from sas.aiguillage import cadence, services
 from sas.aiguillage.file import file_active
-from sas.aiguillage.models import ArretSuivi, PlanContact, SuiviContact, TacheContact
+from sas.aiguillage.models import ArretCadence, CadenceContact, PlanContact, TacheContact
 from sas.messagerie import envoi as messagerie
 from sas.messagerie.models import Message, MessageStatut
 from sas.parcours import transitions
@@ -97,7 +97,7 @@ def test_fifteen_days_of_cadence(four, aiguilleur):
         assert (
             last.reason == "Aucune réponse après 15 jours de tentatives de contact (plan « Plan de contact standard »)"
         )
-        assert SuiviContact.objects.get(parcours=parcours).motif_arret == ArretSuivi.INJOIGNABLE
+        assert CadenceContact.objects.get(parcours=parcours).motif_arret == ArretCadence.INJOIGNABLE
 
     # Sent by the worker at 08:00: each one is a contact attempt in the journey's events.
     assert [m.statut for m in messages] == [MessageStatut.ENVOYE] * 4
@@ -117,7 +117,7 @@ def test_fifteen_days_of_cadence(four, aiguilleur):
         "premier_contact": MessageStatut.ENVOYE,
         "relance": MessageStatut.ANNULE,
     }
-    assert SuiviContact.objects.get(parcours=chloe).motif_arret == ArretSuivi.REPONSE
+    assert CadenceContact.objects.get(parcours=chloe).motif_arret == ArretCadence.REPONSE
 
 
 def test_contact_me_again_in_three_months(make_parcours, aiguilleur):
@@ -140,8 +140,8 @@ def test_contact_me_again_in_three_months(make_parcours, aiguilleur):
     assert in_queue(paris(2027, 2, 27, 9))
     message = Message.objects.get(cle=f"cadence-{dylan.pk}-1-0-sms")
     assert (message.gabarit, timezone.localtime(message.prevu_le)) == ("premier_contact", paris(2027, 2, 27, 8))
-    suivi = SuiviContact.objects.get(parcours=dylan)
-    assert (suivi.cycle, suivi.etape_suivante, suivi.reporte_jusqu_au) == (1, 1, None)
+    etat = CadenceContact.objects.get(parcours=dylan)
+    assert (etat.cycle, etat.etape_suivante, etat.reporte_jusqu_au) == (1, 1, None)
 
 
 def test_a_journey_reopened_after_injoignable_starts_a_new_cycle(make_parcours):
@@ -172,7 +172,7 @@ def test_the_command_is_a_dry_run_unless_told(make_parcours):
     out = io.StringIO()
     call_command("avancer_cadence", stdout=out)
     assert "simulation" in out.getvalue() and "Yanis), jour 0 : sms" in out.getvalue()
-    assert not Message.objects.exists() and not SuiviContact.objects.exists()
+    assert not Message.objects.exists() and not CadenceContact.objects.exists()
     parcours.refresh_from_db()
     assert parcours.status == Status.SIGNALE
     out = io.StringIO()

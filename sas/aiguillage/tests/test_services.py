@@ -7,9 +7,9 @@ from django.utils import timezone
 from sas.aiguillage import services
 from sas.aiguillage.models import (
     DEFAULT_STEPS,
-    ArretSuivi,
+    ArretCadence,
+    CadenceContact,
     PlanContact,
-    SuiviContact,
     TacheContact,
 )
 from sas.messagerie.models import Message, MessageStatut
@@ -149,7 +149,7 @@ def test_an_answer_before_the_end_of_support_goes_straight_to_contacte(make_parc
 
 def test_an_answer_stops_the_cadence_and_cancels_its_pending_messages(make_parcours):
     parcours = make_parcours(at=T0)
-    suivi = SuiviContact.objects.create(parcours=parcours, plan=PlanContact.courant(), demarre_le=T0)
+    etat = CadenceContact.objects.create(parcours=parcours, plan=PlanContact.courant(), demarre_le=T0)
     pending = Message.objects.create(
         parcours=parcours,
         jeune=parcours.jeune,
@@ -171,8 +171,8 @@ def test_an_answer_stops_the_cadence_and_cancels_its_pending_messages(make_parco
         prevu_le=T0 + datetime.timedelta(days=2),
     )
     services.reponse_du_jeune(parcours, via="sms", at=T0 + datetime.timedelta(hours=3))
-    suivi.refresh_from_db()
-    assert (suivi.arrete_le, suivi.motif_arret) == (T0 + datetime.timedelta(hours=3), ArretSuivi.REPONSE)
+    etat.refresh_from_db()
+    assert (etat.arrete_le, etat.motif_arret) == (T0 + datetime.timedelta(hours=3), ArretCadence.REPONSE)
     pending.refresh_from_db()
     other.refresh_from_db()
     assert (pending.statut, other.statut) == (MessageStatut.ANNULE, MessageStatut.PROGRAMME)
@@ -221,13 +221,13 @@ def test_an_unknown_outcome_is_refused(make_parcours):
 
 def test_deferral_pauses_the_cadence_and_writes_a_report_event(make_parcours):
     parcours = make_parcours(at=T0)
-    SuiviContact.objects.create(parcours=parcours, plan=PlanContact.courant(), demarre_le=T0, etape_suivante=2)
+    CadenceContact.objects.create(parcours=parcours, plan=PlanContact.courant(), demarre_le=T0, etape_suivante=2)
     event = services.reporter(parcours, datetime.date(2027, 2, 23), via="lien", at=T0)
     assert (event.kind, event.detail) == (EventKind.REPORT, {"jusqu_au": "2027-02-23", "via": "lien"})
     assert event.reason == "Recontact demandé à partir du 23/02/2027 (lien)"
-    suivi = SuiviContact.objects.get(parcours=parcours)
-    assert suivi.reporte_jusqu_au == datetime.date(2027, 2, 23)
-    assert suivi.est_reporte(datetime.date(2027, 2, 22)) and not suivi.est_reporte(datetime.date(2027, 2, 23))
+    etat = CadenceContact.objects.get(parcours=parcours)
+    assert etat.reporte_jusqu_au == datetime.date(2027, 2, 23)
+    assert etat.est_reporte(datetime.date(2027, 2, 22)) and not etat.est_reporte(datetime.date(2027, 2, 23))
 
 
 def test_deferral_needs_a_future_date_and_an_open_journey(make_parcours):

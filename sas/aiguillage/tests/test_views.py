@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sas.aiguillage import cadence, services
-from sas.aiguillage.models import SuiviContact, TacheContact
+from sas.aiguillage.models import CadenceContact, TacheContact
 from sas.audit.models import Action, AuditEntry
 from sas.organisations.factories import member
 from sas.organisations.models import Role
@@ -129,7 +129,7 @@ def test_deferring_and_planning_a_visit(client, parcours, aiguilleur):
     later = timezone.localdate() + datetime.timedelta(days=90)
     response = client.post(url("reporter", parcours), {"report-jusqu_au": later.isoformat()}, follow=True)
     assert f"Contact reporté au {later:%d/%m/%Y}." in response.content.decode()
-    assert SuiviContact.objects.get(parcours=parcours).reporte_jusqu_au == later
+    assert CadenceContact.objects.get(parcours=parcours).reporte_jusqu_au == later
     response = client.post(url("reporter", parcours), {"report-jusqu_au": "2020-01-01"}, follow=True)
     assert "Choisissez une date de recontact dans le futur." in response.content.decode()
     day = timezone.localdate() + datetime.timedelta(days=2)

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from sas.aiguillage.models import SuiviContact, TacheContact
+from sas.aiguillage.models import CadenceContact, TacheContact
 from sas.audit.models import Action, AuditEntry
 from sas.espace_jeune import services
 from sas.espace_jeune.models import LienJeune
@@ -282,7 +282,7 @@ def test_not_now_defers_contact_by_the_chosen_months(client, lien, parcours, moi
     expected = services.ajouter_mois(timezone.localdate(), months)
     [report] = events(parcours, EventKind.REPORT)
     assert report.detail == {"jusqu_au": expected.isoformat(), "via": "page"}
-    assert SuiviContact.objects.get(parcours=parcours).reporte_jusqu_au == expected
+    assert CadenceContact.objects.get(parcours=parcours).reporte_jusqu_au == expected
     assert Parcours.objects.get(pk=parcours.pk).status == Status.SIGNALE
     assert f"à partir du {expected.day}" in text(client.get(url(lien)))
 
