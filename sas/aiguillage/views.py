@@ -212,37 +212,40 @@ def _doublon(request, pk):
     )
 
 
-@login_required
-@require_POST
-def fusionner(request, pk):
+def _decider(request, pk, decision, succes):
+    """Apply the counsellor's decision on a possible duplicate, with its audit entry and a French message."""
     doublon = _doublon(request, pk)
     try:
-        services.fusionner(doublon, par=request.user)
+        decision(doublon, par=request.user)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
         jeunes = [doublon.nouveau.jeune_id, doublon.existant.jeune_id]
         record(request.user, Action.MODIFICATION, doublon, jeunes, decision=doublon.decision)
-        messages.success(
-            request,
-            f"Signalement rattaché au parcours de {doublon.existant.jeune}. Les coordonnées du nouveau signalement "
-            "n'ont pas été reprises : ajoutez-les au dossier après les avoir vérifiées avec le jeune.",
-        )
+        messages.success(request, succes(doublon))
     return _queue(request)
+
+
+@login_required
+@require_POST
+def fusionner(request, pk):
+    return _decider(
+        request,
+        pk,
+        services.fusionner,
+        lambda doublon: (
+            f"Signalement rattaché au parcours de {doublon.existant.jeune}. Les coordonnées du nouveau signalement "
+            "n'ont pas été reprises : ajoutez-les au dossier après les avoir vérifiées avec le jeune."
+        ),
+    )
 
 
 @login_required
 @require_POST
 def garder_separes(request, pk):
-    doublon = _doublon(request, pk)
-    try:
-        services.garder_separes(doublon, par=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        jeunes = [doublon.nouveau.jeune_id, doublon.existant.jeune_id]
-        record(request.user, Action.MODIFICATION, doublon, jeunes, decision=doublon.decision)
-        messages.success(
-            request, f"{doublon.nouveau.jeune} et {doublon.existant.jeune} restent deux parcours distincts."
-        )
-    return _queue(request)
+    return _decider(
+        request,
+        pk,
+        services.garder_separes,
+        lambda doublon: f"{doublon.nouveau.jeune} et {doublon.existant.jeune} restent deux parcours distincts.",
+    )

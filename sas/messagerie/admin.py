@@ -1,41 +1,25 @@
 from django.contrib import admin
 
+from sas.audit.admin import ReadOnlyAdmin
+
 from .models import CanalInvalide, Message, MessageEvent, Notification
 
 
+# Read only: a message records what was sent, and its text (link masked) is not to be rewritten.
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdmin):
     list_display = ["pk", "nature", "canal", "gabarit", "statut", "prevu_le", "envoye_le", "tentatives"]
     list_filter = ["nature", "canal", "statut", "gabarit"]
     search_fields = ["cle", "reference", "=uuid"]
     raw_id_fields = ["parcours", "jeune", "auteur"]
 
-    # Read only: a message records what was sent, and its text (link masked) is not to be rewritten.
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
+# Append-only: the history of a message is read, never written by hand.
 @admin.register(MessageEvent)
-class MessageEventAdmin(admin.ModelAdmin):
+class MessageEventAdmin(ReadOnlyAdmin):
     list_display = ["occurred_at", "message", "from_statut", "to_statut", "precision"]
     list_filter = ["to_statut"]
     raw_id_fields = ["message"]
-
-    # Append-only: the history of a message is read, never written by hand.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CanalInvalide)
