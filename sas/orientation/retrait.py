@@ -5,7 +5,6 @@ referrals and revokes the structures' links (orientation), revokes the young per
 appointments (rendezvous) and pending messages (messagerie), and moves the journey (parcours). espace_jeune could not
 hold it: orientation already builds on espace_jeune, and a lower layer never imports a higher one."""
 
-import logging
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -26,9 +25,9 @@ from sas.rendezvous import services as rendezvous
 from sas.rendezvous.models import RendezVousStatut
 
 from .models import EventKind, LienStructure, Motif, Orientation, Par, Statut
+from .services import noter_echec_courriel
 from .transitions import changer, noter
 
-logger = logging.getLogger(__name__)
 
 RAISONS = {
     Par.JEUNE: "Le jeune a retiré son accord sur sa page",
@@ -155,15 +154,7 @@ class _AvisAEnvoyer:
         noter(self.orientation, EventKind.AVIS_ANNULATION, par=Par.SYSTEME, at=at, detail=detail)
 
     def echoue(self, at, erreur):
-        logger.warning("Avis d'annulation de l'orientation %s non envoyé : %s", self.orientation.pk, erreur)
-        noter(
-            self.orientation,
-            EventKind.ECHEC_COURRIEL,
-            par=Par.SYSTEME,
-            precision=str(erreur)[:500],
-            at=at,
-            detail={"message": self.message.pk},
-        )
+        noter_echec_courriel(self.orientation, self.message, erreur, at)
 
 
 class RenduAvisAnnulation:

@@ -275,15 +275,20 @@ class _LienAEnvoyer:
         # Not sent: this attempt's link goes, the earlier one keeps working.
         self.lien.revoked_at = at
         self.lien.save(update_fields=["revoked_at"])
-        logger.warning("Courriel de l'orientation %s non envoyé : %s", self.orientation.pk, erreur)
-        noter(
-            self.orientation,
-            EventKind.ECHEC_COURRIEL,
-            par=Par.SYSTEME,
-            precision=str(erreur)[:500],
-            at=at,
-            detail={"message": self.message.pk},
-        )
+        noter_echec_courriel(self.orientation, self.message, erreur, at)
+
+
+def noter_echec_courriel(orientation, message, erreur, at):
+    """An e-mail about this referral did not leave (the worker retries it): logged, and an event for the counsellor."""
+    logger.warning("Courriel %s de l'orientation %s non envoyé : %s", message.gabarit, orientation.pk, erreur)
+    noter(
+        orientation,
+        EventKind.ECHEC_COURRIEL,
+        par=Par.SYSTEME,
+        precision=str(erreur)[:500],
+        at=at,
+        detail={"message": message.pk},
+    )
 
 
 class RenduLienStructure:
