@@ -28,7 +28,6 @@ from .models import EventKind, LienStructure, Motif, Orientation, Par, Statut
 from .services import noter_echec_courriel
 from .transitions import changer, noter
 
-
 RAISONS = {
     Par.JEUNE: "Le jeune a retiré son accord sur sa page",
     Par.CONSEILLER: "Le jeune a retiré son accord avec son conseiller",
