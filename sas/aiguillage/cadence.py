@@ -163,6 +163,17 @@ def lancer(parcours, now=None):
         return _avancer_un(parcours, PlanContact.courant(), now, wet_run=True)
 
 
+def premier_contact(sender, parcours, **kwargs):
+    """Receiver of `signalements_enregistres`: the journeys just signalled that are ready for contact (a verified
+    source, no possible duplicate left to a counsellor, not waiting for an upcoming exit) run their due steps now,
+    so the first message is queued at once (moved out of quiet hours by messagerie); the scheduler does the rest."""
+    now = timezone.now()
+    plan = PlanContact.courant()
+    for ready in _candidats().filter(pk__in=[journey.pk for journey in parcours]):
+        with transaction.atomic():
+            _avancer_un(ready, plan, now, wet_run=True)
+
+
 def avancer(now=None, *, wet_run=True):
     """Run every due step of every journey waiting for contact, except those a counsellor must look at first
     (an unverified signalement, a possible duplicate); return the steps run ([Pas]).

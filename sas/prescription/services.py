@@ -19,6 +19,7 @@ from sas.parcours.models import EventKind, Parcours, ParcoursEvent, Signalement,
 from sas.parcours.status import CLOSED, Status
 
 from .models import DoublonPossible
+from .signals import signalements_enregistres
 
 
 def normalise_phone(raw):
@@ -438,4 +439,7 @@ def signaler_many(rows, *, source, organisation=None, created_by=None, at=None):
             )
             for signalement, jeune, known, doublon in audits
         )
+        journeys = list({signalement.parcours.pk: signalement.parcours for signalement in signalements}.values())
+        # After the outermost commit: the receivers read what was written, and a rollback tells them nothing.
+        transaction.on_commit(lambda: signalements_enregistres.send(sender=Signalement, parcours=journeys))
     return results
