@@ -119,3 +119,19 @@ def test_a_file_import_queues_one_first_message_per_row(prescriber, django_captu
         assert run_import(batch).created_count == 5
     assert sorted(Message.objects.values_list("destinataire", flat=True)) == [f"+3361234567{n}" for n in range(5)]
     assert set(Message.objects.values_list("gabarit", flat=True)) == {"premier_contact"}
+
+
+def test_a_failing_first_contact_loses_no_signalement(
+    client, prescriber, django_capture_on_commit_callbacks, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("messagerie indisponible")
+
+    monkeypatch.setattr("sas.aiguillage.cadence._avancer_un", broken)
+    client.force_login(prescriber)
+    data = {"prenom": "Yanis", "telephone": "06 12 34 56 78", "commune": "69100", "date_naissance": birth()}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("prescription:signaler"), data)
+    assert response.status_code == 302
+    assert Parcours.objects.get().status == Status.SIGNALE  # the scheduler will run its first step
+    assert not Message.objects.exists()
