@@ -21,6 +21,12 @@ from sas.prescription.services import SignalementData, signaler
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def worker_at_once(settings):
+    """The task worker, run in the test's process: what it is given runs at once."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture
 def commune():
     commune = CommuneFactory(
