@@ -8,6 +8,7 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from sas.messagerie import envoi as messagerie
 from sas.parcours import transitions
@@ -161,6 +162,24 @@ def lancer(parcours, now=None):
     now = now or timezone.now()
     with transaction.atomic():
         return _avancer_un(parcours, PlanContact.courant(), now, wet_run=True)
+
+
+def premier_contact(sender, parcours, **kwargs):
+    """Receiver of `signalements_enregistres`: the first steps of the journeys just signalled run at once in the task
+    worker, so that neither a form nor a 10,000-row file waits for them; the scheduler does the later steps."""
+    premiers_contacts.enqueue([journey.pk for journey in parcours])
+
+
+@task()
+def premiers_contacts(parcours_ids):
+    """Run the due steps of those journeys that are ready for contact (a verified source, no possible duplicate left
+    to a counsellor, not waiting for an upcoming exit): the first message is queued (moved out of quiet hours by
+    messagerie)."""
+    now = timezone.now()
+    plan = PlanContact.courant()
+    for ready in _candidats().filter(pk__in=parcours_ids):
+        with transaction.atomic():
+            _avancer_un(ready, plan, now, wet_run=True)
 
 
 def avancer(now=None, *, wet_run=True):

@@ -24,6 +24,7 @@ from sas.permissions.suivi import vue_prescripteur
 from sas.prescription.models import PrescripteurPreferences
 from sas.prescription.rencontres import taux_contact_selon_rencontre
 
+from .actions import prochaine_action
 from .forms import TransitionForm
 from .indicators import status_counts
 from .models import Signalement
@@ -92,12 +93,15 @@ def detail(request, uuid):
         return _detail_prescripteur(request, uuid)
     parcours = _get_visible(request, uuid)
     record(user, Action.CONSULTATION, parcours, [parcours.jeune_id])
+    action = prochaine_action(parcours.status, diagnostic_commence=parcours.diagnostics.exists())
     return render(
         request,
         "parcours/detail.html",
         {
             "parcours": parcours,
             "form": TransitionForm(parcours=parcours),
+            "action": action,
+            "action_url": action.url(parcours) if action else "",
             "title": f"Parcours de {parcours.jeune.prenom}",
         },
     )

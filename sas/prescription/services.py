@@ -3,6 +3,7 @@ the chunks of a batch file; both build their records with the same functions and
 
 import dataclasses
 import datetime
+import logging
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -19,6 +20,9 @@ from sas.parcours.models import EventKind, Parcours, ParcoursEvent, Signalement,
 from sas.parcours.status import CLOSED, Status
 
 from .models import DoublonPossible
+from .signals import signalements_enregistres
+
+logger = logging.getLogger(__name__)
 
 
 def normalise_phone(raw):
@@ -438,4 +442,14 @@ def signaler_many(rows, *, source, organisation=None, created_by=None, at=None):
             )
             for signalement, jeune, known, doublon in audits
         )
+        journeys = list({signalement.parcours.pk: signalement.parcours for signalement in signalements}.values())
+        # After the outermost commit: the receivers read what was written, and a rollback tells them nothing.
+        transaction.on_commit(lambda: _annoncer(journeys))
     return results
+
+
+def _annoncer(journeys):
+    # The signalements are saved whatever a receiver does: a failure is logged, and the scheduler catches up.
+    for receiver, error in signalements_enregistres.send_robust(sender=Signalement, parcours=journeys):
+        if isinstance(error, Exception):
+            logger.error("%s a échoué après des signalements", receiver, exc_info=error)
