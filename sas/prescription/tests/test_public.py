@@ -355,3 +355,9 @@ def test_the_phone_and_email_are_one_group_whose_legend_says_one_is_needed(clien
     start = page.index(f"{legend}</legend>")
     group = page[start : page.index("</fieldset>", start)]
     assert 'name="telephone"' in group and 'name="email"' in group and "Optionnel" not in group
+
+
+def test_the_summary_links_a_group_of_radios_to_its_legend(client, commune):
+    page = post(client, "proche", proche(lien="")).content.decode()
+    summary = page[page.index('id="formulaire-erreurs"') : page.index("<form ")]
+    assert '<a href="#id_lien-legend">' in summary and 'id="id_lien-legend"' in page
