@@ -10,6 +10,7 @@ NAVIGATION = {
         ("prescription:signaler", "Signaler un jeune"),
         ("prescription:import_upload", "Signaler par fichier"),
         ("parcours:mes_signalements", "Mes signalements"),
+        ("api:jetons", "Accès à l'API"),
     ],
     Role.AIGUILLEUR: [
         ("parcours:file_active", "File active du territoire"),

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from sas.aiguillage.cadence import avancer
-from sas.aiguillage.services import AVANT_CONTACT, assigner
+from sas.aiguillage.models import CanalContact, ResultatContact
+from sas.aiguillage.services import AVANT_CONTACT, assigner, journaliser_contact
 from sas.annuaire.models import Service, Structure
 from sas.annuaire.seed import SOURCE as ANNUAIRE_DEMO
 from sas.annuaire.seed import seed_annuaire
@@ -156,8 +157,9 @@ SIDE_EXITS = {
     S.ABANDON: (S.PRIS_EN_CHARGE, "Ne s'est plus présenté aux rendez-vous"),
     S.CONSENTEMENT_RETIRE: (S.CONTACTE, "Retrait du consentement demandé par le jeune"),
 }
-# Typical days spent before leaving each status (the last ones are the 1-, 3- and 6-month follow-ups).
-STEP_DAYS = {S.PRIS_EN_CHARGE: 30, S.SUIVI: 150}
+# Typical days spent before leaving each status (the last ones are the 1-, 3- and 6-month follow-ups). A signalement
+# is verified the next day and the first call follows within a few days: about half of them within the 72 h target.
+STEP_DAYS = {S.SIGNALE: 1, S.A_CONTACTER: 3, S.PRIS_EN_CHARGE: 30, S.SUIVI: 150}
 
 
 # The referral status that moves the journey to each status of the hand-off, in the demo histories.
@@ -287,7 +289,7 @@ def _create_people(report, territory, communes, organisations, aiguilleur, peopl
         for status, at in zip(path[1:], moments[1:], strict=True):
             orientation = _step(parcours, status, at, aiguilleur, orientation, relai)
         report.parcours += 1
-        report.events += len(path)
+        report.events += len(path) + (S.CONTACT_EN_COURS in path)  # with the logged call
         report.orientations += orientation is not None
 
 
@@ -312,6 +314,12 @@ def _step(parcours, status, at, aiguilleur, orientation, relai):
         orientation_transitions.changer(orientation, RELAI[status], par=Par.STRUCTURE, motif=motif, at=at)
     elif status == S.CONSENTEMENT_RETIRE:
         retirer_consentement(parcours, par=Par.CONSEILLER, actor=aiguilleur, at=at)
+    elif status == S.CONTACT_EN_COURS:
+        # As in production, contact is "en cours" because an attempt was made: the logged call is what the
+        # first-attempt indicator measures (a bare transition left it at 0 %).
+        journaliser_contact(
+            parcours, canal=CanalContact.APPEL, resultat=ResultatContact.SANS_REPONSE, auteur=aiguilleur, at=at
+        )
     else:
         reason = SIDE_EXITS[status][1] if status in SIDE_EXITS else ""
         transitions.transition(parcours, status, actor=aiguilleur, reason=reason, at=at)

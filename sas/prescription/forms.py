@@ -1,3 +1,5 @@
+import dataclasses
+
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
@@ -5,7 +7,7 @@ from sas.communes.forms import CommuneField
 from sas.jeunes.models import TrancheAge
 from sas.parcours.models import Canal
 
-from .services import SignalementData, normalise_phone
+from .services import SignalementData, normalise_phone, validate
 
 
 class PhoneField(forms.CharField):
@@ -20,6 +22,10 @@ class PhoneField(forms.CharField):
             raise forms.ValidationError(str(error)) from error
 
 
+# The fields of the "at least one way to reach them" group: its legend says it, not "(Optionnel)" on each of them.
+CHAMP_DU_GROUPE = "formulaires/champ_d_un_groupe.html"
+CASE_DU_GROUPE = "formulaires/case_d_un_groupe.html"
+
 OUI_NON = [("", "Je ne sais pas"), ("oui", "Oui"), ("non", "Non")]
 
 
@@ -30,12 +36,20 @@ class SignalementForm(DsfrBaseForm):
     prenom = forms.CharField(label="Prénom du jeune", max_length=100)
     nom = forms.CharField(label="Nom", max_length=100, required=False)
     telephone = PhoneField(
-        label="Téléphone", required=False, help_text="Portable de préférence : le premier contact se fait par SMS."
+        label="Téléphone",
+        required=False,
+        help_text="Portable de préférence : le premier contact se fait par SMS.",
+        template_name=CHAMP_DU_GROUPE,
     )
-    email = forms.EmailField(label="Adresse électronique", required=False)
-    adresse = forms.CharField(label="Adresse postale", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    email = forms.EmailField(label="Adresse électronique", required=False, template_name=CHAMP_DU_GROUPE)
+    adresse = forms.CharField(
+        label="Adresse postale",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        template_name=CHAMP_DU_GROUPE,
+    )
     joignable_via_prescripteur = forms.BooleanField(
-        label="Joignable uniquement par notre intermédiaire", required=False
+        label="Joignable uniquement par notre intermédiaire", required=False, template_name=CASE_DU_GROUPE
     )
     commune = CommuneField(label="Commune où vit le jeune")
     date_naissance = forms.DateField(
@@ -82,9 +96,18 @@ class SignalementForm(DsfrBaseForm):
         cleaned = super().clean()
         if "organisation" in self.fields:
             self.organisation = cleaned.get("organisation")
+        # The service's rules as well, so that every error shows at once; a field already in error keeps its own.
+        for field, message in validate(self._data(cleaned)).items():
+            if field in self.fields and not self.has_error(field):
+                self.add_error(field, message)
         return cleaned
 
+    @staticmethod
+    def _data(cleaned):
+        names = {field.name for field in dataclasses.fields(SignalementData)}
+        values = {name: value for name, value in cleaned.items() if name in names}
+        values["jeune_informe"] = {"oui": True, "non": False}.get(values.get("jeune_informe"))
+        return SignalementData(**{"prenom": "", "commune": None, **values})
+
     def signalement_data(self):
-        values = {name: value for name, value in self.cleaned_data.items() if name != "organisation"}
-        values["jeune_informe"] = {"oui": True, "non": False}.get(values["jeune_informe"])
-        return SignalementData(**values)
+        return self._data(self.cleaned_data)

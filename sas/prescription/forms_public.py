@@ -6,7 +6,7 @@ from dsfr.forms import DsfrBaseForm
 from sas.communes.forms import CommuneField
 from sas.jeunes.models import TrancheAge
 
-from .forms import PhoneField
+from .forms import CHAMP_DU_GROUPE, PhoneField
 from .services import SignalementData, normalise_phone
 
 
@@ -79,12 +79,14 @@ class PublicSignalementForm(DsfrBaseForm):
         label="Téléphone portable",
         required=False,
         help_text="Le premier contact se fait par SMS. Par exemple 06 12 34 56 78.",
+        template_name=CHAMP_DU_GROUPE,
     )
     email = forms.EmailField(
         label="Adresse électronique",
         required=False,
         help_text="Par exemple nom@exemple.fr.",
         widget=forms.EmailInput({"autocomplete": "email"}),
+        template_name=CHAMP_DU_GROUPE,
     )
     motif = forms.CharField(
         label="Que se passe-t-il ?",

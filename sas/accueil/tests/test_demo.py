@@ -2,10 +2,11 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from sas.accueil.demo import DEMO_ACCOUNTS, DEMO_TERRITORY, seed
+from sas.aiguillage.indicators import indicateurs_h2, jalons
 from sas.communes.services import import_communes
 from sas.messagerie.models import Message
-from sas.organisations.models import Organisation, User
-from sas.parcours.models import Parcours, ParcoursEvent
+from sas.organisations.models import Organisation, Territory, User
+from sas.parcours.models import EventKind, Parcours, ParcoursEvent
 from sas.parcours.status import Status
 from sas.rendezvous.models import Creneau
 
@@ -50,6 +51,24 @@ def test_wet_run_creates_a_believable_territory_once(communes):
     again = seed(wet_run=True, people=80)
     assert again.skipped_people and (again.users, again.organisations) == (0, 0)
     assert (Parcours.objects.count(), ParcoursEvent.objects.count()) == (80, events)
+
+
+def test_the_demo_pilots_see_first_attempts_within_72_hours(communes):
+    seed(wet_run=True, people=80)
+    territory = Territory.objects.get(nom=DEMO_TERRITORY)
+    # Each history that went past "contact en cours" has its attempt, a call logged by the counsellor.
+    reached = Parcours.objects.filter(
+        events__kind=EventKind.TRANSITION, events__from_status=Status.CONTACT_EN_COURS
+    ).distinct()
+    attempted = Parcours.objects.filter(events__kind=EventKind.CONTACT).distinct()
+    assert set(reached) <= set(attempted) and reached.exists()
+    # Some of them were made within 72 h of the signalement, so the pilots' rate is not 0 %.
+    early = [
+        p for p in reached.prefetch_related("events")
+        if (j := jalons(p.events.all())) and j.premier_essai <= j.limite_premier_essai
+    ]  # fmt: skip
+    part = indicateurs_h2(territory)["premier_essai_72h"]
+    assert part.atteints >= len(early) > 0 and part.taux > 0
 
 
 def test_command_refuses_outside_demo_mode(settings, communes):

@@ -35,6 +35,14 @@ def test_navigation_shows_only_the_pages_of_the_user_roles(client):
     client.force_login(user)
     html = client.get(reverse("parcours:mes_signalements")).content.decode()
     assert "Mes signalements" in html and "File active" not in html and "Indicateurs" not in html
+    assert f'href="{reverse("api:jetons")}"' in html
+
+
+@pytest.mark.parametrize("role", [Role.AIGUILLEUR, Role.STRUCTURE, Role.PILOTE])
+def test_only_prescribers_see_the_api_tokens_page_in_their_navigation(client, role):
+    client.force_login(member(role))
+    html = client.get(reverse("accueil:home"), follow=True).content.decode()
+    assert f'href="{reverse("api:jetons")}"' not in html
 
 
 @pytest.mark.parametrize("demo", [True, False])

@@ -153,3 +153,18 @@ def test_badges_show_every_overdue_target_and_the_next_one_due(territory):
         transitions.transition(parcours, status, at=T + 20 * D)
     assert shown(T + 40 * D) == []
     assert indicators.DELAI_PREMIER_ESSAI == 72 * H
+
+
+@pytest.mark.django_db
+def test_a_first_message_two_days_after_the_signalement_is_within_72_hours_four_days_is_not(territory):
+    def signale_puis_message(delai):
+        parcours = ParcoursFactory(territory=territory, at=T)
+        transitions.record_fact(parcours, EventKind.MESSAGE, at=T + delai, detail={"canal": "sms"})
+        return parcours
+
+    deux_jours, quatre_jours = signale_puis_message(2 * D), signale_puis_message(4 * D)
+    assert indicateurs_h2(territory, now=NOW)["premier_essai_72h"] == Part(atteints=1, mesures=2)
+    # Each journey's own count: the first in time, the second late.
+    for parcours, atteints in ((deux_jours, 1), (quatre_jours, 0)):
+        seul = mesurer(by_journey(parcours.events.all()), now=NOW)["premier_essai_72h"]
+        assert seul == Part(atteints=atteints, mesures=1)

@@ -248,6 +248,9 @@ def test_the_young_person_annotates_and_both_texts_stay(parcours, aiguilleur, di
 
     response = client.post(url, {"accord": "non", "observation": ""})
     assert "Écrivez ce que vous voulez ajouter ou corriger." in response.text
+    # In the summary at the top too, with a link to the field.
+    summary = response.text[response.text.index('id="formulaire-erreurs"') :]
+    assert '<a href="#id_observation">' in summary[: summary.index("</ul>")]
     response = client.post(url, {"accord": "non", "observation": "Je préfère la pâtisserie"}, follow=True)
     assert "Projet cuisine réaliste" in response.text and "Je préfère la pâtisserie" in response.text
     diagnostic.refresh_from_db()

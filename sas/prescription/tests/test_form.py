@@ -72,6 +72,33 @@ def test_errors_are_shown_in_french_and_nothing_is_created(client, prescriber, c
     assert not Signalement.objects.exists()
 
 
+def test_every_error_shows_at_once_in_a_summary_linked_to_the_fields(client, prescriber):
+    client.force_login(prescriber)
+    data = minimal(prenom="", telephone="", date_naissance="", commune="Atlantide")
+    page = client.post(reverse("prescription:signaler"), data).content.decode()
+    summary = html.unescape(page[page.index('id="formulaire-erreurs"') : page.index('<fieldset class="fr-fieldset">')])
+    # The form's own errors and the service's rules (a way to reach them, an age) in the same answer.
+    assert 'role="alert"' in page and "corrigez ce qui suit" in summary
+    for field, message in [
+        ("prenom", "Ce champ est obligatoire."),
+        ("commune", "Aucune commune ne correspond à « Atlantide »."),
+        ("telephone", "Indiquez au moins un moyen de joindre le jeune"),
+        ("date_naissance", "Indiquez la date de naissance ou, à défaut, la tranche d'âge."),
+    ]:
+        assert f'<a href="#id_{field}">' in summary and message in summary
+    assert not Signalement.objects.exists()
+
+
+def test_the_ways_to_reach_the_young_person_are_one_group_not_four_optional_fields(client, prescriber):
+    client.force_login(prescriber)
+    page = client.get(reverse("prescription:signaler")).content.decode()
+    start = page.index("Au moins un moyen de joindre le jeune</legend>")
+    group = page[start : page.index("</fieldset>", start)]
+    for label in ("Téléphone", "Adresse électronique", "Adresse postale", "Joignable uniquement par notre"):
+        assert label in group
+    assert "Optionnel" not in group and "Optionnel" in page  # the other optional fields keep their mention
+
+
 def test_a_commune_outside_the_territories_is_refused_with_its_name(client, prescriber):
     CommuneFactory(code_insee="13201", nom="Marseille 1er Arrondissement", codes_postaux="13001")
     client.force_login(prescriber)

@@ -204,7 +204,12 @@ def test_validation_errors_are_in_french_on_their_fields_and_nothing_is_lost(cli
     assert errors["declarant_contact"] == ["Indiquez un numéro de téléphone ou une adresse électronique valide."]
     assert errors["commune"] == ["Aucune commune ne correspond à « Zzzville »."]
     html = response.content.decode()
-    assert "corrigez les champs signalés" in html and 'value="Samia Benali"' in html
+    assert 'value="Samia Benali"' in html
+    # All four errors at once at the top of the form, each a link to its field.
+    summary = html[html.index('id="formulaire-erreurs"') : html.index("<form ")]
+    assert "corrigez ce qui suit" in summary
+    for field in ("prenom", "telephone", "declarant_contact", "commune"):
+        assert f'<a href="#id_{field}">' in summary
     assert (
         'aria-describedby="id_telephone_helptext id_telephone-desc-error"' in html or "id_telephone-desc-error" in html
     )
@@ -319,8 +324,12 @@ def test_a_relative_uses_the_form_on_a_320px_wide_phone(live_server):
         assert serious_violations(page) == [] and page.evaluate(fits)
         page.get_by_role("link", name="Pour un proche").click()
         page.get_by_role("button", name="Envoyer la demande").click()
-        page.get_by_text("corrigez les champs signalés").wait_for(timeout=5000)
+        page.get_by_role("heading", name="corrigez ce qui suit").wait_for(timeout=5000)
         assert serious_violations(page) == [] and page.evaluate(fits)
+        # The summary has the focus, and each of its links leads to its field.
+        assert page.evaluate("document.activeElement.id") == "formulaire-erreurs"
+        page.get_by_role("link", name="Prénom du jeune : Ce champ est obligatoire.").click()
+        assert page.evaluate("location.hash") == "#id_prenom"
 
         page.locator("label", has_text="Frère ou sœur").click()  # DSFR radios: people click the label
         page.get_by_label("Votre nom").fill("Samia Benali")
@@ -335,3 +344,20 @@ def test_a_relative_uses_the_form_on_a_320px_wide_phone(live_server):
         assert serious_violations(page) == [] and page.evaluate(fits)
         browser.close()
     assert Signalement.objects.get().parcours.jeune.prenom == "Inès"
+
+
+@pytest.mark.parametrize(
+    ("qui", "legend"),
+    [("jeune", "Au moins un moyen de vous joindre"), ("proche", "Au moins un moyen de joindre le jeune")],
+)
+def test_the_phone_and_email_are_one_group_whose_legend_says_one_is_needed(client, qui, legend):
+    page = client.get(f"{URL}?qui={qui}").content.decode()
+    start = page.index(f"{legend}</legend>")
+    group = page[start : page.index("</fieldset>", start)]
+    assert 'name="telephone"' in group and 'name="email"' in group and "Optionnel" not in group
+
+
+def test_the_summary_links_a_group_of_radios_to_its_legend(client, commune):
+    page = post(client, "proche", proche(lien="")).content.decode()
+    summary = page[page.index('id="formulaire-erreurs"') : page.index("<form ")]
+    assert '<a href="#id_lien-legend">' in summary and 'id="id_lien-legend"' in page
