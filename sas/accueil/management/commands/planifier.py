@@ -38,7 +38,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{timezone.localtime():%H:%M:%S} {nom}")
                 try:
                     call_command(nom, "--wet-run", stdout=self.stdout, stderr=self.stderr)
-                except Exception as error:  # noqa: BLE001 (one failing command must not stop the others)
+                except Exception as error:  # one failing command must not stop the others
                     self.stderr.write(f"{nom} a échoué : {error!r}")
             if une_fois:
                 return
