@@ -3,6 +3,7 @@
 import dataclasses
 import datetime
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
@@ -14,10 +15,13 @@ from sas.parcours.models import Signalement
 from sas.parcours.status import CLOSED, Status
 from sas.permissions import organisations_for_role, parcours_for_role
 from sas.prescription.models import DoublonPossible
+from sas.prescription.services import normalise_phone
 
 from .forms import SANS_CONSEILLER, SANS_ORGANISATION
 from .indicators import badges
 from .models import TacheContact
+
+PAR_PAGE = 50
 
 
 def equipes(user):
@@ -57,7 +61,23 @@ def _age_filter(band, today):
     )
 
 
+def _recherche(q):
+    """Journeys whose young person is named, phoned or e-mailed as `q`: first name or name (contains, any case),
+    phone (normalised like the forms), e-mail (exact, any case)."""
+    q = q.strip()
+    condition = Q(jeune__prenom__icontains=q) | Q(jeune__nom__icontains=q) | Q(jeune__email__iexact=q)
+    try:
+        phone = normalise_phone(q)
+    except ValueError:
+        phone = ""
+    if phone:
+        condition |= Q(jeune__telephone=phone)
+    return condition
+
+
 def _filtrer(queryset, filtres, today):
+    if q := (filtres.get("q") or "").strip():
+        queryset = queryset.filter(_recherche(q))
     if statut := filtres.get("statut"):
         queryset = queryset.filter(status=statut)
     if kind := filtres.get("prescripteur"):
@@ -121,6 +141,8 @@ class File:
     # What the counsellor decides before any contact: possible duplicates, then signalements nobody vouched for.
     doublons: list = dataclasses.field(default_factory=list)
     a_verifier: list = dataclasses.field(default_factory=list)
+    # The page of "Parcours en cours" shown (`parcours` is its rows); page.paginator.count counts the whole list.
+    page: object = None
 
 
 def _doublons(queryset):
@@ -135,50 +157,67 @@ def _doublons(queryset):
     )
 
 
-def file_active(user, *, filtres=None, now=None):
+def _annoter(p, now, today):
+    p.badges = badges(p, now)
+    p.en_retard = any(badge.en_retard for badge in p.badges)
+    p.reporte_jusqu_au = _reporte_jusqu_au(p, today)
+    return p
+
+
+def _en_cours(queryset, filtres, now, today, page):
+    """The requested page of the journeys under way, oldest first; only its rows are loaded and annotated."""
+    queryset = queryset.exclude(status=Status.SORTIE_A_VENIR).order_by("created_at", "pk")
+    if filtres.get("en_retard"):
+        # Being late is computed from the events: the journeys' events only, then the page's rows in full.
+        candidates = queryset.only("pk", "status").prefetch_related("events")
+        late = [p.pk for p in candidates if any(badge.en_retard for badge in badges(p, now))]
+        queryset = queryset.filter(pk__in=late)
+    result = Paginator(_avec_contexte(queryset), PAR_PAGE).get_page(page)
+    for p in result.object_list:
+        _annoter(p, now, today)
+    return result
+
+
+def file_active(user, *, filtres=None, now=None, page=None):
     """The open journeys of the user's territories, filtered; each gets `badges`, `en_retard`, `reporte_jusqu_au`,
     `taches_ouvertes`, `echec_message`, `canal_invalide`. Upcoming exits apart, soonest end of support first;
-    the others oldest first. Journeys deferred to a future date are left out unless `filtres["reportes"]`,
-    which keeps only them. Journeys waiting for the counsellor's decision (a possible duplicate, then no verified
-    signalement) are apart, in `doublons` and `a_verifier`. A fixed number of queries."""
+    the others oldest first, PAR_PAGE a `page`. Journeys deferred to a future date are left out unless
+    `filtres["reportes"]`, which keeps only them. Journeys waiting for the counsellor's decision (a possible
+    duplicate, then no verified signalement) are apart, in `doublons` and `a_verifier`. A fixed number of queries,
+    whatever the number of journeys."""
     filtres = filtres or {}
     now = now or timezone.now()
     today = timezone.localdate(now)
     visible = parcours_for_role(user, Role.AIGUILLEUR).exclude(status__in=CLOSED)
     filtered = _filtrer(visible, filtres, today)
-    rows = list(_avec_contexte(filtered).order_by("created_at", "pk"))
     doublons = _doublons(filtered)
-    by_pk = {p.pk: p for p in rows}
+    held = {doublon.nouveau_id for doublon in doublons}
+    by_pk = {p.pk: p for p in _avec_contexte(filtered.filter(pk__in=held))} if held else {}
     for doublon in doublons:
         doublon.nouveau = by_pk[doublon.nouveau_id]
-    held = {doublon.nouveau_id for doublon in doublons}
-    a_verifier = []
-    kept = []
-    for p in rows:
-        if p.pk in held:
-            continue
-        if not any(s.verifie for s in p.signalements.all()):
-            a_verifier.append(p)
-            continue
-        p.badges = badges(p, now)
-        p.en_retard = any(badge.en_retard for badge in p.badges)
-        p.reporte_jusqu_au = _reporte_jusqu_au(p, today)
-        if bool(filtres.get("reportes")) != bool(p.reporte_jusqu_au):
-            continue
-        if filtres.get("en_retard") and not p.en_retard:
-            continue
-        kept.append(p)
+    verified = Exists(Signalement.objects.filter(parcours=OuterRef("pk"), verifie=True))
+    waiting = filtered.exclude(pk__in=held)
+    a_verifier = list(_avec_contexte(waiting.filter(~verified)).order_by("created_at", "pk"))
+    deferred = Q(cadence_contact__reporte_jusqu_au__gt=today)
+    kept = waiting.filter(verified)
+    kept = kept.filter(deferred) if filtres.get("reportes") else kept.exclude(deferred)
+    exits = _avec_contexte(kept.filter(status=Status.SORTIE_A_VENIR)).order_by("created_at", "pk")
+    upcoming = [_annoter(p, now, today) for p in exits]
+    if filtres.get("en_retard"):
+        upcoming = [p for p in upcoming if p.en_retard]
     # Upcoming exits come first, soonest end of support first: the time to prepare the relay is now.
-    upcoming = sorted((p for p in kept if p.status == Status.SORTIE_A_VENIR), key=_fin_accompagnement)
+    upcoming.sort(key=_fin_accompagnement)
+    en_cours = _en_cours(kept, filtres, now, today, page)
     teams = equipes(user)
     counts = dict(visible.order_by().values("conseiller_id").annotate(n=Count("pk")).values_list("conseiller_id", "n"))
     counsellors = {u.pk: u for team in teams.values() for u in team}
     return File(
         upcoming=upcoming,
-        parcours=[p for p in kept if p.status != Status.SORTIE_A_VENIR],
+        parcours=list(en_cours.object_list),
         equipes=teams,
         charges=[(u, counts.get(u.pk, 0)) for u in counsellors.values()],
         sans_conseiller=counts.get(None, 0),
         doublons=doublons,
         a_verifier=a_verifier,
+        page=en_cours,
     )

@@ -21,6 +21,12 @@ PRESCRIBER_KINDS = [
 class FiltreFileForm(DsfrBaseForm):
     """The queue's filters (GET); every field is optional."""
 
+    q = forms.CharField(
+        label="Rechercher un jeune",
+        required=False,
+        max_length=100,
+        help_text="Prénom ou nom, téléphone ou adresse électronique.",
+    )
     statut = forms.ChoiceField(
         label="Statut",
         required=False,

@@ -61,7 +61,9 @@ def file_active(request):
     communes, conseillers = choix_filtres(user)
     form = FiltreFileForm(request.GET or None, communes=communes, conseillers=conseillers)
     filtres = form.filtres()
-    queue = build_queue(user, filtres=filtres)
+    queue = build_queue(user, filtres=filtres, page=request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
     shown = queue.upcoming + queue.parcours + queue.a_verifier + [d.nouveau for d in queue.doublons]
     jeunes = [p.jeune_id for p in shown] + [d.existant.jeune_id for d in queue.doublons]
     record(user, Action.LISTE, "file_active", jeunes)
@@ -72,6 +74,8 @@ def file_active(request):
             "upcoming": queue.upcoming,
             "parcours": queue.parcours,
             "file": queue,
+            "page": queue.page,
+            "querystring": params.urlencode(),
             "form": form,
             "filtered": bool(filtres),
             "title": "File active du territoire",

@@ -298,20 +298,27 @@ def test_the_queue_makes_a_fixed_number_of_queries_with_many_rows(client, world,
     a = world["a"]
     me = a["aiguilleur"]
     client.force_login(me)
+
+    def add(numbers):
+        for n in numbers:
+            p = _signal(a, f"Jeune{n}", days_ago=20 + n, parcours__jeune__commune=CommuneFactory())
+            assigner(p, me, par=me)
+            creer_tache(p, "appel", echeance=timezone.now(), motif="Appeler")
+            journaliser_contact(p, canal="appel", resultat="sans_reponse", auteur=me)
+            reporter(p, timezone.localdate() + datetime.timedelta(days=1 + n % 2 * 60), via="lien")
+            Message.objects.create(
+                parcours=p, jeune=p.jeune, canal="sms", gabarit="relance", destinataire="+33612345678", corps="…",
+                statut=MessageStatut.ECHEC, prevu_le=timezone.now(),
+            )  # fmt: skip
+            _signal(a, f"Sortie{n}", parcours__status=Status.SORTIE_A_VENIR)
+
+    # Every list has rows already, late ones too (a list's prefetches run once it has one, whatever its length).
+    add(range(2))
     few = count_queries(reverse("parcours:file_active"))
-    for n in range(6):
-        p = _signal(a, f"Jeune{n}", days_ago=n, parcours__jeune__commune=CommuneFactory())
-        assigner(p, me, par=me)
-        creer_tache(p, "appel", echeance=timezone.now(), motif="Appeler")
-        journaliser_contact(p, canal="appel", resultat="sans_reponse", auteur=me)
-        reporter(p, timezone.localdate() + datetime.timedelta(days=1 + n % 2 * 60), via="lien")
-        Message.objects.create(
-            parcours=p, jeune=p.jeune, canal="sms", gabarit="relance", destinataire="+33612345678", corps="…",
-            statut=MessageStatut.ECHEC, prevu_le=timezone.now(),
-        )  # fmt: skip
-        _signal(a, f"Sortie{n}", parcours__status=Status.SORTIE_A_VENIR)
+    late = count_queries(reverse("parcours:file_active") + "?reportes=on&en_retard=on")
+    add(range(2, 8))
     assert count_queries(reverse("parcours:file_active")) == few
-    assert count_queries(reverse("parcours:file_active") + "?reportes=on&en_retard=on") == few
+    assert count_queries(reverse("parcours:file_active") + "?reportes=on&en_retard=on") == late
 
 
 def test_pilots_see_the_contact_targets_with_small_groups_suppressed(client, world):
@@ -330,3 +337,59 @@ def test_pilots_see_the_contact_targets_with_small_groups_suppressed(client, wor
     # Only one first appointment and a few joint meetings: no rate, counts suppressed.
     assert '<th scope="row">Avec une rencontre tripartite</th>\n  <td>—</td>\n  <td>0</td>' in html
     assert "JeuneA" not in html
+
+
+def test_the_queue_is_paged_and_its_query_count_does_not_grow_with_the_journeys(client, world, count_queries):
+    a = world["a"]
+    me = a["aiguilleur"]
+    client.force_login(me)
+
+    def add(numbers):
+        for n in numbers:
+            p = _signal(a, f"Page{n}", days_ago=20 + n % 40)
+            creer_tache(p, "appel", echeance=timezone.now(), motif="Appeler")
+            journaliser_contact(p, canal="appel", resultat="sans_reponse", auteur=me)
+
+    add(range(4))
+    url = reverse("parcours:file_active")
+    few, late = count_queries(url), count_queries(url + "?en_retard=on&q=page")
+    add(range(4, 59))
+    assert count_queries(url) == few and count_queries(url + "?en_retard=on&q=page") == late
+    assert count_queries(url + "?page=2") == few
+
+    response = _queue(client, me)
+    html = response.content.decode()
+    assert len(response.context["parcours"]) == 50
+    assert "60 parcours en cours (page 1 sur 2)" in html and 'class="fr-pagination"' in html
+    # Only the page's young people were shown, so only they are in the audit trail.
+    assert len(AuditEntry.objects.filter(action=Action.LISTE, object_type="file_active").latest("pk").jeune_ids) == 50
+    response = _queue(client, me, q="page", en_retard="on", page="2")
+    html = response.content.decode()
+    assert len(response.context["parcours"]) == 9 and "59 parcours en cours (page 2 sur 2)" in html
+    # The page links keep the filters.
+    assert 'href="?q=page&amp;en_retard=on&amp;page=1"' in html
+    # A page out of range shows the last one rather than failing.
+    assert len(_queue(client, me, page="99").context["parcours"]) == 10
+
+
+def test_the_queue_searches_by_name_phone_or_e_mail_within_the_territory(client, world):
+    a, b = world["a"], world["b"]
+    me = a["aiguilleur"]
+    mine = _signal(a, "Zéphyrine", parcours__jeune__nom="Baptistin", parcours__jeune__telephone="+33611223344")
+    mine.jeune.email = "zephyrine@example.org"
+    mine.jeune.save()
+    other = _signal(b, "Zéphyrine", parcours__jeune__nom="Baptistin", parcours__jeune__telephone="+33611223345")
+    for q in ["zéphyr", "BAPTIST", "06 11 22 33 44", "+33 6 11 22 33 44", "Zephyrine@Example.org"]:
+        response = _queue(client, me, q=q)
+        assert response.context["parcours"] == [mine], q
+    # Another territory's young person of the same name is not found.
+    response = _queue(client, me, q="Zéphyrine")
+    assert other not in response.context["parcours"] and "+33611223345" not in response.content.decode()
+    # Nothing matches: an unreadable phone is just text, the form does not fail.
+    response = _queue(client, me, q="06 00")
+    assert response.context["parcours"] == [] and not response.context["form"].errors
+    assert "Aucun parcours pour ces filtres" in response.content.decode()
+    # The search is audited like the list: the young people it showed.
+    _queue(client, me, q="baptistin")
+    entry = AuditEntry.objects.filter(action=Action.LISTE, object_type="file_active").latest("pk")
+    assert entry.jeune_ids == [mine.jeune_id]
