@@ -480,9 +480,8 @@ def test_a_large_file_imports_the_good_rows_and_reports_every_bad_one(ase, presc
     assert Signalement.objects.count() == count - len(bad)
 
 
-def test_an_interrupted_import_resumes_where_it_stopped(ase, prescripteur, monkeypatch):
-    rows = [row(prenom=f"P{i}", telephone=f"061{i:07d}") for i in range(5)]
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
+def worker_killed_at_second_chunk(monkeypatch):
+    """The import's second chunk dies as a killed worker would; the others go through."""
     calls = []
 
     def failing_signaler_many(*args, **kwargs):
@@ -492,6 +491,12 @@ def test_an_interrupted_import_resumes_where_it_stopped(ase, prescripteur, monke
         return signaler_many(*args, **kwargs)
 
     monkeypatch.setattr(imports, "signaler_many", failing_signaler_many)
+
+
+def test_an_interrupted_import_resumes_where_it_stopped(ase, prescripteur, monkeypatch):
+    rows = [row(prenom=f"P{i}", telephone=f"061{i:07d}") for i in range(5)]
+    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
+    worker_killed_at_second_chunk(monkeypatch)
     with pytest.raises(RuntimeError):
         run_import(batch, chunk_size=2)
     batch.refresh_from_db()
@@ -710,15 +715,7 @@ def test_a_batch_is_previewed_then_imported_then_done_with_one_event_each(client
 def test_a_failed_import_is_recorded_then_resumed(ase, prescripteur, monkeypatch):
     rows = [row(prenom=f"P{i}", telephone=f"061{i:07d}") for i in range(4)]
     batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
-    calls = []
-
-    def failing_signaler_many(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("worker killed")
-        return signaler_many(*args, **kwargs)
-
-    monkeypatch.setattr(imports, "signaler_many", failing_signaler_many)
+    worker_killed_at_second_chunk(monkeypatch)
     with pytest.raises(RuntimeError):
         run_import(batch, chunk_size=2)
     assert tasks.start_import(batch) is True
