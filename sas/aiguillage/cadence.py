@@ -172,25 +172,22 @@ def premier_contact(sender, parcours, **kwargs):
 
 @task()
 def premiers_contacts(parcours_ids):
-    """Run the due steps of those journeys that are ready for contact (a verified source, no possible duplicate left
-    to a counsellor, not waiting for an upcoming exit): the first message is queued (moved out of quiet hours by
-    messagerie)."""
-    now = timezone.now()
-    plan = PlanContact.courant()
-    for ready in _candidats().filter(pk__in=parcours_ids):
-        with transaction.atomic():
-            _avancer_un(ready, plan, now, wet_run=True)
+    """The due steps of those journeys, for those ready for contact: the first message is queued (moved out of quiet
+    hours by messagerie)."""
+    avancer(parcours_ids=parcours_ids)
 
 
-def avancer(now=None, *, wet_run=True):
-    """Run every due step of every journey waiting for contact, except those a counsellor must look at first
-    (an unverified signalement, a possible duplicate); return the steps run ([Pas]).
+def avancer(now=None, *, wet_run=True, parcours_ids=None):
+    """Run every due step of every journey waiting for contact (of `parcours_ids` only, when given), except those a
+    counsellor must look at first (an unverified signalement, a possible duplicate) and those waiting for an
+    upcoming exit; return the steps run ([Pas]).
 
     With wet_run=False, change nothing and return the steps that would run."""
     now = now or timezone.now()
     plan = PlanContact.courant()
+    candidats = _candidats() if parcours_ids is None else _candidats().filter(pk__in=parcours_ids)
     done = []
-    for parcours in _candidats():
+    for parcours in candidats:
         with transaction.atomic():
             done.extend(_avancer_un(parcours, plan, now, wet_run))
     return done

@@ -17,6 +17,7 @@ from sas.parcours.models import Parcours, SignalementSource
 from sas.parcours.status import Status
 from sas.prescription.imports import COLUMNS, create_batch, run_import
 from sas.prescription.services import SignalementData, signaler
+from sas.prescription.tests.test_public import proche
 
 pytestmark = pytest.mark.django_db
 
@@ -60,19 +61,7 @@ def test_a_prescribers_signalement_queues_the_first_message_at_once(
 
 def test_a_public_form_signalement_waits_for_a_counsellor(client, commune, django_capture_on_commit_callbacks):
     cache.clear()
-    data = {
-        "lien": "fratrie",
-        "declarant_nom": "Samia Benali",
-        "declarant_contact": "samia@example.org",
-        "jeune_informe": "non",
-        "prenom": "Inès",
-        "commune": "Villeurbanne",
-        "tranche_age": "18-21",
-        "telephone": "06 12 34 56 78",
-        "email": "",
-        "motif": "Elle a quitté le foyer à 18 ans.",
-        "site_web": "",
-    }
+    data = proche(motif="Elle a quitté le foyer à 18 ans.")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"{reverse('public:formulaire')}?qui=proche", data, REMOTE_ADDR="203.0.113.7")
     cache.clear()
