@@ -103,7 +103,7 @@ def xlsx_bytes(rows, header=HEADER):
 
 
 def import_file(org, user, content, filename="signalements.csv"):
-    batch, _ = create_batch(organisation=org, user=user, filename=filename, content=content)
+    batch = create_batch(organisation=org, user=user, filename=filename, content=content)
     return run_import(batch)
 
 
@@ -227,7 +227,7 @@ def test_blank_lines_are_skipped_but_lines_keep_their_number_in_the_file():
         (b"nom;commune\nBenali;69266\n", "Prénom"),
         ("prénom;téléphone\nInès;0639981234\n".encode(), "Commune"),
         ("prénom;commune\n".encode(), "aucune ligne"),
-        (b"\x00\x01\x02binary", "ni un CSV"),
+        (b"\x00\x01\x02binary", "pas un tableur"),
         (b"PK\x03\x04broken zip", "illisible"),
     ],
 )
@@ -295,7 +295,7 @@ def test_each_bad_row_is_reported_by_line_column_and_reason(ase, prescripteur):
         row(email="pas-un-courriel", telephone="0620000005"),
         row(),  # same as line 2
     ]
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
     expected = [
         (3, "Prénom", "Le prénom est obligatoire."),
         (4, "Date de naissance", "Date illisible : « 31/02/2007 ». Écrivez-la JJ/MM/AAAA, par exemple 31/12/2007."),
@@ -360,7 +360,7 @@ def test_the_same_rows_written_differently_are_already_imported(ase, prescripteu
 
 def test_a_validation_error_from_signaler_becomes_a_row_error(ase, prescripteur, monkeypatch):
     # The preview found nothing wrong, but the rules (or the day) changed before the worker ran.
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
     monkeypatch.setattr("sas.prescription.services.validate", lambda data, **kwargs: {"prenom": "Refusé."})
     run_import(batch)
     assert batch.errors == [{"line": 2, "field": "Prénom", "reason": "Refusé."}]
@@ -387,7 +387,7 @@ def test_the_same_young_person_twice_in_one_file_is_one_person_with_one_journey(
 
 
 def test_a_row_imported_meanwhile_by_another_run_is_already_imported(ase, prescripteur, monkeypatch):
-    batch, _ = create_batch(
+    batch = create_batch(
         organisation=ase,
         user=prescripteur,
         filename="f.csv",
@@ -406,7 +406,7 @@ def test_a_row_imported_meanwhile_by_another_run_is_already_imported(ase, prescr
 
 
 def test_a_row_that_cannot_be_written_is_reported_and_the_others_go_in(ase, prescripteur, monkeypatch):
-    batch, _ = create_batch(
+    batch = create_batch(
         organisation=ase,
         user=prescripteur,
         filename="f.csv",
@@ -466,7 +466,7 @@ def test_a_large_file_imports_the_good_rows_and_reports_every_bad_one(ase, presc
     count = 2000  # bench/prescription_import.py runs 10,000 rows on PostgreSQL
     rows, bad = sample_rows(count)
     content = csv_bytes(rows)
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="gros.csv", content=content)
+    batch = create_batch(organisation=ase, user=prescripteur, filename="gros.csv", content=content)
     assert {e["line"]: e["field"] for e in batch.errors} == bad
     run_import(batch, chunk_size=300)
     assert {e["line"]: e["field"] for e in batch.errors} == bad
@@ -495,7 +495,7 @@ def worker_killed_at_second_chunk(monkeypatch):
 
 def test_an_interrupted_import_resumes_where_it_stopped(ase, prescripteur, monkeypatch):
     rows = [row(prenom=f"P{i}", telephone=f"061{i:07d}") for i in range(5)]
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
     worker_killed_at_second_chunk(monkeypatch)
     with pytest.raises(RuntimeError):
         run_import(batch, chunk_size=2)
@@ -608,7 +608,7 @@ def test_templates_download(client, prescripteur):
 
 
 def test_another_organisation_cannot_see_or_start_an_import(client, ase, prescripteur, territory):
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
     client.force_login(member(Role.PRESCRIPTEUR, OrganisationFactory(territory=territory)))
     assert client.get(reverse("prescription:import_detail", args=[batch.pk])).status_code == 404
     assert client.post(reverse("prescription:import_start", args=[batch.pk])).status_code == 404
@@ -619,7 +619,7 @@ def test_another_organisation_cannot_see_or_start_an_import(client, ase, prescri
 
 @pytest.mark.parametrize("role", [Role.AIGUILLEUR, Role.PILOTE, Role.STRUCTURE])
 def test_other_roles_are_refused(client, ase, prescripteur, territory, role):
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
     client.force_login(member(role, territory=territory))
     for url in [
         reverse("prescription:import_upload"),
@@ -639,7 +639,7 @@ def test_anonymous_users_are_sent_to_login(client):
 def test_csrf_is_checked(ase, prescripteur):
     client = Client(enforce_csrf_checks=True)
     client.force_login(prescripteur)
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
     assert client.post(reverse("prescription:import_start", args=[batch.pk])).status_code == 403
     assert upload(client, csv_bytes([row()])).status_code == 403
     assert not Jeune.objects.exists()
@@ -714,7 +714,7 @@ def test_a_batch_is_previewed_then_imported_then_done_with_one_event_each(client
 
 def test_a_failed_import_is_recorded_then_resumed(ase, prescripteur, monkeypatch):
     rows = [row(prenom=f"P{i}", telephone=f"061{i:07d}") for i in range(4)]
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
     worker_killed_at_second_chunk(monkeypatch)
     with pytest.raises(RuntimeError):
         run_import(batch, chunk_size=2)
@@ -740,7 +740,7 @@ def test_a_failed_import_is_recorded_then_resumed(ase, prescripteur, monkeypatch
     ],
 )
 def test_forbidden_moves_are_refused_and_write_nothing(ase, prescripteur, start, to):
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
     path = {
         ImportStatus.APERCU: [],
         ImportStatus.EN_COURS: [ImportStatus.EN_COURS],
@@ -757,7 +757,7 @@ def test_forbidden_moves_are_refused_and_write_nothing(ase, prescripteur, start,
 
 
 def test_the_events_are_append_only(ase, prescripteur):
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
     event = batch.events.get()
     with pytest.raises(ValueError, match="ne se modifie pas"):
         event.save()
