@@ -2,6 +2,8 @@ import csv
 import datetime
 import functools
 import io
+import re
+import zipfile
 
 import pytest
 from django.core.management import call_command
@@ -236,6 +238,254 @@ def test_unreadable_files_get_a_french_error(content, message):
         parse_file("f.csv", content)
 
 
+# --- Files as offices make them --------------------------------------------------------------------------------
+
+
+def workbook_bytes(sheets):
+    """An .xlsx file of {sheet name: rows}, in that order."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for values in rows:
+            sheet.append(values)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"), [("utf-16", "\t"), ("utf-16", ";"), ("utf-16-be", "\t"), ("utf-16-le", "\t")]
+)
+def test_unicode_text_as_saved_by_excel_is_read(ase, prescripteur, encoding, delimiter):
+    content = csv_bytes([row(), row(prenom="Zoé", nom="Lefèvre", telephone="0745123456")], HEADER, delimiter, encoding)
+    if encoding == "utf-16-be":  # with its BOM, as the utf-16 codec writes it for little-endian
+        content = "\ufeff".encode("utf-16-be") + content
+    assert content.startswith((b"\xff\xfe", b"\xfe\xff")) or encoding == "utf-16-le"
+    batch = import_file(ase, prescripteur, content, "signalements.txt")
+    assert (batch.created_count, batch.errors, batch.warnings) == (2, [], [])
+    assert Jeune.objects.get(prenom="Zoé").nom == "Lefèvre"
+
+
+def test_control_characters_are_removed_and_reported_by_cell(ase, prescripteur):
+    rows = [
+        row(prenom="In\x00ès", motif="Fin de contrat\x0b jeune majeur"),
+        row(prenom="Zoé", telephone="0745123456"),
+        row(prenom="Léa\x1b", telephone="0745123457"),
+    ]
+    batch = import_file(ase, prescripteur, csv_bytes(rows))
+    assert (batch.created_count, batch.errors) == (3, [])
+    reason = "Caractères invisibles ou illisibles retirés."
+    assert batch.warnings == [
+        {"line": 2, "field": "Prénom", "reason": reason},
+        {"line": 2, "field": "Motif", "reason": reason},
+        {"line": 4, "field": "Prénom", "reason": reason},
+    ]
+    assert Signalement.objects.get(parcours__jeune__prenom="Inès").motif == "Fin de contrat jeune majeur"
+    assert Jeune.objects.filter(prenom="Léa").exists()
+
+
+def test_bytes_undefined_in_windows_1252_are_cleaned_not_refused(ase, prescripteur):
+    content = csv_bytes([row(nom="Lefèvre", motif="Sortie de foyer")], encoding="cp1252")
+    content = content.replace(b"Sortie", b"Sor\x81tie")
+    batch = import_file(ase, prescripteur, content)
+    assert batch.created_count == 1
+    assert batch.warnings == [{"line": 2, "field": "Motif", "reason": "Caractères invisibles ou illisibles retirés."}]
+    assert Jeune.objects.get().nom == "Lefèvre"
+    assert Signalement.objects.get().motif == "Sortie de foyer"
+
+
+def test_cleaned_cells_beyond_a_hundred_are_counted_in_one_line(monkeypatch):
+    monkeypatch.setattr(imports, "MAX_CELL_WARNINGS", 2)
+    table = parse_file("f.csv", csv_bytes([row(prenom=f"P\x00{i}") for i in range(5)]))
+    assert [w["line"] for w in table.warnings] == [2, 3, None]
+    assert table.warnings[-1]["reason"] == "Caractères invisibles ou illisibles retirés aussi dans 3 autres cellules."
+
+
+def excel_serial(date, epoch=datetime.date(1899, 12, 30)):
+    return (date - epoch).days
+
+
+def test_excel_serial_dates_are_dates(ase, prescripteur):
+    end = timezone.localdate() + datetime.timedelta(days=20)
+    values = row(date_naissance=excel_serial(birth()))  # a number in a date column of a sheet
+    values[HEADER.index("Fin d'accompagnement")] = str(excel_serial(end))  # the same, stored as text
+    batch = import_file(ase, prescripteur, xlsx_bytes([values]), "signalements.xlsx")
+    assert (batch.created_count, batch.errors) == (1, [])
+    signalement = Signalement.objects.select_related("parcours__jeune").get()
+    assert (signalement.parcours.jeune.date_naissance, signalement.fin_accompagnement_le) == (birth(), end)
+    # A CSV saved from such a sheet carries the number.
+    assert parse_date(str(excel_serial(birth()))) == birth()
+    assert parse_date(f"{excel_serial(birth())},5") == birth()
+
+
+def test_a_workbook_dated_from_1904_and_date_cells_are_read_as_dates():
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    workbook = Workbook()
+    workbook.epoch = CALENDAR_MAC_1904
+    sheet = workbook.active
+    sheet.append(HEADER)
+    sheet.append(row(date_naissance=excel_serial(birth(), datetime.date(1904, 1, 1))))
+    sheet.append(row(prenom="Zoé", date_naissance=birth(years=20)))
+    sheet.cell(row=3, column=HEADER.index("Date de naissance") + 1).number_format = "DD/MM/YYYY"
+    out = io.BytesIO()
+    workbook.save(out)
+    rows = parse_file("f.xlsx", out.getvalue()).rows
+    assert [parse_date(r["values"]["date_naissance"]) for r in rows] == [birth(), birth(years=20)]
+
+
+def test_phone_numbers_stored_as_numbers_get_their_leading_zero(ase, prescripteur):
+    values = row(telephone=612345678)
+    table = parse_file("f.xlsx", xlsx_bytes([values, row(prenom="Zoé", telephone=33745123456)]))
+    assert [r["values"]["telephone"] for r in table.rows] == ["0612345678", "33745123456"]
+    assert parse_file("f.csv", csv_bytes([row(telephone="612345678")])).rows[0]["values"]["telephone"] == "0612345678"
+    batch = import_file(ase, prescripteur, xlsx_bytes([values]), "f.xlsx")
+    assert (batch.created_count, Jeune.objects.get().telephone) == (1, "+33612345678")
+
+
+@pytest.mark.parametrize("extension", ["csv", "xlsx"])
+def test_title_rows_above_the_header_are_skipped(ase, prescripteur, extension):
+    rows = [["Jeunes sortants : liste du 1er mars"], [], HEADER, row(), row(prenom="Zoé", telephone="0745123456")]
+    csv_content = csv_bytes(rows, header=None, delimiter=",")
+    content = csv_content if extension == "csv" else workbook_bytes({"Liste": rows})
+    batch = create_batch(organisation=ase, user=prescripteur, filename=f"f.{extension}", content=content)
+    assert [r["line"] for r in batch.rows] == [4, 5]
+    assert batch.warnings == [
+        {"line": None, "field": "", "reason": "Noms de colonnes trouvés ligne 3 : les lignes 1 à 2 au-dessus, laissées "
+                                              "de côté."}
+    ]  # fmt: skip
+    assert run_import(batch).created_count == 2
+
+
+def test_the_sheet_with_the_header_is_read(ase, prescripteur):
+    content = workbook_bytes({"Notes": [["À rappeler lundi"], ["Voir avec la cheffe"]], "Jeunes": [HEADER, row()]})
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.xlsx", content=content)
+    assert (batch.sheet, batch.other_sheets, batch.total_rows) == ("Jeunes", {}, 1)
+    assert run_import(batch).created_count == 1
+
+
+def test_the_sheets_dimension_is_not_trusted():
+    """Some software writes a wrong <dimension>: the rows and columns are read, within bounds, as they come."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([row(), row(prenom="Zoé")])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, count = re.subn(rb'<dimension ref="[^"]+"\s*/>', b'<dimension ref="A1"/>', data)
+                assert count == 1
+            target.writestr(item, data)
+    assert [r["values"]["prenom"] for r in parse_file("f.xlsx", out.getvalue()).rows] == ["Inès", "Zoé"]
+
+
+def test_a_sheet_longer_than_allowed_is_refused_not_cut(monkeypatch):
+    monkeypatch.setattr(imports, "MAX_SHEET_ROWS", 3)
+    parse_file("f.xlsx", xlsx_bytes([row(), row(prenom="Zoé")]))
+    with pytest.raises(ImportFileError, match="plus de"):
+        parse_file("f.xlsx", xlsx_bytes([row(), row(prenom="Zoé"), [], row(prenom="Léa")]))
+
+
+def two_sheets():
+    return workbook_bytes(
+        {
+            "Mars": [HEADER, row(), row(prenom="Zoé", telephone="0745123456")],
+            "Avril": [["Sorties d'avril"], [*HEADER, "Remarques"], row(prenom="Léa", telephone="0745123457", motif="")],
+        }
+    )
+
+
+def test_when_several_sheets_name_the_columns_the_preview_asks_which(client, ase, prescripteur):
+    client.force_login(prescripteur)
+    upload(client, two_sheets(), "f.xlsx")
+    batch = ImportBatch.objects.get()
+    assert (batch.sheet, list(batch.other_sheets), batch.total_rows) == ("Mars", ["Avril"], 2)
+    html = client.get(reverse("prescription:import_detail", args=[batch.pk])).content.decode()
+    assert "C'est la feuille « Mars » qui est lue." in html and '<option value="Avril">Avril</option>' in html
+
+    response = client.post(reverse("prescription:import_sheet", args=[batch.pk]), {"feuille": "Avril"})
+    assert response.url == reverse("prescription:import_detail", args=[batch.pk])
+    batch.refresh_from_db()
+    assert (batch.sheet, list(batch.other_sheets), batch.total_rows) == ("Avril", ["Mars"], 1)
+    assert [r["line"] for r in batch.rows] == [3]
+    assert [w["reason"] for w in batch.warnings] == [
+        "Noms de colonnes trouvés ligne 2 : la ligne 1 au-dessus, laissée de côté.",
+        "Colonnes non reconnues, laissées de côté : Remarques.",
+    ]
+    html = client.get(reverse("prescription:import_detail", args=[batch.pk])).content.decode()
+    assert "Léa" in html and "Zoé" not in html and "Colonnes non reconnues, laissées de côté : Remarques." in html
+
+    client.post(reverse("prescription:import_start", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert list(Jeune.objects.values_list("prenom", flat=True)) == ["Léa"]
+    assert (batch.status, batch.other_sheets) == (ImportStatus.TERMINE, {})  # the sheets not chosen are gone
+    response = client.post(reverse("prescription:import_sheet", args=[batch.pk]), {"feuille": "Mars"}, follow=True)
+    assert "Cette feuille ne peut plus être choisie" in response.content.decode()
+    assert Jeune.objects.count() == 1
+
+
+def test_a_sheet_can_only_be_chosen_by_the_batchs_organisation(client, ase, prescripteur, territory):
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.xlsx", content=two_sheets())
+    url = reverse("prescription:import_sheet", args=[batch.pk])
+    assert client.post(url, {"feuille": "Avril"}).url.startswith(reverse("login"))
+    client.force_login(member(Role.PRESCRIPTEUR, OrganisationFactory(territory=territory)))
+    assert client.post(url, {"feuille": "Avril"}).status_code == 404
+    client.force_login(member(Role.AIGUILLEUR, territory=territory))
+    assert client.post(url, {"feuille": "Avril"}).status_code == 403
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(prescripteur)
+    assert strict.post(url, {"feuille": "Avril"}).status_code == 403
+    client.force_login(prescripteur)
+    assert client.get(url).status_code == 405
+    batch.refresh_from_db()
+    assert batch.sheet == "Mars"
+
+
+def test_a_duplicated_column_is_reported_as_such():
+    header = [*HEADER, "Téléphone", "Tel"]
+    table = parse_file("f.csv", csv_bytes([[*row(), "0745123456", "0745123457"]], header))
+    assert table.rows[0]["values"]["telephone"] == "06 12 34 56 78"  # the first one
+    assert table.ignored_columns == []
+    assert [w["reason"] for w in table.warnings] == [
+        "Colonne « Téléphone » en double : seule la première est lue.",
+        "Colonne « Tel » en double : seule la première est lue.",
+    ]
+
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+
+
+@pytest.mark.parametrize(
+    ("filename", "content"),
+    [
+        ("jeunes.csv", PDF),
+        ("jeunes.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
+        ("jeunes.csv", bytes(range(256)) * 20),
+        ("jeunes.xlsx", "word"),
+    ],
+)
+def test_a_file_that_is_not_a_spreadsheet_is_refused_as_such(filename, content):
+    if content == "word":  # a Word document is a zip too
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            archive.writestr("word/document.xml", "<w:document/>")
+        content = out.getvalue()
+    with pytest.raises(ImportFileError, match="Ce fichier n'est pas un tableur"):
+        parse_file(filename, content)
+
+
+def test_an_unknown_commune_name_is_an_error_of_its_row_even_with_a_single_commune_postcode(ase, prescripteur):
+    batch = import_file(ase, prescripteur, csv_bytes([row(commune="Atlantide"), row(prenom="Zoé", commune="")]))
+    assert batch.created_count == 1  # Zoé: the postcode alone names Villeurbanne
+    assert batch.errors == [
+        {
+            "line": 2,
+            "field": "Commune ou code INSEE",
+            "reason": "« Atlantide » ne correspond à aucune commune du code postal 69100 (Villeurbanne).",
+        }
+    ]
+
+
 # --- Communes ------------------------------------------------------------------------------------------------
 
 
@@ -262,6 +512,7 @@ def test_communes_by_code_postcode_and_name(territory, name, postcode, insee):
     [
         ("", "69390", "couvre plusieurs communes"),
         ("Atlantide", "69390", "ne correspond à aucune commune"),
+        ("Atlantide", "69100", "ne correspond à aucune commune du code postal 69100 \\(Villeurbanne\\)"),
         ("Atlantide", "69999", "Aucune commune"),
         ("", "", "La commune est obligatoire"),
         ("Saint-Priest", "", "Ajoutez le code postal de « Saint-Priest »"),
