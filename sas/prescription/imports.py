@@ -197,7 +197,7 @@ MAGIC_BYTES = (
 )
 OLE2 = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 (.xls) and Word 97-2003 files
 # C0 and C1 control characters but tab and line breaks, and the surrogates left by undecodable bytes.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\udc80-\udcff]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\udc80-\udcff]")
 HEADER_SEARCH_ROWS = 20  # title rows above the column names are skipped within these
 MAX_COLUMNS = 100
 # Physical rows read from a sheet: the data rows plus blank rows; beyond that the file is refused, not cut.
@@ -282,10 +282,9 @@ def _date_cell(value, epoch):
     return _cell_text(value)
 
 
-def _sheet_rows(sheet, epoch, header):
-    """Every row of a sheet as text, columns bounded by the header's, rows by MAX_SHEET_ROWS: the sheet's
+def _sheet_rows(sheet, epoch, names, keys):
+    """Every row of a sheet as text, columns bounded by the header's (`names`), rows by MAX_SHEET_ROWS: the sheet's
     declared dimension is not trusted."""
-    names, keys = header
     width = max(i for i, name in enumerate(names) if name.strip()) + 1
     dates = {i for i, key in enumerate(keys) if key in DATE_KEYS}
     rows = []
@@ -300,25 +299,29 @@ def read_xlsx(content):
     """[(sheet name, rows)] of the sheets whose first rows name the columns, or the first sheet if none does."""
     from openpyxl import load_workbook
 
-    if "xl/workbook.xml" not in _zip_names(content):
+    names = _zip_names(content)
+    if "content.xml" in names and "mimetype" in names:  # OpenDocument (LibreOffice)
+        raise ImportFileError(RESAVE)
+    if "xl/workbook.xml" not in names:
         raise ImportFileError(NOT_A_SPREADSHEET)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds (zip, XML, key errors) for a damaged file
         raise ImportFileError("Ce fichier Excel est illisible. Enregistrez-le à nouveau au format .xlsx.") from error
     try:
-        heads = []
+        heads, found = [], []
         for sheet in workbook.worksheets:
             head = [
                 [_cell_text(v) for v in values]
                 for values in sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, max_col=MAX_COLUMNS, values_only=True)
             ]
-            header = find_header(head)
-            heads.append((sheet, head, header and (head[header[0]], header[1])))
-        found = [(sheet, header) for sheet, _, header in heads if header]
+            heads.append((sheet.title, head))
+            if header := find_header(head):
+                index, keys, _ = header
+                found.append((sheet, head[index], keys))
         if not found:
-            return [(heads[0][0].title, heads[0][1])] if heads else [("", [])]
-        return [(sheet.title, _sheet_rows(sheet, workbook.epoch, header)) for sheet, header in found]
+            return heads[:1] or [("", [])]  # the first sheet says why it cannot be read
+        return [(sheet.title, _sheet_rows(sheet, workbook.epoch, names, keys)) for sheet, names, keys in found]
     except ImportFileError:
         raise
     except Exception as error:  # a damaged sheet shows only while it is read

@@ -455,22 +455,34 @@ def test_a_duplicated_column_is_reported_as_such():
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
 
 
+def zip_bytes(*names):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name in names:
+            archive.writestr(name, "<x/>")
+    return out.getvalue()
+
+
 @pytest.mark.parametrize(
     ("filename", "content"),
     [
         ("jeunes.csv", PDF),
         ("jeunes.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
         ("jeunes.csv", bytes(range(256)) * 20),
-        ("jeunes.xlsx", "word"),
+        ("jeunes.xlsx", zip_bytes("[Content_Types].xml", "word/document.xml")),  # a Word document is a zip too
     ],
 )
 def test_a_file_that_is_not_a_spreadsheet_is_refused_as_such(filename, content):
-    if content == "word":  # a Word document is a zip too
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w") as archive:
-            archive.writestr("word/document.xml", "<w:document/>")
-        content = out.getvalue()
     with pytest.raises(ImportFileError, match="Ce fichier n'est pas un tableur"):
+        parse_file(filename, content)
+
+
+@pytest.mark.parametrize(
+    ("filename", "content"),
+    [("jeunes.xlsx", zip_bytes("mimetype", "content.xml")), ("jeunes.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")],
+)
+def test_other_spreadsheet_formats_are_asked_again_as_xlsx_or_csv(filename, content):
+    with pytest.raises(ImportFileError, match="Enregistrez ce fichier au format .xlsx ou .csv"):
         parse_file(filename, content)
 
 
