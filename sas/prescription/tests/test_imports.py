@@ -945,6 +945,34 @@ def test_a_prescriber_imports_a_file_in_a_narrow_browser(log_in, live_server, as
     assert Jeune.objects.get().prenom == "Inès"
 
 
+@needs_browser
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_prescriber_chooses_the_sheet_in_the_preview(log_in, live_server, ase, prescripteur, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / "signalements.xlsx"
+    path.write_bytes(two_sheets())
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(locale="fr-FR", viewport={"width": 320, "height": 800})
+        log_in(page, prescripteur)
+        page.goto(live_server.url + reverse("prescription:import_upload"))
+        page.get_by_label("Fichier à importer").set_input_files(str(path))
+        page.get_by_role("button", name="Voir l'aperçu").click()
+        page.get_by_role("heading", name="Plusieurs feuilles de ce fichier ont des noms de colonnes").wait_for()
+        assert serious_violations(page) == []
+        page.get_by_label("Feuille à lire").select_option("Avril")
+        page.get_by_role("button", name="Lire cette feuille").click()
+        page.get_by_text("C'est la feuille « Avril » qui est lue.").wait_for(timeout=5000)
+        assert serious_violations(page) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        page.get_by_role("button", name="Importer").click()
+        page.get_by_role("heading", name="Compte rendu").wait_for(timeout=5000)
+        browser.close()
+    assert list(Jeune.objects.values_list("prenom", flat=True)) == ["Léa"]
+
+
 # --- Status: one transition function, one event per move -------------------------------------------------
 
 
