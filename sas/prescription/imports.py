@@ -390,9 +390,9 @@ def _header_error(rows):
     )
 
 
-def _restore(key, text):
-    """What a spreadsheet did to a value stored as a number: the leading 0 of a French phone number."""
-    if key == "telephone" and len(text) == 9 and text.isdigit() and text[0] != "0":
+def _restore_phone(text):
+    """What a spreadsheet did to a phone number stored as a number: its leading 0 (French numbers)."""
+    if len(text) == 9 and text.isdigit() and text[0] != "0":
         return f"0{text}"
     return text
 
@@ -418,15 +418,13 @@ def parse_sheet(sheet):
         warnings.append(_error(None, "", "Colonnes non reconnues, laissées de côté : " + ", ".join(ignored) + "."))
     rows = []
     for number, cells in enumerate(sheet[start + 1 :], start=start + 2):
-        values = {}
-        for key, cell in zip(keys, cells, strict=False):
-            if not key:
-                continue
-            text = CONTROL.sub("", cell)
-            if text != cell:
-                cleaned.append(_error(number, LABELS[key], "Caractères invisibles ou illisibles retirés."))
-            if text := text.strip():
-                values[key] = _restore(key, text)
+        if CONTROL.search("\t".join(cells)):  # one search a row: most rows have nothing to clean
+            raw, cells = cells, [CONTROL.sub("", cell) for cell in cells]
+            dirty = [key for key, before, after in zip(keys, raw, cells, strict=False) if key and before != after]
+            cleaned.extend(_error(number, LABELS[key], "Caractères invisibles ou illisibles retirés.") for key in dirty)
+        values = {key: text for key, cell in zip(keys, cells, strict=False) if key and (text := cell.strip())}
+        if "telephone" in values:
+            values["telephone"] = _restore_phone(values["telephone"])
         if values:
             rows.append({"line": number, "values": values})
     if not rows:
