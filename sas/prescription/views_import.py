@@ -36,7 +36,7 @@ class ImportForm(DsfrBaseForm):
     organisation = forms.TypedChoiceField(label="Structure qui signale", coerce=int)
     fichier = forms.FileField(
         label="Fichier à importer",
-        help_text=f"CSV ou texte Unicode (séparateur point-virgule, virgule ou tabulation) ou Excel .xlsx, "
+        help_text="CSV ou texte Unicode (séparateur point-virgule, virgule ou tabulation) ou Excel .xlsx, "
         f"{MAX_ROWS:_} lignes au plus.".replace("_", " "),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx,text/csv"}),
     )
