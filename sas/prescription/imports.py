@@ -510,9 +510,9 @@ def parse_email(text):
 
 
 def _name_key(text):
-    """Commune names as typed: 'St Priest' is 'Saint-Priest'."""
+    """Commune names as typed: 'St Priest' is 'Saint-Priest', 'Villeurbanne Cedex' is Villeurbanne."""
     words = normalise(text).split()
-    return " ".join({"st": "saint", "ste": "sainte"}.get(word, word) for word in words)
+    return " ".join({"st": "saint", "ste": "sainte"}.get(word, word) for word in words if word != "cedex")
 
 
 class CommuneIndex:

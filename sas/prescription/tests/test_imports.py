@@ -508,6 +508,7 @@ def test_an_unknown_commune_name_is_an_error_of_its_row_even_with_a_single_commu
         ("Villeurbanne", "69100", "69266"),
         ("VILLEURBANNE", "69100", "69266"),
         ("St Priest", "69800", "69290"),  # abbreviation
+        ("VILLEURBANNE CEDEX", "69100", "69266"),  # a business address
         ("", "69100", "69266"),  # the only commune with that postcode
         ("69800", "", "69290"),  # a postcode in the commune column
         ("Charly", "69390", "69046"),  # one of several with that postcode
