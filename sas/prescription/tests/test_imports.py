@@ -18,7 +18,7 @@ from sas.browser_testing import launch, needs_browser, serious_violations
 from sas.communes.models import Commune, Departement
 from sas.communes.services import read_communes, read_departements
 from sas.jeunes.models import Consent, Jeune
-from sas.organisations.factories import OrganisationFactory, member
+from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role, Territory
 from sas.parcours.models import EventKind, Parcours, Signalement, SignalementSource
 from sas.prescription import import_transitions, imports, tasks
@@ -428,8 +428,9 @@ def test_a_sheet_can_only_be_chosen_by_the_batchs_organisation(client, ase, pres
     batch = create_batch(organisation=ase, user=prescripteur, filename="f.xlsx", content=two_sheets())
     url = reverse("prescription:import_sheet", args=[batch.pk])
     assert client.post(url, {"feuille": "Avril"}).url.startswith(reverse("login"))
-    client.force_login(member(Role.PRESCRIPTEUR, OrganisationFactory(territory=territory)))
-    assert client.post(url, {"feuille": "Avril"}).status_code == 404
+    for other in [OrganisationFactory(territory=territory), OrganisationFactory(territory=TerritoryFactory())]:
+        client.force_login(member(Role.PRESCRIPTEUR, other))
+        assert client.post(url, {"feuille": "Avril"}).status_code == 404
     client.force_login(member(Role.AIGUILLEUR, territory=territory))
     assert client.post(url, {"feuille": "Avril"}).status_code == 403
     strict = Client(enforce_csrf_checks=True)
