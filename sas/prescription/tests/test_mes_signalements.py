@@ -200,9 +200,10 @@ def test_the_page_and_the_export_take_the_same_number_of_queries_whatever_the_nu
 
 
 def test_the_list_itself_takes_a_fixed_number_of_queries(situation, prescriber, django_assert_num_queries):
+    assert prescriber.active_memberships  # loaded once per request, before any list
     # Stage counts, the page's count and rows, then what vue_prescripteur() reads of the page's rows: events,
-    # their signalements, the consents telling them the structure, the referrals with their structure.
-    with django_assert_num_queries(8):
+    # their signalements, the consents telling them the structure, the referrals (none here, so no structures).
+    with django_assert_num_queries(7):
         liste.liste(prescriber, recherche="l", etape=S.SIGNALE)
 
 
