@@ -6,7 +6,7 @@ import pytest
 from sas.csv_export import FORMULA_STARTS, csv_response, csv_text, neutralise
 
 # What a spreadsheet would run, for each character that starts a formula; then what it shows as it is.
-DANGEROUS = [f"{start}HYPERLINK(\"http://exemple.invalid\";\"clic\")" for start in FORMULA_STARTS]
+DANGEROUS = [f'{start}HYPERLINK("http://exemple.invalid";"clic")' for start in FORMULA_STARTS]
 PLAIN = ["Inès", "O'Neil", "12/03/2026", "a=b", " -espace devant", "", "Lyon 3e ; Part-Dieu", 'Dit "Sam"']
 
 

@@ -6,6 +6,8 @@ import collections
 import csv
 import datetime
 import io
+import pathlib
+import re
 
 import pytest
 from django.urls import reverse
@@ -14,6 +16,7 @@ from django.utils import timezone
 from sas.annuaire.factories import create_catalogue, service_row, structure_row
 from sas.annuaire.models import Service
 from sas.audit.models import Action, AuditEntry
+from sas.browser_testing import needs_browser, serious_violations
 from sas.jeunes.models import CollectionMethod
 from sas.organisations.factories import MembershipFactory, OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
@@ -309,3 +312,39 @@ def test_the_page_shows_the_filters_labelled_and_the_table_captioned(situation, 
     n = counts[Statut.ENVOYEE]
     assert f"<caption>{n} orientation{'s' if n > 1 else ''} reçue{'s' if n > 1 else ''}, statut « {label} »" in html
     assert f'href="{EXPORT}?statut=envoyee"' in html
+
+
+@needs_browser
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_a_browser_the_structure_pages_filters_searches_and_downloads(
+    situation, structure_user, browser, log_in, live_server, monkeypatch
+):
+    monkeypatch.setattr(recues, "PAR_PAGE", 2)
+    page = browser.new_context(locale="fr-FR", viewport={"width": 320, "height": 640}).new_page()
+    log_in(page, structure_user, URL)
+    page.get_by_role("heading", level=1, name="Orientations reçues").wait_for()
+    assert serious_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.get_by_role("link", name="Page suivante").click()
+    page.get_by_text("(page 2 sur 2)").wait_for()
+    assert "Z. B." in page.locator("tbody").inner_text()
+
+    # A DSFR radio is drawn by its label, which takes the click.
+    page.locator("label", has_text=f"{Statut.REFUSEE.label} (1)").click()
+    page.get_by_role("button", name="Afficher").click()
+    page.get_by_text(f"1 orientation reçue, statut « {Statut.REFUSEE.label} »").wait_for()
+    refused = fresh(situation["accueil"])[2]
+    assert page.get_by_role("link", name=re.compile(f"^{attendu(refused)}.*orientation du")).count() == 1
+    page.get_by_role("link", name="Retirer la recherche et les filtres").click()
+    page.get_by_label("Rechercher un jeune").fill("Perrin")
+    page.get_by_role("button", name="Afficher").click()
+    page.get_by_role("link", name=re.compile("^Inès Perrin")).wait_for()
+    assert serious_violations(page) == []
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger cette liste (CSV, 1 ligne)").click()
+    text = pathlib.Path(download.value.path()).read_bytes().decode("utf-8-sig")
+    assert download.value.suggested_filename.startswith("orientations-recues-")
+    assert [row[0] for row in csv.reader(io.StringIO(text, newline=""), delimiter=";")] == ["Jeune", "Inès Perrin"]
+    page.context.close()

@@ -6,12 +6,14 @@ import collections
 import csv
 import datetime
 import io
+import pathlib
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from sas.audit.models import Action, AuditEntry
+from sas.browser_testing import needs_browser, serious_violations
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.parcours import transitions
@@ -309,3 +311,37 @@ def test_the_page_shows_the_filters_labelled_and_the_table_captioned(situation, 
     )
     assert f"<caption>{counts[S.SIGNALE]} jeunes signalés, étape « {LIBELLES[S.SIGNALE]} »</caption>" in html
     assert f'href="{EXPORT}?etape={S.SIGNALE}"' in html
+
+
+@needs_browser
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_a_browser_the_prescriber_pages_filters_searches_and_downloads(
+    situation, prescriber, browser, log_in, live_server, monkeypatch
+):
+    monkeypatch.setattr(liste, "PAR_PAGE", 2)
+    page = browser.new_context(locale="fr-FR", viewport={"width": 320, "height": 640}).new_page()
+    log_in(page, prescriber, URL)
+    page.get_by_role("heading", level=1, name="Mes signalements").wait_for()
+    assert serious_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.get_by_role("link", name="Page suivante").click()
+    page.get_by_text("(page 2 sur 3)").wait_for()
+
+    signales = [vue for vue in vues(prescriber).values() if vue.etape.code == S.SIGNALE]
+    # A DSFR radio is drawn by its label, which takes the click.
+    page.locator("label", has_text=f"{LIBELLES[S.SIGNALE]} ({len(signales)})").click()
+    page.get_by_role("button", name="Afficher").click()
+    page.get_by_text(f"{len(signales)} jeunes signalés, étape « {LIBELLES[S.SIGNALE]} »").wait_for()
+    assert sorted(page.locator("tbody tr td:first-child").all_inner_texts()) == sorted(v.nom for v in signales)
+    page.get_by_label("Rechercher un jeune").fill("Léa")
+    page.get_by_role("button", name="Afficher").click()
+    page.get_by_role("link", name="Léa Martin").wait_for()
+    assert serious_violations(page) == []
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger cette liste (CSV, 1 ligne)").click()
+    text = pathlib.Path(download.value.path()).read_bytes().decode("utf-8-sig")
+    assert download.value.suggested_filename.startswith("mes-signalements-")
+    assert [row[0] for row in csv.reader(io.StringIO(text, newline=""), delimiter=";")] == ["Jeune", "Léa Martin"]
+    page.context.close()
