@@ -137,15 +137,12 @@ def _detail_prescripteur(request, uuid):
     record(user, Action.CONSULTATION, parcours, [parcours.jeune_id])
     # Only the meetings they take part in: another organisation's would tell who else signalled.
     rencontres = parcours.rencontres.filter(organisation_id__in=prescriber_scope(user, parcours))
+    # The name their own signalement gave, as in their list: not what SAS knows of the person.
+    vue = vue_prescripteur(parcours)
     return render(
         request,
         "parcours/detail_prescripteur.html",
-        {
-            "parcours": parcours,
-            "vue": vue_prescripteur(parcours),
-            "rencontres": rencontres,
-            "title": f"Parcours de {parcours.jeune.prenom}",
-        },
+        {"parcours": parcours, "vue": vue, "rencontres": rencontres, "title": f"Parcours de {vue.nom}"},
     )
 
 

@@ -145,6 +145,9 @@ def test_the_search_looks_at_the_name_they_typed_only(situation, prescriber, cli
     assert names("Bernard") == [] and names("Lambert") == []
     html = client_page(client, prescriber, {"q": "zoe"})
     assert "Zoe" in html and "Bernard" not in html and "Zoé" not in html
+    # Nor on the journey's page the list links to.
+    detail = client.get(reverse("parcours:detail", args=[situation["ase"][3].uuid])).content.decode()
+    assert "<h1>Parcours de Zoe</h1>" in detail and "Bernard" not in detail and "Zoé" not in detail
     # Counts follow the search.
     named = [vue for vue in vues(prescriber).values() if "o" in vue.nom.lower()]
     found = liste.liste(prescriber, recherche="o")
