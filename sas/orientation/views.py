@@ -7,10 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from sas.audit.models import Action, record
+from sas.csv_export import csv_response
 from sas.espace_jeune.services import codes_errones
 from sas.espace_jeune.views import avec_lien, avec_lien_verifie
 from sas.organisations.models import Role
@@ -23,10 +25,12 @@ from sas.permissions import (
 )
 from sas.prescription.ratelimit import client_ip
 
+from . import recues as recues_liste
 from . import retrait, services
 from .forms import (
     ChoixConseillerForm,
     ChoixJeuneForm,
+    FiltreRecuesForm,
     FiltresForm,
     MotifForm,
     RdvForm,
@@ -387,25 +391,39 @@ def _recues(request):
 
 @login_required
 def recues(request):
-    orientations = list(_recues(request).select_related("parcours").order_by("-envoyee_le"))
-    # Those waiting for an answer first.
-    orientations.sort(key=lambda orientation: orientation.finale)
-    # The first name only while the young person's consent still covers it.
-    prenoms = services.prenoms_visibles(orientations)
-    for orientation in orientations:
-        orientation.prenom_visible = prenoms.get(orientation.pk, "")
+    require_role(request.user, Role.STRUCTURE)
+    form = FiltreRecuesForm(request.GET)
+    filtres = form.filtres()
+    found = recues_liste.liste(request.user, page=request.GET.get("page"), **filtres)
+    jeune_ids = sorted({ligne.orientation.parcours.jeune_id for ligne in found.lignes})
+    record(request.user, Action.LISTE, Orientation, jeune_ids, page="orientations_recues")
+    organisations = organisations_for_role(request.user, Role.STRUCTURE)
+    context = {
+        "title": "Orientations reçues",
+        "liste": found,
+        "form": form,
+        "filtres": filtres,
+        "organisations": organisations,
+    }
+    return render(request, "orientation/recues.html", context)
+
+
+@login_required
+def recues_csv(request):
+    """The list of the page for the same filters, every page of it, as a file."""
+    require_role(request.user, Role.STRUCTURE)
+    filtres = FiltreRecuesForm(request.GET).filtres()
+    rows, jeune_ids = recues_liste.export(request.user, **filtres)
     record(
         request.user,
-        Action.LISTE,
+        Action.EXPORT,
         Orientation,
-        sorted({o.parcours.jeune_id for o in orientations}),
+        jeune_ids,
         page="orientations_recues",
+        statut=filtres["statut"],
+        lignes=len(rows),
     )
-    organisations = [
-        (organisation, [o for o in orientations if o.structure.organisation_id == organisation.pk])
-        for organisation in organisations_for_role(request.user, Role.STRUCTURE)
-    ]
-    return render(request, "orientation/recues.html", {"title": "Orientations reçues", "organisations": organisations})
+    return csv_response(f"orientations-recues-{timezone.localdate():%Y-%m-%d}.csv", recues_liste.ENTETE, rows)
 
 
 @login_required
