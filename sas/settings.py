@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.forms",
     "django_tasks",
     "django_tasks_db",
+    "django_ratelimit",
     "sas.communes",
     "sas.organisations",
     "sas.jeunes",
@@ -114,6 +115,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
     }
+# One cache shared by every process (web workers, task worker): the rate limits' counters live there, so that they
+# hold across workers and restarts. The database by default, nothing more to run; Redis when one is configured.
+_CACHE_URL = os.environ.get("REDIS_URL") or os.environ.get("CACHE_URL", "")
+if _CACHE_URL:
+    if not _CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("REDIS_URL / CACHE_URL must be a redis:// address.")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "sas.limites.DatabaseCache",
+            "LOCATION": "sas_cache",
+            # Past MAX_ENTRIES Django deletes a third of the rows: a flood of new keys must not wipe the counters.
+            "OPTIONS": {"MAX_ENTRIES": 200_000},
+        }
+    }
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "sas.limites.client_ip"
+# How many reverse proxies stand in front of the application and append the caller to X-Forwarded-For (0: none,
+# the header is never believed).
+SAS_TRUSTED_PROXIES = int(os.environ.get("SAS_TRUSTED_PROXIES", "0"))
+# django-ratelimit warns about any backend it does not list; ours increments atomically (sas.limites.DatabaseCache,
+# tested across two processes) and Django's RedisCache uses Redis' INCR.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "organisations.User"
 
