@@ -5,6 +5,7 @@ DEBUG on only when DJANGO_DEBUG=1. Production sets DATABASE_URL, SECRET_KEY and
 ALLOWED_HOSTS; with DEBUG off the security settings below are all on.
 """
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -52,6 +53,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_ratelimit",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "sas.communes",
     "sas.organisations",
     "sas.jeunes",
@@ -67,6 +71,7 @@ INSTALLED_APPS = [
     "sas.annuaire",
     "sas.orientation",
     "sas.accueil",
+    "sas.connexion",
 ]
 
 MIDDLEWARE = [
@@ -76,8 +81,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "sas.connexion.middleware.SecondFacteurMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "sas.urls"
@@ -149,6 +158,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked account or address before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Failed logins are kept in the database (shared by every worker) and lock, for the cool-off, the account tried and,
+# separately, the address they came from: the right password waits too.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("SAS_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("SAS_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Django's login form names the e-mail field "username".
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_CLIENT_IP_CALLABLE = "sas.limites.client_ip"
+AXES_LOCKOUT_CALLABLE = "sas.connexion.views.verrouille"
+# A new try during the lockout does not push its end back: the message's duration holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+OTP_TOTP_ISSUER = "SAS"
+# A reset link works for 2 hours (the e-mail says so).
+PASSWORD_RESET_TIMEOUT = 2 * 3600
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "accueil:home"
 LOGOUT_REDIRECT_URL = "accueil:home"

@@ -16,8 +16,8 @@ from sas.organisations.factories import TerritoryFactory
 from sas.parcours.factories import ParcoursFactory, SignalementFactory
 from sas.parcours.models import Signalement, SignalementSource
 from sas.parcours.status import Status
-from sas.prescription.views_public import formulaires_envoyes
 from sas.prescription.models import DoublonPossible
+from sas.prescription.views_public import formulaires_envoyes
 
 pytestmark = pytest.mark.django_db
 
