@@ -25,13 +25,6 @@ IP = "203.0.113.7"
 PROXY = "10.0.0.2"
 
 
-@pytest.fixture(autouse=True)
-def empty_cache(db):
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def lien(territory):
     return LienJeune.creer(ParcoursFactory(territory=territory))
@@ -50,12 +43,24 @@ print(Limite("deux_processus", limit={limit}, window=86400).exceeded("{ip}"),
 
 
 @pytest.fixture
-def shared_database(tmp_path):
-    """A database of its own that separate Python processes open, with the cache table made as `make run` does."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'partagee.sqlite3'}", "SAS_DEMO": "1"}
-    env.pop("REDIS_URL", None), env.pop("CACHE_URL", None)
-    subprocess.run([sys.executable, "manage.py", "createcachetable"], cwd=ROOT, env=env, check=True, timeout=120)
-    return env
+def shared_database(request, tmp_path):
+    """A database that separate Python processes open, with the cache table: the tests' own on PostgreSQL (committed,
+    so that the workers see it); on SQLite, whose test database lives in memory, a file of its own made as `make run`
+    does."""
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CACHE_URL")}
+    env["SAS_DEMO"] = "1"
+    if connection.vendor == "postgresql":
+        request.getfixturevalue("transactional_db")
+        db = connection.settings_dict
+        env["DATABASE_URL"] = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        # The cache table is no model's: the flush after the test leaves it as it is.
+        cache.clear()
+        yield env
+        cache.clear()
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'partagee.sqlite3'}"
+        subprocess.run([sys.executable, "manage.py", "createcachetable"], cwd=ROOT, env=env, check=True, timeout=120)
+        yield env
 
 
 def worker(env, *, hits, limit):
@@ -95,6 +100,7 @@ def test_two_processes_counting_at_once_lose_no_hit(shared_database):
     assert answer(worker(shared_database, hits=0, limit=2 * hits)) == ["True", "False"]
 
 
+@pytest.mark.django_db
 def test_the_counter_keeps_its_window_when_it_is_incremented():
     limite = Limite("fenetre", limit=3, window=86400)
     for _ in range(3):
@@ -138,6 +144,7 @@ def wrong_codes(client, n, start=7000, **extra):
         client.post(reverse("espace_jeune:code"), {"code": f"{i}-abcdefabcdef"}, REMOTE_ADDR=PROXY, **extra)
 
 
+@pytest.mark.django_db
 def test_two_callers_behind_the_proxy_are_counted_apart(settings, lien):
     settings.SAS_TRUSTED_PROXIES = 1
     wrong_codes(Client(), espace_jeune.liens_errones_ip.limit, HTTP_X_FORWARDED_FOR="198.51.100.1")
@@ -152,6 +159,7 @@ def test_two_callers_behind_the_proxy_are_counted_apart(settings, lien):
     assert response.status_code == 302
 
 
+@pytest.mark.django_db
 def test_without_a_trusted_proxy_the_header_changes_nothing(settings, lien):
     settings.SAS_TRUSTED_PROXIES = 0
     # Forging a new header on every try gains no try.
@@ -166,6 +174,7 @@ def test_without_a_trusted_proxy_the_header_changes_nothing(settings, lien):
 # Separate counters
 
 
+@pytest.mark.django_db
 def test_wrong_structure_links_do_not_lock_the_young_people(client, lien):
     for i in range(orientation.liens_errones.limit):
         assert client.get(reverse("orientation:lien", args=[f"faux-{i}"]), REMOTE_ADDR=IP).status_code == 410
@@ -175,6 +184,7 @@ def test_wrong_structure_links_do_not_lock_the_young_people(client, lien):
     assert client.get(reverse("espace_jeune:page", args=[lien.token]), REMOTE_ADDR=IP).status_code == 200
 
 
+@pytest.mark.django_db
 def test_an_attackers_wrong_codes_do_not_lock_another_young_persons_link(client, lien, territory):
     cible = LienJeune.creer(ParcoursFactory(territory=territory))
     forged = f"{cible.token.partition('-')[0]}-{'0' * 16}"
