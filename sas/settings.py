@@ -172,6 +172,8 @@ AXES_CLIENT_IP_CALLABLE = "sas.limites.client_ip"
 AXES_LOCKOUT_CALLABLE = "sas.connexion.views.verrouille"
 # A new try during the lockout does not push its end back: the message's duration holds.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# No banner at every start (management commands included), and no user agent in the failure logs.
+AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "SAS"
 # A reset link works for 2 hours (the e-mail says so).
 PASSWORD_RESET_TIMEOUT = 2 * 3600

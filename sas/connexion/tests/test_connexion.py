@@ -7,8 +7,11 @@ import html as htmllib
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sas.connexion import services
@@ -234,3 +237,26 @@ def test_reset_emails_are_limited_per_account():
 
 def test_the_login_page_offers_the_forgotten_password():
     assert reverse("connexion:mot_de_passe_oublie") in text(Client().get(LOGIN))
+
+
+# Access rules: the second factor's pages are the logged-in user's own; the reset link alone opens its form.
+
+
+def test_an_anonymous_visitor_is_sent_to_the_login_and_sets_up_nothing():
+    for name in ("connexion:code", "connexion:activer"):
+        for response in (Client().get(reverse(name)), Client().post(reverse(name), {"code": "123456"})):
+            assert response.status_code == 302 and response["Location"].startswith(f"{LOGIN}?next=")
+    assert not TOTPDevice.objects.exists()
+
+
+def test_an_expired_or_forged_reset_link_changes_nothing(settings):
+    user = member(Role.PRESCRIPTEUR)
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    settings.PASSWORD_RESET_TIMEOUT = -1
+    for path in (f"/connexion/reinitialiser/{uid}/{token}/", f"/connexion/reinitialiser/{uid}/faux-jeton/"):
+        client = Client()
+        assert "Lien expiré" in text(client.get(path, follow=True))
+        client.post(path, {"new_password1": "un-autre-mot-de-passe-9", "new_password2": "un-autre-mot-de-passe-9"})
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
