@@ -53,10 +53,8 @@ class Limite:
         self.group, self.limit, self.window = group, limit, window
 
     def _usage(self, ident, *, increment):
-        return get_usage(
-            None, group=self.group, key=lambda _group, _request: str(ident), rate=(self.limit, self.window),
-            increment=increment,
-        )  # fmt: skip
+        rate, key = (self.limit, self.window), (lambda _group, _request: str(ident))
+        return get_usage(None, group=self.group, key=key, rate=rate, increment=increment)
 
     def exceeded(self, ident):
         # get_usage(increment=False) would write a zero counter for every caller who did nothing wrong: read the

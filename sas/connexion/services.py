@@ -32,6 +32,7 @@ def envoyer_reinitialisation(user, adresse, *, at=None):
     if reinitialisations.exceeded(user.pk):
         return None
     reinitialisations.hit(user.pk)
+    # The route's two parts (the account's id and the token) stand as one mask in the stored text.
     lien = settings.SAS_SITE_URL + reverse("connexion:reinitialiser", args=["uid", "jeton"]).replace(
         "uid/jeton", MASQUE
     )
@@ -49,6 +50,9 @@ def envoyer_reinitialisation(user, adresse, *, at=None):
 
 
 class _LienAEnvoyer:
+    """Nothing to note once the provider answered: the token is stored nowhere, and one that went nowhere is
+    simply never used."""
+
     def __init__(self, chemin):
         self.remplacements = {MASQUE: chemin}
 
