@@ -104,6 +104,10 @@ def test_behind_the_trusted_proxy_the_callers_are_counted_apart(settings):
 def test_the_admin_sends_to_the_one_login_page():
     response = Client().get("/admin/login/?next=/admin/")
     assert response.status_code == 302 and response["Location"] == f"{LOGIN}?next=/admin/"
+    # Its form no longer logs anyone in, so it cannot be used to skip the lockout or the second factor.
+    admin, client = member(Role.ADMIN), Client()
+    client.post("/admin/login/", {"username": admin.email, "password": PASSWORD})
+    assert not logged_in(client)
 
 
 # Second factor
