@@ -22,6 +22,7 @@ browser:
 
 run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py createcachetable
 	$(DEV_ENV) $(BIN)/python manage.py importer_communes --wet-run
 	$(DEV_ENV) $(BIN)/python manage.py charger_demo --wet-run
 	$(DEV_ENV) PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho -f Procfile.dev start

@@ -2,8 +2,11 @@ import os
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from sas.connexion.services import second_facteur_obligatoire
+from sas.connexion.testing import appareil, code_actuel, session_verifiee
 from sas.diagnostic.chargement import publier
 from sas.diagnostic.models import Questionnaire
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
@@ -11,6 +14,21 @@ from sas.organisations.models import OrganisationKind, Role
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made there stay synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class ClientConnecte(Client):
+    """The test client, whose force_login() stands for a whole login: the second factor too, for those who need one
+    (tests of the second factor itself use django.test.Client)."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        if second_facteur_obligatoire(user):
+            session_verifiee(self, user)
+
+
+@pytest.fixture
+def client():
+    return ClientConnecte()
 
 
 @pytest.fixture
@@ -126,6 +144,10 @@ def log_in(live_server):
         page.get_by_label("Mot de passe").fill("motdepasse-de-test")
         page.get_by_role("button", name="Se connecter").click()
         page.wait_for_load_state()
+        if second_facteur_obligatoire(user):
+            page.get_by_label("Code à 6 chiffres").fill(code_actuel(appareil(user)))
+            page.get_by_role("button", name="Valider").click()
+            page.wait_for_load_state()
         return page
 
     return sign_in

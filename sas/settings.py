@@ -5,6 +5,7 @@ DEBUG on only when DJANGO_DEBUG=1. Production sets DATABASE_URL, SECRET_KEY and
 ALLOWED_HOSTS; with DEBUG off the security settings below are all on.
 """
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -51,6 +52,10 @@ INSTALLED_APPS = [
     "django.forms",
     "django_tasks",
     "django_tasks_db",
+    "django_ratelimit",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "sas.communes",
     "sas.organisations",
     "sas.jeunes",
@@ -66,6 +71,7 @@ INSTALLED_APPS = [
     "sas.annuaire",
     "sas.orientation",
     "sas.accueil",
+    "sas.connexion",
 ]
 
 MIDDLEWARE = [
@@ -75,8 +81,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "sas.connexion.middleware.SecondFacteurMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "sas.urls"
@@ -114,6 +124,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
     }
+# One cache shared by every process (web workers, task worker): the rate limits' counters live there, so that they
+# hold across workers and restarts. The database by default, nothing more to run; Redis when one is configured.
+_CACHE_URL = os.environ.get("REDIS_URL") or os.environ.get("CACHE_URL", "")
+if _CACHE_URL:
+    if not _CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("REDIS_URL / CACHE_URL must be a redis:// address.")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "sas.limites.DatabaseCache",
+            "LOCATION": "sas_cache",
+            # Past MAX_ENTRIES Django deletes a third of the rows: a flood of new keys must not wipe the counters.
+            "OPTIONS": {"MAX_ENTRIES": 200_000},
+        }
+    }
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "sas.limites.client_ip"
+# How many reverse proxies stand in front of the application and append the caller to X-Forwarded-For (0: none,
+# the header is never believed).
+SAS_TRUSTED_PROXIES = int(os.environ.get("SAS_TRUSTED_PROXIES", "0"))
+# django-ratelimit warns about any backend it does not list; ours increments atomically (sas.limites.DatabaseCache,
+# tested across two processes) and Django's RedisCache uses Redis' INCR.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "organisations.User"
 
@@ -123,6 +158,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked account or address before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Failed logins are kept in the database (shared by every worker) and lock, for the cool-off, the account tried and,
+# separately, the address they came from: the right password waits too.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("SAS_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("SAS_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Django's login form names the e-mail field "username".
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_CLIENT_IP_CALLABLE = "sas.limites.client_ip"
+AXES_LOCKOUT_CALLABLE = "sas.connexion.views.verrouille"
+# A new try during the lockout does not push its end back: the message's duration holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# No banner at every start (management commands included), and no user agent in the failure logs.
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "SAS"
+# A reset link works for 2 hours (the e-mail says so).
+PASSWORD_RESET_TIMEOUT = 2 * 3600
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "accueil:home"
 LOGOUT_REDIRECT_URL = "accueil:home"

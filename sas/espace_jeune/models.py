@@ -75,13 +75,21 @@ class LienJeune(models.Model):
             parcours=parcours, created_at=at, expires_at=at + timedelta(days=settings.SAS_LIEN_JEUNE_JOURS)
         )
 
+    @staticmethod
+    def identifiant(token):
+        """The id of the link a token names, right or wrong signature (None when it names none): wrong tokens are
+        counted against the link they aim at."""
+        ident, _, _signature = (token or "").strip().lower().partition("-")
+        try:
+            return int(ident, 36)
+        except ValueError:
+            return None
+
     @classmethod
     def trouver(cls, token, at=None):
         """The valid link this token names, or None (bad signature, unknown, expired or revoked)."""
-        ident, _, signature = (token or "").strip().lower().partition("-")
-        try:
-            pk = int(ident, 36)
-        except ValueError:
+        pk, signature = cls.identifiant(token), (token or "").strip().lower().partition("-")[2]
+        if pk is None:
             return None
         if not hmac.compare_digest(signature.encode(), _signature(pk).encode()):
             return None

@@ -3,6 +3,7 @@ receiving structure's pages (an account, or a magic link that opens one referral
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from sas.audit.models import Action, record
 from sas.csv_export import csv_response
-from sas.espace_jeune.services import codes_errones
 from sas.espace_jeune.views import avec_lien, avec_lien_verifie
+from sas.limites import Limite, cle_ip, client_ip
 from sas.organisations.models import Role
 from sas.permissions import (
     organisations_for_role,
@@ -23,7 +24,6 @@ from sas.permissions import (
     parcours_for_role,
     require_role,
 )
-from sas.prescription.ratelimit import client_ip
 
 from . import recues as recues_liste
 from . import retrait, services
@@ -348,14 +348,24 @@ def _page_structure(request, orientation, *, lien=None, forms=None):
     )
 
 
+# Wrong magic links, per address, apart from the young people's counters. A structure's token names no referral
+# (only its hash is stored), so a wrong one can only be counted against who sent it; it has 256 bits, the limit
+# only keeps one caller from trying many.
+liens_errones = Limite(
+    "orientation_lien_structure_ip",
+    limit=getattr(settings, "SAS_LIEN_STRUCTURE_IP_LIMIT", 30),
+    window=getattr(settings, "SAS_LIEN_STRUCTURE_WINDOW", 900),
+)
+
+
 def _lien_structure(view):
     @wraps(view)
     @never_cache
     def wrapper(request, token, *args, **kwargs):
-        ip = client_ip(request)
-        orientation = None if codes_errones.exceeded(ip) else LienStructure.trouver(token)
+        ip = cle_ip(client_ip(request))
+        orientation = None if liens_errones.exceeded(ip) else LienStructure.trouver(token)
         if orientation is None:
-            codes_errones.hit(ip)
+            liens_errones.hit(ip)
             context = {"title": "Lien non valable", "annulee": LienStructure.annulee(token)}
             return render(request, "orientation/lien_invalide.html", context, status=410)
         response = view(request, token, orientation, *args, **kwargs)
