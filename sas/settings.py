@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "sas.espace_jeune",
     "sas.rendezvous",
     "sas.diagnostic",
+    "sas.droits",
     "sas.annuaire",
     "sas.orientation",
     "sas.accueil",
@@ -234,6 +235,10 @@ SAS_SMS_WEBHOOK_SECRET = os.environ.get("SAS_SMS_WEBHOOK_SECRET", "")
 SAS_LIEN_JEUNE_JOURS = int(os.environ.get("SAS_LIEN_JEUNE_JOURS", "30"))
 # How long a receiving structure's magic link stays valid (it is refused earlier once the referral is over).
 SAS_LIEN_STRUCTURE_JOURS = int(os.environ.get("SAS_LIEN_STRUCTURE_JOURS", "45"))
+
+# The OpenFisca-France web API (its own service, bound to loopback: `make run` starts it).
+SAS_OPENFISCA_URL = os.environ.get("SAS_OPENFISCA_URL", "http://127.0.0.1:5001")
+SAS_OPENFISCA_TIMEOUT = float(os.environ.get("SAS_OPENFISCA_TIMEOUT", "10"))
 
 # Records are anonymised this many days after the last contact (DESIGN.md, RGPD).
 SAS_RETENTION_DAYS = int(os.environ.get("SAS_RETENTION_DAYS", str(2 * 365)))
