@@ -2,7 +2,10 @@ import os
 
 import pytest
 from django.db import connection
+from django.test import TransactionTestCase
 from django.test.utils import CaptureQueriesContext
+
+from sas.audit.ajout_seul import autoriser_purge
 
 from sas.diagnostic.chargement import publier
 from sas.diagnostic.models import Questionnaire
@@ -11,6 +14,18 @@ from sas.organisations.models import OrganisationKind, Role
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made there stay synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+_vider_la_base = TransactionTestCase._fixture_teardown
+
+
+def _vider_la_base_en_purge(self):
+    """Transactional tests empty the database after them: SQLite does it with DELETE, which the append-only
+    triggers refuse outside a purge (PostgreSQL's TRUNCATE does not fire them)."""
+    with autoriser_purge():
+        _vider_la_base(self)
+
+
+TransactionTestCase._fixture_teardown = _vider_la_base_en_purge
 
 
 @pytest.fixture
