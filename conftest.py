@@ -6,7 +6,6 @@ from django.test import TransactionTestCase
 from django.test.utils import CaptureQueriesContext
 
 from sas.audit.ajout_seul import autoriser_purge
-
 from sas.diagnostic.chargement import publier
 from sas.diagnostic.models import Questionnaire
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member

@@ -3,7 +3,7 @@ from sas.commands import Bilan, DataCommand
 
 
 class Command(DataCommand):
-    help = "Supprime les entrées du journal d'audit plus anciennes que la durée de conservation. Simulation sans --wet-run."
+    help = "Supprime les entrées du journal d'audit passé leur durée de conservation. Simulation sans --wet-run."
     wet_run_help = "supprimer (sinon simulation)"
 
     def agir(self, *, wet_run):
