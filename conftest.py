@@ -110,6 +110,19 @@ def smtp_server(settings):
     controller.stop()
 
 
+@pytest.fixture(autouse=True)
+def no_csp_violation(request):
+    """Every browser test runs with the production CSP on and fails if Chromium refused anything because of it."""
+    if request.node.get_closest_marker("browser") is None:
+        yield
+        return
+    from sas.browser_testing import CSP_VIOLATIONS
+
+    CSP_VIOLATIONS.clear()
+    yield
+    assert CSP_VIOLATIONS == []
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Debian's Chromium, started once per test module (some tests drive their own Playwright)."""

@@ -194,8 +194,9 @@ SAS_LIEN_STRUCTURE_JOURS = int(os.environ.get("SAS_LIEN_STRUCTURE_JOURS", "45"))
 # Records are anonymised this many days after the last contact (DESIGN.md, RGPD).
 SAS_RETENTION_DAYS = int(os.environ.get("SAS_RETENTION_DAYS", str(2 * 365)))
 
-# Scripts only from our own static files (the DSFR's module tags carry the request's nonce), never inline: an
-# injected <script> or on…= attribute does not run. Styles too: no page uses a style attribute.
+# Scripts only from our own static files, never inline: an injected <script> or on…= attribute does not run. The DSFR
+# loads its scripts from static files; a page that one day needs an inline script gives it
+# nonce="{{ request.csp_nonce }}" (the nonce then joins the header). Styles too: no page uses a style attribute.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
