@@ -92,7 +92,8 @@ def gunicorn(tmp_path):
 
 def demander(url, *, methode="GET", corps=None, **entetes):
     # The reverse proxy says the request came over HTTPS (SECURE_PROXY_SSL_HEADER); without it, a redirect.
-    requete = urllib.request.Request(url, data=corps, method=methode, headers={"X-Forwarded-Proto": "https", **entetes})
+    entetes = {"X-Forwarded-Proto": "https", **entetes}
+    requete = urllib.request.Request(url, data=corps, method=methode, headers=entetes)  # noqa: S310 (loopback)
     try:
         with urllib.request.urlopen(requete, timeout=30) as reponse:  # noqa: S310 (loopback)
             return reponse.status, reponse.headers
