@@ -118,7 +118,7 @@ def test_no_token_nor_secret_in_the_logs_and_token_pages_are_never_stored(gunico
         assert statut in {200, 302, 404, 410}, (chemin, statut)
         assert "no-store" in entetes["Cache-Control"], chemin
         assert "noindex" in entetes["X-Robots-Tag"], chemin
-        assert entetes["Referrer-Policy"] == "no-referrer", chemin
+        assert entetes["Referrer-Policy"] == "same-origin", chemin
 
     statut, entetes = demander(base + "/connexion/")
     assert statut == 200
