@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "sas.audit.contexte.ContexteAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "sas.accueil.middleware.TailleMaxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -216,6 +217,9 @@ SAS_PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=(), interest-cohort=()"
 )
+
+# Larger request bodies are refused before being read: the biggest legitimate one is a 20 MB signalement file.
+SAS_TAILLE_MAX_REQUETE = int(os.environ.get("SAS_TAILLE_MAX_REQUETE", str(21 * 1024 * 1024)))
 
 # Audit entries keep the client address and the session only as keyed hashes (CNIL, logging recommendation): the
 # pepper lives outside the database, so a copy of the table alone does not give the addresses back.

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
 from sas.traces import PAGE_A_JETON
@@ -21,3 +22,23 @@ class EntetesMiddleware:
             response.headers["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
             response.headers["X-Robots-Tag"] = "noindex, nofollow, noarchive"
         return response
+
+
+class TailleMaxMiddleware:
+    """A request body larger than SAS_TAILLE_MAX_REQUETE is refused from its announced length, before anything reads
+    it (the CSRF check reads a form's body, and Django would first copy an uploaded file to disk)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            taille = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            taille = 0
+        if taille > settings.SAS_TAILLE_MAX_REQUETE:
+            mo = settings.SAS_TAILLE_MAX_REQUETE // (1024 * 1024)
+            return render(
+                request, "accueil/trop_volumineux.html", {"title": "Envoi trop volumineux", "mo": mo}, status=413
+            )
+        return self.get_response(request)

@@ -32,6 +32,10 @@ logger = logging.getLogger(__name__)
 
 MAX_FILE_SIZE = 20 * 1024 * 1024
 MAX_ROWS = 50_000
+# An XLSX row is never read past this column, nor a sheet past this row (blank lines included), whatever the file's
+# <dimension> claims: a 1.5 KB file may announce 16,384 columns and a million rows.
+MAX_COLUMNS = 100
+MAX_XLSX_LINES = 2 * MAX_ROWS
 CHUNK_SIZE = 500
 PREVIEW_ROWS = 10
 
@@ -219,10 +223,21 @@ def read_xlsx(content):
     except Exception as error:  # openpyxl raises many kinds (zip, XML, key errors) for a damaged file
         raise ImportFileError("Ce fichier Excel est illisible. Enregistrez-le à nouveau au format .xlsx.") from error
     try:
-        sheet = workbook.worksheets[0]
-        return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        return list(_bounded_rows(workbook.worksheets[0]))
     finally:
         workbook.close()
+
+
+def _bounded_rows(sheet):
+    """The sheet's rows as text, bounded while reading: the declared dimension is dropped (read-only mode would
+    pad every row to it), columns stop at MAX_COLUMNS, and reading stops past MAX_XLSX_LINES."""
+    sheet.reset_dimensions()
+    for number, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+        if number > MAX_XLSX_LINES:
+            raise ImportFileError(
+                f"Ce fichier compte plus de {MAX_ROWS} lignes ; envoyez-en {MAX_ROWS} au plus par fichier."
+            )
+        yield [_cell_text(value) for value in row] if any(value is not None for value in row) else []
 
 
 def read_table(filename, content):
