@@ -4,7 +4,6 @@ dimension: the claim must cost nothing. Before the bounded reading it cost 3 s a
 Target: the bomb read (or refused) in well under a second, at the baseline's cost."""
 
 import django
-
 from common import report, timed
 
 ROWS = 1_000

@@ -35,10 +35,8 @@ def classeur(lignes, *, dimension=None, cellule_lointaine=None):
                     xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>', xml)
                 if cellule_lointaine:
                     rangee = re.sub(r"\D", "", cellule_lointaine)
-                    xml = xml.replace(
-                        "</sheetData>",
-                        f'<row r="{rangee}"><c r="{cellule_lointaine}" t="inlineStr"><is><t>x</t></is></c></row></sheetData>',
-                    )
+                    cellule = f'<c r="{cellule_lointaine}" t="inlineStr"><is><t>x</t></is></c>'
+                    xml = xml.replace("</sheetData>", f'<row r="{rangee}">{cellule}</row></sheetData>')
                 data = xml.encode()
             zip_.writestr(item, data)
     return sortie.getvalue()
