@@ -19,6 +19,7 @@ from django.db import connection
 
 from sas.espace_jeune.models import LienJeune
 from sas.parcours.factories import ParcoursFactory
+from sas.traces import masquer
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_SECRET = "secret-du-fournisseur-" + secrets.token_hex(8)
@@ -142,3 +143,28 @@ def test_no_token_nor_secret_in_the_logs_and_token_pages_are_never_stored(gunico
     assert "Not Found: /j/[masqué]/pas-une-page/" in texte
     for secret in (lien.token, jeton_structure, WEBHOOK_SECRET):
         assert secret not in texte, texte
+
+
+@pytest.mark.parametrize(
+    ("ligne", "masquee"),
+    [
+        ('"GET /j/2-abc123/pourquoi/ HTTP/1.1" 200', '"GET /j/[masqué]/pourquoi/ HTTP/1.1" 200'),
+        ("POST /orientation/s/Zx_9-k/accepter/", "POST /orientation/s/[masqué]/accepter/"),
+        ("GET /diagnostic/j/2-abc/synthese/", "GET /diagnostic/j/[masqué]/synthese/"),
+        ("GET /orientation/j/2-abc/", "GET /orientation/j/[masqué]/"),
+        ("POST /messagerie/sms/statut/?a=1&secret=s3cr3t&b=2", "POST /messagerie/sms/statut/?a=1&secret=[masqué]&b=2"),
+        # The code form itself and pages that merely look alike keep their address.
+        ("GET /j/ HTTP/1.1", "GET /j/ HTTP/1.1"),
+        ("GET /admin/jeunes/jeune/ HTTP/1.1", "GET /admin/jeunes/jeune/ HTTP/1.1"),
+    ],
+)
+@pytest.mark.django_db(transaction=False)
+def test_the_mask(ligne, masquee):
+    assert masquer(ligne) == masquee
+
+
+@pytest.mark.django_db(transaction=False)
+def test_django_log_lines_are_masked(client, caplog):
+    with caplog.at_level("WARNING", logger="django.request"):
+        client.get("/j/2-secretdujeune/nulle-part/")
+    assert "Not Found: /j/[masqué]/nulle-part/" in caplog.text and "secretdujeune" not in caplog.text
