@@ -2,9 +2,10 @@ import os
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, TransactionTestCase
 from django.test.utils import CaptureQueriesContext
 
+from sas.audit.ajout_seul import autoriser_purge
 from sas.connexion.services import second_facteur_obligatoire
 from sas.connexion.testing import appareil, code_actuel, session_verifiee
 from sas.diagnostic.chargement import publier
@@ -14,6 +15,18 @@ from sas.organisations.models import OrganisationKind, Role
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made there stay synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+_vider_la_base = TransactionTestCase._fixture_teardown
+
+
+def _vider_la_base_en_purge(self):
+    """Transactional tests empty the database after them: SQLite does it with DELETE, which the append-only
+    triggers refuse outside a purge (PostgreSQL's TRUNCATE does not fire them)."""
+    with autoriser_purge():
+        _vider_la_base(self)
+
+
+TransactionTestCase._fixture_teardown = _vider_la_base_en_purge
 
 
 class ClientConnecte(Client):
@@ -112,6 +125,19 @@ def smtp_server(settings):
     settings.EMAIL_USE_TLS = False
     yield received
     controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation(request):
+    """Every browser test runs with the production CSP on and fails if Chromium refused anything because of it."""
+    if request.node.get_closest_marker("browser") is None:
+        yield
+        return
+    from sas.browser_testing import CSP_VIOLATIONS
+
+    CSP_VIOLATIONS.clear()
+    yield
+    assert CSP_VIOLATIONS == []
 
 
 @pytest.fixture(scope="module")

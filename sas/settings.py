@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -48,6 +49,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "dsfr",
     "widget_tweaks",
+    # Serves the API docs' Swagger UI from our static files (no CDN, no inline script: the CSP allows neither).
+    "ninja",
+    "csp",
     # After dsfr, so that its form widget templates win over Django's own.
     "django.forms",
     "django_tasks",
@@ -77,6 +81,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "sas.accueil.middleware.EntetesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -84,7 +90,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "sas.connexion.middleware.SecondFacteurMiddleware",
+    "sas.audit.contexte.ContexteAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "sas.accueil.middleware.TailleMaxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -231,6 +239,9 @@ SAS_SMS_SENDER = os.environ.get("SAS_SMS_SENDER", "SAS")
 SAS_SMS_TIMEOUT = float(os.environ.get("SAS_SMS_TIMEOUT", "10"))
 # Shared secret the provider's delivery callbacks and inbound SMS (STOP) must carry.
 SAS_SMS_WEBHOOK_SECRET = os.environ.get("SAS_SMS_WEBHOOK_SECRET", "")
+# A signed webhook (X-Webhook-Timestamp and X-Webhook-Signature, HMAC-SHA256 of "timestamp.body") is refused outside
+# this many seconds around now.
+SAS_SMS_WEBHOOK_FENETRE = int(os.environ.get("SAS_SMS_WEBHOOK_FENETRE", "300"))
 # How long the young person's personal link stays valid.
 SAS_LIEN_JEUNE_JOURS = int(os.environ.get("SAS_LIEN_JEUNE_JOURS", "30"))
 # How long a receiving structure's magic link stays valid (it is refused earlier once the referral is over).
@@ -242,6 +253,38 @@ SAS_OPENFISCA_TIMEOUT = float(os.environ.get("SAS_OPENFISCA_TIMEOUT", "10"))
 
 # Records are anonymised this many days after the last contact (DESIGN.md, RGPD).
 SAS_RETENTION_DAYS = int(os.environ.get("SAS_RETENTION_DAYS", str(2 * 365)))
+
+# Scripts only from our own static files, never inline: an injected <script> or on…= attribute does not run. The DSFR
+# loads its scripts from static files; a page that one day needs an inline script gives it
+# nonce="{{ request.csp_nonce }}" (the nonce then joins the header). Styles too: no page uses a style attribute.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# No page needs a device feature; denying them all keeps an injected frame or script from asking for one.
+SAS_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+
+# Larger request bodies are refused before being read: the biggest legitimate one is a 20 MB signalement file.
+SAS_TAILLE_MAX_REQUETE = int(os.environ.get("SAS_TAILLE_MAX_REQUETE", str(21 * 1024 * 1024)))
+
+# Audit entries keep the client address and the session only as keyed hashes (CNIL, logging recommendation): the
+# pepper lives outside the database, so a copy of the table alone does not give the addresses back.
+SAS_AUDIT_PEPPER = os.environ.get("SAS_AUDIT_PEPPER", "") or f"audit:{SECRET_KEY}"
+# The audit log is purged after this many days (CNIL: 6 months to 1 year for access logs).
+SAS_AUDIT_RETENTION_DAYS = int(os.environ.get("SAS_AUDIT_RETENTION_DAYS", "365"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
@@ -260,9 +303,16 @@ if not DEBUG and not SAS_DEMO:
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Bearer tokens in paths (/j/…, /orientation/s/…) and secrets in query strings are masked in every log line, by the
+# loggers that print request paths and by the handler all others reach. Gunicorn's access log: gunicorn.conf.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"masquer_secrets": {"()": "sas.traces.MasquerSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["masquer_secrets"]}},
+    "loggers": {
+        "django.request": {"filters": ["masquer_secrets"]},
+        "django.server": {"handlers": ["console"], "filters": ["masquer_secrets"], "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

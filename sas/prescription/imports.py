@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 
 MAX_FILE_SIZE = 20 * 1024 * 1024
 MAX_ROWS = 50_000
+# An XLSX row is never read past this column, nor a sheet past this row (blank lines included), whatever the file's
+# <dimension> claims: a 1.5 KB file may announce 16,384 columns and a million rows.
+MAX_COLUMNS = 100
 CHUNK_SIZE = 500
 PREVIEW_ROWS = 10
 
@@ -311,6 +314,8 @@ def read_xlsx(content):
     try:
         heads, found = [], []
         for sheet in workbook.worksheets:
+            # Read-only mode would pad every row to the declared <dimension>: forget it, bound while iterating.
+            sheet.reset_dimensions()
             head = [
                 [_cell_text(v) for v in values]
                 for values in sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, max_col=MAX_COLUMNS, values_only=True)
