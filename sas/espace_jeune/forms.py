@@ -61,6 +61,23 @@ class AppelForm(DsfrBaseForm):
     )
 
 
+MESSAGE_MAX = 500
+
+
+class MessageForm(DsfrBaseForm):
+    texte = forms.CharField(
+        label="Votre message",
+        max_length=MESSAGE_MAX,
+        help_text=f"{MESSAGE_MAX} caractères au plus. Votre conseiller ou conseillère le lira et vous répondra.",
+        widget=forms.Textarea({"rows": 4}),
+        error_messages={
+            "required": "Écrivez votre message avant de l'envoyer.",
+            "max_length": f"Votre message est trop long : {MESSAGE_MAX} caractères au plus (vous en avez écrit "
+            "%(show_value)d).",
+        },
+    )
+
+
 class ReportForm(DsfrBaseForm):
     mois = forms.ChoiceField(label="Quand voulez-vous que l'on revienne vers vous ?", choices=REPORTS)
 

@@ -25,6 +25,7 @@ class Destinataire(models.TextChoices):
     JEUNE = "jeune", "Jeune"
     STRUCTURE = "structure", "Structure d'accueil"
     PRESCRIPTEUR = "prescripteur", "Prescripteur"
+    CONSEILLER = "conseiller", "Conseiller SAS"
 
 
 # Not yet handed to the provider: what STOP, a pause or a cancelled appointment may still stop.

@@ -4,6 +4,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from sas.aiguillage.conversation import marquer_lus
 from sas.aiguillage.file import choix_filtres
 from sas.aiguillage.file import file_active as build_queue
 from sas.aiguillage.forms import FiltreFileForm
@@ -97,6 +98,7 @@ def detail(request, uuid):
         return _detail_prescripteur(request, uuid)
     parcours = _get_visible(request, uuid)
     record(user, Action.CONSULTATION, parcours, [parcours.jeune_id])
+    nouveaux = marquer_lus(parcours, par=user)
     action = prochaine_action(parcours.status, diagnostic_commence=parcours.diagnostics.exists())
     return render(
         request,
@@ -106,6 +108,7 @@ def detail(request, uuid):
             "form": TransitionForm(parcours=parcours),
             "action": action,
             "action_url": action.url(parcours) if action else "",
+            "messages_nouveaux": nouveaux,
             "title": f"Parcours de {parcours.jeune.prenom}",
         },
     )

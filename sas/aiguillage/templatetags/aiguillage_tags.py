@@ -3,6 +3,7 @@ from django import template
 from sas.parcours.models import EventKind
 from sas.permissions import assignable_counsellors, is_aiguilleur_of
 
+from ..conversation import fil
 from ..forms import AffectationForm, ContactForm, NouvelleTacheForm, ReportForm, TacheFaiteForm
 from ..indicators import Part
 from ..models import Action, CadenceContact
@@ -78,3 +79,12 @@ def contact_du_parcours(context, parcours, user):
             initial={"conseiller": parcours.conseiller_id},
         ),
     }
+
+
+@register.inclusion_tag("aiguillage/_conversation_du_parcours.html", takes_context=True)
+def conversation_du_parcours(context, parcours, user):
+    """What the young person wrote and what was sent to them, in one thread, for the aiguilleurs of the territory
+    only; `messages_nouveaux` (from the view) are those unread until this opening."""
+    if not is_aiguilleur_of(user, parcours):
+        return {"visible": False}
+    return {"visible": True, "fil": fil(parcours), "nouveaux": set(context.get("messages_nouveaux", ()))}

@@ -59,7 +59,8 @@ def test_the_young_person_chooses_from_their_link(client, parcours, aiguilleur):
     lien = LienJeune.creer(parcours)
     token = lien.token
     page = client.get(reverse("espace_jeune:page", args=[token])).content.decode()
-    assert "Votre conseiller vous propose 2 structures" in page
+    assert f"Votre conseiller vous propose {parcours.propositions.count()} endroits" in page
+    assert reverse("orientation:jeune", args=[token]) in page
 
     # The services proposed say something of the situation: the link alone does not show them.
     html = client.get(reverse("orientation:jeune", args=[token])).content.decode()
@@ -76,7 +77,7 @@ def test_the_young_person_chooses_from_their_link(client, parcours, aiguilleur):
     assert "Plateforme mobilité" in client.get(reverse("orientation:jeune", args=[token])).content.decode()
     # The first screen, seen by whoever holds the link, names no structure.
     page = Client().get(reverse("espace_jeune:page", args=[token])).content.decode()
-    assert "Votre demande à une structure&nbsp;: envoyée" in page and "Plateforme mobilité" not in page
+    assert "Votre demande à une structure&nbsp;: elle est envoyée" in page and "Plateforme mobilité" not in page
 
 
 def test_a_young_persons_link_cannot_choose_for_another_journey(client, parcours, aiguilleur, territory):
