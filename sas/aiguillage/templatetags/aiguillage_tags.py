@@ -81,10 +81,21 @@ def contact_du_parcours(context, parcours, user):
     }
 
 
+# The latest part of a conversation shown on the journey page.
+FIL_MAX = 50
+
+
 @register.inclusion_tag("aiguillage/_conversation_du_parcours.html", takes_context=True)
 def conversation_du_parcours(context, parcours, user):
     """What the young person wrote and what was sent to them, in one thread, for the aiguilleurs of the territory
     only; `messages_nouveaux` (from the view) are those unread until this opening."""
     if not is_aiguilleur_of(user, parcours):
         return {"visible": False}
-    return {"visible": True, "fil": fil(parcours), "nouveaux": set(context.get("messages_nouveaux", ()))}
+    entries = fil(parcours)
+    return {
+        "visible": True,
+        "prenom": parcours.jeune.prenom,
+        "fil": entries[-FIL_MAX:],
+        "caches": max(len(entries) - FIL_MAX, 0),
+        "nouveaux": set(context.get("messages_nouveaux", ())),
+    }
