@@ -35,7 +35,5 @@ def action_attendue(parcours, lien, *, a_accepte, peut_prendre_rendez_vous):
     if not a_accepte:
         return ActionAttendue(ACCEPTER, "Êtes-vous d'accord pour être aidé ?", "")
     if peut_prendre_rendez_vous:
-        return ActionAttendue(
-            RENDEZ_VOUS, "Choisissez un rendez-vous", "Un premier échange avec votre conseiller ou conseillère."
-        )
+        return ActionAttendue(RENDEZ_VOUS, "Choisissez un rendez-vous", "")
     return None

@@ -102,13 +102,20 @@ MODALITES = {
 }
 
 
-def describe_creneau(creneau):
+def quand_creneau(creneau):
     debut = timezone.localtime(creneau.debut)
     heure = f"{debut.hour} h {debut:%M}" if debut.minute else f"{debut.hour} h"
-    when = f"{formats.date_format(debut, 'l j F')} à {heure}"
+    return f"{formats.date_format(debut, 'l j F')} à {heure}"
+
+
+def comment_creneau(creneau):
     how = MODALITES.get(creneau.modalite, creneau.get_modalite_display())
     where = f", {creneau.lieu}" if creneau.modalite == "presentiel" and creneau.lieu else ""
-    return f"{when}, {how}{where}"
+    return f"{how}{where}"
+
+
+def describe_creneau(creneau):
+    return f"{quand_creneau(creneau)}, {comment_creneau(creneau)}"
 
 
 class DateNaissanceForm(DsfrBaseForm):

@@ -26,8 +26,10 @@ from .forms import (
     MessageForm,
     PreferencesForm,
     ReportForm,
+    comment_creneau,
     describe_creneau,
     moments_keys,
+    quand_creneau,
 )
 
 
@@ -214,6 +216,7 @@ def _page(request, lien, *, message_form=None, status=200):
         peut_prendre_rendez_vous=bool(creneaux) and rdv is None and not refuse and not diagnostic_fait,
     )
     creneau_form = CreneauForm(creneaux=creneaux) if creneaux else None
+    choix = [(c.pk, quand_creneau(c), comment_creneau(c)) for c in creneaux]
     context = {
         # Not the first name: the title shows in the history of a shared phone.
         "title": "Mon espace SAS",
@@ -242,8 +245,9 @@ def _page(request, lien, *, message_form=None, status=200):
         "rdv": rdv,
         "rdv_texte": describe_creneau(rdv.creneau) if rdv else "",
         "creneau_form": creneau_form,
-        "creneaux_en_premier": list(creneau_form["creneau"])[:CRENEAUX_EN_PREMIER] if creneau_form else [],
-        "creneaux_ensuite": list(creneau_form["creneau"])[CRENEAUX_EN_PREMIER:] if creneau_form else [],
+        "creneaux_en_premier": choix[:CRENEAUX_EN_PREMIER],
+        "creneaux_ensuite": choix[CRENEAUX_EN_PREMIER:],
+        "creneaux_tous": choix,
         "diagnostic_preparer": _url_or_none("diagnostic:jeune_preparer", lien.token),
         "diagnostic_synthese": _url_or_none("diagnostic:jeune_synthese", lien.token) if diagnostic_fait else None,
         "expire_le": lien.expires_at,
@@ -260,7 +264,7 @@ def _action(view):
 def accepter(request, lien):
     consent = services.accepter(lien.parcours)
     _audit(Action.CREATION, consent, lien.parcours, "accepter")
-    messages.success(request, "Merci. L'équipe SAS va vous contacter. Vous pouvez aussi choisir un rendez-vous.")
+    messages.success(request, "Merci. L'équipe SAS va vous contacter.")
     return _retour(lien)
 
 
