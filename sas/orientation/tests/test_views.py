@@ -300,7 +300,7 @@ def test_each_proposed_service_says_what_where_when_and_how_to_reach_it(client, 
     for said in (
         "Un logement pour quelques mois, le temps de trouver mieux.",
         "3 rue du Foyer, 69100 Villeurbanne",
-        "à moins d&#x27;1 km de Villeurbanne",
+        "À moins d&#x27;1 km de Villeurbanne",
         "Voir sur une carte",
         "Du lundi au vendredi, de 9 h à 12 h.",
         'href="tel:0472000000"',
