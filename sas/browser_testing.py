@@ -49,12 +49,27 @@ def launch(playwright):
     return browser
 
 
-def serious_violations(page):
-    """axe's serious and critical violations on the current page, readable in a failed assertion."""
+def serious_violations(page, impacts=("serious", "critical")):
+    """axe's violations of these impacts (serious and critical by default) on the current page, readable in a failed
+    assertion."""
     from axe_playwright_python.sync_playwright import Axe
 
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
         for v in Axe().run(page).response["violations"]
-        if v["impact"] in {"serious", "critical"}
+        if v["impact"] in impacts
     ]
+
+
+def on_first_screen(page, locator):
+    """Whether the element is wholly inside the viewport as the page opens, without scrolling."""
+    page.evaluate("window.scrollTo(0, 0)")
+    box = locator.bounding_box()
+    viewport = page.viewport_size
+    return (
+        box is not None
+        and box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= viewport["width"]
+        and box["y"] + box["height"] <= viewport["height"]
+    )

@@ -11,7 +11,7 @@ class AiguillageConfig(AppConfig):
         from sas.prescription.signals import signalements_enregistres
 
         from .cadence import premier_contact
-        from .services import reponse_par_sms
+        from .conversation import reponse_par_sms
 
         reponse_recue.connect(reponse_par_sms, dispatch_uid="aiguillage.reponse_par_sms")
         signalements_enregistres.connect(premier_contact, dispatch_uid="aiguillage.premier_contact")

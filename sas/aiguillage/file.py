@@ -19,7 +19,7 @@ from sas.prescription.services import normalise_phone
 
 from .forms import SANS_CONSEILLER, SANS_ORGANISATION
 from .indicators import badges
-from .models import TacheContact
+from .models import MessageJeune, TacheContact
 
 PAR_PAGE = 50
 
@@ -102,6 +102,7 @@ def _filtrer(queryset, filtres, today):
 def _avec_contexte(queryset):
     failed = Message.objects.filter(parcours=OuterRef("pk"), statut=MessageStatut.ECHEC)
     invalid = CanalInvalide.objects.filter(jeune=OuterRef("jeune_id"), corrige_le__isnull=True)
+    unread = MessageJeune.objects.non_lus().filter(parcours=OuterRef("pk"))
     return (
         queryset.select_related("jeune__commune", "conseiller", "cadence_contact")
         .prefetch_related(
@@ -109,7 +110,7 @@ def _avec_contexte(queryset):
             "events",
             Prefetch("taches_contact", queryset=TacheContact.objects.ouvertes(), to_attr="taches_ouvertes"),
         )
-        .annotate(echec_message=Exists(failed), canal_invalide=Exists(invalid))
+        .annotate(echec_message=Exists(failed), canal_invalide=Exists(invalid), message_non_lu=Exists(unread))
     )
 
 
@@ -180,7 +181,8 @@ def _en_cours(queryset, filtres, now, today, page):
 
 def file_active(user, *, filtres=None, now=None, page=None):
     """The open journeys of the user's territories, filtered; each gets `badges`, `en_retard`, `reporte_jusqu_au`,
-    `taches_ouvertes`, `echec_message`, `canal_invalide`. Upcoming exits apart, soonest end of support first;
+    `taches_ouvertes`, `echec_message`, `canal_invalide`, `message_non_lu`. Upcoming exits apart, soonest end of
+    support first;
     the others oldest first, PAR_PAGE a `page`. Journeys deferred to a future date are left out unless
     `filtres["reportes"]`, which keeps only them. Journeys waiting for the counsellor's decision (a possible
     duplicate, then no verified signalement) are apart, in `doublons` and `a_verifier`. A fixed number of queries,

@@ -189,3 +189,38 @@ class TacheContact(models.Model):
 
     def en_retard(self, at=None):
         return self.faite_le is None and self.echeance < (at or timezone.now())
+
+
+class ViaMessage(models.TextChoices):
+    PAGE = "page", "Depuis sa page"
+    SMS = "sms", "Par SMS"
+
+
+class MessageJeuneQuerySet(models.QuerySet):
+    def non_lus(self):
+        return self.filter(lu_le__isnull=True)
+
+
+class MessageJeune(models.Model):
+    """What the young person wrote to the team (a message from their page, an answer to an SMS): one conversation
+    on the journey page. Unread until a counsellor of the territory opens the journey."""
+
+    parcours = models.ForeignKey("parcours.Parcours", on_delete=models.CASCADE, related_name="messages_du_jeune")
+    texte = models.TextField("texte")
+    via = models.CharField("reçu", max_length=10, choices=ViaMessage.choices)
+    recu_le = models.DateTimeField("reçu le", default=timezone.now)
+    lu_le = models.DateTimeField("lu le", null=True, blank=True)
+    lu_par = models.ForeignKey(
+        "organisations.User", verbose_name="lu par", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = MessageJeuneQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "message du jeune"
+        verbose_name_plural = "messages des jeunes"
+        ordering = ["recu_le", "pk"]
+        indexes = [models.Index(fields=["parcours", "lu_le"])]
+
+    def __str__(self):
+        return f"Message du jeune ({self.get_via_display().lower()}) du {self.recu_le:%d/%m/%Y %H:%M}"

@@ -130,12 +130,6 @@ def reponse_du_jeune(parcours, *, via, at=None):
     return changed
 
 
-def reponse_par_sms(sender, *, jeune, via, at, **kwargs):
-    """Receiver of messagerie's `reponse_recue`: the young person's SMS answers each of their open journeys."""
-    for parcours in Parcours.objects.filter(jeune=jeune).exclude(status__in=CLOSED):
-        reponse_du_jeune(parcours, via=via, at=at)
-
-
 def reporter(parcours, jusqu_au, *, via, auteur=None, at=None):
     """ "Not now, contact me again on `jusqu_au`" (a date or datetime): the cadence pauses, the journey leaves the
     queue until that date, then comes back and the cadence starts again from its first step. REPORT event."""

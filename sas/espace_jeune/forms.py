@@ -61,6 +61,23 @@ class AppelForm(DsfrBaseForm):
     )
 
 
+MESSAGE_MAX = 500
+
+
+class MessageForm(DsfrBaseForm):
+    texte = forms.CharField(
+        label="Votre message",
+        max_length=MESSAGE_MAX,
+        help_text=f"{MESSAGE_MAX} caractères au plus. Votre conseiller ou conseillère le lira et vous répondra.",
+        widget=forms.Textarea({"rows": 4}),
+        error_messages={
+            "required": "Écrivez votre message avant de l'envoyer.",
+            "max_length": f"Votre message est trop long : {MESSAGE_MAX} caractères au plus (vous en avez écrit "
+            "%(show_value)d).",
+        },
+    )
+
+
 class ReportForm(DsfrBaseForm):
     mois = forms.ChoiceField(label="Quand voulez-vous que l'on revienne vers vous ?", choices=REPORTS)
 
@@ -85,13 +102,20 @@ MODALITES = {
 }
 
 
-def describe_creneau(creneau):
+def quand_creneau(creneau):
     debut = timezone.localtime(creneau.debut)
     heure = f"{debut.hour} h {debut:%M}" if debut.minute else f"{debut.hour} h"
-    when = f"{formats.date_format(debut, 'l j F')} à {heure}"
+    return f"{formats.date_format(debut, 'l j F')} à {heure}"
+
+
+def comment_creneau(creneau):
     how = MODALITES.get(creneau.modalite, creneau.get_modalite_display())
     where = f", {creneau.lieu}" if creneau.modalite == "presentiel" and creneau.lieu else ""
-    return f"{when}, {how}{where}"
+    return f"{how}{where}"
+
+
+def describe_creneau(creneau):
+    return f"{quand_creneau(creneau)}, {comment_creneau(creneau)}"
 
 
 class DateNaissanceForm(DsfrBaseForm):

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from sas.aiguillage import conversation
 from sas.aiguillage import services as aiguillage
 from sas.aiguillage.models import CadenceContact
 from sas.annuaire.models import Structure
@@ -61,6 +62,12 @@ verifications_ip = Limite(
 # Codes sent per link: nobody makes SAS text a young person again and again.
 codes_envoyes = Limite("espace_jeune_code_envoye", limit=3, window=3600)
 SESSION_VERIFIE = "jeune_verifie"
+# Messages written to the counsellor per link: enough to say something, too few to flood the counsellor.
+messages_ecrits = Limite(
+    "espace_jeune_message",
+    limit=getattr(settings, "SAS_MESSAGE_JEUNE_LIMIT", 5),
+    window=getattr(settings, "SAS_MESSAGE_JEUNE_WINDOW", 3600),
+)
 
 
 def est_verifie(session, lien):
@@ -144,6 +151,17 @@ class Signaleur:
     qui: str
     le: datetime.datetime
     motif: str
+    quoi: str = ""  # what kind of organisation it is, in plain words
+
+
+# Organisation kinds as a 16-year-old would understand them (the labels carry acronyms).
+EN_CLAIR = {
+    OrganisationKind.ASE: "l'aide sociale à l'enfance, qui protège les enfants et les jeunes",
+    OrganisationKind.SPIP: "le service qui accompagne les personnes condamnées par la justice",
+    OrganisationKind.MISSION_LOCALE: "le service qui aide les jeunes à trouver une formation ou un travail",
+    OrganisationKind.ECOLE: "une école ou un lycée",
+    OrganisationKind.ASSOCIATION: "une association",
+}
 
 
 def signaleurs(parcours):
@@ -157,7 +175,8 @@ def signaleurs(parcours):
             out.append(Signaleur("jeune", "Vous-même", s.created_at, s.motif))
         else:
             qui = s.organisation.nom if s.organisation else "Un professionnel"
-            out.append(Signaleur("professionnel", qui, s.created_at, s.motif))
+            quoi = EN_CLAIR.get(s.organisation.kind, "") if s.organisation else ""
+            out.append(Signaleur("professionnel", qui, s.created_at, s.motif, quoi))
     return out
 
 
@@ -193,19 +212,33 @@ def diagnostic_fait(parcours):
     return parcours.events.filter(kind=EventKind.TRANSITION, to_status=Status.DIAGNOSTIC_FAIT).exists()
 
 
-def consentement(parcours, *, at=None):
-    """The young person's active agreement to be accompanied by the SAS team, if any."""
+# Who may say the young person agreed: themself, on their page or aloud to a counsellor. A prescriber's tick box only
+# says the person was told; the page then still asks them.
+PAR_LE_JEUNE = (CollectionMethod.LIEN_SIGNE, CollectionMethod.ORAL)
+
+
+def _accords(parcours, at):
     return (
         parcours.jeune.consents.active(at)
         .filter(purpose=Purpose.ACCOMPAGNEMENT, organisations__in=equipes_sas(parcours))
         .order_by("-collected_at")
-        .first()
     )
+
+
+def consentement(parcours, *, at=None):
+    """The young person's own active agreement to be accompanied by the SAS team, if any."""
+    return _accords(parcours, at).filter(collected_via__in=PAR_LE_JEUNE).first()
+
+
+def consentement_declare(parcours, *, at=None):
+    """An agreement someone else declared for them (the prescriber's form), if any."""
+    return _accords(parcours, at).exclude(collected_via__in=PAR_LE_JEUNE).first()
 
 
 def accepter(parcours, *, at=None):
     """Consent given on the page: the SAS team may accompany them. A relative's signalement becomes verified,
-    since the young person has now decided. Idempotent."""
+    since the young person has now decided. Idempotent; an agreement declared by the prescriber does not stand in
+    for theirs."""
     at = at or timezone.now()
     with transaction.atomic():
         consent = consentement(parcours, at=at)
@@ -288,6 +321,11 @@ def plus_tard(parcours, *, mois, at=None):
     jusqu_au = ajouter_mois(timezone.localdate(at), mois)
     aiguillage.reporter(parcours, jusqu_au, via="page", at=at)
     return jusqu_au
+
+
+def ecrire(parcours, texte, *, at=None):
+    """A message to the counsellor from the page: in the journey's conversation, the counsellor told."""
+    return conversation.recevoir(parcours, texte, via="page", at=at)
 
 
 def arreter_messages(jeune, *, at=None):

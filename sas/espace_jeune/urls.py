@@ -15,5 +15,6 @@ urlpatterns = [
     path("<str:token>/plus-tard/", views.plus_tard, name="plus_tard"),
     path("<str:token>/rendez-vous/", views.rendez_vous, name="rendez_vous"),
     path("<str:token>/rendez-vous/annuler/", views.annuler_rendez_vous, name="annuler_rendez_vous"),
+    path("<str:token>/ecrire/", views.ecrire, name="ecrire"),
     path("<str:token>/stop/", views.stop, name="stop"),
 ]

@@ -16,17 +16,20 @@ from sas.limites import client_ip
 from sas.parcours.status import Status
 from sas.parcours.transitions import TransitionError
 
-from . import services
+from . import actions, services
 from .forms import (
     AppelForm,
     CodeForm,
     CodeVerificationForm,
     CreneauForm,
     DateNaissanceForm,
+    MessageForm,
     PreferencesForm,
     ReportForm,
+    comment_creneau,
     describe_creneau,
     moments_keys,
+    quand_creneau,
 )
 
 
@@ -184,12 +187,32 @@ def _url_or_none(name, token):
         return None
 
 
+# Slots shown with the primary action on a phone's first screen; the others are folded under it.
+CRENEAUX_EN_PREMIER = 3
+
+
 @avec_lien
 def page(request, lien):
+    return _page(request, lien)
+
+
+def _page(request, lien, *, message_form=None, status=200):
     parcours, now = lien.parcours, timezone.now()
     jeune = parcours.jeune
     rdv = services.rendez_vous_a_venir(parcours, at=now)
     creneaux = services.creneaux(parcours, at=now)
+    consentement = services.consentement(parcours, at=now)
+    refuse = parcours.status == Status.REFUS_DU_JEUNE
+    diagnostic_fait = services.diagnostic_fait(parcours)
+    action = actions.action_attendue(
+        parcours,
+        lien,
+        # Past the interview, they have taken part: the page no longer asks whether they agree to start.
+        a_accepte=(consentement is not None or diagnostic_fait) and not refuse,
+        peut_prendre_rendez_vous=bool(creneaux) and rdv is None and not refuse and not diagnostic_fait,
+    )
+    creneau_form = CreneauForm(creneaux=creneaux) if creneaux else None
+    choix = [(c.pk, quand_creneau(c), comment_creneau(c)) for c in creneaux]
     context = {
         # Not the first name: the title shows in the history of a shared phone.
         "title": "Mon espace SAS",
@@ -197,9 +220,16 @@ def page(request, lien):
         "token": lien.token,
         "parcours": parcours,
         "jeune": jeune,
+        "action": action,
+        # What the first screen does not already ask for, folded.
+        "rendez_vous_plie": not refuse
+        and (action is None or action.cle != actions.RENDEZ_VOUS)
+        and (rdv is not None or creneau_form is not None),
+        "accord_plie": not refuse and (action is None or action.cle != actions.ACCEPTER),
         "qui_voit": services.qui_voit(parcours, at=now),
-        "consentement": services.consentement(parcours, at=now),
-        "refuse": parcours.status == Status.REFUS_DU_JEUNE,
+        "consentement": consentement,
+        "consentement_declare": None if consentement else services.consentement_declare(parcours, at=now),
+        "refuse": refuse,
         "messages_arretes": jeune.messages_arretes_le is not None,
         "reporte_jusqu_au": services.reporte_jusqu_au(parcours, at=now),
         "preferences_form": PreferencesForm(
@@ -207,17 +237,19 @@ def page(request, lien):
         ),
         "appel_form": AppelForm(initial={"moments_preferes": moments_keys(jeune.moments_preferes)}),
         "report_form": ReportForm(initial={"mois": "3"}),
+        "message_form": message_form or MessageForm(),
         "rdv": rdv,
         "rdv_texte": describe_creneau(rdv.creneau) if rdv else "",
-        "creneau_form": CreneauForm(creneaux=creneaux) if creneaux else None,
+        "creneau_form": creneau_form,
+        "creneaux_en_premier": choix[:CRENEAUX_EN_PREMIER],
+        "creneaux_ensuite": choix[CRENEAUX_EN_PREMIER:],
+        "creneaux_tous": choix,
         "diagnostic_preparer": _url_or_none("diagnostic:jeune_preparer", lien.token),
-        "diagnostic_synthese": _url_or_none("diagnostic:jeune_synthese", lien.token)
-        if services.diagnostic_fait(parcours)
-        else None,
+        "diagnostic_synthese": _url_or_none("diagnostic:jeune_synthese", lien.token) if diagnostic_fait else None,
         "expire_le": lien.expires_at,
     }
     _audit(Action.CONSULTATION, parcours, parcours, "ouverture")
-    return render(request, "espace_jeune/page.html", context)
+    return render(request, "espace_jeune/page.html", context, status=status)
 
 
 def _action(view):
@@ -228,7 +260,7 @@ def _action(view):
 def accepter(request, lien):
     consent = services.accepter(lien.parcours)
     _audit(Action.CREATION, consent, lien.parcours, "accepter")
-    messages.success(request, "Merci. L'équipe SAS va vous contacter. Vous pouvez aussi choisir un rendez-vous.")
+    messages.success(request, "Merci. L'équipe SAS va vous contacter.")
     return _retour(lien)
 
 
@@ -311,6 +343,25 @@ def annuler_rendez_vous(request, lien):
     if rdv is not None:
         _audit(Action.MODIFICATION, rdv, lien.parcours, "annuler_rendez_vous")
         messages.success(request, "Votre rendez-vous est annulé. Vous pouvez en choisir un autre.")
+    return _retour(lien)
+
+
+@_action
+def ecrire(request, lien):
+    """A short message to the counsellor. Nothing is stored past the limit per link, nor when the text is empty or
+    too long (the page comes back with the text typed and the error)."""
+    form = MessageForm(request.POST)
+    if services.messages_ecrits.exceeded(lien.pk):
+        messages.error(
+            request, "Vous avez déjà envoyé plusieurs messages. Votre conseiller va les lire : attendez sa réponse."
+        )
+        return _page(request, lien, message_form=form, status=429)
+    if not form.is_valid():
+        return _page(request, lien, message_form=form, status=400)
+    services.messages_ecrits.hit(lien.pk)
+    message = services.ecrire(lien.parcours, form.cleaned_data["texte"])
+    _audit(Action.CREATION, message, lien.parcours, "message")
+    messages.success(request, "Votre message est envoyé. Votre conseiller ou conseillère vous répondra.")
     return _retour(lien)
 
 

@@ -284,6 +284,12 @@ COURRIELS_PROS = {
         " pour le faire :\n\n{lien}\n\nIl ne sert qu'une fois et expire dans 2 heures. Si vous n'avez rien demandé,"
         " ignorez ce message : votre mot de passe ne change pas.\n\nL'équipe SAS",
     ),
+    # The young person wrote (on their page, or by SMS): the counsellor is told where to read it, not what it says.
+    "conseiller_message_jeune": CourrielPro(
+        sujet="SAS : {prenom} vous a écrit",
+        texte="Bonjour {conseiller},\n\n{prenom} vous a écrit. Lisez son message sur la page de son parcours :\n"
+        "{lien}\n\nL'équipe SAS",
+    ),
     # The weekly digest: its list is rendered by the prescription app's template.
     "digest_prescripteur": CourrielPro(
         sujet="SAS : {nombre} nouvelle{pluriel} étape{pluriel} pour vos signalements", texte="{contenu}"

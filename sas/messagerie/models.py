@@ -26,6 +26,7 @@ class Destinataire(models.TextChoices):
     STRUCTURE = "structure", "Structure d'accueil"
     PRESCRIPTEUR = "prescripteur", "Prescripteur"
     PROFESSIONNEL = "professionnel", "Professionnel (son compte)"
+    CONSEILLER = "conseiller", "Conseiller SAS"
 
 
 # Not yet handed to the provider: what STOP, a pause or a cancelled appointment may still stop.

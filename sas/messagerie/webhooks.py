@@ -20,8 +20,8 @@ from .politique import normaliser_numero
 
 S = MessageStatut
 
-# Sent with `jeune`, `via` and `at` when a young person answered (anything but STOP): the steps listening act on
-# their open journeys.
+# Sent with `jeune`, `via`, `at` and `texte` (what they wrote) when a young person answered (anything but STOP): the
+# steps listening act on their open journeys.
 reponse_recue = Signal()
 
 
@@ -148,7 +148,7 @@ def _texte(contenu):
 def _reponse(jeune, texte, at):
     if est_stop(texte):
         return "STOP" if arreter(jeune, via="sms", at=at) else "déjà arrêté"
-    reponse_recue.send(sender=Message, jeune=jeune, via="sms", at=at)
+    reponse_recue.send(sender=Message, jeune=jeune, via="sms", at=at, texte=texte)
     return "réponse du jeune"
 
 

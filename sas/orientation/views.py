@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from sas.annuaire.presentation import fiche
 from sas.audit.models import Action, record
 from sas.csv_export import csv_response
 from sas.espace_jeune.views import avec_lien, avec_lien_verifie
@@ -203,6 +204,7 @@ def retrait_conseiller(request, uuid):
 @avec_lien_verifie
 def jeune(request, lien):
     parcours = lien.parcours
+    commune = parcours.jeune.commune
     record(None, Action.CONSULTATION, parcours, [parcours.jeune_id], via="page", page="orientation")
     return render(
         request,
@@ -211,7 +213,7 @@ def jeune(request, lien):
             "title": "Les structures proposées",
             "lien": lien,
             "parcours": parcours,
-            "ouvertes": list(services.propositions_ouvertes(parcours)),
+            "ouvertes": [(p, fiche(p.service, commune)) for p in services.propositions_ouvertes(parcours)],
             "orientation": parcours.orientations.select_related("structure", "service").first(),
             "a_confirmer": services.a_demander_au_jeune(parcours),
             "retirables": list(retrait.structures_retirables(parcours)),

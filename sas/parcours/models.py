@@ -135,6 +135,7 @@ class EventKind(models.TextChoices):
     CONTACT = "contact", "Tentative de contact"
     MESSAGE = "message", "Message envoyé"
     REPONSE = "reponse", "Réponse du jeune"
+    MESSAGE_JEUNE = "message_jeune", "Message du jeune"
     REPORT = "report", "Recontact reporté"
     OPPOSITION = "opposition", "Arrêt des messages"
     RENDEZ_VOUS = "rendez_vous", "Rendez-vous"

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from sas.aiguillage.conversation import marquer_lus
 from sas.aiguillage.file import choix_filtres
 from sas.aiguillage.file import file_active as build_queue
 from sas.aiguillage.forms import FiltreFileForm
@@ -117,6 +118,7 @@ def detail(request, uuid):
         return _detail_prescripteur(request, uuid)
     parcours = _get_visible(request, uuid)
     record(user, Action.CONSULTATION, parcours, [parcours.jeune_id])
+    nouveaux = marquer_lus(parcours, par=user)
     action = prochaine_action(parcours.status, diagnostic_commence=parcours.diagnostics.exists())
     return render(
         request,
@@ -126,6 +128,7 @@ def detail(request, uuid):
             "form": TransitionForm(parcours=parcours),
             "action": action,
             "action_url": action.url(parcours) if action else "",
+            "messages_nouveaux": nouveaux,
             "title": f"Parcours de {parcours.jeune.prenom}",
         },
     )

@@ -3,6 +3,7 @@ from django import template
 from sas.parcours.models import EventKind
 from sas.permissions import assignable_counsellors, is_aiguilleur_of
 
+from ..conversation import fil
 from ..forms import AffectationForm, ContactForm, NouvelleTacheForm, ReportForm, TacheFaiteForm
 from ..indicators import Part
 from ..models import Action, CadenceContact
@@ -77,4 +78,24 @@ def contact_du_parcours(context, parcours, user):
             equipe=assignable_counsellors(user, parcours),
             initial={"conseiller": parcours.conseiller_id},
         ),
+    }
+
+
+# The latest part of a conversation shown on the journey page.
+FIL_MAX = 50
+
+
+@register.inclusion_tag("aiguillage/_conversation_du_parcours.html", takes_context=True)
+def conversation_du_parcours(context, parcours, user):
+    """What the young person wrote and what was sent to them, in one thread, for the aiguilleurs of the territory
+    only; `messages_nouveaux` (from the view) are those unread until this opening."""
+    if not is_aiguilleur_of(user, parcours):
+        return {"visible": False}
+    entries = fil(parcours)
+    return {
+        "visible": True,
+        "prenom": parcours.jeune.prenom,
+        "fil": entries[-FIL_MAX:],
+        "caches": max(len(entries) - FIL_MAX, 0),
+        "nouveaux": set(context.get("messages_nouveaux", ())),
     }

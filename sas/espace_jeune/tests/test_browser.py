@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from sas.browser_testing import needs_browser, serious_violations
+from sas.aiguillage.models import MessageJeune
+from sas.browser_testing import needs_browser, on_first_screen, serious_violations
 from sas.jeunes.models import Consent
 from sas.parcours.status import Status
 from sas.rendezvous.models import RendezVous
@@ -81,3 +82,38 @@ def test_on_a_320px_phone_every_page_is_readable_and_accessible(live_server, bro
     page.get_by_text("Ce code n'est pas valable").first.wait_for(timeout=5000)
     assert serious_violations(page) == [] and page.evaluate(FITS)
     page.context.close()
+
+
+AXE = ("moderate", "serious", "critical")
+
+
+def test_on_a_360x640_phone_the_action_expected_now_is_on_the_first_screen(
+    live_server, browser, lien, parcours, creneaux, aiguilleur
+):
+    page = phone(browser, 360, 640)
+    page.goto(live_server.url + reverse("espace_jeune:page", args=[lien.token]))
+    accept = page.get_by_role("button", name="J'accepte d'être accompagné ou accompagnée")
+    assert on_first_screen(page, accept)
+    assert serious_violations(page, AXE) == [] and page.evaluate(FITS)
+
+    accept.click()
+    page.get_by_text("Merci. L'équipe SAS va vous contacter.").wait_for(timeout=5000)
+    # Then the slot: the choices and the button, under the confirmation, still without scrolling.
+    choose = page.get_by_role("button", name="Choisir ce rendez-vous")
+    assert on_first_screen(page, choose)
+    assert serious_violations(page, AXE) == [] and page.evaluate(FITS)
+    page.locator("#maintenant label", has_text="en personne, 12 rue de la République").click()
+    choose.click()
+    page.get_by_text("Votre rendez-vous est confirmé").wait_for(timeout=5000)
+    assert on_first_screen(page, page.locator("#maintenant"))
+    assert serious_violations(page, AXE) == [] and page.evaluate(FITS)
+
+    # Writing to the counsellor: folded, opened, sent.
+    page.get_by_role("button", name="Écrire à mon conseiller ou ma conseillère").click()
+    page.get_by_label("Votre message").fill("Je serai peut-être en retard mardi.")
+    assert serious_violations(page, AXE) == []
+    page.get_by_role("button", name="Envoyer mon message").click()
+    page.get_by_text("Votre message est envoyé.").wait_for(timeout=5000)
+    assert serious_violations(page, AXE) == [] and page.evaluate(FITS)
+    page.context.close()
+    assert MessageJeune.objects.get(parcours=parcours).texte == "Je serai peut-être en retard mardi."

@@ -413,3 +413,92 @@ def test_the_page_makes_a_fixed_number_of_queries(client, lien, parcours, territ
             lieu=creneau.lieu,
         )
     assert count_queries(url(lien)) == baseline
+
+
+# What the first screen asks, and how it speaks
+
+
+def maintenant(html):
+    """The block of the one action expected now (first on the page)."""
+    start = html.index('id="maintenant"')
+    return html[start : html.index('class="fr-accordions-group', start)]
+
+
+def test_a_prescribers_tick_box_is_not_the_young_persons_yes(client, lien, parcours, equipe, ase):
+    declared = Consent.objects.create(
+        jeune=parcours.jeune,
+        purpose=Purpose.ACCOMPAGNEMENT,
+        categories=[DataCategory.IDENTITE, DataCategory.COORDONNEES],
+        collected_via=CollectionMethod.FORMULAIRE_PRESCRIPTEUR,
+    )
+    declared.organisations.add(equipe)
+    html = text(client.get(url(lien)))
+    assert "Vous avez accepté" not in html and "avez dit oui" not in html
+    first = maintenant(html)
+    assert "On nous a dit que vous étiez d'accord" in first and url(lien, "accepter") in first
+    # Their own yes is recorded beside the prescriber's declaration, then told as theirs.
+    client.post(url(lien, "accepter"))
+    mine = Consent.objects.exclude(pk=declared.pk).get()
+    assert mine.collected_via == CollectionMethod.LIEN_SIGNE
+    html = text(client.get(url(lien)))
+    assert "Vous avez accepté le" in html and url(lien, "accepter") not in html
+
+
+def test_an_oral_yes_is_told_as_said_to_the_counsellor(client, lien, parcours, equipe, aiguilleur):
+    oral = Consent.objects.create(
+        jeune=parcours.jeune,
+        purpose=Purpose.ACCOMPAGNEMENT,
+        categories=[DataCategory.IDENTITE],
+        collected_via=CollectionMethod.ORAL,
+        collected_by=aiguilleur,
+    )
+    oral.organisations.add(equipe)
+    html = text(client.get(url(lien)))
+    assert "Vous avez dit oui à votre conseiller ou conseillère le" in html and "Vous avez accepté" not in html
+    assert url(lien, "accepter") not in html
+
+
+def test_the_first_screen_asks_to_accept_then_to_pick_a_slot_then_shows_the_appointment(
+    client, lien, parcours, aiguilleur, equipe
+):
+    start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0) + datetime.timedelta(days=3)
+    creneaux = [
+        Creneau.objects.create(
+            conseiller=aiguilleur,
+            organisation=equipe,
+            debut=start + datetime.timedelta(days=i),
+            fin=start + datetime.timedelta(days=i, minutes=30),
+            modalite="telephone",
+            lieu="Appel",
+        )
+        for i in range(5)
+    ]
+    first = maintenant(text(client.get(url(lien))))
+    assert "J'accepte d'être accompagné ou accompagnée" in first and "Choisir ce rendez-vous" not in first
+
+    services.accepter(parcours)
+    first = maintenant(text(client.get(url(lien))))
+    assert "Choisir ce rendez-vous" in first and url(lien, "accepter") not in first
+    # Three slots at once, the others folded under them, all in the same form.
+    folded = first.index("Voir d'autres moments")
+    shown = [first.index(f'value="{c.pk}"') for c in creneaux]
+    assert all(position < folded for position in shown[:3]) and all(position > folded for position in shown[3:])
+
+    services.choisir_creneau(parcours, creneaux[0])
+    first = maintenant(text(client.get(url(lien))))
+    assert "Votre rendez-vous" in first and "Choisir ce rendez-vous" not in first
+
+
+def test_after_saying_no_the_first_screen_offers_to_change_ones_mind(client, lien, parcours):
+    services.refuser(parcours)
+    first = maintenant(text(client.get(url(lien))))
+    assert "Vous avez dit non" in first and url(lien, "accepter") in first
+
+
+def test_the_pages_speak_without_acronyms(client, lien, parcours):
+    for response in (client.get(url(lien)), verifier(client, lien).get(url(lien, "pourquoi"))):
+        visible = re.sub(r"<[^>]+>", " ", text(response).split("<body", 1)[1])
+        # The signaller's own name and words are quoted as they are; what it is is said in words beside it.
+        visible = visible.replace("ASE du Rhône", "").replace(parcours.signalements.get().motif, "")
+        assert not re.search(r"\b(ASE|SPIP|CEJ|RSA|ML)\b", visible), visible
+    assert "l'aide sociale à l'enfance, qui protège les enfants" in text(response)

@@ -9,13 +9,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from sas.browser_testing import needs_browser, serious_violations
+from sas.browser_testing import needs_browser, on_first_screen, serious_violations
 from sas.espace_jeune.models import LienJeune
 from sas.espace_jeune.testing import verifier_dans_le_navigateur
-from sas.orientation.models import Orientation, Statut
+from sas.orientation import services
+from sas.orientation.models import EventKind, Orientation, Statut
 from sas.parcours.status import Status
 
 WAIT = 30_000
+AXE = ("moderate", "serious", "critical")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
@@ -87,6 +89,8 @@ def test_withdrawing_consent_on_a_phone_and_with_the_counsellor(
 
     young = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 740}).new_page()
     young.goto(LienJeune.creer(parcours).url)
+    # Folded on the young person's page: the section opens first.
+    young.get_by_role("button", name="Retirer mon accord").click()
     young.get_by_role("link", name="Retirer mon accord").click()
     young.get_by_role("heading", level=1, name="Retirer mon accord").wait_for(timeout=WAIT)
     assert serious_violations(young) == []
@@ -97,3 +101,41 @@ def test_withdrawing_consent_on_a_phone_and_with_the_counsellor(
     assert serious_violations(young) == []
     parcours.refresh_from_db()
     assert parcours.status == Status.CONSENTEMENT_RETIRE
+
+
+@needs_browser
+def test_on_a_360x640_phone_choosing_a_service_then_answering_the_follow_up_come_first(
+    live_server, browser, settings, parcours, aiguilleur, smtp_server
+):
+    settings.SAS_SITE_URL = live_server.url
+    services.proposer(parcours, services.classer(parcours), auteur=aiguilleur)
+    young = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 640}).new_page()
+    young.goto(LienJeune.creer(parcours).url)
+    choose = young.get_by_role("link", name="Voir et choisir")
+    assert on_first_screen(young, choose)
+    assert serious_violations(young, AXE) == []
+    choose.click()
+    verifier_dans_le_navigateur(young, parcours.jeune, timeout=WAIT)
+    young.get_by_role("heading", name="Choisissez celle qui vous convient").wait_for(timeout=WAIT)
+    assert serious_violations(young, AXE) == []
+    assert young.evaluate("document.documentElement.scrollWidth") <= 360
+    young.get_by_role("button", name="Je choisis ce service : Logement temporaire").click()
+    young.get_by_text("C'est envoyé à Foyer jeunes travailleurs").wait_for(timeout=WAIT)
+
+    # The structure accepts and the first meeting takes place: then the page asks whether it did.
+    orientation = Orientation.objects.get()
+    services.accepter(orientation)
+    services.fixer_rdv(orientation, timezone.now() - datetime.timedelta(hours=2))
+    young.goto(LienJeune.creer(parcours).url)
+    answer = young.get_by_role("link", name="Répondre")
+    assert on_first_screen(young, answer)
+    assert serious_violations(young, AXE) == []
+    answer.click()
+    young.get_by_role("group", name="Avez-vous rencontré Foyer jeunes travailleurs ?").wait_for(timeout=WAIT)
+    assert on_first_screen(young, young.get_by_role("button", name="Répondre"))
+    young.get_by_text("Oui", exact=True).click()
+    young.get_by_role("button", name="Répondre").click()
+    young.get_by_text("Merci, votre réponse est enregistrée.").wait_for(timeout=WAIT)
+    assert serious_violations(young, AXE) == []
+    young.context.close()
+    assert orientation.events.filter(kind=EventKind.RENCONTRE_JEUNE).get().detail == {"rencontre": True}

@@ -59,7 +59,8 @@ def test_the_young_person_chooses_from_their_link(client, parcours, aiguilleur):
     lien = LienJeune.creer(parcours)
     token = lien.token
     page = client.get(reverse("espace_jeune:page", args=[token])).content.decode()
-    assert "Votre conseiller vous propose 2 structures" in page
+    assert f"Votre conseiller vous propose {parcours.propositions.count()} endroits" in page
+    assert reverse("orientation:jeune", args=[token]) in page
 
     # The services proposed say something of the situation: the link alone does not show them.
     html = client.get(reverse("orientation:jeune", args=[token])).content.decode()
@@ -76,7 +77,7 @@ def test_the_young_person_chooses_from_their_link(client, parcours, aiguilleur):
     assert "Plateforme mobilité" in client.get(reverse("orientation:jeune", args=[token])).content.decode()
     # The first screen, seen by whoever holds the link, names no structure.
     page = Client().get(reverse("espace_jeune:page", args=[token])).content.decode()
-    assert "Votre demande à une structure&nbsp;: envoyée" in page and "Plateforme mobilité" not in page
+    assert "Votre demande à une structure&nbsp;: elle est envoyée" in page and "Plateforme mobilité" not in page
 
 
 def test_a_young_persons_link_cannot_choose_for_another_journey(client, parcours, aiguilleur, territory):
@@ -278,3 +279,50 @@ def test_a_choice_recorded_by_the_counsellor_with_the_young_person_is_the_counse
     event = parcours.events.get(to_status=Status.ORIENTATION_ENVOYEE)
     assert event.actor == aiguilleur
     assert AuditEntry.objects.filter(actor=aiguilleur, object_id=str(orientation.pk)).exists()
+
+
+def test_each_proposed_service_says_what_where_when_and_how_to_reach_it(client, parcours, aiguilleur, catalogue):
+    logement = catalogue["logement"]
+    type(logement).objects.filter(pk=logement.pk).update(
+        description="Un logement pour quelques mois, le temps de trouver mieux. Détails sur place.",
+        adresse="3 rue du Foyer",
+        code_postal="69100",
+        commune="Villeurbanne",
+        horaires_accueil="Mo-Fr 09:00-12:00",
+        telephone="04 72 00 00 00",
+    )
+    services.proposer(parcours, services.classer(parcours), auteur=aiguilleur)
+    lien = LienJeune.creer(parcours)
+    verifier(client, lien)
+    html = client.get(reverse("orientation:jeune", args=[lien.token])).content.decode()
+    card = html[html.index("Logement temporaire</h3>") :]
+    card = card[: card.index("Je choisis ce service")]
+    for said in (
+        "Un logement pour quelques mois, le temps de trouver mieux.",
+        "3 rue du Foyer, 69100 Villeurbanne",
+        "À moins d&#x27;1 km de Villeurbanne",
+        "Voir sur une carte",
+        "Du lundi au vendredi, de 9 h à 12 h.",
+        'href="tel:0472000000"',
+        "accueil@fjt.example.org",
+        "Gratuit.",
+    ):
+        assert said in card, said
+    assert "Détails sur place" not in card
+
+
+def test_the_follow_up_question_comes_first_on_the_young_persons_page(client, parcours, aiguilleur):
+    orientation = envoyer(parcours, aiguilleur)
+    services.accepter(orientation)
+    services.fixer_rdv(orientation, timezone.now() - datetime.timedelta(days=1))
+    lien = LienJeune.creer(parcours)
+    html = Client().get(reverse("espace_jeune:page", args=[lien.token])).content.decode()
+    first = html[html.index('id="maintenant"') : html.index('class="fr-accordions-group')]
+    assert "Une question pour vous" in first and ">Répondre</a>" in first
+    assert reverse("orientation:jeune", args=[lien.token]) in first
+    # The first screen, for whoever holds the link, does not name the structure.
+    assert "Foyer jeunes travailleurs" not in html
+    verifier(client, lien)
+    client.post(reverse("orientation:jeune_rencontre", args=[lien.token]), {"rencontre": "oui"})
+    html = client.get(reverse("espace_jeune:page", args=[lien.token])).content.decode()
+    assert "Une question pour vous" not in html
