@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('messagerie', '0008_merge_0005_alter_message_nature_0007_merge'),
+        ('messagerie', '0008_merge'),
     ]
 
     operations = [
