@@ -29,7 +29,7 @@ urlpatterns = [
     path("j/", include("sas.espace_jeune.urls")),
     path("communes/", include("sas.communes.urls")),
     # One login page for everyone: the admin's own would skip the second factor's page.
-    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True), name="admin_login"),
     path("admin/", admin.site.urls),
     # The demo's inbox (404 unless SAS_DEMO=1).
     path("demo/messages/", boite_demo, name="demo_messages"),

@@ -31,7 +31,7 @@ class Regle:
 
 
 # URL parameters that name no one's record.
-PARAMETRES = {"extension", "section", "action_structure"}
+PARAMETRES = {"extension", "section", "action_structure", "uid", "jeton_reinitialisation"}
 
 PUBLIC = Regle(Acces.PUBLIC)
 WEBHOOK = Regle(Acces.WEBHOOK)
@@ -67,7 +67,16 @@ ROUTES = {
     # 404 unless SAS_DEMO=1.
     "demo_messages": PUBLIC,
     "admin": ADMIN,
+    "admin_login": PUBLIC,
+    # A signed-in professional's own account (second factor, password): nothing about anyone else.
+    "connexion:code": PUBLIC,
+    "connexion:activer": PUBLIC,
+    "connexion:mot_de_passe_oublie": PUBLIC,
+    "connexion:reinitialisation_envoyee": PUBLIC,
+    "connexion:reinitialiser": Regle(Acces.PUBLIC, objets={"uidb64": "uid", "token": "jeton_reinitialisation"}),
+    "connexion:reinitialisation_faite": PUBLIC,
     "parcours:mes_signalements": role(P),
+    "parcours:mes_signalements_csv": role(P),
     "parcours:file_active": role(A),
     "parcours:indicateurs": role(PI),
     "parcours:detail": role(A, uuid="parcours"),
@@ -79,6 +88,7 @@ ROUTES = {
     "prescription:import_template": role(P, extension="extension"),
     "prescription:import_detail": role(P, pk="import"),
     "prescription:import_start": role(P, pk="import"),
+    "prescription:import_sheet": role(P, pk="import"),
     "prescription:rencontre_liste": role(P, uuid="parcours"),
     "prescription:rencontre_proposer": role(P, uuid="parcours"),
     "prescription:rencontre_issue": role(P, uuid="parcours", pk="rencontre"),
@@ -138,6 +148,7 @@ ROUTES = {
     "orientation:lien": structure(),
     "orientation:lien_agir": structure(action="action_structure"),
     "orientation:recues": role(S),
+    "orientation:recues_csv": role(S),
     "orientation:recue": role(S, pk="orientation"),
     "orientation:recue_agir": role(S, pk="orientation", action="action_structure"),
     "espace_jeune:page": jeune(),
@@ -151,4 +162,5 @@ ROUTES = {
     "espace_jeune:rendez_vous": jeune(),
     "espace_jeune:annuler_rendez_vous": jeune(),
     "espace_jeune:stop": jeune(),
+    "espace_jeune:ecrire": jeune(),
 }

@@ -172,10 +172,11 @@ def test_only_the_territorys_counsellors_read_the_conversation(client, lien, par
 def test_an_sms_answer_joins_the_same_conversation(client, lien, parcours, conseiller, settings):
     settings.SAS_SMS_WEBHOOK_SECRET = SECRET
     ecrire(client, lien, "Je vous écris depuis ma page")
-    webhook = reverse("messagerie:entrant_sms") + f"?secret={SECRET}"
+    webhook = reverse("messagerie:entrant_sms")
     for texte in ("Et voici ma réponse par SMS", "STOP"):
         body = json.dumps({"from": parcours.jeune.telephone, "text": texte})
-        assert client.post(webhook, body, content_type="application/json").status_code == 200
+        response = client.post(webhook, body, content_type="application/json", HTTP_X_WEBHOOK_SECRET=SECRET)
+        assert response.status_code == 200
     # STOP stops messages; it is not a message to the counsellor.
     assert list(MessageJeune.objects.values_list("via", "texte")) == [
         (ViaMessage.PAGE, "Je vous écris depuis ma page"),
@@ -192,8 +193,10 @@ def test_an_sms_answer_reaches_no_closed_journey(client, parcours, settings):
     settings.SAS_SMS_WEBHOOK_SECRET = SECRET
     type(parcours).objects.filter(pk=parcours.pk).update(status=Status.SORTI_POSITIF)
     body = json.dumps({"from": parcours.jeune.telephone, "text": "Merci pour tout"})
-    client.post(reverse("messagerie:entrant_sms") + f"?secret={SECRET}", body, content_type="application/json")
-    assert not MessageJeune.objects.exists()
+    response = client.post(
+        reverse("messagerie:entrant_sms"), body, content_type="application/json", HTTP_X_WEBHOOK_SECRET=SECRET
+    )
+    assert response.status_code == 200 and not MessageJeune.objects.exists()
 
 
 def test_the_journey_page_makes_a_fixed_number_of_queries_whatever_the_conversation(
