@@ -75,7 +75,11 @@ def test_the_counsellor_fills_and_completes_the_diagnostic(log_in, live_server, 
     page.get_by_label("Priorité n°1").select_option("logement")
     page.get_by_label("Combien d'heures par semaine voulez-vous y consacrer ?").fill("20")
     page.get_by_role("button", name="Enregistrer et continuer").click()
-    page.get_by_text("Étape 5 sur 6").wait_for(timeout=WAIT)
+    page.get_by_role("heading", name="Ressources et droits").wait_for(timeout=WAIT)
+    assert serious_violations(page) == []
+    page.get_by_label("Votre loyer par mois, sans les charges (en euros)").fill("450")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.get_by_text("Étape 6 sur 7").wait_for(timeout=WAIT)
     page.get_by_role("button", name="Enregistrer et continuer").click()
 
     page.get_by_role("heading", name="Besoins et plan d'action").wait_for(timeout=WAIT)
