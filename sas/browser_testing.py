@@ -25,12 +25,16 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-def serious_violations(page):
-    """axe's serious and critical violations on the current page, readable in a failed assertion."""
+def violations(page, impacts=frozenset({"moderate", "serious", "critical"})):
+    """axe's violations of these impacts on the current page, readable in a failed assertion."""
     from axe_playwright_python.sync_playwright import Axe
 
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
         for v in Axe().run(page).response["violations"]
-        if v["impact"] in {"serious", "critical"}
+        if v["impact"] in impacts
     ]
+
+
+def serious_violations(page):
+    return violations(page, impacts={"serious", "critical"})
