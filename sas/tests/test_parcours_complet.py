@@ -238,13 +238,16 @@ def attendre(condition, quoi):
     raise AssertionError(f"still waiting for {quoi}")
 
 
+def envoyes(fournisseur, numero):
+    return [requete["json"]["content"] for requete in fournisseur.requetes if requete["json"]["recipient"] == numero]
+
+
 def sms_recu(fournisseur, numero, deja):
     """The link of the first SMS to `numero` after the first `deja` ones."""
-    recus = [r["json"]["content"] for r in fournisseur.requetes if r["json"].get("recipient") == numero]
-    for texte in recus[deja:]:
+    for texte in envoyes(fournisseur, numero)[deja:]:
         lien = re.search(r"https?://\S+", texte)
         if lien:
-            return lien.group(0), len(recus)
+            return lien.group(0)
     return None
 
 
@@ -275,7 +278,7 @@ def test_the_whole_journey_through_the_interface(service, browser, fournisseur_s
     page.get_by_text(f"Signalement de {JEUNE['prenom']} enregistré").wait_for(timeout=WAIT)
 
     # The worker sends the first SMS; the young person opens its link on their phone, accepts and picks a slot.
-    lien, vus = attendre(lambda: sms_recu(fournisseur_sms, numero, 0), "the first SMS")
+    lien = attendre(lambda: sms_recu(fournisseur_sms, numero, 0), "the first SMS")
     jeune = Personne(browser, PHONE)
     page = jeune.page
     page.goto(lien)
@@ -312,11 +315,12 @@ def test_the_whole_journey_through_the_interface(service, browser, fournisseur_s
     conseiller.cliquer("link", "Proposer des structures")
     page.get_by_role("heading", name=f"Services classés pour {JEUNE['prenom']}").wait_for(timeout=WAIT)
     page.locator("label", has_text=SERVICE).first.click()
+    vus = len(envoyes(fournisseur_sms, numero))
     conseiller.cliquer("button", "Proposer au jeune")
     page.get_by_text("Services proposés : le jeune les voit sur sa page").wait_for(timeout=WAIT)
 
     # The young person chooses from the link of the SMS that tells them.
-    lien, vus = attendre(lambda: sms_recu(fournisseur_sms, numero, vus), "the SMS of the proposals")
+    lien = attendre(lambda: sms_recu(fournisseur_sms, numero, vus), "the SMS of the proposals")
     deja = len(smtp_server)
     page = jeune.page
     page.goto(lien)
