@@ -29,8 +29,8 @@ FITS = "document.documentElement.scrollWidth <= window.innerWidth"
 
 @pytest.fixture
 def demo(communes_reference, questionnaire_publie, settings):
-    """The demo territory, and one journey taken as far as the choice of a service (the demo's histories have no
-    diagnostic nor proposals to show)."""
+    """The demo territory, one journey taken as far as the choice of a service and one diagnostic under way (the
+    demo's histories have no diagnostic nor proposals to show)."""
     settings.SAS_DEMO = True
     seed(wet_run=True, people=40)
     aiguilleur = User.objects.get(email="aiguilleur@demo.sas.localhost")
@@ -45,6 +45,7 @@ def demo(communes_reference, questionnaire_publie, settings):
     )
     diagnostics.terminer(diagnostic, auteur=aiguilleur)
     orientations.proposer(parcours, orientations.classer(parcours)[:2], auteur=aiguilleur)
+    en_cours = Parcours.objects.filter(status=Status.CONTACT_EN_COURS).first()
     envoyee = Parcours.objects.filter(status=Status.ORIENTATION_ENVOYEE).first().orientations.order_by("-pk").first()
     recue = Parcours.objects.filter(
         orientations__structure__organisation__kind=OrganisationKind.STRUCTURE_ACCUEIL
@@ -52,6 +53,7 @@ def demo(communes_reference, questionnaire_publie, settings):
     return {
         "parcours": parcours,
         "diagnostic": diagnostic,
+        "diagnostic_en_cours": diagnostics.demarrer(en_cours, conseiller=aiguilleur),
         "lien": LienJeune.creer(parcours),
         "lien_structure": LienStructure.creer(envoyee, duree=datetime.timedelta(days=1))[1],
         "recue": recue.orientations.order_by("-pk").first(),
@@ -64,6 +66,7 @@ def demo(communes_reference, questionnaire_publie, settings):
 
 def pages_by_role(demo):
     parcours, diagnostic, token = demo["parcours"], demo["diagnostic"], demo["lien"].token
+    en_cours = demo["diagnostic_en_cours"]
     return {
         "public": {
             "accueil": reverse("accueil:home"),
@@ -96,8 +99,9 @@ def pages_by_role(demo):
             "file-active": reverse("parcours:file_active"),
             "taches": reverse("aiguillage:taches"),
             "parcours": reverse("parcours:detail", args=[parcours.uuid]),
-            "diagnostic": reverse("diagnostic:sommaire", args=[diagnostic.pk]),
-            "diagnostic-section": reverse("diagnostic:section", args=[diagnostic.pk, "personnel"]),
+            "diagnostic": reverse("diagnostic:sommaire", args=[en_cours.pk]),
+            "diagnostic-section": reverse("diagnostic:section", args=[en_cours.pk, "personnel"]),
+            "diagnostic-plan": reverse("diagnostic:plan", args=[en_cours.pk]),
             "diagnostic-synthese": reverse("diagnostic:resume", args=[diagnostic.pk]),
             "orientation": reverse("orientation:parcours", args=[parcours.uuid]),
             "rencontres": reverse("prescription:rencontre_liste", args=[demo["sortie"].uuid]),
