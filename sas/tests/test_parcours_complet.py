@@ -325,8 +325,8 @@ def test_the_whole_journey_through_the_interface(service, browser, fournisseur_s
     page = jeune.page
     page.goto(lien)
     jeune.regarder()
-    if not page.get_by_role("heading", name="Vérifions que c'est bien vous").is_visible():
-        jeune.cliquer("link", "Voir et choisir")
+    jeune.cliquer("link", "Voir et choisir")
+    page.get_by_role("heading", name="Vérifions que c'est bien vous").wait_for(timeout=WAIT)
     page.get_by_label("Votre date de naissance").fill(JEUNE["naissance"])
     jeune.cliquer("button", "Valider")
     jeune.cliquer("button", f"Je choisis ce service : {SERVICE}")
