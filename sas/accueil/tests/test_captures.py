@@ -126,7 +126,8 @@ def sign_in(page, base, role):
     page.wait_for_load_state()
 
 
-def test_every_main_page_of_each_role_fits_a_phone_and_a_desktop(live_server, browser, demo):
+def test_every_main_page_of_each_role_fits_a_phone_and_a_desktop(demo, live_server, browser):
+    # `demo` first: its queries run before Playwright starts, on the connection pytest-django closes at the end.
     # The journey shown is the one the page names claim: the young person has services to choose from.
     assert orientations.propositions_ouvertes(demo["parcours"]).exists()
     assert demo["recue"].structure.organisation.kind == OrganisationKind.STRUCTURE_ACCUEIL
