@@ -25,8 +25,9 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-def violations(page, impacts=frozenset({"moderate", "serious", "critical"})):
-    """axe's violations of these impacts on the current page, readable in a failed assertion."""
+def serious_violations(page, impacts=("serious", "critical")):
+    """axe's violations of these impacts (serious and critical by default) on the current page, readable in a failed
+    assertion."""
     from axe_playwright_python.sync_playwright import Axe
 
     return [
@@ -34,7 +35,3 @@ def violations(page, impacts=frozenset({"moderate", "serious", "critical"})):
         for v in Axe().run(page).response["violations"]
         if v["impact"] in impacts
     ]
-
-
-def serious_violations(page):
-    return violations(page, impacts={"serious", "critical"})
