@@ -242,6 +242,33 @@ SAS_SMS_WEBHOOK_SECRET = os.environ.get("SAS_SMS_WEBHOOK_SECRET", "")
 # A signed webhook (X-Webhook-Timestamp and X-Webhook-Signature, HMAC-SHA256 of "timestamp.body") is refused outside
 # this many seconds around now.
 SAS_SMS_WEBHOOK_FENETRE = int(os.environ.get("SAS_SMS_WEBHOOK_FENETRE", "300"))
+
+
+def hours_setting(name, default):
+    """A "HH:MM" time from the environment; "24:00" is the end of the day."""
+    value = os.environ.get(name, default).strip()
+    if value == "24:00":
+        return datetime.time.max
+    try:
+        return datetime.time.fromisoformat(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be a time such as 08:00, not {value!r}.") from error
+
+
+def check_quiet_hours(debut, fin, jours_fermes, *, may_widen):
+    if debut >= fin or not jours_fermes < set(range(1, 8)):
+        raise ImproperlyConfigured("SAS_ENVOI_*: messages must be allowed at some hour of some weekday (1 to 7).")
+    if not may_widen and (debut < datetime.time(8) or fin > datetime.time(20) or 7 not in jours_fermes):
+        raise ImproperlyConfigured("SAS_ENVOI_*: no message to young people before 08:00, after 20:00 nor on Sundays.")
+
+
+# Quiet hours for messages to young people, Paris time: they leave between SAS_ENVOI_DEBUT and SAS_ENVOI_FIN, never on
+# the ISO weekdays of SAS_ENVOI_JOURS_FERMES (7: Sunday). A territory may narrow them; only a development or demo
+# server may widen them (the end-to-end test, on the real clock, opens them round the clock).
+SAS_ENVOI_DEBUT = hours_setting("SAS_ENVOI_DEBUT", "08:00")
+SAS_ENVOI_FIN = hours_setting("SAS_ENVOI_FIN", "20:00")
+SAS_ENVOI_JOURS_FERMES = frozenset(int(day) for day in env_list("SAS_ENVOI_JOURS_FERMES", "7"))
+check_quiet_hours(SAS_ENVOI_DEBUT, SAS_ENVOI_FIN, SAS_ENVOI_JOURS_FERMES, may_widen=DEBUG or SAS_DEMO or TESTING)
 # How long the young person's personal link stays valid.
 SAS_LIEN_JEUNE_JOURS = int(os.environ.get("SAS_LIEN_JEUNE_JOURS", "30"))
 # How long a receiving structure's magic link stays valid (it is refused earlier once the referral is over).

@@ -5,6 +5,7 @@ import re
 import zoneinfo
 
 import phonenumbers
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -21,9 +22,8 @@ from .models import COMPTES, CanalInvalide, CanalMessage, Message, MessageStatut
 MAX_PAR_SEMAINE = 3
 MAX_TOTAL = 12
 FENETRE = datetime.timedelta(days=7)
-# Quiet hours (Europe/Paris): nothing between 20:00 and 08:00, nothing on Sundays.
+# Quiet hours (Europe/Paris, settings.SAS_ENVOI_*): by default nothing between 20:00 and 08:00, nothing on Sundays.
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
-DEBUT_JOURNEE, FIN_JOURNEE = datetime.time(8, 0), datetime.time(20, 0)
 
 
 # Quiet hours
@@ -31,17 +31,19 @@ DEBUT_JOURNEE, FIN_JOURNEE = datetime.time(8, 0), datetime.time(20, 0)
 
 def autorise(moment):
     local = moment.astimezone(PARIS)
-    return local.isoweekday() != 7 and DEBUT_JOURNEE <= local.time() < FIN_JOURNEE
+    return (
+        local.isoweekday() not in settings.SAS_ENVOI_JOURS_FERMES
+        and settings.SAS_ENVOI_DEBUT <= local.time() < settings.SAS_ENVOI_FIN
+    )
 
 
 def hors_silence(moment):
-    """`moment`, or the next time messages are allowed (08:00, on the next day but Sunday)."""
+    """`moment`, or the next time messages are allowed (the start of the day's hours, on the next open day)."""
     local = moment.astimezone(PARIS)
     while not autorise(local):
-        jour = local.date() if local.time() < DEBUT_JOURNEE else local.date() + datetime.timedelta(days=1)
-        local = datetime.datetime.combine(jour, DEBUT_JOURNEE, tzinfo=PARIS)
-        if local.isoweekday() == 7:
-            local += datetime.timedelta(days=1)
+        debut = settings.SAS_ENVOI_DEBUT
+        jour = local.date() if local.time() < debut else local.date() + datetime.timedelta(days=1)
+        local = datetime.datetime.combine(jour, debut, tzinfo=PARIS)
     return local
 
 

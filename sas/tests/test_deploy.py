@@ -40,3 +40,13 @@ def test_wsgi_application_loads():
         "-c", "import sas.wsgi; print(type(sas.wsgi.application).__name__)", SECRET_KEY=secrets.token_urlsafe(50)
     )
     assert result.stdout.strip() == "WSGIHandler", result.stderr
+
+
+def test_production_refuses_quiet_hours_wider_than_the_rule():
+    key = secrets.token_urlsafe(50)
+    for env in ({"SAS_ENVOI_DEBUT": "07:00"}, {"SAS_ENVOI_FIN": "24:00"}, {"SAS_ENVOI_JOURS_FERMES": ""}):
+        result = run("manage.py", "check", SECRET_KEY=key, **env)
+        assert result.returncode != 0, env
+        assert "no message to young people before 08:00" in result.stderr, env
+    narrower = run("manage.py", "check", SECRET_KEY=key, SAS_ENVOI_DEBUT="09:00", SAS_ENVOI_JOURS_FERMES="6,7")
+    assert narrower.returncode == 0, narrower.stderr

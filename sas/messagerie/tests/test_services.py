@@ -42,6 +42,22 @@ def test_quiet_hours_follow_paris_summer_time():
     )
 
 
+def test_a_territory_narrows_its_quiet_hours(settings):
+    settings.SAS_ENVOI_DEBUT, settings.SAS_ENVOI_FIN = datetime.time(9, 30), datetime.time(18, 0)
+    settings.SAS_ENVOI_JOURS_FERMES = {6, 7}
+    assert hors_silence(paris(2026, 3, 10, 9, 0)) == paris(2026, 3, 10, 9, 30)
+    assert hors_silence(paris(2026, 3, 10, 18, 0)) == paris(2026, 3, 11, 9, 30)
+    # Friday evening: Monday, neither Saturday nor Sunday.
+    assert hors_silence(paris(2026, 3, 13, 19, 0)) == paris(2026, 3, 16, 9, 30)
+
+
+def test_hours_open_round_the_clock_send_at_once(settings):
+    settings.SAS_ENVOI_DEBUT, settings.SAS_ENVOI_FIN = datetime.time(0, 0), datetime.time.max
+    settings.SAS_ENVOI_JOURS_FERMES = frozenset()
+    sunday_night = paris(2026, 3, 15, 23, 59)
+    assert politique.autorise(sunday_night) and hors_silence(sunday_night) == sunday_night
+
+
 def test_a_message_asked_for_the_night_waits_for_the_morning(parcours):
     message = envoyer(parcours, "relance", le=paris(2026, 3, 10, 22, 30))
     assert message.prevu_le == paris(2026, 3, 11, 8, 0)
