@@ -31,6 +31,19 @@ def _base36(number):
             return out
 
 
+def pk_du_code(token):
+    """The link id a code names when its signature is right, else None. The signature makes a mistyped code name
+    nobody rather than someone else."""
+    ident, _, signature = (token or "").strip().lower().partition("-")
+    try:
+        pk = int(ident, 36)
+    except ValueError:
+        return None
+    if not hmac.compare_digest(signature.encode(), _signature(pk).encode()):
+        return None
+    return pk
+
+
 class LienJeuneQuerySet(models.QuerySet):
     def valides(self, at=None):
         return self.filter(expires_at__gt=at or timezone.now(), revoked_at__isnull=True)
@@ -78,12 +91,8 @@ class LienJeune(models.Model):
     @classmethod
     def trouver(cls, token, at=None):
         """The valid link this token names, or None (bad signature, unknown, expired or revoked)."""
-        ident, _, signature = (token or "").strip().lower().partition("-")
-        try:
-            pk = int(ident, 36)
-        except ValueError:
-            return None
-        if not hmac.compare_digest(signature.encode(), _signature(pk).encode()):
+        pk = pk_du_code(token)
+        if pk is None:
             return None
         return cls.objects.valides(at).select_related("parcours__jeune").filter(pk=pk).first()
 
