@@ -22,9 +22,8 @@ from sas.prescription.services import normalise_phone
 
 from .forms import SANS_CONSEILLER, SANS_ORGANISATION
 from .groupes import A_TRAITER, GROUPES, GROUPES_PAR_CLE, Groupe
-from .indicators import ATTEMPT_KINDS, DELAI_CONTACT, DELAI_PREMIER_ESSAI, HORS_MESURE, badges, un_mois_avant
+from .indicators import ATTEMPT_KINDS, DELAI_CONTACT, DELAI_PREMIER_ESSAI, badges, un_mois_avant
 from .models import TacheContact
-from .services import EN_ATTENTE_DU_CONSEILLER
 
 PAR_PAGE = 50
 
@@ -175,7 +174,9 @@ def _annoter(p, now, today):
     return p
 
 
-# The targets of indicators.jalons() in SQL, so that the whole territory is sorted and filtered by the database.
+# The targets of indicators.jalons() in SQL, so that the whole territory is sorted and filtered by the database. The
+# state machine says what the events would: a journey past "contacté" was contacted, one past "diagnostic fait" had
+# its diagnostic; only the others are looked up in their events (one index probe each).
 def _evenements(**conditions):
     return Exists(ParcoursEvent.objects.filter(parcours=OuterRef("pk"), **conditions))
 
@@ -184,11 +185,14 @@ def _atteint(status):
     return _evenements(kind=EventKind.TRANSITION, to_status=status)
 
 
-SANS_ESSAI = ~Q(_evenements(kind__in=ATTEMPT_KINDS)) & ~Q(_atteint(Status.CONTACTE))
-CONTACT_A_DECIDER = ~Q(_atteint(Status.CONTACTE)) & ~Q(_atteint(Status.INJOIGNABLE))
-DIAGNOSTIC_A_FAIRE = ~Q(_atteint(Status.DIAGNOSTIC_FAIT)) & ~Q(_atteint(Status.INJOIGNABLE))
-# Journeys whose targets run: the clock has started, they are in the target public and not closed.
-MESURE = ~Q(status__in=HORS_MESURE | CLOSED | {Status.SORTIE_A_VENIR})
+AVANT_CONTACT = [Status.SIGNALE, Status.A_CONTACTER, Status.CONTACT_EN_COURS]
+SANS_ESSAI = Q(status__in=AVANT_CONTACT) & ~Q(_evenements(kind__in=ATTEMPT_KINDS)) & ~Q(_atteint(Status.CONTACTE))
+CONTACT_A_DECIDER = Q(status__in=AVANT_CONTACT) & ~Q(_atteint(Status.CONTACTE)) & ~Q(_atteint(Status.INJOIGNABLE))
+DIAGNOSTIC_A_FAIRE = (
+    Q(status__in=[*AVANT_CONTACT, Status.CONTACTE, Status.ABANDON])
+    & ~Q(_atteint(Status.DIAGNOSTIC_FAIT))
+    & ~Q(_atteint(Status.INJOIGNABLE))
+)
 # Sorting only: the diagnostic's month is counted as 31 days (the filter on lateness uses the calendar).
 _MOIS = datetime.timedelta(days=31)
 
@@ -206,12 +210,10 @@ def _avec_echeance(queryset):
     due)."""
     fin = Signalement.objects.filter(parcours=OuterRef("pk")).order_by().values("parcours")
     fin = fin.annotate(fin=Min("fin_accompagnement_le")).values("fin")
-    debut = F("debut_objectifs")
+    debut = _debut()
     return queryset.annotate(
-        debut_objectifs=_debut(),
         echeance=Case(
             When(status=Status.SORTIE_A_VENIR, then=Cast(Subquery(fin), DateTimeField())),
-            When(~MESURE, then=None),
             When(SANS_ESSAI, then=debut + DELAI_PREMIER_ESSAI),
             When(CONTACT_A_DECIDER, then=debut + DELAI_CONTACT),
             When(DIAGNOSTIC_A_FAIRE, then=debut + _MOIS),
@@ -222,13 +224,22 @@ def _avec_echeance(queryset):
 
 
 def en_retard(now):
-    """Journeys late on a target: badges() in SQL."""
+    """Journeys late on a target: badges() in SQL (out of the target public, closed or not started: never)."""
     debut = _debut()
-    return MESURE & (
+    return (
         (SANS_ESSAI & Q(LessThan(debut, now - DELAI_PREMIER_ESSAI)))
         | (CONTACT_A_DECIDER & Q(LessThan(debut, now - DELAI_CONTACT)))
         | (DIAGNOSTIC_A_FAIRE & Q(LessThan(debut, un_mois_avant(now))))
     )
+
+
+def _en_attente():
+    """services.EN_ATTENTE_DU_CONSEILLER for a whole territory: the few journeys with a signalement nobody vouched for
+    or a pending duplicate are listed once (a hashed lookup), not probed row by row."""
+    non_verifies = Signalement.objects.filter(verifie=False).values("parcours_id")
+    verifie = Exists(Signalement.objects.filter(parcours=OuterRef("pk"), verifie=True))
+    doublons = DoublonPossible.objects.en_attente().values("nouveau_id")
+    return (Q(pk__in=non_verifies) & ~Q(verifie)) | Q(pk__in=doublons)
 
 
 class _Pages(Paginator):
@@ -243,12 +254,19 @@ class _Pages(Paginator):
         return self._count
 
 
-def _compter(queryset, dans_la_liste):
-    """{tab key: number of journeys listed under it} and the number of decisions waiting, in one query."""
-    return queryset.aggregate(
-        decisions=Count("pk", filter=EN_ATTENTE_DU_CONSEILLER & ~Q(status__in=CLOSED)),
-        **{g.cle: Count("pk", filter=dans_la_liste & Q(status__in=g.statuts)) for g in GROUPES},
+def _compter(queryset, dans_la_liste, en_attente):
+    """({tab key: number of journeys listed under it}, number of decisions waiting), in one query."""
+    rows = (
+        queryset.order_by()
+        .values("status")
+        .annotate(listed=Count("pk", filter=dans_la_liste), decisions=Count("pk", filter=en_attente))
     )
+    counts, decisions = dict.fromkeys((g.cle for g in GROUPES), 0), 0
+    groupe_de = {status: g.cle for g in GROUPES for status in g.statuts}
+    for row in rows:
+        counts[groupe_de[row["status"]]] += row["listed"]
+        decisions += row["decisions"] if row["status"] not in CLOSED else 0
+    return counts, decisions
 
 
 def file_active(user, *, filtres=None, now=None, page=None):
@@ -266,13 +284,12 @@ def file_active(user, *, filtres=None, now=None, page=None):
     visible = parcours_for_role(user, Role.AIGUILLEUR)
     filtered = _filtrer(visible, filtres, today, user)
     deferred = Q(cadence_contact__reporte_jusqu_au__gt=today)
-    dans_la_liste = ~EN_ATTENTE_DU_CONSEILLER & (deferred if filtres.get("reportes") else ~deferred)
+    en_attente = _en_attente()
+    dans_la_liste = ~en_attente & (deferred if filtres.get("reportes") else ~deferred)
     if filtres.get("en_retard"):
         dans_la_liste &= en_retard(now)
-    counts = _compter(filtered, dans_la_liste)
-    decisions = counts.pop("decisions")
-    listed_count = dict(counts)
-    counts[A_TRAITER] += decisions
+    listed_count, decisions = _compter(filtered, dans_la_liste, en_attente)
+    counts = {**listed_count, A_TRAITER: listed_count[A_TRAITER] + decisions}
     groupe = GROUPES_PAR_CLE.get(filtres.get("groupe"))
     if groupe is None:
         groupe = next((g for g in GROUPES if counts[g.cle]), GROUPES[0])
@@ -284,8 +301,8 @@ def file_active(user, *, filtres=None, now=None, page=None):
         by_pk = {p.pk: p for p in _avec_contexte(open_ones.filter(pk__in=held))} if held else {}
         for doublon in doublons:
             doublon.nouveau = by_pk[doublon.nouveau_id]
-        verified = Exists(Signalement.objects.filter(parcours=OuterRef("pk"), verifie=True))
-        a_verifier = list(_avec_contexte(open_ones.exclude(pk__in=held).filter(~verified)).order_by("created_at", "pk"))
+        waiting = open_ones.filter(en_attente).exclude(pk__in=held)
+        a_verifier = list(_avec_contexte(waiting).order_by("created_at", "pk"))
     listed = _avec_echeance(filtered.filter(dans_la_liste, status__in=groupe.statuts))
     if groupe.statuts == CLOSED:
         listed = listed.order_by("-status_changed_at", "-pk")
