@@ -218,7 +218,18 @@ def serve_and_load(cookie, url_path):
     env = {**os.environ, "DATABASE_URL": database, "DJANGO_DEBUG": "1", "ALLOWED_HOSTS": "127.0.0.1"}
     root = Path(__file__).resolve().parent.parent
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "sas.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(WORKERS), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "sas.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(WORKERS),
+            "--log-level",
+            "warning",
+        ],
         cwd=root,
         env=env,
     )

@@ -263,11 +263,11 @@ def _rich(make_parcours, aiguilleur, n, ase):
         )
 
 
-# Session and user, the tabs' counts, the rows, their five prefetches, the counsellors' teams and caseloads, the
-# filters' communes and counsellors, the audit entry; on the first tab the pending decisions too.
+# Session, user and memberships, the filters' communes and counsellors, the tabs' counts, the rows and their three
+# prefetches, the teams' caseloads, the audit entry; on the first tab the two lists of pending decisions too.
 PAGES = [
-    ({}, 17),
-    ({"q": "charge"}, 17),
+    ({}, 15),
+    ({"q": "charge"}, 15),
     ({"groupe": "en_cours", "en_retard": "on", "prescripteur": "ase"}, 13),
     ({"groupe": "clos", "page": "2"}, 13),
 ]
