@@ -23,7 +23,7 @@ from sas.prescription.services import normalise_phone
 from .forms import SANS_CONSEILLER, SANS_ORGANISATION
 from .groupes import A_TRAITER, GROUPES, GROUPES_PAR_CLE, Groupe
 from .indicators import ATTEMPT_KINDS, DELAI_CONTACT, DELAI_PREMIER_ESSAI, badges, un_mois_avant
-from .models import TacheContact
+from .models import CadenceContact, TacheContact
 
 PAR_PAGE = 50
 
@@ -233,13 +233,12 @@ def en_retard(now):
     )
 
 
-def _en_attente():
-    """services.EN_ATTENTE_DU_CONSEILLER for a whole territory: the few journeys with a signalement nobody vouched for
-    or a pending duplicate are listed once (a hashed lookup), not probed row by row."""
-    non_verifies = Signalement.objects.filter(verifie=False).values("parcours_id")
-    verifie = Exists(Signalement.objects.filter(parcours=OuterRef("pk"), verifie=True))
-    doublons = DoublonPossible.objects.en_attente().values("nouveau_id")
-    return (Q(pk__in=non_verifies) & ~Q(verifie)) | Q(pk__in=doublons)
+# services.EN_ATTENTE_DU_CONSEILLER for a whole territory: the few journeys with a signalement nobody vouched for or a
+# pending duplicate are listed once (a hashed lookup), not probed row by row.
+NON_VERIFIE = Q(pk__in=Signalement.objects.filter(verifie=False).values("parcours_id")) & ~Q(
+    Exists(Signalement.objects.filter(parcours=OuterRef("pk"), verifie=True))
+)
+EN_ATTENTE = NON_VERIFIE | Q(pk__in=DoublonPossible.objects.en_attente().values("nouveau_id"))
 
 
 class _Pages(Paginator):
@@ -283,12 +282,11 @@ def file_active(user, *, filtres=None, now=None, page=None):
     today = timezone.localdate(now)
     visible = parcours_for_role(user, Role.AIGUILLEUR)
     filtered = _filtrer(visible, filtres, today, user)
-    deferred = Q(cadence_contact__reporte_jusqu_au__gt=today)
-    en_attente = _en_attente()
-    dans_la_liste = ~en_attente & (deferred if filtres.get("reportes") else ~deferred)
+    deferred = Q(pk__in=CadenceContact.objects.filter(reporte_jusqu_au__gt=today).values("parcours_id"))
+    dans_la_liste = ~EN_ATTENTE & (deferred if filtres.get("reportes") else ~deferred)
     if filtres.get("en_retard"):
         dans_la_liste &= en_retard(now)
-    listed_count, decisions = _compter(filtered, dans_la_liste, en_attente)
+    listed_count, decisions = _compter(filtered, dans_la_liste, EN_ATTENTE)
     counts = {**listed_count, A_TRAITER: listed_count[A_TRAITER] + decisions}
     groupe = GROUPES_PAR_CLE.get(filtres.get("groupe"))
     if groupe is None:
@@ -301,7 +299,7 @@ def file_active(user, *, filtres=None, now=None, page=None):
         by_pk = {p.pk: p for p in _avec_contexte(open_ones.filter(pk__in=held))} if held else {}
         for doublon in doublons:
             doublon.nouveau = by_pk[doublon.nouveau_id]
-        waiting = open_ones.filter(en_attente).exclude(pk__in=held)
+        waiting = open_ones.filter(NON_VERIFIE).exclude(pk__in=held)
         a_verifier = list(_avec_contexte(waiting).order_by("created_at", "pk"))
     listed = _avec_echeance(filtered.filter(dans_la_liste, status__in=groupe.statuts))
     if groupe.statuts == CLOSED:
