@@ -294,12 +294,14 @@ def measure_pages(counsellor, jeunes, liens):
     failed = False
     for name, params in pages.items():
         queue = file_active(counsellor, filtres=params)
-        sql, sql_params = queue.page.object_list.query.sql_with_params()
+        # The queries that find the page's rows (a filtered page's journeys, then the page), bare on a cursor.
+        statements = [query.query.sql_with_params() for query in queue.requetes]
 
-        def bare(sql=sql, sql_params=sql_params):
+        def bare(statements=statements):
             with connection.cursor() as cursor:
-                cursor.execute(sql, sql_params)
-                cursor.fetchall()
+                for sql, sql_params in statements:
+                    cursor.execute(sql, sql_params)
+                    cursor.fetchall()
 
         def page(params=params):
             response = client.get(url, params)

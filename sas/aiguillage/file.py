@@ -4,7 +4,21 @@ import dataclasses
 import datetime
 
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, DateTimeField, Exists, F, Min, OuterRef, Prefetch, Q, Subquery, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Coalesce
 from django.db.models.lookups import LessThan
 from django.utils import timezone
@@ -152,6 +166,8 @@ class File:
     a_verifier: list = dataclasses.field(default_factory=list)
     # The page shown (`parcours` is its rows); page.paginator.count counts the whole list.
     page: object = None
+    # The queries that find the page's rows, for measuring them bare (bench/file_active.py).
+    requetes: list = dataclasses.field(default_factory=list)
 
 
 def _doublons(queryset):
@@ -268,6 +284,23 @@ def _compter(queryset, dans_la_liste, en_attente):
     return counts, decisions
 
 
+# A filtered queue finds its journeys once, so that a search's text matching and the lateness's event probes run in one
+# query rather than in each of the page's; past RESOLUS_MAX journeys the filters stay subqueries.
+FILTRES_RESOLUS = ("q", "statut", "prescripteur", "age", "commune", "conseiller", "en_retard")
+RESOLUS_MAX = 5000
+
+
+def _resoudre(visible, filtered, late):
+    """(journeys, lateness condition, the query that found them)."""
+    flag = Case(When(late, then=True), default=False, output_field=BooleanField()) if late is not None else Value(False)
+    resolution = filtered.annotate(retard=flag).order_by().values_list("pk", "retard")[: RESOLUS_MAX + 1]
+    rows = list(resolution)
+    if len(rows) > RESOLUS_MAX:
+        return filtered, late, resolution
+    late = Q(pk__in=[pk for pk, retard in rows if retard]) if late is not None else None
+    return visible.filter(pk__in=[pk for pk, _ in rows]), late, resolution
+
+
 def file_active(user, *, filtres=None, now=None, page=None):
     """The journeys of the user's territories, filtered, in tabs (GROUPES, `filtres["groupe"]`, "À traiter" by
     default or the first tab with journeys): the tab's PAR_PAGE journeys of `page`, most urgent first (the nearest
@@ -282,10 +315,15 @@ def file_active(user, *, filtres=None, now=None, page=None):
     today = timezone.localdate(now)
     visible = parcours_for_role(user, Role.AIGUILLEUR)
     filtered = _filtrer(visible, filtres, today, user)
+    late = en_retard(now) if filtres.get("en_retard") else None
+    requetes = []
+    if any(filtres.get(key) for key in FILTRES_RESOLUS):
+        filtered, late, resolution = _resoudre(visible, filtered, late)
+        requetes.append(resolution)
     deferred = Q(pk__in=CadenceContact.objects.filter(reporte_jusqu_au__gt=today).values("parcours_id"))
     dans_la_liste = ~EN_ATTENTE & (deferred if filtres.get("reportes") else ~deferred)
-    if filtres.get("en_retard"):
-        dans_la_liste &= en_retard(now)
+    if late is not None:
+        dans_la_liste &= late
     listed_count, decisions = _compter(filtered, dans_la_liste, EN_ATTENTE)
     counts = {**listed_count, A_TRAITER: listed_count[A_TRAITER] + decisions}
     groupe = GROUPES_PAR_CLE.get(filtres.get("groupe"))
@@ -307,6 +345,7 @@ def file_active(user, *, filtres=None, now=None, page=None):
     else:
         listed = listed.order_by(F("echeance").asc(nulls_last=True), "created_at", "pk")
     result = _Pages(_avec_contexte(listed), PAR_PAGE, listed_count[groupe.cle]).get_page(page)
+    requetes.append(result.object_list)
     teams = equipes(user)
     for p in result.object_list:
         _annoter(p, now, today)
@@ -325,4 +364,5 @@ def file_active(user, *, filtres=None, now=None, page=None):
         doublons=doublons,
         a_verifier=a_verifier,
         page=result,
+        requetes=requetes,
     )

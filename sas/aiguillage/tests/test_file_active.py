@@ -264,11 +264,12 @@ def _rich(make_parcours, aiguilleur, n, ase):
 
 
 # Session, user and memberships, the filters' communes and counsellors, the tabs' counts, the rows and their three
-# prefetches, the teams' caseloads, the audit entry; on the first tab the two lists of pending decisions too.
+# prefetches, the teams' caseloads, the audit entry; on the first tab the two lists of pending decisions too; a
+# filtered page first finds its journeys.
 PAGES = [
     ({}, 15),
-    ({"q": "charge"}, 15),
-    ({"groupe": "en_cours", "en_retard": "on", "prescripteur": "ase"}, 13),
+    ({"q": "charge"}, 16),
+    ({"groupe": "en_cours", "en_retard": "on", "prescripteur": "ase"}, 14),
     ({"groupe": "clos", "page": "2"}, 13),
 ]
 
@@ -285,3 +286,17 @@ def test_the_queue_makes_a_fixed_number_of_queries(
     with django_assert_num_queries(queries):
         response = client.get(QUEUE, params)
     assert response.context["parcours"]
+
+
+@pytest.mark.parametrize("resolus_max", [1, 5000])
+def test_a_filter_finds_the_same_journeys_resolved_or_as_a_subquery(
+    client, aiguilleur, make_parcours, resolus_max, monkeypatch
+):
+    monkeypatch.setattr("sas.aiguillage.file.RESOLUS_MAX", resolus_max)
+    now = timezone.now()
+    for n, days in enumerate([1, 4, 6]):
+        make_parcours(f"Filtre{n}", at=now - datetime.timedelta(days=days))
+    make_parcours("Autre", at=now - datetime.timedelta(days=9))
+    response = get(client, aiguilleur, q="filtre", en_retard="on")
+    assert names(response) == ["Filtre2", "Filtre1"]
+    assert {g.cle: n for g, n in response.context["file"].groupes}["a_traiter"] == 2
