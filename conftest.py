@@ -2,8 +2,12 @@ import os
 
 import pytest
 from django.db import connection
+from django.test import Client, TransactionTestCase
 from django.test.utils import CaptureQueriesContext
 
+from sas.audit.ajout_seul import autoriser_purge
+from sas.connexion.services import second_facteur_obligatoire
+from sas.connexion.testing import appareil, code_actuel, session_verifiee
 from sas.diagnostic.chargement import publier
 from sas.diagnostic.models import Questionnaire
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
@@ -11,6 +15,33 @@ from sas.organisations.models import OrganisationKind, Role
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made there stay synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+_vider_la_base = TransactionTestCase._fixture_teardown
+
+
+def _vider_la_base_en_purge(self):
+    """Transactional tests empty the database after them: SQLite does it with DELETE, which the append-only
+    triggers refuse outside a purge (PostgreSQL's TRUNCATE does not fire them)."""
+    with autoriser_purge():
+        _vider_la_base(self)
+
+
+TransactionTestCase._fixture_teardown = _vider_la_base_en_purge
+
+
+class ClientConnecte(Client):
+    """The test client, whose force_login() stands for a whole login: the second factor too, for those who need one
+    (tests of the second factor itself use django.test.Client)."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        if second_facteur_obligatoire(user):
+            session_verifiee(self, user)
+
+
+@pytest.fixture
+def client():
+    return ClientConnecte()
 
 
 @pytest.fixture
@@ -96,6 +127,19 @@ def smtp_server(settings):
     controller.stop()
 
 
+@pytest.fixture(autouse=True)
+def no_csp_violation(request):
+    """Every browser test runs with the production CSP on and fails if Chromium refused anything because of it."""
+    if request.node.get_closest_marker("browser") is None:
+        yield
+        return
+    from sas.browser_testing import CSP_VIOLATIONS
+
+    CSP_VIOLATIONS.clear()
+    yield
+    assert CSP_VIOLATIONS == []
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Debian's Chromium, started once per test module (some tests drive their own Playwright)."""
@@ -126,6 +170,10 @@ def log_in(live_server):
         page.get_by_label("Mot de passe").fill("motdepasse-de-test")
         page.get_by_role("button", name="Se connecter").click()
         page.wait_for_load_state()
+        if second_facteur_obligatoire(user):
+            page.get_by_label("Code à 6 chiffres").fill(code_actuel(appareil(user)))
+            page.get_by_role("button", name="Valider").click()
+            page.wait_for_load_state()
         return page
 
     return sign_in

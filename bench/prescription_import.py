@@ -32,7 +32,7 @@ def main():
     batches = []
 
     def preview():
-        batches.append(create_batch(organisation=organisation, user=user, filename="f.csv", content=content)[0])
+        batches.append(create_batch(organisation=organisation, user=user, filename="f.csv", content=content))
 
     baseline = timed(preview)
     start = time.perf_counter()
@@ -41,7 +41,7 @@ def main():
     assert imported.created_count == ROWS - len(bad) == Signalement.objects.count(), imported.created_count
 
     def again():
-        batch, _ = create_batch(organisation=organisation, user=user, filename="f.csv", content=content)
+        batch = create_batch(organisation=organisation, user=user, filename="f.csv", content=content)
         assert run_import(batch).already_imported_count == ROWS - len(bad)
 
     second = timed(again)

@@ -21,8 +21,32 @@ needs_browser = pytest.mark.skipif(
 )
 
 
+# What Chromium refused because of the Content-Security-Policy, for every page of every test: an inline script or
+# style the CSP blocks is a page that silently does not work (conftest.py fails the browser test that saw one).
+CSP_VIOLATIONS = []
+
+
+def _note_csp(message):
+    if "Content Security Policy" in message.text:
+        CSP_VIOLATIONS.append(f"{message.location.get('url')}: {message.text}")
+
+
 def launch(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    new_context, new_page = browser.new_context, browser.new_page
+
+    def watched_context(**options):
+        context = new_context(**options)
+        context.on("console", _note_csp)
+        return context
+
+    def watched_page(**options):
+        page = new_page(**options)
+        page.on("console", _note_csp)
+        return page
+
+    browser.new_context, browser.new_page = watched_context, watched_page
+    return browser
 
 
 def serious_violations(page):

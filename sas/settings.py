@@ -5,11 +5,13 @@ DEBUG on only when DJANGO_DEBUG=1. Production sets DATABASE_URL, SECRET_KEY and
 ALLOWED_HOSTS; with DEBUG off the security settings below are all on.
 """
 
+import datetime
 import os
 import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -47,10 +49,17 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "dsfr",
     "widget_tweaks",
+    # Serves the API docs' Swagger UI from our static files (no CDN, no inline script: the CSP allows neither).
+    "ninja",
+    "csp",
     # After dsfr, so that its form widget templates win over Django's own.
     "django.forms",
     "django_tasks",
     "django_tasks_db",
+    "django_ratelimit",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "sas.communes",
     "sas.organisations",
     "sas.jeunes",
@@ -63,20 +72,30 @@ INSTALLED_APPS = [
     "sas.espace_jeune",
     "sas.rendezvous",
     "sas.diagnostic",
+    "sas.droits",
     "sas.annuaire",
     "sas.orientation",
     "sas.accueil",
+    "sas.connexion",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "sas.accueil.middleware.EntetesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "sas.connexion.middleware.SecondFacteurMiddleware",
+    "sas.audit.contexte.ContexteAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "sas.accueil.middleware.TailleMaxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "sas.urls"
@@ -118,6 +137,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
     }
+# One cache shared by every process (web workers, task worker): the rate limits' counters live there, so that they
+# hold across workers and restarts. The database by default, nothing more to run; Redis when one is configured.
+_CACHE_URL = os.environ.get("REDIS_URL") or os.environ.get("CACHE_URL", "")
+if _CACHE_URL:
+    if not _CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("REDIS_URL / CACHE_URL must be a redis:// address.")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "sas.limites.DatabaseCache",
+            "LOCATION": "sas_cache",
+            # Past MAX_ENTRIES Django deletes a third of the rows: a flood of new keys must not wipe the counters.
+            "OPTIONS": {"MAX_ENTRIES": 200_000},
+        }
+    }
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "sas.limites.client_ip"
+# How many reverse proxies stand in front of the application and append the caller to X-Forwarded-For (0: none,
+# the header is never believed).
+SAS_TRUSTED_PROXIES = int(os.environ.get("SAS_TRUSTED_PROXIES", "0"))
+# django-ratelimit warns about any backend it does not list; ours increments atomically (sas.limites.DatabaseCache,
+# tested across two processes) and Django's RedisCache uses Redis' INCR.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "organisations.User"
 
@@ -127,6 +171,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked account or address before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Failed logins are kept in the database (shared by every worker) and lock, for the cool-off, the account tried and,
+# separately, the address they came from: the right password waits too.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("SAS_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("SAS_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Django's login form names the e-mail field "username".
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_CLIENT_IP_CALLABLE = "sas.limites.client_ip"
+AXES_LOCKOUT_CALLABLE = "sas.connexion.views.verrouille"
+# A new try during the lockout does not push its end back: the message's duration holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# No banner at every start (management commands included), and no user agent in the failure logs.
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "SAS"
+# A reset link works for 2 hours (the e-mail says so).
+PASSWORD_RESET_TIMEOUT = 2 * 3600
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "accueil:home"
 LOGOUT_REDIRECT_URL = "accueil:home"
@@ -180,13 +243,52 @@ SAS_SMS_SENDER = os.environ.get("SAS_SMS_SENDER", "SAS")
 SAS_SMS_TIMEOUT = float(os.environ.get("SAS_SMS_TIMEOUT", "10"))
 # Shared secret the provider's delivery callbacks and inbound SMS (STOP) must carry.
 SAS_SMS_WEBHOOK_SECRET = os.environ.get("SAS_SMS_WEBHOOK_SECRET", "")
+# A signed webhook (X-Webhook-Timestamp and X-Webhook-Signature, HMAC-SHA256 of "timestamp.body") is refused outside
+# this many seconds around now.
+SAS_SMS_WEBHOOK_FENETRE = int(os.environ.get("SAS_SMS_WEBHOOK_FENETRE", "300"))
 # How long the young person's personal link stays valid.
 SAS_LIEN_JEUNE_JOURS = int(os.environ.get("SAS_LIEN_JEUNE_JOURS", "30"))
 # How long a receiving structure's magic link stays valid (it is refused earlier once the referral is over).
 SAS_LIEN_STRUCTURE_JOURS = int(os.environ.get("SAS_LIEN_STRUCTURE_JOURS", "45"))
 
+# The OpenFisca-France web API (its own service, bound to loopback: `make run` starts it).
+SAS_OPENFISCA_URL = os.environ.get("SAS_OPENFISCA_URL", "http://127.0.0.1:5001")
+SAS_OPENFISCA_TIMEOUT = float(os.environ.get("SAS_OPENFISCA_TIMEOUT", "10"))
+
 # Records are anonymised this many days after the last contact (DESIGN.md, RGPD).
 SAS_RETENTION_DAYS = int(os.environ.get("SAS_RETENTION_DAYS", str(2 * 365)))
+
+# Scripts only from our own static files, never inline: an injected <script> or on…= attribute does not run. The DSFR
+# loads its scripts from static files; a page that one day needs an inline script gives it
+# nonce="{{ request.csp_nonce }}" (the nonce then joins the header). Styles too: no page uses a style attribute.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# No page needs a device feature; denying them all keeps an injected frame or script from asking for one.
+SAS_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+
+# Larger request bodies are refused before being read: the biggest legitimate one is a 20 MB signalement file.
+SAS_TAILLE_MAX_REQUETE = int(os.environ.get("SAS_TAILLE_MAX_REQUETE", str(21 * 1024 * 1024)))
+
+# Audit entries keep the client address and the session only as keyed hashes (CNIL, logging recommendation): the
+# pepper lives outside the database, so a copy of the table alone does not give the addresses back.
+SAS_AUDIT_PEPPER = os.environ.get("SAS_AUDIT_PEPPER", "") or f"audit:{SECRET_KEY}"
+# The audit log is purged after this many days (CNIL: 6 months to 1 year for access logs).
+SAS_AUDIT_RETENTION_DAYS = int(os.environ.get("SAS_AUDIT_RETENTION_DAYS", "365"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
@@ -205,9 +307,16 @@ if not DEBUG and not SAS_DEMO:
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Bearer tokens in paths (/j/…, /orientation/s/…) and secrets in query strings are masked in every log line, by the
+# loggers that print request paths and by the handler all others reach. Gunicorn's access log: gunicorn.conf.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"masquer_secrets": {"()": "sas.traces.MasquerSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["masquer_secrets"]}},
+    "loggers": {
+        "django.request": {"filters": ["masquer_secrets"]},
+        "django.server": {"handlers": ["console"], "filters": ["masquer_secrets"], "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from sas.accueil.views import LoginView
 from sas.messagerie.views_demo import boite as boite_demo
@@ -12,6 +13,7 @@ urlpatterns = [
     path("", include("sas.accueil.urls")),
     path("connexion/", LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("connexion/", include("sas.connexion.urls")),
     path("parcours/", include("sas.parcours.urls")),
     path("signaler/", include("sas.prescription.urls")),
     # Public pages for relatives and young people, no account.
@@ -26,6 +28,8 @@ urlpatterns = [
     # The young person's page: a short signed link that fits in one SMS.
     path("j/", include("sas.espace_jeune.urls")),
     path("communes/", include("sas.communes.urls")),
+    # One login page for everyone: the admin's own would skip the second factor's page.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     # The demo's inbox (404 unless SAS_DEMO=1).
     path("demo/messages/", boite_demo, name="demo_messages"),

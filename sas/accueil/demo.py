@@ -271,6 +271,8 @@ def _create_people(report, territory, communes, organisations, aiguilleur, peopl
             parcours=parcours,
             organisation=organisation,
             source=SignalementSource.PRESCRIPTEUR,
+            prenom=prenom,
+            nom=nom,
             created_at=start,
             attache_le=start,
             motif=rng.choice(MOTIFS),

@@ -10,9 +10,10 @@ import itertools
 
 from django.utils import timezone
 
-from sas.parcours.indicators import SMALL_COUNT, suppress_small
+from sas.parcours.indicators import suppress_small
 from sas.parcours.models import EventKind, ParcoursEvent
 from sas.parcours.status import Status
+from sas.secret_statistique import taux_publiable
 
 DELAI_PREMIER_ESSAI = datetime.timedelta(hours=72)
 DELAI_CONTACT = datetime.timedelta(days=15)
@@ -121,8 +122,8 @@ def badges(parcours, now=None):
 
 @dataclasses.dataclass(frozen=True)
 class Part:
-    """`atteints` out of `mesures`; the rate is shown only when `mesures` is large enough not to single anyone
-    out (DESIGN.md, RGPD)."""
+    """`atteints` out of `mesures`; the rate is shown only when neither those who reached the target nor the
+    others are few enough to be singled out (DESIGN.md, RGPD)."""
 
     atteints: int
     mesures: int
@@ -133,7 +134,7 @@ class Part:
 
     @property
     def affichable(self):
-        return self.mesures >= SMALL_COUNT
+        return taux_publiable(self.atteints, self.mesures)
 
     @property
     def effectif(self):

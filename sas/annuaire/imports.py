@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from operator import itemgetter
+from typing import NamedTuple
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -56,6 +57,7 @@ class RapportImport:
     structures: Compte = field(default_factory=Compte)
     services: Compte = field(default_factory=Compte)
     rejets: list = field(default_factory=list)
+    avertissements: list = field(default_factory=list)  # what was read but not imported (unknown columns…)
 
     def lignes(self):
         verbe = "" if self.wet_run else "seraient "
@@ -67,6 +69,8 @@ class RapportImport:
             f"Services : {self.services.crees} {verbe}créés, {self.services.modifies} {verbe}modifiés, "
             f"{self.services.inchanges} inchangés."
         )
+        for avertissement in self.avertissements:
+            yield f"Avertissement : {avertissement}"
         yield f"Lignes rejetées : {len(self.rejets)}."
         for rejet in self.rejets:
             yield f"  {rejet}"
@@ -90,22 +94,42 @@ def _list_value(text):
     return [part.strip().strip('"') for part in text.split(separator) if part.strip()]
 
 
+class Lecture(NamedTuple):
+    rows: list  # (position, genre, row) triples
+    avertissements: list  # French sentences: what the file holds that is not imported
+
+
 def _csv_rows(text):
-    reader = csv.DictReader(io.StringIO(text))
-    genre = SERVICE if "structure_id" in (reader.fieldnames or []) else STRUCTURE
-    for row in reader:
-        clean = {}
-        for name, value in row.items():
-            if name is None or value is None:
-                continue
-            if name in schema.LIST_FIELDS:
-                try:
-                    clean[name] = _list_value(value)
-                except (ValueError, SyntaxError):
-                    clean[name] = value  # left as is: the schema reports it
-            else:
-                clean[name] = value if value.strip() else None
-        yield f"ligne {reader.line_num}", genre, clean
+    """Lecture of a CSV dump separated by commas, semicolons or tabs (the most frequent on the header line)."""
+    delimiter = max([",", ";", "\t"], key=text.split("\n", 1)[0].count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    names = [name.strip() for name in next(reader, [])]
+    genre = SERVICE if "structure_id" in names else STRUCTURE
+    known = set(schema.SERVICE_FIELDS if genre == SERVICE else schema.STRUCTURE_FIELDS)
+    unknown = [name for name in names if name and name not in known]
+    avertissements = [f"colonnes inconnues du schéma, ignorées : {', '.join(unknown)}."] if unknown else []
+    rows, first_line = [], reader.line_num + 1
+    for cells in reader:
+        if cells:
+            rows.append((f"ligne {first_line}", genre, _csv_row(names, cells)))
+        # A quoted value may span several lines: a record is reported at its first one.
+        first_line = reader.line_num + 1
+    return Lecture(rows, avertissements)
+
+
+def _csv_row(names, cells):
+    clean = {}
+    for name, value in zip(names, cells, strict=False):
+        if not name:
+            continue
+        if name in schema.LIST_FIELDS:
+            try:
+                clean[name] = _list_value(value)
+            except (ValueError, SyntaxError):
+                clean[name] = value  # left as is: the schema reports it
+        else:
+            clean[name] = value if value.strip() else None
+    return clean
 
 
 def _genre(row):
@@ -113,7 +137,7 @@ def _genre(row):
 
 
 def read_dump(content, filename=""):
-    """Rows of a dump as (position, genre, row) triples. Raises ValueError with a French message if unreadable."""
+    """Lecture of a dump: its (position, genre, row) triples and warnings. ValueError in French if unreadable."""
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8-sig")
@@ -130,11 +154,11 @@ def read_dump(content, filename=""):
                 raise ValueError("Objet JSON sans liste « structures » ni « services ».")
             rows = [(f"structures, élément {i}", STRUCTURE, r) for i, r in enumerate(data.get("structures", []), 1)]
             rows += [(f"services, élément {i}", SERVICE, r) for i, r in enumerate(data.get("services", []), 1)]
-            return rows
+            return Lecture(rows, [])
         if not isinstance(data, list):
             raise ValueError("Le fichier JSON doit contenir une liste de structures ou de services.")
-        return [(f"élément {i}", _genre(r), r) for i, r in enumerate(data, 1)]
-    return list(_csv_rows(content))
+        return Lecture([(f"élément {i}", _genre(r), r) for i, r in enumerate(data, 1)], [])
+    return _csv_rows(content)
 
 
 # Upsert
@@ -238,15 +262,15 @@ def _gc_paused():
             gc.enable()
 
 
-def import_rows(rows, wet_run=False, now=None):
-    """Validate and upsert (position, genre, row) triples; returns a RapportImport."""
+def import_rows(rows, wet_run=False, now=None, avertissements=()):
+    """Validate and upsert (position, genre, row) triples; returns a RapportImport, with the reading's warnings."""
     with _gc_paused():
-        return _import_rows(rows, wet_run, now)
+        return _import_rows(rows, wet_run, now, avertissements)
 
 
-def _import_rows(rows, wet_run, now):
+def _import_rows(rows, wet_run, now, avertissements):
     now = now or timezone.now()
-    rapport = RapportImport(wet_run=wet_run)
+    rapport = RapportImport(wet_run=wet_run, avertissements=list(avertissements))
     valid = {STRUCTURE: [], SERVICE: []}
     seen = set()
     for position, genre, row in rows:
@@ -340,7 +364,8 @@ def _import_services(rows, structure_keys, places, rapport, wet_run, now):
 
 
 def import_dump(content, filename="", wet_run=False, now=None):
-    return import_rows(read_dump(content, filename), wet_run=wet_run, now=now)
+    lecture = read_dump(content, filename)
+    return import_rows(lecture.rows, wet_run=wet_run, now=now, avertissements=lecture.avertissements)
 
 
 # Export

@@ -19,7 +19,7 @@ def catalogue_rows():
     rows = [
         (f"{name}, {position}", genre, row)
         for name in FILES
-        for position, genre, row in read_dump((DATA / name).read_bytes(), name)
+        for position, genre, row in read_dump((DATA / name).read_bytes(), name).rows
     ]
     codes = {row["code_insee"] for _, _, row in rows if row.get("code_insee")}
     missing = codes - set(Commune.objects.filter(pk__in=codes).values_list("pk", flat=True))

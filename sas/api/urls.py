@@ -9,5 +9,5 @@ urlpatterns = [
     path("jetons/<int:pk>/revoquer/", views.revoquer, name="revoquer"),
     path("", api.urls),
     # Unknown API addresses answer in the API's error shape, not with the site's HTML page.
-    re_path(r"^v1/", views.api_not_found),
+    re_path(r"^v1/", views.api_not_found, name="introuvable"),
 ]

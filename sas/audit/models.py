@@ -1,5 +1,7 @@
 from django.db import models
 
+from .contexte import contexte_courant
+
 
 class Action(models.TextChoices):
     CONSULTATION = "consultation", "Consultation"
@@ -37,6 +39,9 @@ class AuditEntry(AppendOnly):
     object_type = models.CharField("objet", max_length=50)
     object_id = models.CharField("identifiant", max_length=64, blank=True)
     detail = models.JSONField("détail", default=dict, blank=True)
+    # Keyed hashes (see contexte.empreinte): empty for what a task or a command wrote.
+    ip_empreinte = models.CharField("empreinte de l'adresse IP", max_length=64, blank=True)
+    session_empreinte = models.CharField("empreinte de la session", max_length=64, blank=True)
 
     class Meta:
         verbose_name = "entrée du journal d'audit"
@@ -54,9 +59,13 @@ def record(actor, action, obj, jeune_ids, **detail):
 
 
 def audit_entry(actor, action, obj, jeune_ids, **detail):
-    """The unsaved entry `record()` writes, for callers that write many at once (bulk_create)."""
+    """The unsaved entry `record()` writes, for callers that write many at once (bulk_create). Inside a request it
+    carries the signed-in user (when the caller passed none), the address and the session."""
+    utilisateur, ip, session = contexte_courant()
     return AuditEntry(
-        actor=actor if actor and actor.is_authenticated else None,
+        actor=actor if actor and actor.is_authenticated else utilisateur,
+        ip_empreinte=ip,
+        session_empreinte=session,
         action=action,
         jeune_ids=sorted(jeune_ids),
         object_type=obj._meta.label_lower if hasattr(obj, "_meta") else str(obj),

@@ -14,6 +14,7 @@ from sas.parcours.status import Status
 from . import definition as qdef
 from . import transitions as diagnostic_transitions
 from .models import Diagnostic, Questionnaire, Statut, ValidationJeune
+from .signals import reponses_enregistrees
 
 # Statuses from which completing the interview needs no status change (a new diagnostic later in the journey).
 _APRES_DIAGNOSTIC = frozenset(
@@ -122,6 +123,11 @@ def enregistrer(diagnostic, valeurs, *, auteur, section="", at=None):
         raise ValidationError("Ce diagnostic est terminé : il ne se modifie plus.")
     questions = diagnostic.questionnaire.questions
     _nettoyer(questions, valeurs)
+    changed = [
+        code
+        for code, value in valeurs.items()
+        if diagnostic.reponses.get(code) != (None if qdef.is_empty(value) else value)
+    ]
     for code, value in valeurs.items():
         if qdef.is_empty(value):
             diagnostic.reponses.pop(code, None)
@@ -135,6 +141,8 @@ def enregistrer(diagnostic, valeurs, *, auteur, section="", at=None):
     diagnostic.derniere_section = section or diagnostic.derniere_section
     diagnostic.updated_at = at
     diagnostic.save()
+    if changed:
+        reponses_enregistrees.send(sender=Diagnostic, diagnostic=diagnostic, codes=changed)
     return diagnostic
 
 

@@ -3,7 +3,6 @@
 from functools import wraps
 
 from data_inclusion.schema.v1 import Thematique
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,22 +12,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from sas.audit.models import Action, record
-from sas.espace_jeune.models import LienJeune
+from sas.espace_jeune import services as espace_jeune
 from sas.espace_jeune.views import lien_verifie
+from sas.limites import client_ip
 from sas.organisations.models import Role
 from sas.permissions import diagnostics_for_aiguilleur, parcours_for_role
-from sas.prescription.ratelimit import RateLimit, client_ip
 
 from . import services
 from .forms import PlanForm, QuestionsForm, ValidationJeuneForm
 from .models import Questionnaire
 
-# The same counter as the young person's page: guessing tokens here gains no extra tries.
-liens_errones = RateLimit(
-    "espace_jeune_code",
-    limit=getattr(settings, "SAS_CODE_JEUNE_LIMIT", 10),
-    window=getattr(settings, "SAS_CODE_JEUNE_WINDOW", 900),
-)
 PLAN = "plan"
 
 
@@ -271,10 +264,9 @@ def envoyer(request, pk):
 def _avec_lien(view):
     @wraps(view)
     def wrapper(request, token):
-        ip = client_ip(request)
-        lien = None if liens_errones.exceeded(ip) else LienJeune.trouver(token)
-        if lien is None or lien.parcours.jeune.anonymised_at:
-            liens_errones.hit(ip)
+        # The young person's page's counters: guessing tokens here gains no extra tries.
+        lien, _bloque = espace_jeune.ouvrir(token, client_ip(request))
+        if lien is None:
             return render(request, "diagnostic/jeune_lien_invalide.html", {"title": "Lien non valable"}, status=404)
         return view(request, lien)
 

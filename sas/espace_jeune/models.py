@@ -31,19 +31,6 @@ def _base36(number):
             return out
 
 
-def pk_du_code(token):
-    """The link id a code names when its signature is right, else None. The signature makes a mistyped code name
-    nobody rather than someone else."""
-    ident, _, signature = (token or "").strip().lower().partition("-")
-    try:
-        pk = int(ident, 36)
-    except ValueError:
-        return None
-    if not hmac.compare_digest(signature.encode(), _signature(pk).encode()):
-        return None
-    return pk
-
-
 class LienJeuneQuerySet(models.QuerySet):
     def valides(self, at=None):
         return self.filter(expires_at__gt=at or timezone.now(), revoked_at__isnull=True)
@@ -88,11 +75,23 @@ class LienJeune(models.Model):
             parcours=parcours, created_at=at, expires_at=at + timedelta(days=settings.SAS_LIEN_JEUNE_JOURS)
         )
 
+    @staticmethod
+    def identifiant(token):
+        """The id of the link a token names, right or wrong signature (None when it names none): wrong tokens are
+        counted against the link they aim at."""
+        ident, _, _signature = (token or "").strip().lower().partition("-")
+        try:
+            return int(ident, 36)
+        except ValueError:
+            return None
+
     @classmethod
     def trouver(cls, token, at=None):
         """The valid link this token names, or None (bad signature, unknown, expired or revoked)."""
-        pk = pk_du_code(token)
+        pk, signature = cls.identifiant(token), (token or "").strip().lower().partition("-")[2]
         if pk is None:
+            return None
+        if not hmac.compare_digest(signature.encode(), _signature(pk).encode()):
             return None
         return cls.objects.valides(at).select_related("parcours__jeune").filter(pk=pk).first()
 
@@ -120,3 +119,13 @@ class LienJeune(models.Model):
         if self.revoked_at is None:
             self.revoked_at = at or timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+def pk_du_code(token):
+    """The id of the link a code names when its signature is right, else None: a mistyped code names nobody rather
+    than someone else."""
+    pk = LienJeune.identifiant(token)
+    signature = (token or "").strip().lower().partition("-")[2]
+    if pk is None or not hmac.compare_digest(signature.encode(), _signature(pk).encode()):
+        return None
+    return pk

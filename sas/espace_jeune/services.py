@@ -13,13 +13,13 @@ from sas.aiguillage import services as aiguillage
 from sas.aiguillage.models import CadenceContact
 from sas.annuaire.models import Structure
 from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Purpose
+from sas.limites import Limite, cle_ip
 from sas.messagerie import envoi as messagerie
 from sas.messagerie.models import CanalMessage
 from sas.organisations.models import Organisation, OrganisationKind
 from sas.parcours.models import EventKind, SignalementSource
 from sas.parcours.status import Status
 from sas.parcours.transitions import transition
-from sas.prescription.ratelimit import RateLimit
 from sas.rendezvous import services as rendezvous
 from sas.rendezvous.models import RendezVous, RendezVousStatut
 
@@ -31,28 +31,35 @@ CATEGORIES = [DataCategory.IDENTITE, DataCategory.COORDONNEES, DataCategory.SITU
 # Statuses where the young person has nothing left to decide on this page.
 FERMES = frozenset({Status.CONSENTEMENT_RETIRE})
 
-# Wrong codes or links per IP: a code has 60 bits, but nobody should be able to try many.
-codes_errones = RateLimit(
-    "espace_jeune_code",
+# Wrong links or codes (typed from a letter): counted against the link they name, which then stays shut for the
+# window, and against the address. A code has 60 bits, so the limits are not what stops guessing; they keep one
+# caller from trying many, and the address's is generous because a school or a Mission locale shares one.
+liens_errones = Limite(
+    "espace_jeune_lien",
     limit=getattr(settings, "SAS_CODE_JEUNE_LIMIT", 10),
+    window=getattr(settings, "SAS_CODE_JEUNE_WINDOW", 900),
+)
+liens_errones_ip = Limite(
+    "espace_jeune_lien_ip",
+    limit=getattr(settings, "SAS_CODE_JEUNE_IP_LIMIT", 50),
     window=getattr(settings, "SAS_CODE_JEUNE_WINDOW", 900),
 )
 
 
 # The birth date or code asked before sensitive pages: wrong answers per link, and per IP across links. Past the
 # limit the link's sensitive pages stay locked for the window, even for the right answer.
-verifications_lien = RateLimit(
+verifications_lien = Limite(
     "espace_jeune_verification_lien",
     limit=getattr(settings, "SAS_VERIFICATION_JEUNE_LIMIT", 5),
     window=getattr(settings, "SAS_VERIFICATION_JEUNE_WINDOW", 3600),
 )
-verifications_ip = RateLimit(
+verifications_ip = Limite(
     "espace_jeune_verification_ip",
     limit=getattr(settings, "SAS_VERIFICATION_JEUNE_IP_LIMIT", 20),
     window=getattr(settings, "SAS_VERIFICATION_JEUNE_WINDOW", 3600),
 )
 # Codes sent per link: nobody makes SAS text a young person again and again.
-codes_envoyes = RateLimit("espace_jeune_code_envoye", limit=3, window=3600)
+codes_envoyes = Limite("espace_jeune_code_envoye", limit=3, window=3600)
 SESSION_VERIFIE = "jeune_verifie"
 
 
@@ -61,7 +68,7 @@ def est_verifie(session, lien):
 
 
 def verrouille(lien, ip):
-    return verifications_lien.exceeded(lien.pk) or verifications_ip.exceeded(ip)
+    return verifications_lien.exceeded(lien.pk) or verifications_ip.exceeded(cle_ip(ip))
 
 
 def verifier(session, lien, ip, *, date_naissance=None, code=None, at=None):
@@ -75,7 +82,7 @@ def verifier(session, lien, ip, *, date_naissance=None, code=None, at=None):
         juste = lien.code_valable(code, at=at)
     if not juste:
         verifications_lien.hit(lien.pk)
-        verifications_ip.hit(ip)
+        verifications_ip.hit(cle_ip(ip))
         return False
     session[SESSION_VERIFIE] = [*session.get(SESSION_VERIFIE, []), lien.pk]
     return True
@@ -114,6 +121,21 @@ def lien_valide(token, *, at=None):
     if lien is None or lien.parcours.jeune.anonymised_at or lien.parcours.status in FERMES:
         return None
     return lien
+
+
+def ouvrir(token, ip, *, at=None):
+    """(link, locked): the link behind `token` for a caller at `ip`, or None. A miss counts against the link the
+    token names and against the address; past either limit nothing is looked up (locked): the right token too waits
+    for the window, for that link or that address only."""
+    pk, ip = LienJeune.identifiant(token), cle_ip(ip)
+    if liens_errones_ip.exceeded(ip) or (pk is not None and liens_errones.exceeded(pk)):
+        return None, True
+    lien = lien_valide(token, at=at)
+    if lien is None:
+        liens_errones_ip.hit(ip)
+        if pk is not None:
+            liens_errones.hit(pk)
+    return lien, False
 
 
 @dataclass

@@ -12,9 +12,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from sas.audit.models import Action, record
+from sas.limites import client_ip
 from sas.parcours.status import Status
 from sas.parcours.transitions import TransitionError
-from sas.prescription.ratelimit import client_ip
 
 from . import services
 from .forms import (
@@ -40,11 +40,10 @@ def avec_lien(view):
     @wraps(view)
     @never_cache
     def wrapper(request, token, *args, **kwargs):
-        ip = client_ip(request)
-        if services.codes_errones.exceeded(ip):
+        lien, bloque = services.ouvrir(token, client_ip(request))
+        if bloque:
             response = _trop_de_codes(request)
-        elif (lien := services.lien_valide(token)) is None:
-            services.codes_errones.hit(ip)
+        elif lien is None:
             response = render(request, "espace_jeune/lien_expire.html", {"title": "Lien expiré"}, status=410)
         else:
             response = view(request, lien, *args, **kwargs)
@@ -164,20 +163,17 @@ def _retour(lien):
 
 def code(request):
     form = CodeForm(request.POST or None)
-    if request.method == "POST":
-        ip = client_ip(request)
-        if services.codes_errones.exceeded(ip):
+    if request.method == "POST" and form.is_valid():
+        lien, bloque = services.ouvrir(form.cleaned_data["code"], client_ip(request))
+        if bloque:
             return _trop_de_codes(request)
-        if form.is_valid():
-            lien = services.lien_valide(form.cleaned_data["code"])
-            if lien is not None:
-                return _retour(lien)
-            services.codes_errones.hit(ip)
-            form.add_error(
-                "code",
-                "Ce code n'est pas valable ou a expiré. Vérifiez-le sur votre lettre, ou demandez-en un nouveau "
-                "à l'équipe SAS.",
-            )
+        if lien is not None:
+            return _retour(lien)
+        form.add_error(
+            "code",
+            "Ce code n'est pas valable ou a expiré. Vérifiez-le sur votre lettre, ou demandez-en un nouveau "
+            "à l'équipe SAS.",
+        )
     return render(request, "espace_jeune/code.html", {"form": form, "title": "Accéder à mon espace"})
 
 

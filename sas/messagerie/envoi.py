@@ -124,13 +124,16 @@ def envoyer(parcours, gabarit, *, canal=None, le=None, contexte=None, cle=None, 
 # Scheduling, to a professional
 
 
-def envoyer_courriel_pro(adresse, gabarit, contexte, *, nature, cle, lien_nature="", lien_objet=None, at=None):
+def envoyer_courriel_pro(
+    adresse, gabarit, contexte, *, nature, cle, lien_nature="", lien_objet=None, at=None, en_file=False
+):
     """E-mail template `gabarit` (gabarits.COURRIELS_PROS) to a structure or a prescriber; return the Message.
 
     No caps, quiet hours nor STOP: those protect young people. A bearer link in it is built at sending by the
     renderer registered as `lien_nature` (for `lien_objet`), the stored text keeping its mask. The first attempt
     is made at once, so the caller knows how it went (`message.statut`); a temporary failure is retried by the
-    worker. `cle` is the idempotency key: a second call with it returns the first message, untouched."""
+    worker; with `en_file` the worker makes the first attempt too (the caller must not wait on, or be told about,
+    the e-mail server). `cle` is the idempotency key: a second call with it returns the first message, untouched."""
     at = at or timezone.now()
     existant = Message.objects.filter(cle=cle).first()
     if existant:
@@ -153,9 +156,13 @@ def envoyer_courriel_pro(adresse, gabarit, contexte, *, nature, cle, lien_nature
                 ),
                 at=at,
             )
+            if en_file:
+                mettre_en_file(message)
     except IntegrityError:
         # The same key, created meanwhile by a concurrent call.
         return Message.objects.get(cle=cle)
+    if en_file:
+        return message
     expedier(message.pk, at=at)
     message.refresh_from_db()
     return message

@@ -277,6 +277,13 @@ COURRIELS_PROS = {
         " annulée à la demande de la personne. Ses informations ne vous sont plus accessibles et le lien reçu pour"
         " cette orientation ne fonctionne plus. Si vous en aviez noté, merci de les effacer.\n\nL'équipe SAS",
     ),
+    # A professional's password reset: {lien} holds the mask, the reset token is made only when the e-mail leaves.
+    "reinitialisation_mot_de_passe": CourrielPro(
+        sujet="SAS : choisir un nouveau mot de passe",
+        texte="Bonjour,\n\nVous avez demandé à choisir un nouveau mot de passe pour votre compte SAS. Ouvrez ce lien"
+        " pour le faire :\n\n{lien}\n\nIl ne sert qu'une fois et expire dans 2 heures. Si vous n'avez rien demandé,"
+        " ignorez ce message : votre mot de passe ne change pas.\n\nL'équipe SAS",
+    ),
     # The weekly digest: its list is rendered by the prescription app's template.
     "digest_prescripteur": CourrielPro(
         sujet="SAS : {nombre} nouvelle{pluriel} étape{pluriel} pour vos signalements", texte="{contenu}"

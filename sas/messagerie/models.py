@@ -25,6 +25,7 @@ class Destinataire(models.TextChoices):
     JEUNE = "jeune", "Jeune"
     STRUCTURE = "structure", "Structure d'accueil"
     PRESCRIPTEUR = "prescripteur", "Prescripteur"
+    PROFESSIONNEL = "professionnel", "Professionnel (son compte)"
 
 
 # Not yet handed to the provider: what STOP, a pause or a cancelled appointment may still stop.
@@ -161,6 +162,8 @@ class Notification(models.Model):
     contenu = models.JSONField("contenu reçu", default=dict)
     recu_le = models.DateTimeField("reçu le", default=timezone.now)
     effet = models.CharField("effet", max_length=200, blank=True)
+    # The same callback twice (a retry, a replay) is kept once: see webhooks.cle_de().
+    cle = models.CharField("clé d'unicité", max_length=64, unique=True, null=True, editable=False)
 
     class Meta:
         ordering = ["recu_le", "pk"]

@@ -1,5 +1,8 @@
+import base64
+import hashlib
 import hmac
 import json
+import time
 
 from django.conf import settings
 from django.contrib import messages
@@ -111,11 +114,47 @@ def corriger(request, pk):
     return redirect("parcours:detail", uuid=parcours.uuid)
 
 
-# Provider webhooks: JSON in, JSON out, authenticated by the shared secret.
+# Provider webhooks: JSON in, JSON out. Authenticated by the shared secret in a header (X-Webhook-Secret) or as the
+# password of HTTP basic auth, never in the query string (it would reach the access logs); or by a signature over a
+# timestamp and the body, refused outside a short window. The answer never depends on what the callback was about:
+# a known or unknown number, a replay, all get the same "received".
 
 
 def _erreur(statut, texte):
     return JsonResponse({"erreur": texte}, status=statut, json_dumps_params={"ensure_ascii": False})
+
+
+def _egal(donne, attendu):
+    return bool(donne) and hmac.compare_digest(donne.encode(), attendu.encode())
+
+
+def _secret_de_basic(request):
+    nature, _, valeur = request.headers.get("Authorization", "").partition(" ")
+    if nature.lower() != "basic":
+        return ""
+    try:
+        return base64.b64decode(valeur, validate=True).decode().partition(":")[2]
+    except (ValueError, UnicodeDecodeError):
+        return ""
+
+
+def _signature_valide(request, secret):
+    horodatage = request.headers.get("X-Webhook-Timestamp", "")
+    try:
+        ecart = abs(time.time() - int(horodatage))
+    except ValueError:
+        return False
+    attendu = hmac.new(secret.encode(), horodatage.encode() + b"." + request.body, hashlib.sha256).hexdigest()
+    return ecart <= settings.SAS_SMS_WEBHOOK_FENETRE and _egal(request.headers["X-Webhook-Signature"], attendu)
+
+
+def _authentifie(request):
+    secret = settings.SAS_SMS_WEBHOOK_SECRET
+    if not secret:
+        return False
+    if "X-Webhook-Signature" in request.headers:
+        return _signature_valide(request, secret)
+    return _egal(request.headers.get("X-Webhook-Secret") or _secret_de_basic(request), secret)
 
 
 def _webhook(traiter):
@@ -123,10 +162,8 @@ def _webhook(traiter):
     def vue(request):
         if request.method != "POST":
             return _erreur(405, "Méthode non autorisée : utilisez POST.")
-        secret = settings.SAS_SMS_WEBHOOK_SECRET
-        donne = request.headers.get("X-Webhook-Secret") or request.GET.get("secret") or ""
-        if not secret or not hmac.compare_digest(donne.encode(), secret.encode()):
-            return _erreur(403, "Secret absent ou incorrect.")
+        if not _authentifie(request):
+            return _erreur(403, "Authentification absente ou incorrecte.")
         try:
             contenu = json.loads(request.body or b"")
         except ValueError:
@@ -134,8 +171,9 @@ def _webhook(traiter):
         lot = contenu if isinstance(contenu, list) else [contenu]
         if not lot or not all(isinstance(item, dict) for item in lot):
             return _erreur(400, "Un objet JSON (ou une liste d'objets) est attendu.")
-        effets = [traiter(item).effet for item in lot]
-        return JsonResponse({"recu": len(effets), "effets": effets}, json_dumps_params={"ensure_ascii": False})
+        for item in lot:
+            traiter(item)
+        return JsonResponse({"recu": len(lot)})
 
     return vue
 

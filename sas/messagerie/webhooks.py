@@ -1,11 +1,13 @@
 """The provider's webhooks: delivery status and inbound SMS. STOP is handled here; any other answer of a young
 person is handed upward by the `reponse_recue` signal (messagerie knows no step)."""
 
+import hashlib
+import json
 import re
 import unicodedata
 import uuid
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -78,14 +80,37 @@ def _appliquer_statut(message_id, evenement, at, detail):
         return f"{S(avant).label} → {S(message.statut).label}"
 
 
+def cle_de(nature, contenu):
+    """What identifies one callback of the provider: its message id, event and date when it gives them, else the
+    whole payload. The same callback posted again (a provider's retry, a replay) has the same key."""
+    reference = contenu.get("messageId") or contenu.get("message_id") or contenu.get("id")
+    if reference not in (None, ""):
+        evenement = contenu.get("msg_status") or contenu.get("event") or contenu.get("status") or ""
+        quand = contenu.get("date") or contenu.get("ts_event") or contenu.get("timestamp") or ""
+        texte = f"{nature}|{reference}|{evenement}|{quand}"
+    else:
+        texte = f"{nature}|" + json.dumps(contenu, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(texte.encode()).hexdigest()
+
+
+def _noter(nature, contenu, **champs):
+    """The Notification of a first callback, or None for one already received (it is then ignored)."""
+    try:
+        with transaction.atomic():
+            return Notification.objects.create(nature=nature, contenu=contenu, cle=cle_de(nature, contenu), **champs)
+    except IntegrityError:
+        return None
+
+
 def traiter_statut(contenu, *, at=None):
-    """A delivery callback (Brevo's shape, read tolerantly). Kept whatever it says; returns the Notification."""
+    """A delivery callback (Brevo's shape, read tolerantly). Kept whatever it says; returns the Notification, or None
+    when the same callback was already received."""
     at = at or timezone.now()
     evenement = _nom_evenement(contenu.get("msg_status") or contenu.get("event") or contenu.get("status"))
     message = _message_de(contenu)
-    notification = Notification.objects.create(
-        nature=NotificationNature.STATUT, message=message, evenement=evenement, contenu=contenu, recu_le=at
-    )
+    notification = _noter(NotificationNature.STATUT, contenu, message=message, evenement=evenement, recu_le=at)
+    if notification is None:
+        return None
     if message is None:
         effet = "message inconnu"
     elif message.nature != Destinataire.JEUNE and evenement in _DESABONNE | _REPONSE:
@@ -129,7 +154,7 @@ def _reponse(jeune, texte, at):
 
 def traiter_entrant(contenu, *, at=None):
     """An SMS from a young person: STOP stops messages for good; anything else is their answer. Returns the
-    Notification (kept even when the number is unknown)."""
+    Notification (kept even when the number is unknown), or None when the same SMS was already received."""
     at = at or timezone.now()
     numero = ""
     for cle in ("from", "sender", "msisdn", "phone", "numero", "number"):
@@ -143,13 +168,15 @@ def traiter_entrant(contenu, *, at=None):
         else None
     )
     texte = _texte(contenu)
-    notification = Notification.objects.create(
-        nature=NotificationNature.ENTRANT,
+    notification = _noter(
+        NotificationNature.ENTRANT,
+        contenu,
         message=dernier,
         evenement="stop" if est_stop(texte) else "reponse",
-        contenu=contenu,
         recu_le=at,
     )
+    if notification is None:
+        return None
     effets = [_reponse(jeune, texte, at) for jeune in jeunes]
     effet = ", ".join(effets) or "numéro inconnu"
     Notification.objects.filter(pk=notification.pk).update(effet=effet[:200])

@@ -3,7 +3,7 @@ from dsfr.forms import DsfrBaseForm
 
 from sas.annuaire.matching import A_DISTANCE, EN_PRESENTIEL, Filtres
 
-from .models import Motif
+from .models import Motif, Statut
 
 DISTANCES = [5, 10, 20, 30, 50]
 
@@ -107,3 +107,20 @@ class RetraitJeuneForm(DsfrBaseForm):
         label="Je confirme que je retire mon accord",
         error_messages={"required": "Cochez la case pour confirmer."},
     )
+
+
+class FiltreRecuesForm(DsfrBaseForm):
+    """The filters of the referrals received (GET): a name and a status, both optional; a wrong value is ignored."""
+
+    q = forms.CharField(
+        label="Rechercher un jeune",
+        required=False,
+        max_length=100,
+        help_text="Son prénom ou son nom, quand le jeune a accepté que vous le connaissiez.",
+    )
+    statut = forms.ChoiceField(label="Statut", required=False, choices=[("", "Tous les statuts"), *Statut.choices])
+
+    def filtres(self):
+        """The valid filters of the (bound) form; a wrong one is left out, the other kept."""
+        self.is_valid()
+        return {"recherche": self.cleaned_data.get("q", "").strip(), "statut": self.cleaned_data.get("statut", "")}

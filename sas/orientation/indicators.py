@@ -17,6 +17,7 @@ from sas.aiguillage.indicators import Part
 from sas.annuaire.matching import Reactivite
 from sas.annuaire.models import Structure
 from sas.parcours.indicators import SMALL_COUNT, suppress_small
+from sas.secret_statistique import Cellule, proteger_liste
 
 from .models import FINALS, Motif, OrientationEvent, Par, Statut
 
@@ -30,7 +31,8 @@ class Boucle:
     aides: Part  # referrals with a confirmed take-up, out of those sent
     delai_acceptation_jours: float | None
     delai_prise_en_charge_jours: float | None
-    fins: list  # [(par label, motif label, count)]
+    fins: list  # [(par label, motif label, Cellule)], protected with their total
+    fins_total: Cellule | None = None
 
     @property
     def effectif(self):
@@ -67,6 +69,7 @@ def boucle(**orientations_filter):
                 _at, par, motif, _s = r[statut]
                 fins[(Par(par).label, Motif(motif).label if motif else "")] += 1
     sent_count = len(sent)
+    fins_shown, fins_total = proteger_liste(fins)
     # Medians of fewer than 11 referrals could single someone out: not shown (DESIGN.md, RGPD).
     shown = sent_count >= SMALL_COUNT
     return Boucle(
@@ -83,10 +86,8 @@ def boucle(**orientations_filter):
         )
         if shown
         else None,
-        fins=sorted(
-            ((par, motif, suppress_small(n)) for (par, motif), n in fins.items()),
-            key=lambda item: (item[0], item[1]),
-        ),
+        fins=[(par, motif, cellule) for (par, motif), cellule in sorted(fins_shown.items())],
+        fins_total=fins_total,
     )
 
 
@@ -131,7 +132,7 @@ class ReactiviteStructure:
     nom: str
     reponses: Part  # accepted, out of the referrals answered (an expiry is an answer)
     delai_jours: float | None
-    silences: str  # expired referrals, small counts hidden
+    silences: Cellule  # expired referrals, protected with the other structures' and their total
 
 
 def reactivite_du_territoire(territory):
@@ -143,15 +144,16 @@ def reactivite_du_territoire(territory):
             silences[r[Statut.ENVOYEE][3]] += Statut.EXPIREE in r
     answers = _reponses(reached)
     names = dict(Structure.objects.filter(pk__in=silences).values_list("pk", "nom"))
+    shown, total = proteger_liste(silences)
     rows = []
-    for structure_id, expired in silences.items():
+    for structure_id in silences:
         items = answers.get(structure_id, [])
         rows.append(
             ReactiviteStructure(
                 nom=names[structure_id],
                 reponses=Part(sum(1 for _d, ok in items if ok), len(items)),
                 delai_jours=round(statistics.fmean(d for d, _ok in items), 1) if len(items) >= SMALL_COUNT else None,
-                silences=suppress_small(expired),
+                silences=shown[structure_id],
             )
         )
-    return sorted(rows, key=lambda row: row.nom)
+    return sorted(rows, key=lambda row: row.nom), total

@@ -221,28 +221,6 @@ def partage_visible(orientation, *, at=None):
     }
 
 
-def prenoms_visibles(orientations, *, at=None):
-    """{orientation id: first name} of the referrals whose structure may still read the young person's identity, in
-    one query whatever their number (the list of referrals received)."""
-    orientations = list(orientations)
-    rows = (
-        Consent.objects.active(at)
-        .filter(
-            jeune_id__in={o.parcours.jeune_id for o in orientations},
-            structures__in={o.structure_id for o in orientations},
-        )
-        .values_list("jeune_id", "structures", "categories")
-    )
-    identite = {
-        (jeune_id, structure_id) for jeune_id, structure_id, categories in rows if DataCategory.IDENTITE in categories
-    }
-    return {
-        o.pk: o.partage.get("identite", {}).get("prenom", "")
-        for o in orientations
-        if (o.parcours.jeune_id, o.structure_id) in identite
-    }
-
-
 def _apres_envoi(orientation, at):
     notifier_structure(orientation, raison="nouvelle", at=at)
     _prevenir_jeune(orientation.parcours, "orientation_envoyee", orientation=orientation, at=at)

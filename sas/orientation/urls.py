@@ -21,6 +21,7 @@ urlpatterns = [
     path("s/<str:token>/", views.lien, name="lien"),
     path("s/<str:token>/<slug:action>/", views.lien_agir, name="lien_agir"),
     path("recues/", views.recues, name="recues"),
+    path("recues/export/", views.recues_csv, name="recues_csv"),
     path("recues/<int:pk>/", views.recue, name="recue"),
     path("recues/<int:pk>/<slug:action>/", views.recue_agir, name="recue_agir"),
 ]

@@ -3,16 +3,19 @@ receiving structure's pages (an account, or a magic link that opens one referral
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from sas.audit.models import Action, record
-from sas.espace_jeune.services import codes_errones
+from sas.csv_export import csv_response
 from sas.espace_jeune.views import avec_lien, avec_lien_verifie
+from sas.limites import Limite, cle_ip, client_ip
 from sas.organisations.models import Role
 from sas.permissions import (
     organisations_for_role,
@@ -21,12 +24,13 @@ from sas.permissions import (
     parcours_for_role,
     require_role,
 )
-from sas.prescription.ratelimit import client_ip
 
+from . import recues as recues_liste
 from . import retrait, services
 from .forms import (
     ChoixConseillerForm,
     ChoixJeuneForm,
+    FiltreRecuesForm,
     FiltresForm,
     MotifForm,
     RdvForm,
@@ -344,14 +348,24 @@ def _page_structure(request, orientation, *, lien=None, forms=None):
     )
 
 
+# Wrong magic links, per address, apart from the young people's counters. A structure's token names no referral
+# (only its hash is stored), so a wrong one can only be counted against who sent it; it has 256 bits, the limit
+# only keeps one caller from trying many.
+liens_errones = Limite(
+    "orientation_lien_structure_ip",
+    limit=getattr(settings, "SAS_LIEN_STRUCTURE_IP_LIMIT", 30),
+    window=getattr(settings, "SAS_LIEN_STRUCTURE_WINDOW", 900),
+)
+
+
 def _lien_structure(view):
     @wraps(view)
     @never_cache
     def wrapper(request, token, *args, **kwargs):
-        ip = client_ip(request)
-        orientation = None if codes_errones.exceeded(ip) else LienStructure.trouver(token)
+        ip = cle_ip(client_ip(request))
+        orientation = None if liens_errones.exceeded(ip) else LienStructure.trouver(token)
         if orientation is None:
-            codes_errones.hit(ip)
+            liens_errones.hit(ip)
             context = {"title": "Lien non valable", "annulee": LienStructure.annulee(token)}
             return render(request, "orientation/lien_invalide.html", context, status=410)
         response = view(request, token, orientation, *args, **kwargs)
@@ -387,25 +401,39 @@ def _recues(request):
 
 @login_required
 def recues(request):
-    orientations = list(_recues(request).select_related("parcours").order_by("-envoyee_le"))
-    # Those waiting for an answer first.
-    orientations.sort(key=lambda orientation: orientation.finale)
-    # The first name only while the young person's consent still covers it.
-    prenoms = services.prenoms_visibles(orientations)
-    for orientation in orientations:
-        orientation.prenom_visible = prenoms.get(orientation.pk, "")
+    require_role(request.user, Role.STRUCTURE)
+    form = FiltreRecuesForm(request.GET)
+    filtres = form.filtres()
+    found = recues_liste.liste(request.user, page=request.GET.get("page"), **filtres)
+    jeune_ids = sorted({ligne.orientation.parcours.jeune_id for ligne in found.lignes})
+    record(request.user, Action.LISTE, Orientation, jeune_ids, page="orientations_recues")
+    organisations = organisations_for_role(request.user, Role.STRUCTURE)
+    context = {
+        "title": "Orientations reçues",
+        "liste": found,
+        "form": form,
+        "filtres": filtres,
+        "organisations": organisations,
+    }
+    return render(request, "orientation/recues.html", context)
+
+
+@login_required
+def recues_csv(request):
+    """The list of the page for the same filters, every page of it, as a file."""
+    require_role(request.user, Role.STRUCTURE)
+    filtres = FiltreRecuesForm(request.GET).filtres()
+    rows, jeune_ids = recues_liste.export(request.user, **filtres)
     record(
         request.user,
-        Action.LISTE,
+        Action.EXPORT,
         Orientation,
-        sorted({o.parcours.jeune_id for o in orientations}),
+        jeune_ids,
         page="orientations_recues",
+        statut=filtres["statut"],
+        lignes=len(rows),
     )
-    organisations = [
-        (organisation, [o for o in orientations if o.structure.organisation_id == organisation.pk])
-        for organisation in organisations_for_role(request.user, Role.STRUCTURE)
-    ]
-    return render(request, "orientation/recues.html", {"title": "Orientations reçues", "organisations": organisations})
+    return csv_response(f"orientations-recues-{timezone.localdate():%Y-%m-%d}.csv", recues_liste.ENTETE, rows)
 
 
 @login_required

@@ -35,6 +35,8 @@ class SignalementFactory(factory.django.DjangoModelFactory):
     source = SignalementSource.PRESCRIPTEUR
     created_at = factory.LazyFunction(timezone.now)
     attache_le = factory.SelfAttribute("created_at")
+    prenom = factory.SelfAttribute("parcours.jeune.prenom")
+    nom = factory.SelfAttribute("parcours.jeune.nom")
     motif = "Fin de prise en charge ASE à la majorité"
 
 

@@ -2,20 +2,23 @@
 
 from django.db.models import Count
 
+from sas.secret_statistique import PRIMAIRE, SEUIL, proteger_liste
+
 from .models import Parcours
 from .status import Status
 
-SMALL_COUNT = 11
+SMALL_COUNT = SEUIL
 
 
 def suppress_small(count):
-    """Counts from 1 to 10 could single someone out: show them as "< 11"."""
-    return "< 11" if 0 < count < SMALL_COUNT else count
+    """A count shown alone: from 1 to 10 it could single someone out, shown as "< 11". Counts shown with others
+    and their total go through `sas.secret_statistique` instead."""
+    return PRIMAIRE if 0 < count < SMALL_COUNT else count
 
 
 def status_counts(territory):
-    """[(status label, shown count)] in journey order, and the shown total."""
+    """[(status label, Cellule)] in journey order, and the total's Cellule, protected together."""
     rows = Parcours.objects.filter(territory=territory).values("status").annotate(n=Count("pk"))
     counts = {row["status"]: row["n"] for row in rows}
-    by_status = [(status.label, suppress_small(counts.get(status, 0))) for status in Status]
-    return by_status, suppress_small(sum(counts.values()))
+    cellules, total = proteger_liste({status: counts.get(status, 0) for status in Status})
+    return [(status.label, cellules[status]) for status in Status], total

@@ -87,6 +87,9 @@ class Signalement(models.Model):
     created_by = models.ForeignKey("organisations.User", on_delete=models.SET_NULL, null=True, blank=True)
     source = models.CharField("origine", max_length=20, choices=SignalementSource.choices)
     created_at = models.DateTimeField("signalé le", default=timezone.now)
+    # The name as this signalement gave it: what its organisation knows the young person by, never what SAS knew.
+    prenom = models.CharField("prénom indiqué", max_length=100, blank=True)
+    nom = models.CharField("nom indiqué", max_length=100, blank=True)
     # When it joined its journey: at creation, or when a counsellor merged a possible duplicate. What the
     # signalling organisation follows of the journey starts there.
     attache_le = models.DateTimeField("rattaché au parcours le", default=timezone.now)

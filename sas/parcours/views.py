@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from sas.aiguillage.file import choix_filtres
@@ -9,6 +10,7 @@ from sas.aiguillage.file import file_active as build_queue
 from sas.aiguillage.forms import FiltreFileForm
 from sas.aiguillage.indicators import indicateurs_h2
 from sas.audit.models import Action, record
+from sas.csv_export import csv_response
 from sas.organisations.models import Role
 from sas.orientation.indicators import boucle, reactivite_du_territoire
 from sas.permissions import (
@@ -21,6 +23,8 @@ from sas.permissions import (
     territories_for_role,
 )
 from sas.permissions.suivi import vue_prescripteur
+from sas.prescription import liste as liste_prescripteur
+from sas.prescription.forms import FiltreSignalementsForm
 from sas.prescription.models import PrescripteurPreferences
 from sas.prescription.rencontres import taux_contact_selon_rencontre
 
@@ -41,18 +45,34 @@ def _with_related(queryset):
 @role_required(Role.PRESCRIPTEUR)
 def mes_signalements(request):
     user = request.user
-    scope = parcours_followed_by(user).select_related("jeune__commune")
-    vues = [(p, vue_prescripteur(p)) for p in scope]
-    rows = [{"parcours": p, "vue": vue, "reached": vue.atteinte_le()} for p, vue in vues]
-    # Newest of their own signalements first: the journey's own start is not theirs to know.
-    rows.sort(key=lambda row: row["vue"].depuis, reverse=True)
-    record(user, Action.LISTE, "mes_signalements", [row["parcours"].jeune_id for row in rows])
+    form = FiltreSignalementsForm(request.GET)
+    filtres = form.filtres()
+    found = liste_prescripteur.liste(user, page=request.GET.get("page"), **filtres)
+    record(user, Action.LISTE, "mes_signalements", [ligne.parcours.jeune_id for ligne in found.lignes])
     digest = PrescripteurPreferences.objects.filter(user=user, digest_hebdo=True).exists()
     return render(
         request,
         "parcours/mes_signalements.html",
-        {"rows": rows, "milestones": PRESCRIBER_MILESTONES, "digest": digest, "title": "Mes signalements"},
+        {
+            "liste": found,
+            "form": form,
+            "filtres": filtres,
+            "milestones": PRESCRIBER_MILESTONES,
+            "digest": digest,
+            "title": "Mes signalements",
+        },
     )
+
+
+@role_required(Role.PRESCRIPTEUR)
+def mes_signalements_csv(request):
+    """The list of the page for the same filters, every page of it, as a file."""
+    user = request.user
+    filtres = FiltreSignalementsForm(request.GET).filtres()
+    rows, jeune_ids = liste_prescripteur.export(user, **filtres)
+    record(user, Action.EXPORT, "mes_signalements", jeune_ids, etape=filtres["etape"], lignes=len(rows))
+    filename = f"mes-signalements-{timezone.localdate():%Y-%m-%d}.csv"
+    return csv_response(filename, liste_prescripteur.ENTETE, rows)
 
 
 @role_required(Role.AIGUILLEUR)
@@ -120,15 +140,12 @@ def _detail_prescripteur(request, uuid):
     record(user, Action.CONSULTATION, parcours, [parcours.jeune_id])
     # Only the meetings they take part in: another organisation's would tell who else signalled.
     rencontres = parcours.rencontres.filter(organisation_id__in=prescriber_scope(user, parcours))
+    # The name their own signalement gave, as in their list: not what SAS knows of the person.
+    vue = vue_prescripteur(parcours)
     return render(
         request,
         "parcours/detail_prescripteur.html",
-        {
-            "parcours": parcours,
-            "vue": vue_prescripteur(parcours),
-            "rencontres": rencontres,
-            "title": f"Parcours de {parcours.jeune.prenom}",
-        },
+        {"parcours": parcours, "vue": vue, "rencontres": rencontres, "title": f"Parcours de {vue.nom}"},
     )
 
 

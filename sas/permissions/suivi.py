@@ -7,10 +7,11 @@ signalements. Never the text of an event, never who did it, never another organi
 import dataclasses
 import datetime
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from sas.jeunes.models import Consent, Purpose
-from sas.parcours.models import EventKind, Signalement
+from sas.parcours.models import EventKind, ParcoursEvent, Signalement
 from sas.parcours.status import INITIAL, SIDE_EXITS, Status
 
 S = Status
@@ -46,6 +47,12 @@ class VuePrescripteur:
     etapes: tuple[Etape, ...]  # oldest first; the first one is where they started following
     structure: str  # the receiving structure's name, "" unless the young person agreed to tell them
     signalements: tuple[Signalement, ...]  # theirs only
+
+    @property
+    def nom(self):
+        """The young person's name as the first of their signalements gave it, never as SAS knows them."""
+        premier = min(self.signalements, key=lambda s: (s.attache_le, s.pk), default=None)
+        return " ".join(part for part in (premier.prenom, premier.nom) if part) if premier else ""
 
     @property
     def etape(self):
@@ -87,6 +94,36 @@ def avec_suivi(queryset, organisation_ids):
         ),
         "orientations__structure",
     )
+
+
+def _leurs_signalements(organisation_ids):
+    return Signalement.objects.filter(parcours=OuterRef("pk"), organisation_id__in=list(organisation_ids))
+
+
+def avec_etape(queryset, organisation_ids):
+    """`queryset` of journeys annotated with `suivi_depuis` and `suivi_etape`: the date and the stage code that
+    vue_prescripteur() gives the organisations, computed in SQL so that a list filters, counts and sorts on them."""
+    depuis = _leurs_signalements(organisation_ids).order_by("attache_le").values("attache_le")[:1]
+    derniere = (
+        ParcoursEvent.objects.filter(
+            parcours=OuterRef("pk"), kind=EventKind.TRANSITION, occurred_at__gte=OuterRef("suivi_depuis")
+        )
+        .order_by("-occurred_at", "-pk")
+        .values("to_status")[:1]
+    )
+    # No move since they follow the journey: vue_prescripteur() starts them at "signalé".
+    return queryset.annotate(suivi_depuis=Subquery(depuis)).annotate(
+        suivi_etape=Coalesce(Subquery(derniere), Value(S.SIGNALE.value))
+    )
+
+
+def nommes(queryset, organisation_ids, recherche):
+    """The journeys of `queryset` one of the organisations' own signalements names as `recherche`: each word in the
+    first name or the name they typed (any case). What SAS knows of the person under another name is not searched."""
+    signalements = _leurs_signalements(organisation_ids)
+    for mot in recherche.split():
+        signalements = signalements.filter(Q(prenom__icontains=mot) | Q(nom__icontains=mot))
+    return queryset.filter(Exists(signalements))
 
 
 def vue_prescripteur(parcours):

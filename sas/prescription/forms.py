@@ -6,6 +6,7 @@ from dsfr.forms import DsfrBaseForm
 from sas.communes.forms import CommuneField
 from sas.jeunes.models import TrancheAge
 from sas.parcours.models import Canal
+from sas.permissions.suivi import LIBELLES
 
 from .services import SignalementData, normalise_phone, validate
 
@@ -111,3 +112,20 @@ class SignalementForm(DsfrBaseForm):
 
     def signalement_data(self):
         return self._data(self.cleaned_data)
+
+
+class FiltreSignalementsForm(DsfrBaseForm):
+    """The filters of "Mes signalements" (GET): a name and a stage, both optional; a wrong value is ignored."""
+
+    q = forms.CharField(
+        label="Rechercher un jeune",
+        required=False,
+        max_length=100,
+        help_text="Son prénom ou son nom, comme votre structure l'a indiqué en le signalant.",
+    )
+    etape = forms.ChoiceField(label="Étape", required=False, choices=[("", "Toutes les étapes"), *LIBELLES.items()])
+
+    def filtres(self):
+        """The valid filters of the (bound) form; a wrong one is left out, the other kept."""
+        self.is_valid()
+        return {"recherche": self.cleaned_data.get("q", "").strip(), "etape": self.cleaned_data.get("etape", "")}

@@ -12,6 +12,7 @@ import hashlib
 import io
 import logging
 import re
+import zipfile
 from functools import cached_property
 
 from django.core.exceptions import ValidationError
@@ -25,13 +26,16 @@ from sas.organisations.models import Territory
 from sas.parcours.models import Canal, Signalement, SignalementSource
 
 from . import import_transitions
-from .models import ImportStatus
+from .models import ImportBatch, ImportStatus
 from .services import SignalementData, normalise_phone, signaler, signaler_many, validate
 
 logger = logging.getLogger(__name__)
 
 MAX_FILE_SIZE = 20 * 1024 * 1024
 MAX_ROWS = 50_000
+# An XLSX row is never read past this column, nor a sheet past this row (blank lines included), whatever the file's
+# <dimension> claims: a 1.5 KB file may announce 16,384 columns and a million rows.
+MAX_COLUMNS = 100
 CHUNK_SIZE = 500
 PREVIEW_ROWS = 10
 
@@ -101,6 +105,8 @@ CANALS = {
     "via prescripteur": Canal.PRESCRIPTEUR,
 }
 DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
+EXCEL_SERIAL = re.compile(r"^\d{5}([.,]\d+)?$")  # 10000 to 99999: from 1927 to 2173
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
 INSEE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
 
@@ -178,23 +184,79 @@ def template_xlsx():
 
 # --- Reading the file ----------------------------------------------------------------------------------------
 
+NOT_A_SPREADSHEET = "Ce fichier n'est pas un tableur : envoyez un fichier .csv ou .xlsx."
+RESAVE = "Enregistrez ce fichier au format .xlsx ou .csv, puis envoyez-le à nouveau."
+# Formats that are not a table, known by their first bytes (a PDF or a picture renamed .csv, a Word document…).
+MAGIC_BYTES = (
+    b"%PDF",
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"\x1f\x8b",
+    b"{\\rtf",
+    b"Rar!",
+    b"7z\xbc\xaf",
+    b"\x7fELF",
+)
+OLE2 = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 (.xls) and Word 97-2003 files
+# C0 and C1 control characters but tab and line breaks, and the surrogates left by undecodable bytes.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\udc80-\udcff]")
+HEADER_SEARCH_ROWS = 20  # title rows above the column names are skipped within these
+MAX_COLUMNS = 100
+# Physical rows read from a sheet: the data rows plus blank rows; beyond that the file is refused, not cut.
+MAX_SHEET_ROWS = 2 * MAX_ROWS + HEADER_SEARCH_ROWS
+MAX_CELL_WARNINGS = 100
+DATE_KEYS = {"date_naissance", "fin_accompagnement_le"}
+
+
+def _looks_binary(content):
+    """A text file has few control bytes: one NUL or a stray control character is cleaned, a binary is refused."""
+    sample = content[:8192]
+    controls = sum(1 for byte in sample if byte < 32 and byte not in b"\t\n\r")
+    return controls > len(sample) // 10
+
+
+def _utf16_without_bom(sample):
+    """'utf-16-le' or 'utf-16-be' if every other byte is NUL, as in UTF-16 text without its BOM."""
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
 
 def decode(content):
-    """Text of a CSV file: UTF-8 (with or without BOM), else Windows-1252 as saved by Excel in France."""
-    for encoding in ("utf-8-sig", "cp1252"):
+    """Text of a CSV file: UTF-16 (Excel's "Texte Unicode"), UTF-8 (with or without BOM), else Windows-1252 as
+    saved by Excel in France. Bytes Windows-1252 leaves undefined become surrogates, cleaned with the controls."""
+    bom = content.startswith((b"\xff\xfe", b"\xfe\xff"))
+    encoding = "utf-16" if bom else _utf16_without_bom(content[:4096])
+    if encoding:
         try:
             return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    # Latin-1 maps every byte: the five bytes cp1252 leaves undefined must not make the file unreadable.
-    return content.decode("latin-1")
+        except UnicodeDecodeError as error:
+            raise ImportFileError("Ce fichier texte Unicode est abîmé : enregistrez-le à nouveau.") from error
+    if _looks_binary(content):
+        raise ImportFileError(NOT_A_SPREADSHEET)
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return content.decode("cp1252", errors="surrogateescape")
 
 
 def read_csv(content):
     text = decode(content)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max([";", ",", "\t"], key=first_line.count)
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    head = text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS]
+    delimiters = [";", ",", "\t"]
+    # The separator that makes a header appear in the first lines (title rows may have none), else the most
+    # frequent one on the first line.
+    delimiter = next(
+        (d for d in delimiters if find_header(list(csv.reader(head, delimiter=d)))),
+        max(delimiters, key=head[0].count),
+    )
+    return [("", list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)))]
 
 
 def _cell_text(value):
@@ -211,69 +273,193 @@ def _cell_text(value):
     return str(value)
 
 
+def _date_cell(value, epoch):
+    """A number in a date column is an Excel serial date (days since the workbook's epoch)."""
+    from openpyxl.utils.datetime import from_excel
+
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return from_excel(value, epoch).date().isoformat()
+        except (ValueError, OverflowError):
+            pass
+    return _cell_text(value)
+
+
+def _sheet_rows(sheet, epoch, names, keys):
+    """Every row of a sheet as text, columns bounded by the header's (`names`), rows by MAX_SHEET_ROWS: the sheet's
+    declared dimension is not trusted."""
+    width = max(i for i, name in enumerate(names) if name.strip()) + 1
+    dates = {i for i, key in enumerate(keys) if key in DATE_KEYS}
+    rows = []
+    for values in sheet.iter_rows(max_row=MAX_SHEET_ROWS + 1, max_col=width, values_only=True):
+        rows.append([_date_cell(v, epoch) if i in dates else _cell_text(v) for i, v in enumerate(values)])
+    if len(rows) > MAX_SHEET_ROWS:
+        raise ImportFileError(f"Ce fichier compte plus de {MAX_ROWS} lignes ; envoyez-en {MAX_ROWS} au plus.")
+    return rows
+
+
 def read_xlsx(content):
+    """[(sheet name, rows)] of the sheets whose first rows name the columns, or the first sheet if none does."""
     from openpyxl import load_workbook
 
+    names = _zip_names(content)
+    if "content.xml" in names and "mimetype" in names:  # OpenDocument (LibreOffice)
+        raise ImportFileError(RESAVE)
+    if "xl/workbook.xml" not in names:
+        raise ImportFileError(NOT_A_SPREADSHEET)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds (zip, XML, key errors) for a damaged file
         raise ImportFileError("Ce fichier Excel est illisible. Enregistrez-le à nouveau au format .xlsx.") from error
     try:
-        sheet = workbook.worksheets[0]
-        return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        heads, found = [], []
+        for sheet in workbook.worksheets:
+            # Read-only mode would pad every row to the declared <dimension>: forget it, bound while iterating.
+            sheet.reset_dimensions()
+            head = [
+                [_cell_text(v) for v in values]
+                for values in sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, max_col=MAX_COLUMNS, values_only=True)
+            ]
+            heads.append((sheet.title, head))
+            if header := find_header(head):
+                index, keys, _ = header
+                found.append((sheet, head[index], keys))
+        if not found:
+            return heads[:1] or [("", [])]  # the first sheet says why it cannot be read
+        return [(sheet.title, _sheet_rows(sheet, workbook.epoch, names, keys)) for sheet, names, keys in found]
+    except ImportFileError:
+        raise
+    except Exception as error:  # a damaged sheet shows only while it is read
+        raise ImportFileError("Ce fichier Excel est illisible. Enregistrez-le à nouveau au format .xlsx.") from error
     finally:
         workbook.close()
 
 
+def _zip_names(content):
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return set(archive.namelist())
+    except zipfile.BadZipFile as error:
+        raise ImportFileError("Ce fichier Excel est illisible. Enregistrez-le à nouveau au format .xlsx.") from error
+
+
 def read_table(filename, content):
-    """Rows of cells (text) of a CSV or XLSX file, header first."""
+    """[(sheet name, rows of cells as text)] of a CSV (one sheet without a name) or XLSX file."""
     if len(content) > MAX_FILE_SIZE:
         raise ImportFileError(f"Ce fichier dépasse {MAX_FILE_SIZE // (1024 * 1024)} Mo : découpez-le en plusieurs.")
     if content.startswith(b"PK\x03\x04"):
+        if filename.lower().endswith(".ods"):
+            raise ImportFileError(RESAVE)
         return read_xlsx(content)
-    if filename.lower().endswith((".xls", ".ods")):
-        raise ImportFileError("Enregistrez ce fichier au format .xlsx ou .csv, puis envoyez-le à nouveau.")
-    if b"\x00" in content[:4096]:
-        raise ImportFileError("Ce fichier n'est ni un CSV ni un fichier Excel .xlsx.")
+    if filename.lower().endswith((".xls", ".ods")) or content.startswith(OLE2):
+        raise ImportFileError(RESAVE)
+    if content.startswith(MAGIC_BYTES):
+        raise ImportFileError(NOT_A_SPREADSHEET)
     return read_csv(content)
+
+
+def find_header(rows):
+    """(index, column keys, duplicated column names) of the first row naming the Prénom column and the commune or
+    postcode column, or None."""
+    for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        keys, duplicates = [], []
+        for cell in cells:
+            key = HEADERS.get(header_key(CONTROL.sub("", cell)))
+            if key is not None and key in keys:
+                duplicates.append(cell.strip())
+                key = None
+            keys.append(key)
+        if "prenom" in keys and ("commune" in keys or "code_postal" in keys):
+            return index, keys, duplicates
+    return None
 
 
 @dataclasses.dataclass
 class Table:
     rows: list  # [{"line": n, "values": {key: text}}], blank lines left out
     ignored_columns: list
+    warnings: list = dataclasses.field(default_factory=list)  # [{"line": n or None, "field": …, "reason": …}]
+    sheet: str = ""
+    other_sheets: dict = dataclasses.field(default_factory=dict)  # {name: {"rows": …, "warnings": …}}
 
 
-def parse_file(filename, content):
-    """Rows keyed by column, with their line number in the file (the header is line 1)."""
-    table = read_table(filename, content)
-    if not table or not any(cell.strip() for cell in table[0]):
-        raise ImportFileError("Le fichier est vide ou sa première ligne ne contient pas les noms de colonnes.")
-    keys, ignored = [], []
-    for cell in table[0]:
-        key = HEADERS.get(header_key(cell))
-        if key in keys:
-            key = None
-        keys.append(key)
-        if key is None and cell.strip():
-            ignored.append(cell.strip())
-    if "prenom" not in keys:
-        raise ImportFileError(
-            "La colonne « Prénom » est introuvable dans la première ligne du fichier. "
-            "Partez du modèle à télécharger sur cette page."
-        )
-    if "commune" not in keys and "code_postal" not in keys:
-        raise ImportFileError("Il manque une colonne « Commune ou code INSEE » ou « Code postal ».")
+def _header_error(rows):
+    """Why no header was found in the first rows of a sheet."""
+    if not any(cell.strip() for cells in rows[:HEADER_SEARCH_ROWS] for cell in cells):
+        return ImportFileError("Le fichier est vide ou ses premières lignes ne contiennent pas les noms de colonnes.")
+    if any("prenom" in (HEADERS.get(header_key(c)) for c in cells) for cells in rows[:HEADER_SEARCH_ROWS]):
+        return ImportFileError("Il manque une colonne « Commune ou code INSEE » ou « Code postal ».")
+    return ImportFileError(
+        f"La colonne « Prénom » est introuvable dans les {HEADER_SEARCH_ROWS} premières lignes du fichier. "
+        "Partez du modèle à télécharger sur cette page."
+    )
+
+
+def _restore_phone(text):
+    """What a spreadsheet did to a phone number stored as a number: its leading 0 (French numbers)."""
+    if len(text) == 9 and text.isdigit() and text[0] != "0":
+        return f"0{text}"
+    return text
+
+
+def parse_sheet(sheet):
+    """Table of the rows of one sheet (lists of cells), with their line number (its first row is line 1)."""
+    header = find_header(sheet)
+    if header is None:
+        raise _header_error(sheet)
+    start, keys, duplicates = header
+    warnings, ignored, cleaned = [], [], []
+    if start:
+        lines = "la ligne 1" if start == 1 else f"les lignes 1 à {start}"
+        warnings.append(_error(None, "", f"Noms de colonnes trouvés ligne {start + 1} : {lines} au-dessus, laissée"
+                                         f"{'s' if start > 1 else ''} de côté."))  # fmt: skip
+    warnings.extend(
+        _error(None, name, f"Colonne « {name} » en double : seule la première est lue.") for name in duplicates
+    )
+    for cell, key in zip(sheet[start], keys, strict=False):
+        if key is None and cell.strip() and cell.strip() not in duplicates:
+            ignored.append(CONTROL.sub("", cell).strip())
+    if ignored:
+        warnings.append(_error(None, "", "Colonnes non reconnues, laissées de côté : " + ", ".join(ignored) + "."))
     rows = []
-    for number, cells in enumerate(table[1:], start=2):
-        values = {key: cell.strip() for key, cell in zip(keys, cells, strict=False) if key and cell.strip()}
+    for number, cells in enumerate(sheet[start + 1 :], start=start + 2):
+        if CONTROL.search("\t".join(cells)):  # one search a row: most rows have nothing to clean
+            raw, cells = cells, [CONTROL.sub("", cell) for cell in cells]
+            dirty = [key for key, before, after in zip(keys, raw, cells, strict=False) if key and before != after]
+            cleaned.extend(_error(number, LABELS[key], "Caractères invisibles ou illisibles retirés.") for key in dirty)
+        values = {key: text for key, cell in zip(keys, cells, strict=False) if key and (text := cell.strip())}
+        if "telephone" in values:
+            values["telephone"] = _restore_phone(values["telephone"])
         if values:
             rows.append({"line": number, "values": values})
     if not rows:
         raise ImportFileError("Le fichier ne contient aucune ligne sous les noms de colonnes.")
     if len(rows) > MAX_ROWS:
         raise ImportFileError(f"Ce fichier compte {len(rows)} lignes ; envoyez-en {MAX_ROWS} au plus par fichier.")
-    return Table(rows=rows, ignored_columns=ignored)
+    warnings.extend(cleaned[:MAX_CELL_WARNINGS])
+    if len(cleaned) > MAX_CELL_WARNINGS:
+        more = len(cleaned) - MAX_CELL_WARNINGS
+        warnings.append(
+            _error(None, "", f"Caractères invisibles ou illisibles retirés aussi dans {more} autres cellules.")
+        )
+    return Table(rows=rows, ignored_columns=ignored, warnings=warnings)
+
+
+def parse_file(filename, content):
+    """The rows of the file's sheet that names the columns; if several do, the first, the others kept aside for
+    the prescriber to choose in the preview."""
+    tables, errors = {}, []
+    for name, rows in read_table(filename, content):
+        try:
+            tables[name] = parse_sheet(rows)
+        except ImportFileError as error:
+            errors.append(error)
+    if not tables:
+        raise errors[0]
+    (name, table), *others = tables.items()
+    table.sheet = name
+    table.other_sheets = {n: {"rows": t.rows, "warnings": t.warnings} for n, t in others}
+    return table
 
 
 # --- One row -------------------------------------------------------------------------------------------------
@@ -281,6 +467,9 @@ def parse_file(filename, content):
 
 def parse_date(text):
     text = text.strip().split(" ")[0].split("T")[0]
+    if EXCEL_SERIAL.match(text):
+        # A date cell exported as its number: days since 30/12/1899 in Excel (1900 date system).
+        return EXCEL_EPOCH + datetime.timedelta(days=int(text.replace(",", ".").split(".")[0]))
     for date_format in DATE_FORMATS:
         try:
             return datetime.datetime.strptime(text, date_format).date()
@@ -326,9 +515,9 @@ def parse_email(text):
 
 
 def _name_key(text):
-    """Commune names as typed: 'St Priest' is 'Saint-Priest'."""
+    """Commune names as typed: 'St Priest' is 'Saint-Priest', 'Villeurbanne Cedex' is Villeurbanne."""
     words = normalise(text).split()
-    return " ".join({"st": "saint", "ste": "sainte"}.get(word, word) for word in words)
+    return " ".join({"st": "saint", "ste": "sainte"}.get(word, word) for word in words if word != "cedex")
 
 
 class CommuneIndex:
@@ -378,7 +567,8 @@ class CommuneIndex:
             starting = [c for c in candidates if _name_key(c.nom).startswith(wanted)]
             if len(starting) == 1:
                 return starting[0]
-        if len(candidates) == 1:
+        # A single commune with that postcode stands for an empty name only: a name that is not it is an error.
+        if len(candidates) == 1 and not name:
             return candidates[0]
         names = ", ".join(c.nom for c in candidates[:5]) + (", …" if len(candidates) > 5 else "")
         if name:
@@ -459,27 +649,48 @@ def _error(line, field, reason):
 
 
 def create_batch(*, organisation, user, filename, content):
-    """An ImportBatch in preview, with every error found without writing, and the columns left aside.
-    ImportFileError if the file cannot be read."""
+    """An ImportBatch in preview, with every error found without writing, what was cleaned or left aside, and the
+    other sheets that could be read instead. ImportFileError if the file cannot be read."""
     table = parse_file(filename, content)
-    communes, seen, errors = CommuneIndex(), {}, []
-    for row in table.rows:
-        checked = check_row(row, communes)
-        if checked.errors:
-            errors.extend(_error(checked.line, field, reason) for field, reason in checked.errors)
-        elif (first := seen.setdefault(checked.cle_import(organisation.pk), checked.line)) != checked.line:
-            errors.append(_error(checked.line, "", _duplicate(first)))
-    batch = import_transitions.ouvrir(
+    return import_transitions.ouvrir(
         actor=user,
         organisation=organisation,
         created_by=user,
         filename=filename[:255],
         sha256=hashlib.sha256(content).hexdigest(),
-        rows=table.rows,
-        total_rows=len(table.rows),
-        errors=errors,
+        sheet=table.sheet[:255],
+        other_sheets=table.other_sheets,
+        warnings=table.warnings,
+        **_checked(table.rows, organisation),
     )
-    return batch, table.ignored_columns
+
+
+def _checked(rows, organisation):
+    """The rows of a batch in preview, and the errors the import would report."""
+    communes, seen, errors = CommuneIndex(), {}, []
+    for row in rows:
+        checked = check_row(row, communes)
+        if checked.errors:
+            errors.extend(_error(checked.line, field, reason) for field, reason in checked.errors)
+        elif (first := seen.setdefault(checked.cle_import(organisation.pk), checked.line)) != checked.line:
+            errors.append(_error(checked.line, "", _duplicate(first)))
+    return {"rows": rows, "total_rows": len(rows), "errors": errors}
+
+
+def choose_sheet(batch, name):
+    """Read another sheet of the file in preview instead of the one chosen at upload. The row is locked and re-read:
+    an import started meanwhile (another tab) refuses the change."""
+    with transaction.atomic():
+        current = ImportBatch.objects.select_for_update().select_related("organisation").get(pk=batch.pk)
+        if current.status != ImportStatus.APERCU or name not in current.other_sheets:
+            raise ValueError("Cette feuille ne peut plus être choisie : l'import est lancé ou la feuille n'existe pas.")
+        chosen = current.other_sheets.pop(name)
+        current.other_sheets[current.sheet] = {"rows": current.rows, "warnings": current.warnings}
+        for field, value in _checked(chosen["rows"], current.organisation).items():
+            setattr(current, field, value)
+        current.sheet, current.warnings = name, chosen["warnings"]
+        current.save(update_fields=["sheet", "other_sheets", "warnings", "rows", "total_rows", "errors"])
+    return current
 
 
 def _duplicate(first_line):
@@ -498,7 +709,7 @@ def run_import(batch, chunk_size=CHUNK_SIZE):
     if batch.status == ImportStatus.TERMINE:
         return batch
     if batch.status != ImportStatus.EN_COURS:
-        import_transitions.changer(batch, ImportStatus.EN_COURS)
+        import_transitions.changer(batch, ImportStatus.EN_COURS, other_sheets={})
     if batch.processed_rows == 0:
         batch.errors = []
         batch.save(update_fields=["errors"])

@@ -62,6 +62,13 @@ class ImportBatch(models.Model):
     already_imported_count = models.PositiveIntegerField("déjà importés", default=0)
     # [{"line": n, "field": "...", "reason": "..."}]
     errors = models.JSONField(default=list)
+    # What was read differently from the file without refusing a row: cells cleaned, columns left aside (line None
+    # for the whole file). Same form as the errors.
+    warnings = models.JSONField(default=list)
+    sheet = models.CharField("feuille", max_length=255, blank=True)
+    # The other sheets of the file that name the columns, {name: {"rows": [...], "warnings": [...]}}, for the
+    # prescriber to choose one in the preview; emptied when the import starts.
+    other_sheets = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

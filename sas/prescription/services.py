@@ -197,6 +197,8 @@ def _signalement(data, parcours, *, source, organisation, created_by, at, cle_im
         source=source,
         created_at=at,
         attache_le=at,
+        prenom=data.prenom.strip(),
+        nom=data.nom.strip(),
         verifie=not unverified,
         telephone_propose=data.telephone if unverified else "",
         email_propose=data.email if unverified else "",

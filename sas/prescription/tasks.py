@@ -17,7 +17,8 @@ def start_import(batch):
     """Start importing a previewed batch (or resume a failed one), once: a second click or a second tab does
     nothing. Returns False if the import was already running or done."""
     try:
-        import_transitions.changer(batch, ImportStatus.EN_COURS)
+        # The sheets not chosen are not kept once the import starts.
+        import_transitions.changer(batch, ImportStatus.EN_COURS, other_sheets={})
     except import_transitions.TransitionError:
         return False
     if batch.total_rows <= INLINE_MAX_ROWS:

@@ -7,4 +7,5 @@ urlpatterns = [
     path("modele.<str:extension>", views_import.template, name="import_template"),
     path("<int:pk>/", views_import.detail, name="import_detail"),
     path("<int:pk>/importer/", views_import.start, name="import_start"),
+    path("<int:pk>/feuille/", views_import.sheet, name="import_sheet"),
 ]

@@ -8,7 +8,16 @@ from dsfr.forms import DsfrBaseForm
 
 from sas.permissions import prescriber_organisations
 
-from .imports import MAX_FILE_SIZE, MAX_ROWS, ImportFileError, create_batch, preview, template_csv, template_xlsx
+from .imports import (
+    MAX_FILE_SIZE,
+    MAX_ROWS,
+    ImportFileError,
+    choose_sheet,
+    create_batch,
+    preview,
+    template_csv,
+    template_xlsx,
+)
 from .models import ImportBatch, ImportStatus
 from .tasks import start_import
 
@@ -17,7 +26,7 @@ def _get_batch(request, pk):
     """Only the batches of the user's own prescriber organisations exist for them."""
     # The rows (up to a few MB) are only read for the preview, not at each refresh of the progress page.
     return get_object_or_404(
-        ImportBatch.objects.select_related("organisation").defer("rows"),
+        ImportBatch.objects.select_related("organisation").defer("rows", "other_sheets"),
         pk=pk,
         organisation__in=prescriber_organisations(request.user),
     )
@@ -27,10 +36,9 @@ class ImportForm(DsfrBaseForm):
     organisation = forms.TypedChoiceField(label="Structure qui signale", coerce=int)
     fichier = forms.FileField(
         label="Fichier à importer",
-        help_text=f"CSV (séparateur point-virgule ou virgule) ou Excel .xlsx, {MAX_ROWS:,} lignes au plus.".replace(
-            ",", " "
-        ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+        help_text="CSV ou texte Unicode (séparateur point-virgule, virgule ou tabulation) ou Excel .xlsx, "
+        f"{MAX_ROWS:_} lignes au plus.".replace("_", " "),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx,text/csv"}),
     )
 
     def __init__(self, *args, organisations, **kwargs):
@@ -68,7 +76,7 @@ def upload(request):
     form = ImportForm(request.POST or None, request.FILES or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         try:
-            batch, ignored = create_batch(
+            batch = create_batch(
                 organisation=form.cleaned_data["organisation"],
                 user=request.user,
                 filename=form.cleaned_data["fichier"].name,
@@ -77,13 +85,11 @@ def upload(request):
         except ImportFileError as error:
             form.add_error("fichier", str(error))
         else:
-            if ignored:
-                messages.info(request, "Colonnes non reconnues, laissées de côté : " + ", ".join(ignored) + ".")
             return redirect("prescription:import_detail", pk=batch.pk)
     recent = (
         ImportBatch.objects.filter(organisation__in=organisations)
         .select_related("organisation")
-        .defer("rows", "errors")[:20]
+        .defer("rows", "errors", "warnings", "other_sheets")[:20]
     )
     return render(
         request,
@@ -95,11 +101,13 @@ def upload(request):
 @login_required
 def detail(request, pk):
     batch = _get_batch(request, pk)
+    in_preview = batch.status == ImportStatus.APERCU
     context = {
         "batch": batch,
         "error_lines": len({error["line"] for error in batch.errors}),
         "percent": round(100 * batch.processed_rows / batch.total_rows) if batch.total_rows else 100,
-        "preview": preview(batch) if batch.status == ImportStatus.APERCU else None,
+        "preview": preview(batch) if in_preview else None,
+        "other_sheets": sorted(batch.other_sheets) if in_preview else [],
         "title": f"Import du fichier {batch.filename}",
     }
     return render(request, "prescription/import_detail.html", context)
@@ -111,6 +119,17 @@ def start(request, pk):
     batch = _get_batch(request, pk)
     if not start_import(batch):
         messages.info(request, "Cet import est déjà lancé.")
+    return redirect("prescription:import_detail", pk=batch.pk)
+
+
+@login_required
+@require_POST
+def sheet(request, pk):
+    batch = _get_batch(request, pk)
+    try:
+        choose_sheet(batch, request.POST.get("feuille", ""))
+    except ValueError as error:
+        messages.error(request, str(error))
     return redirect("prescription:import_detail", pk=batch.pk)
 
 

@@ -1,17 +1,24 @@
 """The public form: no account, and an answer that never tells whether the young person was already known."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from sas.limites import Limite, cle_ip, client_ip
 from sas.parcours.models import SignalementSource
 
-from . import ratelimit
 from .forms_public import HONEYPOT, PublicSignalementForm, Qui
 from .services import signaler
 
 SOURCES = {Qui.JEUNE: SignalementSource.JEUNE, Qui.PROCHE: SignalementSource.PROCHE}
 TITLES = {Qui.JEUNE: "Demander à être recontacté", Qui.PROCHE: "Signaler un proche"}
+# Forms sent (and bots caught by the honeypot) per address; a form with errors does not count.
+formulaires_envoyes = Limite(
+    "signalement_public",
+    limit=getattr(settings, "SAS_PUBLIC_FORM_LIMIT", 5),
+    window=getattr(settings, "SAS_PUBLIC_FORM_WINDOW", 3600),
+)
 
 
 def _merci(qui):
@@ -25,8 +32,8 @@ def formulaire(request):
     if request.method != "POST":
         form = PublicSignalementForm(qui=qui)
     else:
-        ip = ratelimit.client_ip(request)
-        if ratelimit.public_form.exceeded(ip):
+        ip = cle_ip(client_ip(request))
+        if formulaires_envoyes.exceeded(ip):
             # Nothing recorded, but what the person typed stays on the page.
             initial = {k: v for k, v in request.POST.dict().items() if k not in ("csrfmiddlewaretoken", HONEYPOT)}
             context = {"form": PublicSignalementForm(initial=initial, qui=qui), "qui": qui, "title": TITLES[qui]}
@@ -35,7 +42,7 @@ def formulaire(request):
             )
         form = PublicSignalementForm(request.POST, qui=qui)
         if form.is_bot:
-            ratelimit.public_form.hit(ip)
+            formulaires_envoyes.hit(ip)
             return _merci(qui)
         if form.is_valid():
             try:
@@ -44,7 +51,7 @@ def formulaire(request):
                 for field, messages in error.message_dict.items():
                     form.add_error(field if field in form.fields else None, messages)
             else:
-                ratelimit.public_form.hit(ip)
+                formulaires_envoyes.hit(ip)
                 return _merci(qui)
     return render(request, "prescription/public_formulaire.html", {"form": form, "qui": qui, "title": TITLES[qui]})
 

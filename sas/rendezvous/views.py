@@ -143,7 +143,8 @@ def _agir(request, pk, action, success, **kwargs):
 def constater(request, pk):
     issue = request.POST.get("issue")
     if issue not in (RendezVousStatut.HONORE, RendezVousStatut.MANQUE):
-        require_role(request.user, Role.AIGUILLEUR)
+        # Someone else's appointment is a 404 whatever the form says.
+        get_object_or_404(_rendez_vous_visibles(request), pk=pk)
         messages.error(request, "Indiquez si le rendez-vous a été honoré ou manqué.")
         return _suite(request, "rendezvous:agenda")
     success = {

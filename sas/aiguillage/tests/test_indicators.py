@@ -108,7 +108,9 @@ def test_one_month_later(moment, expected):
 
 def test_small_groups_hide_their_rate():
     assert not Part(3, 10).affichable and Part(3, 10).effectif == "< 11"
-    assert Part(3, 11).affichable and Part(3, 11).effectif == 11
+    assert not Part(3, 11).affichable and Part(3, 11).effectif == 11, "3 people reached: the rate would tell of them"
+    assert not Part(20, 25).affichable, "5 people not reached"
+    assert Part(11, 22).affichable
     assert Part(0, 0).taux is None and Part(0, 0).effectif == 0
 
 

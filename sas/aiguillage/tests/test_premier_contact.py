@@ -107,9 +107,7 @@ def test_a_file_import_queues_one_first_message_per_row(prescriber, django_captu
             "jeune_accord": "oui",
         }
         writer.writerow([values.get(column.key, "") for column in COLUMNS])
-    batch, _ = create_batch(
-        organisation=organisation, user=prescriber, filename="s.csv", content=out.getvalue().encode()
-    )
+    batch = create_batch(organisation=organisation, user=prescriber, filename="s.csv", content=out.getvalue().encode())
     with django_capture_on_commit_callbacks(execute=True):
         assert run_import(batch).created_count == 5
     assert sorted(Message.objects.values_list("destinataire", flat=True)) == [f"+3361234567{n}" for n in range(5)]

@@ -1,3 +1,5 @@
+import csv
+import io
 import json
 
 import pytest
@@ -199,3 +201,57 @@ def test_command_is_a_dry_run_by_default(villeurbanne, tmp_path, capsys):
     export = tmp_path / "export.json"
     call_command("exporter_annuaire", str(export))
     assert len(json.loads(export.read_text(encoding="utf-8"))["services"]) == 2
+
+
+def services_csv(rows, delimiter=",", header=("source", "structure_id", "id", "nom", "description", "date_maj")):
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def csv_service(key, description="Un atelier.", date_maj="2025-01-02"):
+    return ["test", "test--s1", f"test--{key}", f"Atelier {key}", description, date_maj]
+
+
+def test_a_csv_record_over_several_lines_is_reported_at_its_first_line(villeurbanne):
+    create_catalogue(good_dump()["structures"], [])
+    content = services_csv(
+        [
+            csv_service("x", description="Un atelier\nsur deux\nlignes."),  # lines 2 to 4
+            csv_service("y", description="Sur rendez-vous,\nle mardi.", date_maj="pas-une-date"),  # lines 5 and 6
+            [],
+            csv_service("z", date_maj="2999-01-01"),  # line 8
+        ]
+    )
+    rapport = import_dump(content, "services.csv", wet_run=True)
+    assert [r.position for r in rapport.rejets] == ["ligne 5", "ligne 8"]
+    assert Service.objects.get().description == "Un atelier\nsur deux\nlignes."
+
+
+@pytest.mark.parametrize("delimiter", [";", ",", "\t"])
+def test_a_csv_dump_separated_by_semicolons_or_tabs_is_read(villeurbanne, delimiter):
+    create_catalogue(good_dump()["structures"], [])
+    header = ("source", "structure_id", "id", "nom", "description", "date_maj", "thematiques", "zone_eligibilite")
+    row = [*csv_service("x", description="Atelier CV, lettre de motivation."), "sante--addictions", "69,69266"]
+    rapport = import_dump(services_csv([row], delimiter, header), "services.csv", wet_run=True)
+    assert (rapport.rejets, rapport.services.crees) == ([], 1)
+    service = Service.objects.get()
+    assert (service.description, service.zone_eligibilite) == ("Atelier CV, lettre de motivation.", ["69", "69266"])
+
+
+def test_unknown_csv_columns_are_listed_as_a_warning(villeurbanne, tmp_path, capsys):
+    create_catalogue(good_dump()["structures"], [])
+    header = ("source", "structure_id", "id", "nom", "description", "date_maj", "horaires", "Remarque")
+    content = services_csv([[*csv_service("x"), "9h-12h", "à revoir"]], header=header)
+    rapport = import_dump(content, "services.csv", wet_run=True)
+    assert (rapport.services.crees, rapport.rejets) == (1, [])
+    assert rapport.avertissements == ["colonnes inconnues du schéma, ignorées : horaires, Remarque."]
+    assert "Avertissement : colonnes inconnues du schéma, ignorées : horaires, Remarque." in list(rapport.lignes())
+    assert import_dump(services_csv([csv_service("y")]), "services.csv").avertissements == []
+
+    path = tmp_path / "services.csv"
+    path.write_bytes(content)
+    call_command("importer_annuaire", str(path))
+    assert "services.csv, colonnes inconnues du schéma, ignorées : horaires, Remarque." in capsys.readouterr().out

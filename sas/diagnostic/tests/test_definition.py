@@ -84,11 +84,20 @@ def test_invalid_definitions_are_refused_with_a_french_reason(v1, change, messag
 
 
 @pytest.mark.django_db
-def test_the_data_migration_published_v1():
-    questionnaire = Questionnaire.courant()
-    assert questionnaire.version == 1
-    assert questionnaire.definition == json.loads((DOSSIER / "v1.json").read_text(encoding="utf-8"))
-    questionnaire.full_clean()
+def test_the_data_migrations_published_every_version_the_latest_current():
+    for path in sorted(DOSSIER.glob("v*.json")):
+        definition = json.loads(path.read_text(encoding="utf-8"))
+        assert Questionnaire.objects.get(version=definition["version"]).definition == definition
+    assert Questionnaire.courant().version == max(q.version for q in Questionnaire.objects.all())
+
+
+@pytest.mark.django_db
+def test_v2_adds_the_rights_inputs_and_keeps_every_v1_question(v1):
+    v2 = json.loads((DOSSIER / "v2.json").read_text(encoding="utf-8"))
+    assert qdef.valider_definition(v2) == []
+    assert set(qdef.questions(v1)) < set(qdef.questions(v2))
+    assert "droits" in [s["code"] for s in v2["sections"]]
+    Questionnaire.objects.get(version=2).full_clean()
 
 
 @pytest.mark.django_db
@@ -101,19 +110,19 @@ def test_a_published_version_is_never_edited():
 
 @pytest.mark.django_db
 def test_publishing_is_dry_run_by_default_and_idempotent(tmp_path, v1):
-    v2 = copy.deepcopy(v1)
-    v2.update(version=2, titre="Diagnostic SAS — version 2")
-    (tmp_path / "v2.json").write_text(json.dumps(v2), encoding="utf-8")
-    files = [DOSSIER / "v1.json", tmp_path / "v2.json"]
+    v9 = copy.deepcopy(v1)
+    v9.update(version=9, titre="Diagnostic SAS — version 9")
+    (tmp_path / "v9.json").write_text(json.dumps(v9), encoding="utf-8")
+    files = [DOSSIER / "v1.json", tmp_path / "v9.json"]
 
-    assert publier(Questionnaire, files) == ["Version 1 déjà publiée.", "Version 2 publiée (v2.json)."]
-    assert not Questionnaire.objects.filter(version=2).exists()
+    assert publier(Questionnaire, files) == ["Version 1 déjà publiée.", "Version 9 publiée (v9.json)."]
+    assert not Questionnaire.objects.filter(version=9).exists()
     publier(Questionnaire, files, wet_run=True)
-    assert publier(Questionnaire, files, wet_run=True) == ["Version 1 déjà publiée.", "Version 2 déjà publiée."]
-    assert Questionnaire.courant().version == 2
+    assert publier(Questionnaire, files, wet_run=True) == ["Version 1 déjà publiée.", "Version 9 déjà publiée."]
+    assert Questionnaire.courant().version == 9
 
-    v2["titre"] = "Modifié"
-    (tmp_path / "v2.json").write_text(json.dumps(v2), encoding="utf-8")
+    v9["titre"] = "Modifié"
+    (tmp_path / "v9.json").write_text(json.dumps(v9), encoding="utf-8")
     with pytest.raises(ValueError, match="déjà publiée"):
         publier(Questionnaire, files, wet_run=True)
 
@@ -124,7 +133,7 @@ def test_the_command_says_what_it_would_do():
     call_command("publier_questionnaires", stdout=out)
     assert "[simulation" in out.getvalue() and "Version 1 déjà publiée." in out.getvalue()
     call_command("publier_questionnaires", "--wet-run", stdout=out)
-    assert Questionnaire.objects.count() == 1
+    assert Questionnaire.objects.count() == len(list(DOSSIER.glob("v*.json")))
 
 
 def test_a_broken_file_stops_the_command(tmp_path, v1, monkeypatch):

@@ -38,7 +38,7 @@ def test_start_prefills_what_the_prescriber_and_the_young_person_already_said(pa
     assert r["moment_prefere"] == "Le matin"
     assert r["souhaits"] == "Cuisinier" and r["priorites"] == ["logement", "emploi"]
     assert diagnostic.prerempli["souhaits"] == "jeune" and diagnostic.prerempli["motif_fin"] == "prescripteur"
-    assert diagnostic.conseiller == aiguilleur and diagnostic.questionnaire.version == 1
+    assert diagnostic.conseiller == aiguilleur and diagnostic.questionnaire == Questionnaire.courant()
     # Starting again resumes the same diagnostic.
     assert services.demarrer(parcours, conseiller=aiguilleur).pk == diagnostic.pk
     assert Diagnostic.objects.count() == 1
@@ -147,7 +147,7 @@ def test_terminer_moves_the_journey_and_writes_one_diagnostic_event(parcours, ai
     assert new[1].detail == {
         "etape": "termine",
         "diagnostic": diagnostic.pk,
-        "questionnaire": 1,
+        "questionnaire": diagnostic.questionnaire.version,
         "thematiques": ["remobilisation--lien-social", "trouver-un-emploi--repondre-a-des-offres-demploi"],
         "orientation_immediate": True,
     }
@@ -171,15 +171,16 @@ def test_terminer_refuses_a_closed_journey(parcours, aiguilleur):
 
 
 def _v2_from_v1():
-    """A new version: a question renamed, one removed, one added."""
-    definition = copy.deepcopy(Questionnaire.objects.get(version=1).definition)
-    definition.update(version=2, titre="Diagnostic SAS — version 2")
+    """A new version of the current one: a question renamed, one removed, one added."""
+    definition = copy.deepcopy(Questionnaire.courant().definition)
+    version = definition["version"] + 1
+    definition.update(version=version, titre=f"Diagnostic SAS — version {version}")
     projection = next(s for s in definition["sections"] if s["code"] == "projection")
     projection["questions"] = [q for q in projection["questions"] if q["code"] != "secteurs_refuses"]
     next(q for q in projection["questions"] if q["code"] == "souhaits")["label"] = "Le métier de vos rêves"
     projection["questions"].append({"code": "benevolat", "label": "Envie de bénévolat ?", "type": "oui_non"})
     return Questionnaire.objects.create(
-        version=2, titre=definition["titre"], definition=definition, published_at=timezone.now()
+        version=version, titre=definition["titre"], definition=definition, published_at=timezone.now()
     )
 
 

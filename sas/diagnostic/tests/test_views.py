@@ -49,7 +49,8 @@ def test_the_counsellor_fills_section_by_section_and_completes(parcours, aiguill
 
     url = reverse("diagnostic:section", args=[diagnostic.pk, "urgence"])
     page = client.get(url).text
-    assert "Avez-vous besoin d&#x27;une aide dès aujourd&#x27;hui ?" in page and "Étape 1 sur 6" in page
+    steps = len(diagnostic.questionnaire.definition["sections"]) + 1  # and the action plan
+    assert "Avez-vous besoin d&#x27;une aide dès aujourd&#x27;hui ?" in page and f"Étape 1 sur {steps}" in page
     response = client.post(url, section_post(aide_immediate=["manger", "soins"], risque_decrochage="eleve"))
     assert response.url == reverse("diagnostic:section", args=[diagnostic.pk, "personnel"])
 
@@ -85,7 +86,7 @@ def test_the_counsellor_fills_section_by_section_and_completes(parcours, aiguill
     response = client.post(projection, section_post(priorites__1="emploi", priorites__2="emploi"))
     assert "Chaque priorité ne peut être choisie qu&#x27;une fois." in response.text
     response = client.post(projection, section_post(priorites__1="permis", priorites__2="emploi", heures_semaine="20"))
-    assert response.url == reverse("diagnostic:section", args=[diagnostic.pk, "synthese"])
+    assert response.url == reverse("diagnostic:section", args=[diagnostic.pk, "droits"])
     diagnostic.refresh_from_db()
     assert diagnostic.reponses["priorites"] == ["permis", "emploi"] and diagnostic.reponses["heures_semaine"] == 20
 

@@ -157,17 +157,30 @@ def test_a_wrong_code_gets_a_clear_message(client, lien):
 
 
 def test_wrong_codes_and_links_are_rate_limited_per_ip(client, lien):
-    for n in range(services.codes_errones.limit // 2):
-        client.post(reverse("espace_jeune:code"), {"code": f"{n}-abcdefabcdef"}, REMOTE_ADDR="203.0.113.7")
-    for n in range(services.codes_errones.limit - services.codes_errones.limit // 2):
-        client.get(f"/j/{n}-abcdefabcdef/", REMOTE_ADDR="203.0.113.7")
+    limite = services.liens_errones_ip.limit
+    # Wrong tokens aimed at many links, so that only the address's count can lock.
+    for n in range(limite // 2):
+        client.post(reverse("espace_jeune:code"), {"code": f"{n + 1000}-abcdefabcdef"}, REMOTE_ADDR="203.0.113.7")
+    for n in range(limite - limite // 2):
+        client.get(f"/j/{n + 5000}-abcdefabcdef/", REMOTE_ADDR="203.0.113.7")
     # Even a right code is refused from that address now, so guessing cannot go on.
     blocked = client.post(reverse("espace_jeune:code"), {"code": lien.token}, REMOTE_ADDR="203.0.113.7")
     assert blocked.status_code == 429 and "Trop d'essais" in text(blocked)
     assert client.get(url(lien), REMOTE_ADDR="203.0.113.7").status_code == 429
     # Other addresses are not affected; right codes do not count.
-    for _ in range(services.codes_errones.limit + 1):
+    for _ in range(limite + 1):
         assert client.get(url(lien), REMOTE_ADDR="198.51.100.1").status_code == 200
+
+
+def test_wrong_codes_for_one_link_lock_that_link_only(client, lien, territory):
+    autre = LienJeune.creer(ParcoursFactory(territory=territory))
+    # From as many addresses as tries: the link's own count locks it.
+    for n in range(services.liens_errones.limit):
+        assert client.get(url(forged(lien.token)), REMOTE_ADDR=f"198.51.100.{n}").status_code == 410
+    assert client.get(url(lien), REMOTE_ADDR="192.0.2.50").status_code == 429
+    # The attacker's addresses, and everyone else, still open the other young person's link.
+    assert client.get(url(autre), REMOTE_ADDR="198.51.100.0").status_code == 200
+    assert client.get(url(autre), REMOTE_ADDR="192.0.2.50").status_code == 200
 
 
 # Actions

@@ -1,7 +1,11 @@
 """The provider's delivery callbacks and inbound SMS, posted to the real endpoints."""
 
+import base64
 import datetime
+import hashlib
+import hmac
 import json
+import time
 
 import pytest
 from django.urls import reverse
@@ -17,9 +21,16 @@ SECRET = "secret-des-rappels"
 
 
 def poster(client, nom, contenu, secret=SECRET, **extra):
-    url = reverse(f"messagerie:{nom}") + (f"?secret={secret}" if secret else "")
+    entetes = {"HTTP_X_WEBHOOK_SECRET": secret} if secret else {}
     corps = contenu if isinstance(contenu, str) else json.dumps(contenu)
-    return client.post(url, corps, content_type="application/json", **extra)
+    return client.post(reverse(f"messagerie:{nom}"), corps, content_type="application/json", **entetes, **extra)
+
+
+def effets(response):
+    """What the callbacks of one answered post did, read from the kept notifications (the answer never says)."""
+    recu = response.json()["recu"]
+    assert response.json() == {"recu": recu}
+    return [notification.effet for notification in Notification.objects.order_by("-pk")[:recu]][::-1]
 
 
 @pytest.fixture
@@ -44,12 +55,18 @@ def brevo(message, evenement, **extra):
 
 @pytest.mark.parametrize(
     ("secret", "headers"),
-    [(None, {}), ("mauvais", {}), (None, {"HTTP_X_WEBHOOK_SECRET": "mauvais"})],
+    [
+        (None, {}),
+        ("mauvais", {}),
+        # In the query string the right secret is refused: it would be written in the access logs.
+        (None, {"QUERY_STRING": f"secret={SECRET}"}),
+        (None, {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"sas:mauvais").decode()}),
+    ],
 )
 def test_callbacks_without_the_secret_are_refused(client, envoye, secret, headers):
     response = poster(client, "statut_sms", brevo(envoye, "delivered"), secret=secret, **headers)
     assert response.status_code == 403
-    assert response.json() == {"erreur": "Secret absent ou incorrect."}
+    assert response.json() == {"erreur": "Authentification absente ou incorrecte."}
     envoye.refresh_from_db()
     assert envoye.statut == MessageStatut.ENVOYE and not Notification.objects.exists()
 
@@ -59,23 +76,69 @@ def test_no_secret_configured_refuses_everything(client, envoye, settings):
     assert poster(client, "statut_sms", brevo(envoye, "delivered"), secret="").status_code == 403
 
 
-def test_the_secret_may_come_as_a_header(client, envoye):
-    response = poster(client, "statut_sms", brevo(envoye, "delivered"), secret=None, HTTP_X_WEBHOOK_SECRET=SECRET)
+def test_the_secret_may_come_as_basic_auth(client, envoye):
+    basic = "Basic " + base64.b64encode(f"brevo:{SECRET}".encode()).decode()
+    response = poster(client, "statut_sms", brevo(envoye, "delivered"), secret=None, HTTP_AUTHORIZATION=basic)
     assert response.status_code == 200
+    envoye.refresh_from_db()
+    assert envoye.statut == MessageStatut.DELIVRE
+
+
+def signer(corps, *, secret=SECRET, decalage=0):
+    horodatage = str(int(time.time()) + decalage)
+    signature = hmac.new(secret.encode(), f"{horodatage}.{corps}".encode(), hashlib.sha256).hexdigest()
+    return {"HTTP_X_WEBHOOK_TIMESTAMP": horodatage, "HTTP_X_WEBHOOK_SIGNATURE": signature}
+
+
+def test_a_signed_callback_is_accepted_only_fresh_and_intact(client, envoye, settings):
+    corps = json.dumps(brevo(envoye, "delivered"))
+    vieux = settings.SAS_SMS_WEBHOOK_FENETRE + 60
+    refuses = [
+        signer(corps, decalage=-vieux),
+        signer(corps, decalage=vieux),
+        signer(corps, secret="mauvais"),
+        signer(corps.replace("delivered", "hardBounce")),
+    ]
+    for entetes in refuses:
+        assert poster(client, "statut_sms", corps, secret=None, **entetes).status_code == 403
+    assert not Notification.objects.exists()
+    assert poster(client, "statut_sms", corps, secret=None, **signer(corps)).status_code == 200
+    envoye.refresh_from_db()
+    assert envoye.statut == MessageStatut.DELIVRE
+
+
+def test_a_replayed_callback_changes_nothing_and_gets_the_same_answer(client, envoye):
+    premier = poster(client, "statut_sms", brevo(envoye, "hardBounce", description="Numéro inexistant"))
+    envoye.refresh_from_db()
+    echec = envoye.statut
+    events = envoye.events.count()
+    rejoue = poster(client, "statut_sms", brevo(envoye, "hardBounce", description="Numéro inexistant"))
+    assert rejoue.status_code == premier.status_code == 200 and rejoue.json() == premier.json()
+    assert Notification.objects.count() == 1 and envoye.events.count() == events
+    envoye.refresh_from_db()
+    assert envoye.statut == echec == MessageStatut.ECHEC
+
+
+def test_the_answer_is_the_same_for_a_known_and_an_unknown_number(client, parcours, envoye):
+    connu = poster(client, "entrant_sms", {"from": "33612345678", "text": "Bonjour"})
+    inconnu = poster(client, "entrant_sms", {"from": "+33699999999", "text": "Bonjour"})
+    assert connu.status_code == inconnu.status_code == 200
+    assert connu.content == inconnu.content and dict(connu.headers) == dict(inconnu.headers)
+    assert sorted(Notification.objects.values_list("effet", flat=True)) == ["numéro inconnu", "réponse du jeune"]
 
 
 def test_bad_input_gets_a_json_error(client):
     erreur = poster(client, "statut_sms", "{pas du json").json()
     assert erreur == {"erreur": "Le corps de la requête doit être du JSON."}
     assert poster(client, "statut_sms", "[1, 2]").status_code == 400
-    response = client.get(reverse("messagerie:statut_sms") + f"?secret={SECRET}")
+    response = client.get(reverse("messagerie:statut_sms"), HTTP_X_WEBHOOK_SECRET=SECRET)
     assert response.status_code == 405 and "POST" in response.json()["erreur"]
 
 
 def test_delivered_then_a_late_sent_stays_delivered(client, envoye):
-    assert poster(client, "statut_sms", brevo(envoye, "delivered")).json()["effets"] == ["Envoyé → Délivré"]
+    assert effets(poster(client, "statut_sms", brevo(envoye, "delivered"))) == ["Envoyé → Délivré"]
     response = poster(client, "statut_sms", brevo(envoye, "sent"))
-    assert response.json()["effets"] == ["ignoré (sent sur un message délivré)"]
+    assert effets(response) == ["ignoré (sent sur un message délivré)"]
     # A hard bounce arriving after the delivery does not undo it either.
     poster(client, "statut_sms", brevo(envoye, "hardBounce"))
     envoye.refresh_from_db()
@@ -133,7 +196,7 @@ def test_a_delivery_during_a_retry_wait_stops_the_retry(client, parcours, fourni
 
 def test_unknown_messages_are_kept(client, db):
     response = poster(client, "statut_sms", {"event": "delivered", "tag": "pas-un-uuid", "messageId": 99})
-    assert response.json()["effets"] == ["message inconnu"]
+    assert effets(response) == ["message inconnu"]
     assert Notification.objects.get().contenu["messageId"] == 99
 
 
@@ -148,7 +211,7 @@ def test_a_batch_of_callbacks_out_of_order(client, envoye):
 def test_an_inbound_stop_stops_messages_for_good(client, parcours, texte):
     pending = envoyer(parcours, "relance", le=MARDI + datetime.timedelta(days=2))
     response = poster(client, "entrant_sms", {"from": "33612345678", "text": texte})
-    assert response.json()["effets"] == ["STOP"]
+    assert effets(response) == ["STOP"]
     parcours.jeune.refresh_from_db()
     assert parcours.jeune.messages_arretes_le is not None
     pending.refresh_from_db()
@@ -158,7 +221,7 @@ def test_an_inbound_stop_stops_messages_for_good(client, parcours, texte):
 
 def test_stop_from_an_unknown_number_changes_nothing_but_is_kept(client, parcours):
     response = poster(client, "entrant_sms", {"from": "+33699999999", "text": "STOP"})
-    assert response.json()["effets"] == ["numéro inconnu"]
+    assert effets(response) == ["numéro inconnu"]
     parcours.jeune.refresh_from_db()
     assert parcours.jeune.messages_arretes_le is None
     assert Notification.objects.get().evenement == "stop"
@@ -167,7 +230,7 @@ def test_stop_from_an_unknown_number_changes_nothing_but_is_kept(client, parcour
 def test_a_stop_word_inside_a_sentence_is_an_answer_not_a_stop(client, parcours, envoye):
     reponse = {"sender": "0612345678", "content": "Oui je veux bien, stop les SMS après"}
     response = poster(client, "entrant_sms", reponse)
-    assert response.json()["effets"] == ["réponse du jeune"]
+    assert effets(response) == ["réponse du jeune"]
     parcours.jeune.refresh_from_db()
     assert parcours.jeune.messages_arretes_le is None
     assert ParcoursEvent.objects.filter(parcours=parcours, kind=EventKind.REPONSE).exists()

@@ -59,11 +59,12 @@ def test_loop_figures_follow_the_closed_loop_definitions(parcours, catalogue):
     # Acceptances after 2 days (×7) and 4 days (×2): median 2; take-ups after 9 days.
     assert figures.delai_acceptation_jours == 2.0
     assert figures.delai_prise_en_charge_jours == 9.0
-    assert figures.fins == [
+    assert [(par, motif, str(n)) for par, motif, n in figures.fins] == [
         ("Automatique", "Pas de réponse de la structure", "< 11"),
         ("La structure", "Pas de place", "< 11"),
         ("Le jeune", "Le jeune n'est plus intéressé", "< 11"),
     ]
+    assert str(figures.fins_total) == "< 11", "3 ends in all"
 
 
 def test_medians_are_hidden_under_eleven_referrals(parcours, catalogue):
@@ -95,6 +96,8 @@ def test_responsiveness_counts_silence_and_feeds_the_ranking(parcours, catalogue
     assert explanations["Logement temporaire"].endswith("réactivité pas encore mesurée")
     assert explanations["Conseil mobilité"].endswith("répond en 6 jours en moyenne, accepte 50 % des orientations")
 
-    rows = {r.nom: r for r in indicators.reactivite_du_territoire(parcours.territory)}
+    structures, total = indicators.reactivite_du_territoire(parcours.territory)
+    rows = {r.nom: r for r in structures}
     assert (rows["Plateforme mobilité"].reponses.atteints, rows["Plateforme mobilité"].reponses.mesures) == (2, 4)
-    assert rows["Plateforme mobilité"].silences == "< 11"
+    assert str(rows["Plateforme mobilité"].silences) == "< 11"
+    assert str(total) == "< 11"

@@ -14,8 +14,11 @@ from sas.organisations.factories import OrganisationFactory, TerritoryFactory, m
 from sas.organisations.models import OrganisationKind, Role
 from sas.parcours import transitions
 from sas.parcours.factories import ParcoursFactory, SignalementFactory
+from sas.parcours.models import Parcours
 from sas.parcours.status import Status
 from sas.permissions import parcours_for_role, parcours_visible_to
+from sas.secret_statistique import TOTAL
+from sas.tests.test_secret_statistique import recomputable
 
 pytestmark = pytest.mark.django_db
 
@@ -181,18 +184,25 @@ def test_status_change_requires_csrf(world):
     assert a["parcours"].events.count() == 1
 
 
-def test_pilote_sees_counts_with_small_ones_suppressed(client, world):
+def test_pilote_sees_counts_none_of_the_hidden_ones_recomputable(client, world):
     a = world["a"]
     for _ in range(11):
         ParcoursFactory(territory=a["territory"])
     ParcoursFactory(territory=a["territory"], status=Status.SORTIE_A_VENIR)
+    counts = {
+        status.label: Parcours.objects.filter(territory=a["territory"], status=status).count() for status in Status
+    }
     client.force_login(member(Role.PILOTE, territory=a["territory"]))
     response = client.get(reverse("parcours:indicateurs"))
     rows, total = response.context["territories"][0][1]
-    assert dict(rows)["Signalé"] == 12
-    assert dict(rows)["Sortie à venir"] == "< 11"
-    assert dict(rows)["Contacté"] == 0
-    assert total == 13
+    shown = {label: str(cellule) for label, cellule in rows}
+    assert shown["Sortie à venir"] == "< 11"
+    assert shown["Contacté"] == "0"
+    # 12 signalés beside "< 11" and a total of 13 would tell the hidden 1: one of them is hidden too.
+    assert "secret" in (shown["Signalé"], str(total))
+    cellules = {**dict(rows), TOTAL: total}
+    valeurs = {**counts, TOTAL: sum(counts.values())}
+    assert recomputable(valeurs, [(list(counts), TOTAL)], cellules) == []
     assert "JeuneA" not in response.content.decode()
 
 
@@ -324,16 +334,27 @@ def test_the_queue_makes_a_fixed_number_of_queries_with_many_rows(client, world,
 def test_pilots_see_the_contact_targets_with_small_groups_suppressed(client, world):
     a = world["a"]
     long_ago = timezone.now() - datetime.timedelta(days=60)
-    for n in range(12):
-        p = ParcoursFactory(territory=a["territory"], at=long_ago)
-        if n < 9:
-            journaliser_contact(p, canal="appel", resultat="joint", at=long_ago + datetime.timedelta(hours=2))
-    client.force_login(member(Role.PILOTE, territory=a["territory"]))
-    response = client.get(reverse("parcours:indicateurs"))
-    h2 = response.context["territories"][0][2]
-    assert (h2["premier_essai_72h"].atteints, h2["premier_essai_72h"].mesures) == (9, 12)
-    html = response.content.decode()
-    assert '<th scope="row">Premier essai de contact dans les 72 heures</th>\n  <td>75 %</td>\n  <td>12</td>' in html
+    pilot = member(Role.PILOTE, territory=a["territory"])
+    client.force_login(pilot)
+
+    def first_attempts(journeys, reached):
+        for n in range(journeys):
+            p = ParcoursFactory(territory=a["territory"], at=long_ago)
+            if n < reached:
+                journaliser_contact(p, canal="appel", resultat="joint", at=long_ago + datetime.timedelta(hours=2))
+        response = client.get(reverse("parcours:indicateurs"))
+        return response.context["territories"][0][2]["premier_essai_72h"], response.content.decode()
+
+    # 9 reached out of 12: 3 were not, few enough to be singled out: no rate.
+    part, html = first_attempts(12, 9)
+    assert (part.atteints, part.mesures) == (9, 12)
+    row = '<th scope="row">Premier essai de contact dans les 72 heures</th>\n  <td>{}</td>\n  <td>{}</td>'
+    assert row.format("masqué (secret statistique)", 12) in html
+    # 13 more, all reached: 22 out of 25, still 3 not reached; 11 more not reached: 22 out of 36.
+    first_attempts(13, 13)
+    part, html = first_attempts(11, 0)
+    assert (part.atteints, part.mesures) == (22, 36)
+    assert row.format(f"{round(100 * 22 / 36)} %", 36) in html
     # Only one first appointment and a few joint meetings: no rate, counts suppressed.
     assert '<th scope="row">Avec une rencontre tripartite</th>\n  <td>—</td>\n  <td>0</td>' in html
     assert "JeuneA" not in html

@@ -2,6 +2,8 @@ import csv
 import datetime
 import functools
 import io
+import re
+import zipfile
 
 import pytest
 from django.core.management import call_command
@@ -16,7 +18,7 @@ from sas.browser_testing import launch, needs_browser, serious_violations
 from sas.communes.models import Commune, Departement
 from sas.communes.services import read_communes, read_departements
 from sas.jeunes.models import Consent, Jeune
-from sas.organisations.factories import OrganisationFactory, member
+from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role, Territory
 from sas.parcours.models import EventKind, Parcours, Signalement, SignalementSource
 from sas.prescription import import_transitions, imports, tasks
@@ -103,7 +105,7 @@ def xlsx_bytes(rows, header=HEADER):
 
 
 def import_file(org, user, content, filename="signalements.csv"):
-    batch, _ = create_batch(organisation=org, user=user, filename=filename, content=content)
+    batch = create_batch(organisation=org, user=user, filename=filename, content=content)
     return run_import(batch)
 
 
@@ -227,13 +229,274 @@ def test_blank_lines_are_skipped_but_lines_keep_their_number_in_the_file():
         (b"nom;commune\nBenali;69266\n", "Prénom"),
         ("prénom;téléphone\nInès;0639981234\n".encode(), "Commune"),
         ("prénom;commune\n".encode(), "aucune ligne"),
-        (b"\x00\x01\x02binary", "ni un CSV"),
+        (b"\x00\x01\x02binary", "pas un tableur"),
         (b"PK\x03\x04broken zip", "illisible"),
     ],
 )
 def test_unreadable_files_get_a_french_error(content, message):
     with pytest.raises(ImportFileError, match=message):
         parse_file("f.csv", content)
+
+
+# --- Files as offices make them --------------------------------------------------------------------------------
+
+
+def workbook_bytes(sheets):
+    """An .xlsx file of {sheet name: rows}, in that order."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for values in rows:
+            sheet.append(values)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"), [("utf-16", "\t"), ("utf-16", ";"), ("utf-16-be", "\t"), ("utf-16-le", "\t")]
+)
+def test_unicode_text_as_saved_by_excel_is_read(ase, prescripteur, encoding, delimiter):
+    content = csv_bytes([row(), row(prenom="Zoé", nom="Lefèvre", telephone="0745123456")], HEADER, delimiter, encoding)
+    if encoding == "utf-16-be":  # with its BOM, as the utf-16 codec writes it for little-endian
+        content = "\ufeff".encode("utf-16-be") + content
+    assert content.startswith((b"\xff\xfe", b"\xfe\xff")) or encoding == "utf-16-le"
+    batch = import_file(ase, prescripteur, content, "signalements.txt")
+    assert (batch.created_count, batch.errors, batch.warnings) == (2, [], [])
+    assert Jeune.objects.get(prenom="Zoé").nom == "Lefèvre"
+
+
+def test_control_characters_are_removed_and_reported_by_cell(ase, prescripteur):
+    rows = [
+        row(prenom="In\x00ès", motif="Fin de contrat\x0b jeune majeur"),
+        row(prenom="Zoé", telephone="0745123456"),
+        row(prenom="Léa\x1b", telephone="0745123457"),
+    ]
+    batch = import_file(ase, prescripteur, csv_bytes(rows))
+    assert (batch.created_count, batch.errors) == (3, [])
+    reason = "Caractères invisibles ou illisibles retirés."
+    assert batch.warnings == [
+        {"line": 2, "field": "Prénom", "reason": reason},
+        {"line": 2, "field": "Motif", "reason": reason},
+        {"line": 4, "field": "Prénom", "reason": reason},
+    ]
+    assert Signalement.objects.get(parcours__jeune__prenom="Inès").motif == "Fin de contrat jeune majeur"
+    assert Jeune.objects.filter(prenom="Léa").exists()
+
+
+def test_bytes_undefined_in_windows_1252_are_cleaned_not_refused(ase, prescripteur):
+    content = csv_bytes([row(nom="Lefèvre", motif="Sortie de foyer")], encoding="cp1252")
+    content = content.replace(b"Sortie", b"Sor\x81tie")
+    batch = import_file(ase, prescripteur, content)
+    assert batch.created_count == 1
+    assert batch.warnings == [{"line": 2, "field": "Motif", "reason": "Caractères invisibles ou illisibles retirés."}]
+    assert Jeune.objects.get().nom == "Lefèvre"
+    assert Signalement.objects.get().motif == "Sortie de foyer"
+
+
+def test_cleaned_cells_beyond_a_hundred_are_counted_in_one_line(monkeypatch):
+    monkeypatch.setattr(imports, "MAX_CELL_WARNINGS", 2)
+    table = parse_file("f.csv", csv_bytes([row(prenom=f"P\x00{i}") for i in range(5)]))
+    assert [w["line"] for w in table.warnings] == [2, 3, None]
+    assert table.warnings[-1]["reason"] == "Caractères invisibles ou illisibles retirés aussi dans 3 autres cellules."
+
+
+def excel_serial(date, epoch=datetime.date(1899, 12, 30)):
+    return (date - epoch).days
+
+
+def test_excel_serial_dates_are_dates(ase, prescripteur):
+    end = timezone.localdate() + datetime.timedelta(days=20)
+    values = row(date_naissance=excel_serial(birth()))  # a number in a date column of a sheet
+    values[HEADER.index("Fin d'accompagnement")] = str(excel_serial(end))  # the same, stored as text
+    batch = import_file(ase, prescripteur, xlsx_bytes([values]), "signalements.xlsx")
+    assert (batch.created_count, batch.errors) == (1, [])
+    signalement = Signalement.objects.select_related("parcours__jeune").get()
+    assert (signalement.parcours.jeune.date_naissance, signalement.fin_accompagnement_le) == (birth(), end)
+    # A CSV saved from such a sheet carries the number.
+    assert parse_date(str(excel_serial(birth()))) == birth()
+    assert parse_date(f"{excel_serial(birth())},5") == birth()
+
+
+def test_a_workbook_dated_from_1904_and_date_cells_are_read_as_dates():
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    workbook = Workbook()
+    workbook.epoch = CALENDAR_MAC_1904
+    sheet = workbook.active
+    sheet.append(HEADER)
+    sheet.append(row(date_naissance=excel_serial(birth(), datetime.date(1904, 1, 1))))
+    sheet.append(row(prenom="Zoé", date_naissance=birth(years=20)))
+    sheet.cell(row=3, column=HEADER.index("Date de naissance") + 1).number_format = "DD/MM/YYYY"
+    out = io.BytesIO()
+    workbook.save(out)
+    rows = parse_file("f.xlsx", out.getvalue()).rows
+    assert [parse_date(r["values"]["date_naissance"]) for r in rows] == [birth(), birth(years=20)]
+
+
+def test_phone_numbers_stored_as_numbers_get_their_leading_zero(ase, prescripteur):
+    values = row(telephone=612345678)
+    table = parse_file("f.xlsx", xlsx_bytes([values, row(prenom="Zoé", telephone=33745123456)]))
+    assert [r["values"]["telephone"] for r in table.rows] == ["0612345678", "33745123456"]
+    assert parse_file("f.csv", csv_bytes([row(telephone="612345678")])).rows[0]["values"]["telephone"] == "0612345678"
+    batch = import_file(ase, prescripteur, xlsx_bytes([values]), "f.xlsx")
+    assert (batch.created_count, Jeune.objects.get().telephone) == (1, "+33612345678")
+
+
+@pytest.mark.parametrize("extension", ["csv", "xlsx"])
+def test_title_rows_above_the_header_are_skipped(ase, prescripteur, extension):
+    rows = [["Jeunes sortants : liste du 1er mars"], [], HEADER, row(), row(prenom="Zoé", telephone="0745123456")]
+    csv_content = csv_bytes(rows, header=None, delimiter=",")
+    content = csv_content if extension == "csv" else workbook_bytes({"Liste": rows})
+    batch = create_batch(organisation=ase, user=prescripteur, filename=f"f.{extension}", content=content)
+    assert [r["line"] for r in batch.rows] == [4, 5]
+    assert batch.warnings == [
+        {"line": None, "field": "", "reason": "Noms de colonnes trouvés ligne 3 : les lignes 1 à 2 au-dessus, laissées "
+                                              "de côté."}
+    ]  # fmt: skip
+    assert run_import(batch).created_count == 2
+
+
+def test_the_sheet_with_the_header_is_read(ase, prescripteur):
+    content = workbook_bytes({"Notes": [["À rappeler lundi"], ["Voir avec la cheffe"]], "Jeunes": [HEADER, row()]})
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.xlsx", content=content)
+    assert (batch.sheet, batch.other_sheets, batch.total_rows) == ("Jeunes", {}, 1)
+    assert run_import(batch).created_count == 1
+
+
+def test_the_sheets_dimension_is_not_trusted():
+    """Some software writes a wrong <dimension>: the rows and columns are read, within bounds, as they come."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([row(), row(prenom="Zoé")])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, count = re.subn(rb'<dimension ref="[^"]+"\s*/>', b'<dimension ref="A1"/>', data)
+                assert count == 1
+            target.writestr(item, data)
+    assert [r["values"]["prenom"] for r in parse_file("f.xlsx", out.getvalue()).rows] == ["Inès", "Zoé"]
+
+
+def test_a_sheet_longer_than_allowed_is_refused_not_cut(monkeypatch):
+    monkeypatch.setattr(imports, "MAX_SHEET_ROWS", 3)
+    parse_file("f.xlsx", xlsx_bytes([row(), row(prenom="Zoé")]))
+    with pytest.raises(ImportFileError, match="plus de"):
+        parse_file("f.xlsx", xlsx_bytes([row(), row(prenom="Zoé"), [], row(prenom="Léa")]))
+
+
+def two_sheets():
+    return workbook_bytes(
+        {
+            "Mars": [HEADER, row(), row(prenom="Zoé", telephone="0745123456")],
+            "Avril": [["Sorties d'avril"], [*HEADER, "Remarques"], row(prenom="Léa", telephone="0745123457", motif="")],
+        }
+    )
+
+
+def test_when_several_sheets_name_the_columns_the_preview_asks_which(client, ase, prescripteur):
+    client.force_login(prescripteur)
+    upload(client, two_sheets(), "f.xlsx")
+    batch = ImportBatch.objects.get()
+    assert (batch.sheet, list(batch.other_sheets), batch.total_rows) == ("Mars", ["Avril"], 2)
+    html = client.get(reverse("prescription:import_detail", args=[batch.pk])).content.decode()
+    assert "C'est la feuille « Mars » qui est lue." in html and '<option value="Avril">Avril</option>' in html
+
+    response = client.post(reverse("prescription:import_sheet", args=[batch.pk]), {"feuille": "Avril"})
+    assert response.url == reverse("prescription:import_detail", args=[batch.pk])
+    batch.refresh_from_db()
+    assert (batch.sheet, list(batch.other_sheets), batch.total_rows) == ("Avril", ["Mars"], 1)
+    assert [r["line"] for r in batch.rows] == [3]
+    assert [w["reason"] for w in batch.warnings] == [
+        "Noms de colonnes trouvés ligne 2 : la ligne 1 au-dessus, laissée de côté.",
+        "Colonnes non reconnues, laissées de côté : Remarques.",
+    ]
+    html = client.get(reverse("prescription:import_detail", args=[batch.pk])).content.decode()
+    assert "Léa" in html and "Zoé" not in html and "Colonnes non reconnues, laissées de côté : Remarques." in html
+
+    client.post(reverse("prescription:import_start", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert list(Jeune.objects.values_list("prenom", flat=True)) == ["Léa"]
+    assert (batch.status, batch.other_sheets) == (ImportStatus.TERMINE, {})  # the sheets not chosen are gone
+    response = client.post(reverse("prescription:import_sheet", args=[batch.pk]), {"feuille": "Mars"}, follow=True)
+    assert "Cette feuille ne peut plus être choisie" in response.content.decode()
+    assert Jeune.objects.count() == 1
+
+
+def test_a_sheet_can_only_be_chosen_by_the_batchs_organisation(client, ase, prescripteur, territory):
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.xlsx", content=two_sheets())
+    url = reverse("prescription:import_sheet", args=[batch.pk])
+    assert client.post(url, {"feuille": "Avril"}).url.startswith(reverse("login"))
+    for other in [OrganisationFactory(territory=territory), OrganisationFactory(territory=TerritoryFactory())]:
+        client.force_login(member(Role.PRESCRIPTEUR, other))
+        assert client.post(url, {"feuille": "Avril"}).status_code == 404
+    client.force_login(member(Role.AIGUILLEUR, territory=territory))
+    assert client.post(url, {"feuille": "Avril"}).status_code == 403
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(prescripteur)
+    assert strict.post(url, {"feuille": "Avril"}).status_code == 403
+    client.force_login(prescripteur)
+    assert client.get(url).status_code == 405
+    batch.refresh_from_db()
+    assert batch.sheet == "Mars"
+
+
+def test_a_duplicated_column_is_reported_as_such():
+    header = [*HEADER, "Téléphone", "Tel"]
+    table = parse_file("f.csv", csv_bytes([[*row(), "0745123456", "0745123457"]], header))
+    assert table.rows[0]["values"]["telephone"] == "06 12 34 56 78"  # the first one
+    assert table.ignored_columns == []
+    assert [w["reason"] for w in table.warnings] == [
+        "Colonne « Téléphone » en double : seule la première est lue.",
+        "Colonne « Tel » en double : seule la première est lue.",
+    ]
+
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+
+
+def zip_bytes(*names):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name in names:
+            archive.writestr(name, "<x/>")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("filename", "content"),
+    [
+        ("jeunes.csv", PDF),
+        ("jeunes.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
+        ("jeunes.csv", bytes(range(256)) * 20),
+        ("jeunes.xlsx", zip_bytes("[Content_Types].xml", "word/document.xml")),  # a Word document is a zip too
+    ],
+)
+def test_a_file_that_is_not_a_spreadsheet_is_refused_as_such(filename, content):
+    with pytest.raises(ImportFileError, match="Ce fichier n'est pas un tableur"):
+        parse_file(filename, content)
+
+
+@pytest.mark.parametrize(
+    ("filename", "content"),
+    [("jeunes.xlsx", zip_bytes("mimetype", "content.xml")), ("jeunes.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")],
+)
+def test_other_spreadsheet_formats_are_asked_again_as_xlsx_or_csv(filename, content):
+    with pytest.raises(ImportFileError, match="Enregistrez ce fichier au format .xlsx ou .csv"):
+        parse_file(filename, content)
+
+
+def test_an_unknown_commune_name_is_an_error_of_its_row_even_with_a_single_commune_postcode(ase, prescripteur):
+    batch = import_file(ase, prescripteur, csv_bytes([row(commune="Atlantide"), row(prenom="Zoé", commune="")]))
+    assert batch.created_count == 1  # Zoé: the postcode alone names Villeurbanne
+    assert batch.errors == [
+        {
+            "line": 2,
+            "field": "Commune ou code INSEE",
+            "reason": "« Atlantide » ne correspond à aucune commune du code postal 69100 (Villeurbanne).",
+        }
+    ]
 
 
 # --- Communes ------------------------------------------------------------------------------------------------
@@ -246,6 +509,7 @@ def test_unreadable_files_get_a_french_error(content, message):
         ("Villeurbanne", "69100", "69266"),
         ("VILLEURBANNE", "69100", "69266"),
         ("St Priest", "69800", "69290"),  # abbreviation
+        ("VILLEURBANNE CEDEX", "69100", "69266"),  # a business address
         ("", "69100", "69266"),  # the only commune with that postcode
         ("69800", "", "69290"),  # a postcode in the commune column
         ("Charly", "69390", "69046"),  # one of several with that postcode
@@ -262,6 +526,7 @@ def test_communes_by_code_postcode_and_name(territory, name, postcode, insee):
     [
         ("", "69390", "couvre plusieurs communes"),
         ("Atlantide", "69390", "ne correspond à aucune commune"),
+        ("Atlantide", "69100", "ne correspond à aucune commune du code postal 69100 \\(Villeurbanne\\)"),
         ("Atlantide", "69999", "Aucune commune"),
         ("", "", "La commune est obligatoire"),
         ("Saint-Priest", "", "Ajoutez le code postal de « Saint-Priest »"),
@@ -295,7 +560,7 @@ def test_each_bad_row_is_reported_by_line_column_and_reason(ase, prescripteur):
         row(email="pas-un-courriel", telephone="0620000005"),
         row(),  # same as line 2
     ]
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
     expected = [
         (3, "Prénom", "Le prénom est obligatoire."),
         (4, "Date de naissance", "Date illisible : « 31/02/2007 ». Écrivez-la JJ/MM/AAAA, par exemple 31/12/2007."),
@@ -360,7 +625,7 @@ def test_the_same_rows_written_differently_are_already_imported(ase, prescripteu
 
 def test_a_validation_error_from_signaler_becomes_a_row_error(ase, prescripteur, monkeypatch):
     # The preview found nothing wrong, but the rules (or the day) changed before the worker ran.
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
     monkeypatch.setattr("sas.prescription.services.validate", lambda data, **kwargs: {"prenom": "Refusé."})
     run_import(batch)
     assert batch.errors == [{"line": 2, "field": "Prénom", "reason": "Refusé."}]
@@ -387,7 +652,7 @@ def test_the_same_young_person_twice_in_one_file_is_one_person_with_one_journey(
 
 
 def test_a_row_imported_meanwhile_by_another_run_is_already_imported(ase, prescripteur, monkeypatch):
-    batch, _ = create_batch(
+    batch = create_batch(
         organisation=ase,
         user=prescripteur,
         filename="f.csv",
@@ -406,7 +671,7 @@ def test_a_row_imported_meanwhile_by_another_run_is_already_imported(ase, prescr
 
 
 def test_a_row_that_cannot_be_written_is_reported_and_the_others_go_in(ase, prescripteur, monkeypatch):
-    batch, _ = create_batch(
+    batch = create_batch(
         organisation=ase,
         user=prescripteur,
         filename="f.csv",
@@ -466,7 +731,7 @@ def test_a_large_file_imports_the_good_rows_and_reports_every_bad_one(ase, presc
     count = 2000  # bench/prescription_import.py runs 10,000 rows on PostgreSQL
     rows, bad = sample_rows(count)
     content = csv_bytes(rows)
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="gros.csv", content=content)
+    batch = create_batch(organisation=ase, user=prescripteur, filename="gros.csv", content=content)
     assert {e["line"]: e["field"] for e in batch.errors} == bad
     run_import(batch, chunk_size=300)
     assert {e["line"]: e["field"] for e in batch.errors} == bad
@@ -495,7 +760,7 @@ def worker_killed_at_second_chunk(monkeypatch):
 
 def test_an_interrupted_import_resumes_where_it_stopped(ase, prescripteur, monkeypatch):
     rows = [row(prenom=f"P{i}", telephone=f"061{i:07d}") for i in range(5)]
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
     worker_killed_at_second_chunk(monkeypatch)
     with pytest.raises(RuntimeError):
         run_import(batch, chunk_size=2)
@@ -608,7 +873,7 @@ def test_templates_download(client, prescripteur):
 
 
 def test_another_organisation_cannot_see_or_start_an_import(client, ase, prescripteur, territory):
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
     client.force_login(member(Role.PRESCRIPTEUR, OrganisationFactory(territory=territory)))
     assert client.get(reverse("prescription:import_detail", args=[batch.pk])).status_code == 404
     assert client.post(reverse("prescription:import_start", args=[batch.pk])).status_code == 404
@@ -619,7 +884,7 @@ def test_another_organisation_cannot_see_or_start_an_import(client, ase, prescri
 
 @pytest.mark.parametrize("role", [Role.AIGUILLEUR, Role.PILOTE, Role.STRUCTURE])
 def test_other_roles_are_refused(client, ase, prescripteur, territory, role):
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
     client.force_login(member(role, territory=territory))
     for url in [
         reverse("prescription:import_upload"),
@@ -639,7 +904,7 @@ def test_anonymous_users_are_sent_to_login(client):
 def test_csrf_is_checked(ase, prescripteur):
     client = Client(enforce_csrf_checks=True)
     client.force_login(prescripteur)
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
     assert client.post(reverse("prescription:import_start", args=[batch.pk])).status_code == 403
     assert upload(client, csv_bytes([row()])).status_code == 403
     assert not Jeune.objects.exists()
@@ -682,6 +947,34 @@ def test_a_prescriber_imports_a_file_in_a_narrow_browser(log_in, live_server, as
     assert Jeune.objects.get().prenom == "Inès"
 
 
+@needs_browser
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_prescriber_chooses_the_sheet_in_the_preview(log_in, live_server, ase, prescripteur, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / "signalements.xlsx"
+    path.write_bytes(two_sheets())
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(locale="fr-FR", viewport={"width": 320, "height": 800})
+        log_in(page, prescripteur)
+        page.goto(live_server.url + reverse("prescription:import_upload"))
+        page.get_by_label("Fichier à importer").set_input_files(str(path))
+        page.get_by_role("button", name="Voir l'aperçu").click()
+        page.get_by_role("heading", name="Plusieurs feuilles de ce fichier ont des noms de colonnes").wait_for()
+        assert serious_violations(page) == []
+        page.get_by_label("Feuille à lire").select_option("Avril")
+        page.get_by_role("button", name="Lire cette feuille").click()
+        page.get_by_text("C'est la feuille « Avril » qui est lue.").wait_for(timeout=5000)
+        assert serious_violations(page) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        page.get_by_role("button", name="Importer").click()
+        page.get_by_role("heading", name="Compte rendu").wait_for(timeout=5000)
+        browser.close()
+    assert list(Jeune.objects.values_list("prenom", flat=True)) == ["Léa"]
+
+
 # --- Status: one transition function, one event per move -------------------------------------------------
 
 
@@ -714,7 +1007,7 @@ def test_a_batch_is_previewed_then_imported_then_done_with_one_event_each(client
 
 def test_a_failed_import_is_recorded_then_resumed(ase, prescripteur, monkeypatch):
     rows = [row(prenom=f"P{i}", telephone=f"061{i:07d}") for i in range(4)]
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
     worker_killed_at_second_chunk(monkeypatch)
     with pytest.raises(RuntimeError):
         run_import(batch, chunk_size=2)
@@ -740,7 +1033,7 @@ def test_a_failed_import_is_recorded_then_resumed(ase, prescripteur, monkeypatch
     ],
 )
 def test_forbidden_moves_are_refused_and_write_nothing(ase, prescripteur, start, to):
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
     path = {
         ImportStatus.APERCU: [],
         ImportStatus.EN_COURS: [ImportStatus.EN_COURS],
@@ -757,7 +1050,7 @@ def test_forbidden_moves_are_refused_and_write_nothing(ase, prescripteur, start,
 
 
 def test_the_events_are_append_only(ase, prescripteur):
-    batch, _ = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
+    batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row()]))
     event = batch.events.get()
     with pytest.raises(ValueError, match="ne se modifie pas"):
         event.save()

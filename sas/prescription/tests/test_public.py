@@ -16,8 +16,8 @@ from sas.organisations.factories import TerritoryFactory
 from sas.parcours.factories import ParcoursFactory, SignalementFactory
 from sas.parcours.models import Signalement, SignalementSource
 from sas.parcours.status import Status
-from sas.prescription import ratelimit
 from sas.prescription.models import DoublonPossible
+from sas.prescription.views_public import formulaires_envoyes
 
 pytestmark = pytest.mark.django_db
 
@@ -265,37 +265,37 @@ def test_the_honeypot_is_out_of_sight_but_not_a_hidden_input(client):
 
 
 def test_past_the_limit_a_caller_gets_429_and_nothing_is_created(client, commune):
-    for n in range(ratelimit.public_form.limit):
+    for n in range(formulaires_envoyes.limit):
         assert post(client, "proche", proche(telephone=f"06123400{n:02d}")).status_code == 302
-    assert Signalement.objects.count() == ratelimit.public_form.limit
+    assert Signalement.objects.count() == formulaires_envoyes.limit
     response = post(client, "proche", proche(telephone="0612340099"))
     assert response.status_code == 429
     html = response.content.decode()
     assert "Trop de demandes depuis cette connexion" in html and 'value="Samia Benali"' in html
-    assert Signalement.objects.count() == ratelimit.public_form.limit
+    assert Signalement.objects.count() == formulaires_envoyes.limit
     # Another address is not affected, and the honeypot counts too.
     assert post(client, "proche", proche(telephone="0612340099"), ip="198.51.100.1").status_code == 302
-    assert Signalement.objects.count() == ratelimit.public_form.limit + 1
+    assert Signalement.objects.count() == formulaires_envoyes.limit + 1
 
 
 def test_errors_do_not_use_up_the_limit(client, commune):
-    for _ in range(ratelimit.public_form.limit + 2):
+    for _ in range(formulaires_envoyes.limit + 2):
         assert post(client, "proche", proche(prenom="")).status_code == 200
     assert post(client, "proche", proche()).status_code == 302
 
 
 def test_bots_filling_the_honeypot_use_up_the_limit(client, commune):
-    for _ in range(ratelimit.public_form.limit):
+    for _ in range(formulaires_envoyes.limit):
         post(client, "proche", proche(site_web="x"))
     assert post(client, "proche", proche()).status_code == 429
     assert not Signalement.objects.exists()
 
 
 def test_x_forwarded_for_is_ignored_unless_a_setting_trusts_it(client, commune, settings):
-    for n in range(ratelimit.public_form.limit):
+    for n in range(formulaires_envoyes.limit):
         post(client, "proche", proche(telephone=f"06123400{n:02d}"), HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
     assert post(client, "proche", proche(), HTTP_X_FORWARDED_FOR="192.0.2.99").status_code == 429
-    settings.SAS_TRUST_X_FORWARDED_FOR = True
+    settings.SAS_TRUSTED_PROXIES = 1
     response = post(client, "proche", proche(), HTTP_X_FORWARDED_FOR="10.9.9.9, 192.0.2.99")
     assert response.status_code == 302
 

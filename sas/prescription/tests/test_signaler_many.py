@@ -219,10 +219,10 @@ def test_a_chunk_takes_the_same_number_of_queries_whatever_its_size(setting, dja
         known = [(person(setting, "Dan", telephone="+33612000005", date_naissance=born(20)), f"k{offset}")]
         return new + same + known
 
-    # Territories, known people with their journeys, SAS teams, savepoint, 9 bulk writes, release. (Up to 50 rows:
+    # Territories, known people with their journeys, SAS teams, savepoint, 9 bulk writes, release. (Up to 40 rows:
     # on SQLite, Django splits an INSERT past 999 parameters; the benchmark counts on PostgreSQL, which does not.)
     with django_assert_num_queries(14):
         signaler_many(rows(3, 0), source=SignalementSource.FICHIER, organisation=setting["org"], at=AT)
     with django_assert_num_queries(14):
-        signaler_many(rows(45, 100), source=SignalementSource.FICHIER, organisation=setting["org"], at=AT)
-    assert Jeune.objects.count() == 3 + 3 + 45 + 2
+        signaler_many(rows(40, 100), source=SignalementSource.FICHIER, organisation=setting["org"], at=AT)
+    assert Jeune.objects.count() == 3 + 3 + 40 + 2

@@ -20,13 +20,15 @@ class Command(DataCommand):
         parser.add_argument("fichiers", nargs="+", help="structures puis services (JSON ou CSV)")
 
     def agir(self, *, wet_run, fichiers):
-        rows = []
+        rows, avertissements = [], []
         for name in fichiers:
             path = Path(name)
             if not path.is_file():
                 raise CommandError(f"Fichier introuvable : {name}")
             try:
-                rows += [(f"{path.name}, {pos}", genre, row) for pos, genre, row in read_dump(path.read_bytes(), name)]
+                lecture = read_dump(path.read_bytes(), name)
             except ValueError as error:
                 raise CommandError(f"{path.name} : {error}") from error
-        return bilan_import(import_rows(rows, wet_run=wet_run))
+            rows += [(f"{path.name}, {pos}", genre, row) for pos, genre, row in lecture.rows]
+            avertissements += [f"{path.name}, {avertissement}" for avertissement in lecture.avertissements]
+        return bilan_import(import_rows(rows, wet_run=wet_run, avertissements=avertissements))

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('organisations', '0001_initial'),
-        ('parcours', '0006_signalement_contact_propose'),
+        ('parcours', '0008_merge'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

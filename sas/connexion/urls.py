@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "connexion"
+urlpatterns = [
+    path("code/", views.code, name="code"),
+    path("double-authentification/", views.activer, name="activer"),
+    path("mot-de-passe-oublie/", views.MotDePasseOublie.as_view(), name="mot_de_passe_oublie"),
+    path("mot-de-passe-oublie/envoye/", views.ReinitialisationEnvoyee.as_view(), name="reinitialisation_envoyee"),
+    path("reinitialiser/<uidb64>/<token>/", views.Reinitialiser.as_view(), name="reinitialiser"),
+    path("reinitialiser/fait/", views.ReinitialisationFaite.as_view(), name="reinitialisation_faite"),
+]

@@ -1,0 +1,154 @@
+"""Every route's access rule, in one table: who may open it and what its URL parameters name. The authorization
+matrix (sas/permissions/tests/test_matrice.py) walks the URL configuration and the API schema, and fails for a route
+missing here; then it tries each route as everyone who should get nothing.
+
+The views enforce these rules (role guards and scoped querysets of this package, link checks of espace_jeune and
+orientation); this table declares them so that a test can hold each view to its rule."""
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from sas.organisations.models import Role
+
+
+class Acces(Enum):
+    PUBLIC = "anyone; the page shows nothing about a person"
+    ROLE = "a signed-in member holding `role`, on objects of their own organisation or territory"
+    LIEN_JEUNE = "the young person's personal link (token in the path)"
+    LIEN_STRUCTURE = "a receiving structure's magic link (token in the path)"
+    WEBHOOK = "the SMS provider, authenticated by the shared secret"
+    API = "an organisation's API token, on that organisation's signalements"
+    ADMIN = "staff of the operator, through Django's admin"
+
+
+@dataclass(frozen=True)
+class Regle:
+    acces: Acces
+    role: str = ""
+    # What each URL parameter names: "parcours", "diagnostic", "orientation"… (the matrix fills them with another
+    # organisation's objects), or a plain value (PARAMETRES: a file extension, a section code, an action).
+    objets: dict = field(default_factory=dict)
+
+
+# URL parameters that name no one's record.
+PARAMETRES = {"extension", "section", "action_structure"}
+
+PUBLIC = Regle(Acces.PUBLIC)
+WEBHOOK = Regle(Acces.WEBHOOK)
+ADMIN = Regle(Acces.ADMIN)
+
+
+def role(nom, **objets):
+    return Regle(Acces.ROLE, nom, objets)
+
+
+def jeune(**objets):
+    return Regle(Acces.LIEN_JEUNE, objets={"token": "lien_jeune", **objets})
+
+
+def structure(**objets):
+    return Regle(Acces.LIEN_STRUCTURE, objets={"token": "lien_structure", **objets})
+
+
+def api(**objets):
+    return Regle(Acces.API, objets=objets)
+
+
+P, A, S, PI = Role.PRESCRIPTEUR, Role.AIGUILLEUR, Role.STRUCTURE, Role.PILOTE
+
+ROUTES = {
+    "accueil:home": PUBLIC,
+    "login": PUBLIC,
+    "logout": PUBLIC,
+    "communes:search": PUBLIC,
+    "public:formulaire": PUBLIC,
+    "public:merci": PUBLIC,
+    "espace_jeune:code": PUBLIC,
+    # 404 unless SAS_DEMO=1.
+    "demo_messages": PUBLIC,
+    "admin": ADMIN,
+    "parcours:mes_signalements": role(P),
+    "parcours:file_active": role(A),
+    "parcours:indicateurs": role(PI),
+    "parcours:detail": role(A, uuid="parcours"),
+    "parcours:change_status": role(A, uuid="parcours"),
+    "prescription:signaler": role(P),
+    "prescription:digest_preference": role(P),
+    "prescription:statistiques": role(P),
+    "prescription:import_upload": role(P),
+    "prescription:import_template": role(P, extension="extension"),
+    "prescription:import_detail": role(P, pk="import"),
+    "prescription:import_start": role(P, pk="import"),
+    "prescription:rencontre_liste": role(P, uuid="parcours"),
+    "prescription:rencontre_proposer": role(P, uuid="parcours"),
+    "prescription:rencontre_issue": role(P, uuid="parcours", pk="rencontre"),
+    "prescription:rencontre_annuler": role(P, uuid="parcours", pk="rencontre"),
+    "api:jetons": role(P),
+    "api:revoquer": role(P, pk="jeton_api"),
+    "api:api-v1:openapi-json": PUBLIC,
+    "api:api-v1:openapi-view": PUBLIC,
+    "api:api-v1:api-root": PUBLIC,
+    "api:introuvable": PUBLIC,
+    "api:api-v1:creer_signalement": api(),
+    "api:api-v1:lister_signalements": api(),
+    "api:api-v1:lire_signalement": api(id="parcours"),
+    "aiguillage:taches": role(A),
+    "aiguillage:tache_faite": role(A, pk="tache"),
+    "aiguillage:assigner": role(A, uuid="parcours"),
+    "aiguillage:journaliser": role(A, uuid="parcours"),
+    "aiguillage:reporter": role(A, uuid="parcours"),
+    "aiguillage:tache_creer": role(A, uuid="parcours"),
+    "aiguillage:verifier": role(A, uuid="parcours"),
+    "aiguillage:ecarter": role(A, uuid="parcours"),
+    "aiguillage:fusionner": role(A, pk="doublon"),
+    "aiguillage:garder_separes": role(A, pk="doublon"),
+    "messagerie:envoyes": role(A),
+    "messagerie:lettre": role(A, pk="lettre"),
+    "messagerie:lettre_postee": role(A, pk="lettre"),
+    "messagerie:corriger": role(A, pk="canal_invalide"),
+    "messagerie:statut_sms": WEBHOOK,
+    "messagerie:entrant_sms": WEBHOOK,
+    "rendezvous:agenda": role(A),
+    "rendezvous:publier": role(A),
+    "rendezvous:retirer": role(A, pk="creneau"),
+    "rendezvous:reserver": role(A, uuid="parcours"),
+    "rendezvous:constater": role(A, pk="rendez_vous"),
+    "rendezvous:annuler": role(A, pk="rendez_vous"),
+    "diagnostic:parcours": role(A, uuid="parcours"),
+    "diagnostic:demarrer": role(A, uuid="parcours"),
+    "diagnostic:sommaire": role(A, pk="diagnostic"),
+    "diagnostic:section": role(A, pk="diagnostic", code="section"),
+    "diagnostic:plan": role(A, pk="diagnostic"),
+    "diagnostic:resume": role(A, pk="diagnostic"),
+    "diagnostic:terminer": role(A, pk="diagnostic"),
+    "diagnostic:envoyer": role(A, pk="diagnostic"),
+    "diagnostic:jeune_preparer": jeune(),
+    "diagnostic:jeune_synthese": jeune(),
+    "orientation:parcours": role(A, uuid="parcours"),
+    "orientation:proposer": role(A, uuid="parcours"),
+    "orientation:choisir": role(A, uuid="parcours", pk="proposition"),
+    "orientation:annuler": role(A, pk="orientation"),
+    "orientation:renvoyer": role(A, pk="orientation"),
+    "orientation:retrait": role(A, uuid="parcours"),
+    "orientation:jeune": jeune(),
+    "orientation:jeune_choisir": jeune(pk="proposition"),
+    "orientation:jeune_rencontre": jeune(),
+    "orientation:jeune_retrait": jeune(),
+    "orientation:jeune_retrait_structure": jeune(pk="structure"),
+    "orientation:lien": structure(),
+    "orientation:lien_agir": structure(action="action_structure"),
+    "orientation:recues": role(S),
+    "orientation:recue": role(S, pk="orientation"),
+    "orientation:recue_agir": role(S, pk="orientation", action="action_structure"),
+    "espace_jeune:page": jeune(),
+    "espace_jeune:verifier": jeune(),
+    "espace_jeune:pourquoi": jeune(),
+    "espace_jeune:accepter": jeune(),
+    "espace_jeune:refuser": jeune(),
+    "espace_jeune:appel": jeune(),
+    "espace_jeune:preferences": jeune(),
+    "espace_jeune:plus_tard": jeune(),
+    "espace_jeune:rendez_vous": jeune(),
+    "espace_jeune:annuler_rendez_vous": jeune(),
+    "espace_jeune:stop": jeune(),
+}
