@@ -125,6 +125,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL's JIT compiles a query whose estimated cost passes 100,000 (the territory queue's, with its
+    # per-journey subqueries) for longer than the query then runs: this service runs short queries only.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo's web server, task worker and scheduler share one file: WAL lets readers and the writer work together,
     # the busy timeout and immediate transactions make a writer wait for its turn instead of failing "locked".

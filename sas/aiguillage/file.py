@@ -4,22 +4,40 @@ import dataclasses
 import datetime
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
+from django.db.models.lookups import LessThan
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from sas.communes.models import Commune
 from sas.jeunes.models import TrancheAge
 from sas.messagerie.models import CanalInvalide, Message, MessageStatut
 from sas.organisations.models import Membership, Role
-from sas.parcours.models import Signalement
+from sas.parcours.models import EventKind, ParcoursEvent, Signalement
 from sas.parcours.status import CLOSED, Status
-from sas.permissions import organisations_for_role, parcours_for_role
+from sas.permissions import organisations_for_role, parcours_du_code, parcours_for_role
 from sas.prescription.models import DoublonPossible
 from sas.prescription.services import normalise_phone
 
 from .forms import SANS_CONSEILLER, SANS_ORGANISATION
-from .indicators import badges
-from .models import MessageJeune, TacheContact
+from .groupes import A_TRAITER, GROUPES, GROUPES_PAR_CLE, Groupe
+from .indicators import ATTEMPT_KINDS, DELAI_CONTACT, DELAI_PREMIER_ESSAI, badges, un_mois_avant
+from .models import CadenceContact, MessageJeune, TacheContact
 
 PAR_PAGE = 50
 
@@ -61,11 +79,13 @@ def _age_filter(band, today):
     )
 
 
-def _recherche(q):
-    """Journeys whose young person is named, phoned or e-mailed as `q`: first name or name (contains, any case),
-    phone (normalised like the forms), e-mail (exact, any case)."""
+def _recherche(q, user):
+    """Journeys whose young person is named, phoned or e-mailed as `q`, or whose letter code `q` is: first name or
+    name (contains, any case), phone (normalised like the forms), e-mail (exact, any case), code (exact, any case,
+    a link of the user's territories)."""
     q = q.strip()
     condition = Q(jeune__prenom__icontains=q) | Q(jeune__nom__icontains=q) | Q(jeune__email__iexact=q)
+    condition |= Q(pk__in=parcours_du_code(user, q).values("pk"))
     try:
         phone = normalise_phone(q)
     except ValueError:
@@ -75,9 +95,9 @@ def _recherche(q):
     return condition
 
 
-def _filtrer(queryset, filtres, today):
+def _filtrer(queryset, filtres, today, user):
     if q := (filtres.get("q") or "").strip():
-        queryset = queryset.filter(_recherche(q))
+        queryset = queryset.filter(_recherche(q, user))
     if statut := filtres.get("statut"):
         queryset = queryset.filter(status=statut)
     if kind := filtres.get("prescripteur"):
@@ -116,7 +136,7 @@ def _avec_contexte(queryset):
 
 def _fin_accompagnement(parcours):
     dates = [s.fin_accompagnement_le for s in parcours.signalements.all() if s.fin_accompagnement_le]
-    return min(dates, default=datetime.date.max)
+    return min(dates, default=None)
 
 
 def _reporte_jusqu_au(parcours, today):
@@ -134,16 +154,21 @@ def choix_filtres(user):
 
 @dataclasses.dataclass
 class File:
-    upcoming: list
     parcours: list
     equipes: dict
     charges: list
     sans_conseiller: int
-    # What the counsellor decides before any contact: possible duplicates, then signalements nobody vouched for.
+    # The tab shown and every tab with its count: [(Groupe, n)] for these filters.
+    groupe: Groupe = GROUPES[0]
+    groupes: list = dataclasses.field(default_factory=list)
+    # What the counsellor decides before any contact (tab "À traiter" only): possible duplicates, then signalements
+    # nobody vouched for.
     doublons: list = dataclasses.field(default_factory=list)
     a_verifier: list = dataclasses.field(default_factory=list)
-    # The page of "Parcours en cours" shown (`parcours` is its rows); page.paginator.count counts the whole list.
+    # The page shown (`parcours` is its rows); page.paginator.count counts the whole list.
     page: object = None
+    # The queries that find the page's rows, for measuring them bare (bench/file_active.py).
+    requetes: list = dataclasses.field(default_factory=list)
 
 
 def _doublons(queryset):
@@ -159,67 +184,186 @@ def _doublons(queryset):
 
 
 def _annoter(p, now, today):
-    p.badges = badges(p, now)
+    p.badges = [] if p.status in CLOSED else badges(p, now)
     p.en_retard = any(badge.en_retard for badge in p.badges)
     p.reporte_jusqu_au = _reporte_jusqu_au(p, today)
+    p.fin_accompagnement = _fin_accompagnement(p) if p.status == Status.SORTIE_A_VENIR else None
     return p
 
 
-def _en_cours(queryset, filtres, now, today, page):
-    """The requested page of the journeys under way, oldest first; only its rows are loaded and annotated."""
-    queryset = queryset.exclude(status=Status.SORTIE_A_VENIR).order_by("created_at", "pk")
-    if filtres.get("en_retard"):
-        # Being late is computed from the events: the journeys' events only, then the page's rows in full.
-        candidates = queryset.only("pk", "status").prefetch_related("events")
-        late = [p.pk for p in candidates if any(badge.en_retard for badge in badges(p, now))]
-        queryset = queryset.filter(pk__in=late)
-    result = Paginator(_avec_contexte(queryset), PAR_PAGE).get_page(page)
-    for p in result.object_list:
-        _annoter(p, now, today)
-    return result
+# The targets of indicators.jalons() in SQL, so that the whole territory is sorted and filtered by the database. The
+# state machine says what the events would: a journey past "contacté" was contacted, one past "diagnostic fait" had
+# its diagnostic; only the others are looked up in their events (one index probe each).
+def _evenements(**conditions):
+    return Exists(ParcoursEvent.objects.filter(parcours=OuterRef("pk"), **conditions))
+
+
+def _atteint(status):
+    return _evenements(kind=EventKind.TRANSITION, to_status=status)
+
+
+AVANT_CONTACT = [Status.SIGNALE, Status.A_CONTACTER, Status.CONTACT_EN_COURS]
+SANS_ESSAI = Q(status__in=AVANT_CONTACT) & ~Q(_evenements(kind__in=ATTEMPT_KINDS)) & ~Q(_atteint(Status.CONTACTE))
+CONTACT_A_DECIDER = Q(status__in=AVANT_CONTACT) & ~Q(_atteint(Status.CONTACTE)) & ~Q(_atteint(Status.INJOIGNABLE))
+DIAGNOSTIC_A_FAIRE = (
+    Q(status__in=[*AVANT_CONTACT, Status.CONTACTE, Status.ABANDON])
+    & ~Q(_atteint(Status.DIAGNOSTIC_FAIT))
+    & ~Q(_atteint(Status.INJOIGNABLE))
+)
+# Sorting only: the diagnostic's month is counted as 31 days (the filter on lateness uses the calendar).
+_MOIS = datetime.timedelta(days=31)
+
+
+def _debut():
+    """When the targets' clock started: when the journey left "sortie à venir", else its signalement."""
+    sortie = ParcoursEvent.objects.filter(
+        parcours=OuterRef("pk"), kind=EventKind.TRANSITION, from_status=Status.SORTIE_A_VENIR
+    ).order_by("occurred_at", "pk")
+    return Coalesce(Subquery(sortie.values("occurred_at")[:1]), F("created_at"))
+
+
+def _avec_echeance(queryset):
+    """Annotates `echeance`: the nearest open target's deadline, an upcoming exit's end of support (None: nothing
+    due)."""
+    fin = Signalement.objects.filter(parcours=OuterRef("pk")).order_by().values("parcours")
+    fin = fin.annotate(fin=Min("fin_accompagnement_le")).values("fin")
+    debut = _debut()
+    return queryset.annotate(
+        echeance=Case(
+            When(status=Status.SORTIE_A_VENIR, then=Cast(Subquery(fin), DateTimeField())),
+            When(SANS_ESSAI, then=debut + DELAI_PREMIER_ESSAI),
+            When(CONTACT_A_DECIDER, then=debut + DELAI_CONTACT),
+            When(DIAGNOSTIC_A_FAIRE, then=debut + _MOIS),
+            default=None,
+            output_field=DateTimeField(),
+        ),
+    )
+
+
+def en_retard(now):
+    """Journeys late on a target: badges() in SQL (out of the target public, closed or not started: never)."""
+    debut = _debut()
+    return (
+        (SANS_ESSAI & Q(LessThan(debut, now - DELAI_PREMIER_ESSAI)))
+        | (CONTACT_A_DECIDER & Q(LessThan(debut, now - DELAI_CONTACT)))
+        | (DIAGNOSTIC_A_FAIRE & Q(LessThan(debut, un_mois_avant(now))))
+    )
+
+
+# services.EN_ATTENTE_DU_CONSEILLER for a whole territory: the few journeys with a signalement nobody vouched for or a
+# pending duplicate are listed once (a hashed lookup), not probed row by row.
+NON_VERIFIE = Q(pk__in=Signalement.objects.filter(verifie=False).values("parcours_id")) & ~Q(
+    Exists(Signalement.objects.filter(parcours=OuterRef("pk"), verifie=True))
+)
+EN_ATTENTE = NON_VERIFIE | Q(pk__in=DoublonPossible.objects.en_attente().values("nouveau_id"))
+
+
+class _Pages(Paginator):
+    """A paginator given its count, already computed with the tabs' counts."""
+
+    def __init__(self, object_list, per_page, count):
+        super().__init__(object_list, per_page)
+        self._count = count
+
+    @cached_property
+    def count(self):
+        return self._count
+
+
+def _compter(queryset, dans_la_liste, en_attente):
+    """({tab key: number of journeys listed under it}, number of decisions waiting), in one query."""
+    rows = (
+        queryset.order_by()
+        .values("status")
+        .annotate(listed=Count("pk", filter=dans_la_liste), decisions=Count("pk", filter=en_attente))
+    )
+    counts, decisions = dict.fromkeys((g.cle for g in GROUPES), 0), 0
+    groupe_de = {status: g.cle for g in GROUPES for status in g.statuts}
+    for row in rows:
+        counts[groupe_de[row["status"]]] += row["listed"]
+        decisions += row["decisions"] if row["status"] not in CLOSED else 0
+    return counts, decisions
+
+
+# A filtered queue finds its journeys once, so that a search's text matching and the lateness's event probes run in one
+# query rather than in each of the page's; past RESOLUS_MAX journeys the filters stay subqueries.
+FILTRES_RESOLUS = ("q", "statut", "prescripteur", "age", "commune", "conseiller", "en_retard")
+RESOLUS_MAX = 5000
+
+
+def _resoudre(visible, filtered, late):
+    """(journeys, lateness condition, the query that found them)."""
+    flag = Case(When(late, then=True), default=False, output_field=BooleanField()) if late is not None else Value(False)
+    resolution = filtered.annotate(retard=flag).order_by().values_list("pk", "retard")[: RESOLUS_MAX + 1]
+    rows = list(resolution)
+    if len(rows) > RESOLUS_MAX:
+        return filtered, late, resolution
+    late = Q(pk__in=[pk for pk, retard in rows if retard]) if late is not None else None
+    return visible.filter(pk__in=[pk for pk, _ in rows]), late, resolution
 
 
 def file_active(user, *, filtres=None, now=None, page=None):
-    """The open journeys of the user's territories, filtered; each gets `badges`, `en_retard`, `reporte_jusqu_au`,
-    `taches_ouvertes`, `echec_message`, `canal_invalide`, `message_non_lu`. Upcoming exits apart, soonest end of
-    support first;
-    the others oldest first, PAR_PAGE a `page`. Journeys deferred to a future date are left out unless
-    `filtres["reportes"]`, which keeps only them. Journeys waiting for the counsellor's decision (a possible
-    duplicate, then no verified signalement) are apart, in `doublons` and `a_verifier`. A fixed number of queries,
-    whatever the number of journeys."""
+    """The journeys of the user's territories, filtered, in tabs (GROUPES, `filtres["groupe"]`, "À traiter" by
+    default or the first tab with journeys): the tab's PAR_PAGE journeys of `page`, most urgent first (the nearest
+    deadline: overdue targets, then those due soonest and upcoming exits by their end of support; closed journeys
+    last closed first). Each gets `badges`, `en_retard`, `reporte_jusqu_au`, `fin_accompagnement`,
+    `taches_ouvertes`, `echec_message`, `canal_invalide`, `message_non_lu`. Journeys deferred to a future date are
+    left out unless `filtres["reportes"]`, which keeps only them. Journeys waiting for the counsellor's decision (a possible
+    duplicate, then no verified signalement) are apart, in `doublons` and `a_verifier`, under "À traiter". A fixed
+    number of queries, whatever the number of journeys."""
     filtres = filtres or {}
     now = now or timezone.now()
     today = timezone.localdate(now)
-    visible = parcours_for_role(user, Role.AIGUILLEUR).exclude(status__in=CLOSED)
-    filtered = _filtrer(visible, filtres, today)
-    doublons = _doublons(filtered)
-    held = {doublon.nouveau_id for doublon in doublons}
-    by_pk = {p.pk: p for p in _avec_contexte(filtered.filter(pk__in=held))} if held else {}
-    for doublon in doublons:
-        doublon.nouveau = by_pk[doublon.nouveau_id]
-    verified = Exists(Signalement.objects.filter(parcours=OuterRef("pk"), verifie=True))
-    waiting = filtered.exclude(pk__in=held)
-    a_verifier = list(_avec_contexte(waiting.filter(~verified)).order_by("created_at", "pk"))
-    deferred = Q(cadence_contact__reporte_jusqu_au__gt=today)
-    kept = waiting.filter(verified)
-    kept = kept.filter(deferred) if filtres.get("reportes") else kept.exclude(deferred)
-    exits = _avec_contexte(kept.filter(status=Status.SORTIE_A_VENIR)).order_by("created_at", "pk")
-    upcoming = [_annoter(p, now, today) for p in exits]
-    if filtres.get("en_retard"):
-        upcoming = [p for p in upcoming if p.en_retard]
-    # Upcoming exits come first, soonest end of support first: the time to prepare the relay is now.
-    upcoming.sort(key=_fin_accompagnement)
-    en_cours = _en_cours(kept, filtres, now, today, page)
+    visible = parcours_for_role(user, Role.AIGUILLEUR)
+    filtered = _filtrer(visible, filtres, today, user)
+    late = en_retard(now) if filtres.get("en_retard") else None
+    requetes = []
+    if any(filtres.get(key) for key in FILTRES_RESOLUS):
+        filtered, late, resolution = _resoudre(visible, filtered, late)
+        requetes.append(resolution)
+    deferred = Q(pk__in=CadenceContact.objects.filter(reporte_jusqu_au__gt=today).values("parcours_id"))
+    dans_la_liste = ~EN_ATTENTE & (deferred if filtres.get("reportes") else ~deferred)
+    if late is not None:
+        dans_la_liste &= late
+    listed_count, decisions = _compter(filtered, dans_la_liste, EN_ATTENTE)
+    counts = {**listed_count, A_TRAITER: listed_count[A_TRAITER] + decisions}
+    groupe = GROUPES_PAR_CLE.get(filtres.get("groupe"))
+    if groupe is None:
+        groupe = next((g for g in GROUPES if counts[g.cle]), GROUPES[0])
+    doublons, a_verifier = [], []
+    if groupe.cle == A_TRAITER:
+        open_ones = filtered.exclude(status__in=CLOSED)
+        doublons = _doublons(open_ones)
+        held = {doublon.nouveau_id for doublon in doublons}
+        by_pk = {p.pk: p for p in _avec_contexte(open_ones.filter(pk__in=held))} if held else {}
+        for doublon in doublons:
+            doublon.nouveau = by_pk[doublon.nouveau_id]
+        waiting = open_ones.filter(NON_VERIFIE).exclude(pk__in=held)
+        a_verifier = list(_avec_contexte(waiting).order_by("created_at", "pk"))
+    listed = _avec_echeance(filtered.filter(dans_la_liste, status__in=groupe.statuts))
+    if groupe.statuts == CLOSED:
+        listed = listed.order_by("-status_changed_at", "-pk")
+    else:
+        listed = listed.order_by(F("echeance").asc(nulls_last=True), "created_at", "pk")
+    result = _Pages(_avec_contexte(listed), PAR_PAGE, listed_count[groupe.cle]).get_page(page)
+    requetes.append(result.object_list)
     teams = equipes(user)
-    counts = dict(visible.order_by().values("conseiller_id").annotate(n=Count("pk")).values_list("conseiller_id", "n"))
+    for p in result.object_list:
+        _annoter(p, now, today)
+        # "Me l'attribuer": for a journey of a territory where the user is in a team, not already theirs.
+        p.pour_moi = p.conseiller_id != user.pk and user in teams.get(p.territory_id, [])
+    open_counts = visible.exclude(status__in=CLOSED).order_by().values("conseiller_id").annotate(n=Count("pk"))
+    counts_by_counsellor = dict(open_counts.values_list("conseiller_id", "n"))
     counsellors = {u.pk: u for team in teams.values() for u in team}
     return File(
-        upcoming=upcoming,
-        parcours=list(en_cours.object_list),
+        parcours=list(result.object_list),
         equipes=teams,
-        charges=[(u, counts.get(u.pk, 0)) for u in counsellors.values()],
-        sans_conseiller=counts.get(None, 0),
+        charges=[(u, counts_by_counsellor.get(u.pk, 0)) for u in counsellors.values()],
+        sans_conseiller=counts_by_counsellor.get(None, 0),
+        groupe=groupe,
+        groupes=[(g, counts[g.cle]) for g in GROUPES],
         doublons=doublons,
         a_verifier=a_verifier,
-        page=en_cours,
+        page=result,
+        requetes=requetes,
     )

@@ -1,10 +1,13 @@
+import uuid
+
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from sas.jeunes.models import TrancheAge
 from sas.organisations.models import OrganisationKind
-from sas.parcours.status import CLOSED, Status
+from sas.parcours.status import Status
 
+from .groupes import GROUPES
 from .models import CanalContact, NatureTache, ResultatContact
 
 SANS_CONSEILLER = "aucun"
@@ -25,13 +28,13 @@ class FiltreFileForm(DsfrBaseForm):
         label="Rechercher un jeune",
         required=False,
         max_length=100,
-        help_text="Prénom ou nom, téléphone ou adresse électronique.",
+        help_text="Prénom ou nom, téléphone, adresse électronique ou code du courrier (par exemple 1a-abcdefghijkl).",
     )
-    statut = forms.ChoiceField(
-        label="Statut",
-        required=False,
-        choices=[("", "Tous les statuts")] + [(s.value, s.label) for s in Status if s not in CLOSED],
+    # The tab shown; kept when the filters are sent again.
+    groupe = forms.ChoiceField(
+        required=False, widget=forms.HiddenInput, choices=[("", ""), *((g.cle, g.libelle) for g in GROUPES)]
     )
+    statut = forms.ChoiceField(label="Statut", required=False, choices=[("", "Tous les statuts"), *Status.choices])
     prescripteur = forms.ChoiceField(
         label="Signalé par",
         required=False,
@@ -91,6 +94,43 @@ class AffectationForm(DsfrBaseForm):
     def __init__(self, *args, equipe, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["conseiller"].queryset = equipe
+
+
+class ParcoursCochesField(forms.Field):
+    """The uuids of the journeys ticked in a list, as a set."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"required": "Cochez au moins un parcours.", "invalid": "Parcours inconnu."}
+
+    def to_python(self, value):
+        try:
+            return {uuid.UUID(item) for item in value or []}
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def validate(self, value):
+        if not value and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+
+class AttributionLotForm(DsfrBaseForm):
+    """The queue's bulk assignment: the ticked journeys go to one counsellor of the user's teams, or to nobody."""
+
+    parcours = ParcoursCochesField(label="Parcours")
+    conseiller = forms.ChoiceField(label="Attribuer les parcours cochés à")
+
+    def __init__(self, *args, conseillers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conseillers = {str(user.pk): user for user in conseillers}
+        self.fields["conseiller"].choices = [
+            ("", "Choisir un conseiller"),
+            *((pk, str(user)) for pk, user in self.conseillers.items()),
+            (SANS_CONSEILLER, "Personne (retirer le conseiller)"),
+        ]
+
+    def clean_conseiller(self):
+        value = self.cleaned_data["conseiller"]
+        return None if value == SANS_CONSEILLER else self.conseillers[value]
 
 
 class EcarterForm(DsfrBaseForm):

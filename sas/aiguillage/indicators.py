@@ -30,6 +30,15 @@ def un_mois_apres(moment):
     return local.replace(year=year, month=month, day=day)
 
 
+def un_mois_avant(moment):
+    """Same day the month before (the last day of that month when it is shorter), in local time: a clock started
+    before it has run out its month, within a day at the ends of months."""
+    local = timezone.localtime(moment)
+    year, month = (local.year - 1, 12) if local.month == 1 else (local.year, local.month - 1)
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    return local.replace(year=year, month=month, day=day)
+
+
 @dataclasses.dataclass(frozen=True)
 class Jalons:
     """When the clock started and when each target was met (None: not yet)."""

@@ -6,6 +6,7 @@ app_name = "aiguillage"
 urlpatterns = [
     path("taches/", views.taches, name="taches"),
     path("taches/<int:pk>/faite/", views.tache_faite, name="tache_faite"),
+    path("affecter/", views.assigner_lot, name="assigner_lot"),
     path("<uuid:uuid>/affecter/", views.assigner, name="assigner"),
     path("<uuid:uuid>/contact/", views.journaliser, name="journaliser"),
     path("<uuid:uuid>/reporter/", views.reporter, name="reporter"),

@@ -3,6 +3,8 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,7 +16,16 @@ from sas.permissions import assignable_counsellors, parcours_for_role, require_r
 from sas.prescription.models import DoublonPossible
 
 from . import cadence, services
-from .forms import AffectationForm, ContactForm, EcarterForm, NouvelleTacheForm, ReportForm, TacheFaiteForm
+from .file import equipes
+from .forms import (
+    AffectationForm,
+    AttributionLotForm,
+    ContactForm,
+    EcarterForm,
+    NouvelleTacheForm,
+    ReportForm,
+    TacheFaiteForm,
+)
 from .models import TacheContact
 
 
@@ -89,6 +100,50 @@ def assigner(request, uuid):
             request, f"{parcours.jeune} : {f'suivi par {conseiller}' if conseiller else 'sans conseiller attitré'}."
         )
     return _back(request, parcours)
+
+
+def conseillers_des_equipes(user):
+    """The counsellors of the user's SAS teams, whatever the territory: the bulk assignment's choices (each journey
+    then accepts only those of its own territory, services.assigner checks it)."""
+    return list({u.pk: u for team in equipes(user).values() for u in team}.values())
+
+
+@login_required
+@require_POST
+def assigner_lot(request):
+    """The journeys ticked in the queue to one counsellor, or to nobody: an aiguilleur of their territory only. A
+    journey out of reach (another territory, an unknown id) refuses the whole batch (404); a counsellor who cannot
+    take one of them changes none."""
+    require_role(request.user, Role.AIGUILLEUR)
+    form = AttributionLotForm(request.POST, conseillers=conseillers_des_equipes(request.user))
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _queue(request)
+    uuids, conseiller = form.cleaned_data["parcours"], form.cleaned_data["conseiller"]
+    journeys = list(
+        parcours_for_role(request.user, Role.AIGUILLEUR).filter(uuid__in=uuids).select_related("jeune").order_by("pk")
+    )
+    if len(journeys) != len(uuids):
+        raise Http404
+    try:
+        with transaction.atomic():
+            events = [(p, services.assigner(p, conseiller, par=request.user)) for p in journeys]
+    except ValidationError as error:
+        messages.error(request, f"Aucun parcours attribué : {error.messages[0]}")
+        return _queue(request)
+    for parcours, event in events:
+        if event:
+            record(
+                request.user, Action.MODIFICATION, parcours, [parcours.jeune_id], conseiller=event.detail["conseiller"]
+            )
+    n = len(journeys)
+    messages.success(
+        request,
+        f"{n} parcours {'attribué' if n == 1 else 'attribués'} à {conseiller}."
+        if conseiller
+        else f"{n} parcours sans conseiller attitré.",
+    )
+    return _queue(request)
 
 
 @login_required

@@ -119,3 +119,13 @@ class LienJeune(models.Model):
         if self.revoked_at is None:
             self.revoked_at = at or timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+def pk_du_code(token):
+    """The id of the link a code names when its signature is right, else None: a mistyped code names nobody rather
+    than someone else."""
+    pk = LienJeune.identifiant(token)
+    signature = (token or "").strip().lower().partition("-")[2]
+    if pk is None or not hmac.compare_digest(signature.encode(), _signature(pk).encode()):
+        return None
+    return pk

@@ -116,7 +116,11 @@ class Signalement(models.Model):
 
     class Meta:
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["organisation", "created_at"])]
+        indexes = [
+            models.Index(fields=["organisation", "created_at"]),
+            # The queue sets apart the few journeys waiting for a counsellor's check.
+            models.Index(fields=["parcours"], condition=models.Q(verifie=False), name="signalement_non_verifie"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "cle_import"], condition=~models.Q(cle_import=""), name="unique_import_row"
@@ -162,7 +166,11 @@ class ParcoursEvent(AppendOnly):
     class Meta:
         verbose_name = "événement de parcours"
         ordering = ["occurred_at", "pk"]
-        indexes = [models.Index(fields=["to_status", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["to_status", "occurred_at"]),
+            # The queue's targets: has this journey had an attempt, reached a status, left "sortie à venir"?
+            models.Index(fields=["parcours", "kind", "to_status", "from_status"], name="event_objectifs"),
+        ]
 
     def __str__(self):
         return f"{self.get_from_status_display() or '∅'} → {self.get_to_status_display()}"

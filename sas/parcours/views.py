@@ -85,20 +85,23 @@ def file_active(request):
     queue = build_queue(user, filtres=filtres, page=request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    shown = queue.upcoming + queue.parcours + queue.a_verifier + [d.nouveau for d in queue.doublons]
+    querystring = params.urlencode()
+    params.pop("groupe", None)
+    shown = queue.parcours + queue.a_verifier + [d.nouveau for d in queue.doublons]
     jeunes = [p.jeune_id for p in shown] + [d.existant.jeune_id for d in queue.doublons]
     record(user, Action.LISTE, "file_active", jeunes)
     return render(
         request,
         "parcours/file_active.html",
         {
-            "upcoming": queue.upcoming,
             "parcours": queue.parcours,
             "file": queue,
             "page": queue.page,
-            "querystring": params.urlencode(),
+            "querystring": querystring,
+            "tab_querystring": params.urlencode(),
             "form": form,
-            "filtered": bool(filtres),
+            "filtered": any(key != "groupe" for key in filtres),
+            "conseillers": conseillers,
             "title": "File active du territoire",
         },
     )

@@ -20,6 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
 from sas.diagnostic.models import Diagnostic
+from sas.espace_jeune.models import pk_du_code
 from sas.jeunes.models import Jeune
 from sas.messagerie.models import Message
 from sas.organisations.models import Organisation, Role, User
@@ -112,6 +113,16 @@ def parcours_followed_by(user):
 def parcours_for_organisation(organisation):
     """The journeys `organisation` signalled: what its API token and its statistics cover."""
     return Parcours.objects.signalled_by([organisation.pk])
+
+
+def parcours_du_code(user, code):
+    """The journey of the user's territories (as aiguilleur) whose young person's link has this code, the one printed
+    on their letters, even once the link expired: a young person calls with an old letter. Empty for a code that
+    names no link or a link elsewhere. Lazy: usable as a subquery."""
+    pk = pk_du_code(code)
+    if pk is None:
+        return Parcours.objects.none()
+    return parcours_for_role(user, Role.AIGUILLEUR).filter(liens__pk=pk)
 
 
 def jeunes_visible_to(user):

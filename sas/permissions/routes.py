@@ -105,6 +105,8 @@ ROUTES = {
     "aiguillage:taches": role(A),
     "aiguillage:tache_faite": role(A, pk="tache"),
     "aiguillage:assigner": role(A, uuid="parcours"),
+    # The ticked journeys go in the POST body; one out of the territory refuses the whole batch (404).
+    "aiguillage:assigner_lot": role(A),
     "aiguillage:journaliser": role(A, uuid="parcours"),
     "aiguillage:reporter": role(A, uuid="parcours"),
     "aiguillage:tache_creer": role(A, uuid="parcours"),

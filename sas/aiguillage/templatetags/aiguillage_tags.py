@@ -24,17 +24,6 @@ def indicateur_ligne(label, part):
 JOURNAL_KINDS = (EventKind.CONTACT, EventKind.REPONSE, EventKind.REPORT, EventKind.AFFECTATION)
 
 
-@register.inclusion_tag("aiguillage/_affectation_ligne.html", takes_context=True)
-def affectation_en_ligne(context, parcours, equipes, next_url):
-    """A compact "assign to" form for one row of the queue (`equipes`: {territory id: [counsellors]})."""
-    return {
-        "csrf_token": context.get("csrf_token"),
-        "parcours": parcours,
-        "equipe": equipes.get(parcours.territory_id, []),
-        "next": next_url,
-    }
-
-
 def _etapes(etat):
     """The plan's steps with whether each already ran, for display."""
     labels = dict(Action.choices)

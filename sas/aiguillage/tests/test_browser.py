@@ -30,10 +30,10 @@ def test_queue_and_tasks_in_a_browser(log_in, live_server, page, make_parcours, 
     assert page.get_by_role("link", name="Recent").count() == 0
     assert page.get_by_text("Premier contact : en retard depuis le").count() == 1
 
-    page.get_by_label("Conseiller de Tardif").select_option(label=str(aiguilleur))
-    page.get_by_role("button", name="Affecter Tardif").click()
+    page.get_by_role("button", name="Me l'attribuer : Tardif").click()
     page.get_by_text(f"suivi par {aiguilleur}.").wait_for()
     assert f"{aiguilleur} : 1 parcours en cours" in page.content()
+    assert page.get_by_role("button", name="Me l'attribuer : Tardif").count() == 0
 
     page.get_by_role("link", name="Mes tâches d'appel et de visite").click()
     page.get_by_role("heading", level=1, name="Mes tâches").wait_for()
@@ -42,6 +42,17 @@ def test_queue_and_tasks_in_a_browser(log_in, live_server, page, make_parcours, 
     page.get_by_role("button", name="Noter : appel de Tardif").click()
     page.get_by_text("Appel notée : message laissé.").wait_for()
     assert TacheContact.objects.get().resultat == "message_laisse"
+
+    # Called, Tardif is now in progress; Recent, still to handle, goes to a colleague: tick, choose, send.
+    page.get_by_role("link", name="File active du territoire").first.click()
+    page.get_by_role("link", name="À traiter (1)").wait_for()
+    assert page.get_by_role("link", name="En cours (1)").count() == 1
+    assert serious_violations(page) == []
+    page.get_by_label("Choisir Recent").check(force=True)  # DSFR draws the box on its label
+    page.get_by_label("Attribuer à").select_option(label=str(collegue))
+    page.get_by_role("button", name="Attribuer", exact=True).click()
+    page.get_by_text(f"1 parcours attribué à {collegue}.").wait_for()
+    assert f"{collegue} : 1 parcours en cours" in page.content()
 
 
 @needs_browser

@@ -268,7 +268,7 @@ def test_queue_shows_targets_tasks_delivery_failures_and_caseload(client, world)
     assert "Appel avant le" in html
     assert f"{me} : 1 parcours en cours" in html and "Sans conseiller : 3 parcours en cours" in html
     assert 'class="fr-table__container" tabindex="0"' in html
-    assert html.index("<h2>Sorties à venir</h2>") < html.index("<h2>Parcours en cours</h2>")
+    assert 'aria-current="page">À traiter (4)</a>' in html
 
 
 def test_queue_filters(client, world):
@@ -372,25 +372,25 @@ def test_the_queue_is_paged_and_its_query_count_does_not_grow_with_the_journeys(
             journaliser_contact(p, canal="appel", resultat="sans_reponse", auteur=me)
 
     add(range(4))
-    url = reverse("parcours:file_active")
-    few, late = count_queries(url), count_queries(url + "?en_retard=on&q=page")
-    add(range(4, 59))
-    assert count_queries(url) == few and count_queries(url + "?en_retard=on&q=page") == late
-    assert count_queries(url + "?page=2") == few
+    url = reverse("parcours:file_active") + "?groupe=en_cours"
+    few, late = count_queries(url), count_queries(url + "&en_retard=on&q=page")
+    add(range(4, 60))
+    assert count_queries(url) == few and count_queries(url + "&en_retard=on&q=page") == late
+    assert count_queries(url + "&page=2") == few
 
-    response = _queue(client, me)
+    response = _queue(client, me, groupe="en_cours")
     html = response.content.decode()
     assert len(response.context["parcours"]) == 50
     assert "60 parcours en cours (page 1 sur 2)" in html and 'class="fr-pagination"' in html
     # Only the page's young people were shown, so only they are in the audit trail.
     assert len(AuditEntry.objects.filter(action=Action.LISTE, object_type="file_active").latest("pk").jeune_ids) == 50
-    response = _queue(client, me, q="page", en_retard="on", page="2")
+    response = _queue(client, me, groupe="en_cours", q="page", en_retard="on", page="2")
     html = response.content.decode()
-    assert len(response.context["parcours"]) == 9 and "59 parcours en cours (page 2 sur 2)" in html
-    # The page links keep the filters.
-    assert 'href="?q=page&amp;en_retard=on&amp;page=1"' in html
+    assert len(response.context["parcours"]) == 10 and "60 parcours en cours (page 2 sur 2)" in html
+    # The page links keep the filters and the tab.
+    assert 'href="?groupe=en_cours&amp;q=page&amp;en_retard=on&amp;page=1"' in html
     # A page out of range shows the last one rather than failing.
-    assert len(_queue(client, me, page="99").context["parcours"]) == 10
+    assert len(_queue(client, me, groupe="en_cours", page="99").context["parcours"]) == 10
 
 
 def test_the_queue_searches_by_name_phone_or_e_mail_within_the_territory(client, world):

@@ -90,8 +90,8 @@ def test_weekly_digest_goes_through_smtp_once_a_week_with_first_names_only(org, 
     assert "Diagnostic fait" in smtp_server[1].get_content() and "Contacté" not in smtp_server[1].get_content()
 
 
-def test_queue_shows_upcoming_exits_first_soonest_end_first(client, org):
-    soon, later = (
+def test_queue_sorts_upcoming_exits_by_their_end_of_support_among_the_deadlines(client, org):
+    later, soon = (
         SignalementFactory(
             organisation=org,
             parcours__territory=org.territory,
@@ -104,8 +104,9 @@ def test_queue_shows_upcoming_exits_first_soonest_end_first(client, org):
     SignalementFactory(organisation=org, parcours__territory=org.territory, parcours__jeune__prenom="Courant")
     client.force_login(member(Role.AIGUILLEUR, territory=org.territory))
     response = client.get(reverse("parcours:file_active"))
-    assert [p.jeune.prenom for p in response.context["upcoming"]] == ["Bientot", "Tard"]
-    assert [p.jeune.prenom for p in response.context["parcours"]] == ["Courant"]
+    # Just signalled: its first attempt is due within 72 hours, before the nearest end of support.
+    assert [p.jeune.prenom for p in response.context["parcours"]] == ["Courant", "Bientot", "Tard"]
+    assert f"Fin d'accompagnement le {soon.fin_accompagnement_le:%d/%m/%Y}" in response.content.decode()
 
 
 def test_the_digest_goes_through_messagerie_and_is_retried_when_the_server_is_down(org, smtp_server, settings):
