@@ -309,8 +309,8 @@ def file_active(user, *, filtres=None, now=None, page=None):
     last closed first). Each gets `badges`, `en_retard`, `reporte_jusqu_au`, `fin_accompagnement`,
     `taches_ouvertes`, `echec_message`, `canal_invalide`, `message_non_lu`. Journeys deferred to a future date are
     left out unless `filtres["reportes"]`, which keeps only them. Journeys waiting for the counsellor's decision (a
-    possible duplicate, then no verified signalement) are apart, in `doublons` and `a_verifier`, under "À traiter". A fixed
-    number of queries, whatever the number of journeys."""
+    possible duplicate, then no verified signalement) are apart, in `doublons` and `a_verifier`, under "À traiter".
+    A fixed number of queries, whatever the number of journeys."""
     filtres = filtres or {}
     now = now or timezone.now()
     today = timezone.localdate(now)
