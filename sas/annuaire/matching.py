@@ -1,24 +1,30 @@
 """Rank the directory's services for one young person, and say why in words a counsellor can read aloud.
 
 Hard rules (a service that breaks one is not proposed):
-- its eligibility zone contains the person's commune (commune, its Paris/Lyon/Marseille parent, département, EPCI
-  approximated by département, France; no zone given counts as everywhere);
-- its publics include the young person (empty, tous-publics, jeunes or one of the profile's publics) and the age
-  is within its limits;
-- in person only: within the distance limit; the counsellor's filters (modes, free only, thématiques);
+- it is not suspended;
+- its eligibility zone contains the person's commune (commune, its Paris/Lyon/Marseille parent, EPCI, département,
+  France; no zone given counts as everywhere);
+- the age is within the limits a person set on the service (age_min / age_max);
+- in person only: within the distance limit; the counsellor's filters (modes, free only, thématiques, and leaving
+  out the services reserved to publics the young person is not known to belong to);
 - its weekly hours fit the hours the person has.
 
+Hints (what the directory's text or publics say, never a reason to leave a service out): a service reserved to
+other publics, or whose text gives an age band the person is outside, stays listed lower with "à vérifier".
+
 Score (higher first; ties broken by the schema id, so the order is the same for the same data):
-  needs covered 40 × share of the needs · distance (in person) 20 × (1 − d / limit), remote 15 · zone precision
-  up to 5 · cost 10 free, 5 unknown · public aimed at young people 5 · responsiveness 10 × acceptance rate +
-  5 × (1 − delay / 15 days) · preferred mode 5.
+  urgent need answered 100 · needs covered 40 × share of the needs · distance (in person) 20 × (1 − d / limit),
+  remote 15 · zone precision up to 5 · cost 10 free, 5 unknown · public aimed at the young person 5 · ages fitting
+  5 · reserved to others (public or ages of the text) −20 each · responsiveness 10 × acceptance rate + 5 × (1 −
+  delay / 15 days) · preferred mode 5.
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from data_inclusion.schema import v1
 from django.db.models import Q
+from django.utils import timezone
 
 from . import schema
 from .models import Service
@@ -28,7 +34,9 @@ EN_PRESENTIEL, A_DISTANCE = v1.ModeAccueil.EN_PRESENTIEL.value, v1.ModeAccueil.A
 PUBLICS_JEUNES = {v1.Public.TOUS_PUBLICS.value, v1.Public.JEUNES.value}
 DEFAULT_RAYON_KM = 20.0
 EARTH_KM = 6371.0
-ZONE_POINTS = {"c": 5, "d": 4, "x": 3, "p": 2, "*": 0}
+ZONE_POINTS = {"c": 5, "e": 4, "d": 4, "p": 2, "*": 0}
+URGENCE_POINTS = 100
+HORS_PUBLIC_POINTS = -20
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,10 @@ class ProfilJeune:
     latitude: float | None
     longitude: float | None
     departement: str | None = None
+    epci: str | None = None  # SIREN of the commune's EPCI
     thematiques: tuple = ()  # data·inclusion thématiques, or whole categories ("mobilite")
+    # Needs that cannot wait (a bed tonight…): ((what the person said, (thématiques…)), …); their services come first.
+    urgences: tuple = ()
     age: int | None = None
     publics: tuple = ()  # data·inclusion publics besides "jeunes" (femmes, demandeurs-emploi…)
     rayon_km: float | None = DEFAULT_RAYON_KM  # how far they can travel; None: no limit
@@ -54,6 +65,7 @@ class ProfilJeune:
             latitude=commune.latitude,
             longitude=commune.longitude,
             departement=commune.departement_id,
+            epci=commune.epci_id,
             **kwargs,
         )
 
@@ -66,6 +78,8 @@ class Filtres:
     modes: frozenset = frozenset()  # empty: any mode
     gratuit_uniquement: bool = False
     thematiques: tuple | None = None
+    # Leave out the services reserved to publics the young person is not known to belong to.
+    publics_ouverts: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,6 +104,8 @@ class ServiceClasse:
     score: float
     distance_km: float | None
     raisons: list = field(default_factory=list)
+    urgent: bool = False
+    deja_propose: bool = False
 
     @property
     def explication(self):
@@ -144,6 +160,9 @@ FIELDS = [
     "frais",
     "age_min",
     "age_max",
+    "age_min_fiche",
+    "age_max_fiche",
+    "ages_fiche_seul",
     "position_lat",
     "position_lon",
     "en_presentiel",
@@ -156,7 +175,7 @@ FIELDS = [
 def candidates(profil, filtres=None):
     """The SQL pre-filter: zone, thématiques, cost, mode and a distance box. Returns a values() queryset."""
     filtres = filtres or Filtres()
-    keys = schema.person_keys(profil.code_insee, profil.departement)
+    keys = schema.person_keys(profil.code_insee, profil.departement, profil.epci)
     wanted = filtres.thematiques if filtres.thematiques is not None else profil.thematiques
     if wanted:
         themes = set().union(*expand_thematiques(wanted))
@@ -165,6 +184,7 @@ def candidates(profil, filtres=None):
         query = query.filter(thematiques__overlaps=themes)
     else:
         query = Service.objects.filter(zone_cles__overlaps=keys)
+    query = query.filter(Q(date_suspension__isnull=True) | Q(date_suspension__gt=timezone.localdate()))
     if filtres.gratuit_uniquement:
         query = query.filter(frais=GRATUIT)
     modes = set(filtres.modes) or {EN_PRESENTIEL, A_DISTANCE}
@@ -187,32 +207,34 @@ def _limit(profil, filtres):
     return filtres.distance_max_km if filtres.distance_max_km is not None else profil.rayon_km
 
 
-def classer(profil, filtres=None, limite=20, reactivite=None):
-    """The ranked services (at most `limite`) for this profile under the counsellor's filters.
+def classer(profil, filtres=None, limite=20, reactivite=None, deja_proposes=frozenset()):
+    """The ranked services (at most `limite`; None: all) for this profile under the counsellor's filters.
 
     `reactivite(structure_ids)` gives {structure id: Reactivite} measured by the caller (the directory knows nothing
     of referrals); a structure it leaves out, or every one without it, gets REACTIVITE_PAR_DEFAUT ("pas encore
-    mesurée")."""
+    mesurée"). Services of `deja_proposes` (ids) are marked: the caller does not propose them again."""
     filtres = filtres or Filtres()
     wanted = filtres.thematiques if filtres.thematiques is not None else profil.thematiques
     needs = list(zip(wanted, expand_thematiques(wanted), strict=True))
+    urgences = [(label, frozenset(themes)) for label, themes in profil.urgences]
     modes = set(filtres.modes) or {EN_PRESENTIEL, A_DISTANCE}
     if profil.a_distance_uniquement:
         modes &= {A_DISTANCE}
     limit = _limit(profil, filtres)
-    person_keys = schema.person_keys(profil.code_insee, profil.departement)
+    person_keys = schema.person_keys(profil.code_insee, profil.departement, profil.epci)
     publics = PUBLICS_JEUNES | set(profil.publics)
+    context = (profil, needs, urgences, modes, limit, person_keys, publics, filtres.publics_ouverts)
 
     scored = []
     for row in candidates(profil, filtres).iterator(chunk_size=2000):
-        result = _score(row, profil, needs, modes, limit, person_keys, publics)
+        result = _score(row, *context)
         if result is not None:
             scored.append(result)
     reactivites = reactivite({item[2][4] for item in scored}) if reactivite else {}
     ranked = []
-    for score, key, row, distance, raisons in scored:
+    for score, key, row, distance, raisons, urgent in scored:
         mesure = reactivites.get(row[4], REACTIVITE_PAR_DEFAUT)
-        ranked.append((score + _reactivite_points(mesure), key, row, distance, raisons, mesure))
+        ranked.append((score + _reactivite_points(mesure), key, row, distance, raisons, urgent, mesure))
     ranked.sort(key=lambda item: (-item[0], item[1]))
     return [
         ServiceClasse(
@@ -224,9 +246,31 @@ def classer(profil, filtres=None, limite=20, reactivite=None):
             score=round(score, 2),
             distance_km=None if distance is None else round(distance, 1),
             raisons=[*raisons, _reactivite_text(mesure)],
+            urgent=urgent,
+            deja_propose=row[0] in deja_proposes,
         )
-        for rang, (score, _key, row, distance, raisons, mesure) in enumerate(ranked[:limite], 1)
+        for rang, (score, _key, row, distance, raisons, urgent, mesure) in enumerate(ranked[:limite], 1)
     ]
+
+
+def relaxations(profil, filtres=None):
+    """When nothing is left: what each filter hides ("3 services à plus de 20 km"), nearest first."""
+    filtres = filtres or Filtres()
+    found = []
+    limit = _limit(profil, filtres)
+    if limit is not None and not profil.a_distance_uniquement:
+        farther = classer(replace(profil, rayon_km=None), replace(filtres, distance_max_km=None), limite=None)
+        found.append((len(farther), f"à plus de {_french_number(limit).removesuffix(',0')} km"))
+    if filtres.publics_ouverts:
+        others = classer(profil, replace(filtres, publics_ouverts=False), limite=None)
+        found.append((len(others), "réservés à d'autres publics (à vérifier)"))
+    if filtres.gratuit_uniquement:
+        paying = classer(profil, replace(filtres, gratuit_uniquement=False), limite=None)
+        found.append((len(paying), "payants ou au coût non précisé"))
+    if filtres.modes:
+        other_modes = classer(profil, replace(filtres, modes=frozenset()), limite=None)
+        found.append((len(other_modes), "avec un autre mode d'accueil"))
+    return [f"{count} service{'s' if count > 1 else ''} {text}" for count, text in sorted(found) if count]
 
 
 def _reactivite_points(reactivite):
@@ -242,10 +286,45 @@ def _reactivite_text(reactivite):
     )
 
 
-def _score(row, profil, needs, modes, limit, person_keys, publics):
+def _public_label(value):
+    label = v1.Public(value).label
+    return label[0].lower() + label[1:]
+
+
+def _ages_text(low, high):
+    if low is not None and high is not None:
+        return f"{low}–{high} ans"
+    return f"moins de {high + 1} ans" if high is not None else f"{low} ans et plus"
+
+
+def _age_reason(profil, row):
+    """(points, reason or None) of the ages: the limits a person set (the age is within: rule already applied),
+    else those the text mentions, as a hint."""
+    age_min, age_max, fiche_min, fiche_max, seul = row[9:14]
+    if age_min is not None and age_max is not None:
+        return 5, f"accepte les {age_min}–{age_max} ans"
+    if age_max is not None:
+        return 5, f"jusqu'à {age_max} ans"
+    if age_min is not None:
+        return 5, f"à partir de {age_min} ans"
+    if fiche_min is None and fiche_max is None:
+        return 0, None
+    ages = _ages_text(fiche_min, fiche_max)
+    if not seul:
+        return 0, f"plusieurs publics selon la fiche, dont les {ages}"
+    outside = profil.age is not None and (
+        (fiche_min is not None and profil.age < fiche_min) or (fiche_max is not None and profil.age > fiche_max)
+    )
+    if outside:
+        return HORS_PUBLIC_POINTS, f"réservé aux {ages} selon la fiche : à vérifier"
+    return 5, f"pour les {ages} selon la fiche"
+
+
+def _score(row, profil, needs, urgences, modes, limit, person_keys, publics, publics_ouverts):
     (_pk, source, identifiant, _nom, _sid, _snom, thematiques, service_publics, frais, age_min, age_max) = row[:11]
-    lat, lon, en_presentiel, a_distance, zone_cles, heures = row[11:]
-    if service_publics and not publics.intersection(service_publics):
+    lat, lon, en_presentiel, a_distance, zone_cles, heures = row[14:]
+    reserved = bool(service_publics) and not publics.intersection(service_publics)
+    if reserved and publics_ouverts:
         return None
     if profil.age is not None and (
         (age_min is not None and profil.age < age_min) or (age_max is not None and profil.age > age_max)
@@ -270,6 +349,10 @@ def _score(row, profil, needs, modes, limit, person_keys, publics):
         if missing:
             text += f" (pas {_join(dict.fromkeys(_category_label(m) for m in missing))})"
         raisons.append(text)
+    urgent = [label for label, options in urgences if options & themes]
+    if urgent:
+        score += URGENCE_POINTS
+        raisons.insert(0, f"répond à l'urgence : {_join(urgent)}")
 
     in_person_only = not a_distance
     distance = None
@@ -309,27 +392,25 @@ def _score(row, profil, needs, modes, limit, person_keys, publics):
         score += 5
         raisons.append("coût non précisé")
 
-    if age_min is not None and age_max is not None:
-        raisons.append(f"accepte les {age_min}–{age_max} ans")
-    elif age_max is not None:
-        raisons.append(f"jusqu'à {age_max} ans")
-    elif age_min is not None:
-        raisons.append(f"à partir de {age_min} ans")
-    elif service_publics and v1.Public.JEUNES.value in service_publics:
-        raisons.append("ouvert aux jeunes")
-    else:
-        raisons.append("ouvert à tous")
-    if service_publics and (set(service_publics) - {v1.Public.TOUS_PUBLICS.value}) & publics:
+    points, age_text = _age_reason(profil, row)
+    score += points
+    if age_text:
+        raisons.append(age_text)
+    specific = set(service_publics or ()) - {v1.Public.TOUS_PUBLICS.value}
+    if reserved:
+        score += HORS_PUBLIC_POINTS
+        raisons.append(f"réservé aux {_join(_public_label(p) for p in sorted(specific))} : à vérifier")
+    elif specific & publics:
         score += 5
-    if age_min is not None or age_max is not None:
-        score += 5
+        own = sorted(specific & publics - {v1.Public.JEUNES.value})
+        raisons.append(f"pour les {_join(_public_label(p) for p in own)}" if own else "ouvert aux jeunes")
+    elif not age_text:
+        raisons.append("ouvert à tous" if service_publics else "public non précisé")
 
     best_zone = max(ZONE_POINTS[key.split(":")[0]] for key in matched)
     score += best_zone
-    if best_zone == ZONE_POINTS["x"]:
-        raisons.append("zone intercommunale, éligibilité à vérifier")
-    elif best_zone == 0:
+    if best_zone == 0:
         raisons.append("zone d'éligibilité non précisée")
     if heures is not None:
         raisons.append(f"{_french_number(heures).removesuffix(',0')} h par semaine")
-    return score, (source, identifiant), row, distance, raisons
+    return score, (source, identifiant), row, distance, raisons, bool(urgent)

@@ -80,7 +80,8 @@ def test_imported_service_has_commune_position_zone_keys_and_ages(villeurbanne):
     assert service.commune_cog == villeurbanne
     assert (service.position_lat, service.position_lon) == (45.77188, 4.88983)
     assert service.zone_cles == ["c:69266", "d:69"]
-    assert (service.age_min, service.age_max) == (16, 25)
+    assert (service.age_min_fiche, service.age_max_fiche, service.ages_fiche_seul) == (16, 25, True)
+    assert (service.age_min, service.age_max) == (None, None)  # a hint, not a rule
     assert service.en_presentiel and not service.a_distance
     assert Service.objects.get(identifiant="test--b").position_lat == 45.7  # the structure's own position
 
