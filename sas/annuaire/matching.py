@@ -403,7 +403,10 @@ def _score(row, profil, needs, urgences, modes, limit, person_keys, publics, pub
     elif specific & publics:
         score += 5
         own = sorted(specific & publics - {v1.Public.JEUNES.value})
-        raisons.append(f"pour les {_join(_public_label(p) for p in own)}" if own else "ouvert aux jeunes")
+        if own:
+            raisons.append(f"pour les {_join(_public_label(p) for p in own)}")
+        elif not age_text:
+            raisons.append("ouvert aux jeunes")
     elif not age_text:
         raisons.append("ouvert à tous" if service_publics else "public non précisé")
 

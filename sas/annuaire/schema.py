@@ -122,6 +122,7 @@ def search_keys(zone_cles, categories):
 AGE_RANGE = re.compile(r"(\d{2})\s*(?:à|a|-|–|—|et)\s*(\d{2})\s*ans", re.IGNORECASE)
 AGE_BELOW = re.compile(r"moins de\s*(\d{2})\s*ans", re.IGNORECASE)
 AGE_FROM = re.compile(r"(?:à partir de|plus de|dès|\+)\s*(\d{2})\s*ans|(\d{2})\s*ans\s*et\s*plus", re.IGNORECASE)
+YOUNG = (15, 29)
 # Words naming other groups of people than one age band: the band is then one public among several.
 OTHER_PUBLICS = re.compile(
     r"\b(?:adultes?|seniors?|séniors?|retraités?|tous publics|tout public|familles?|enfants)\b", re.IGNORECASE
@@ -154,13 +155,16 @@ def ages_from_text(text):
     found += [(m.start(), int(m[1] or m[2]), None) for m in AGE_FROM.finditer(text)]
     if not found:
         return AgesFiche()
-    _, low, high = min(found)
+    found.sort()
+    # In a list, the band that concerns young people (15-29) is the one worth saying.
+    young = [item for item in found if (item[1] or 0) <= YOUNG[1] and (item[2] or 99) >= YOUNG[0]]
+    _, low, high = (young or found)[0]
     return AgesFiche(low, high, seul=len(found) == 1 and not OTHER_PUBLICS.search(text))
 
 
 # Free texts of the directory, reduced to plain text at import: producers send HTML and Markdown.
 TEXT_FIELDS = ("description", "frais_precisions", "publics_precisions", "conditions_acces", "mobilisation_precisions")
-BLOCK_END = re.compile(r"<\s*(?:br\s*/?|/\s*(?:p|div|li|h[1-6]|tr|ul|ol|blockquote))\s*>", re.IGNORECASE)
+BLOCK_END = re.compile(r"<\s*(?:br\s*/?|/\s*(?:p|div|h[1-6]|tr|ul|ol|blockquote))\s*>", re.IGNORECASE)
 LIST_ITEM = re.compile(r"<\s*li\b[^>]*>", re.IGNORECASE)
 MD_LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
 MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")

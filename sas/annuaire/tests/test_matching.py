@@ -77,20 +77,23 @@ def test_ranking_and_explanations_on_a_small_catalogue(lyon_3e):
 
     propositions = classer(profil(lyon_3e))
 
-    assert ranking(propositions) == ["a", "i", "f", "b"]
+    # d (26-30 ans in its text) and g (femmes) are not ruled out: listed lower, to check.
+    assert ranking(propositions) == ["a", "i", "f", "d", "g", "b"]
     assert propositions[0].explication == (
-        "couvre mobilité et logement et hébergement · à 2,8 km, en présentiel · gratuit · accepte les 16–25 ans"
-        " · réactivité pas encore mesurée"
+        "couvre mobilité et logement et hébergement · à 2,8 km, en présentiel · gratuit · pour les 16–25 ans selon"
+        " la fiche · réactivité pas encore mesurée"
     )
     assert propositions[1].explication == (
         "couvre mobilité et logement et hébergement · à 2,8 km, en présentiel · gratuit · ouvert aux jeunes"
         " · 35 h par semaine · réactivité pas encore mesurée"
     )
-    assert propositions[3].explication == (
+    assert "réservé aux 26–30 ans selon la fiche : à vérifier" in propositions[3].raisons
+    assert "réservé aux femmes : à vérifier" in propositions[4].raisons
+    assert propositions[5].explication == (
         "couvre mobilité (pas logement et hébergement) · à distance · gratuit · ouvert à tous"
         " · réactivité pas encore mesurée"
     )
-    assert [p.rang for p in propositions] == [1, 2, 3, 4]
+    assert [p.rang for p in propositions] == list(range(1, 7))
     assert propositions[0].distance_km == 2.8
 
 
@@ -98,9 +101,11 @@ def test_counsellor_filters(lyon_3e):
     create_catalogue([structure_row()], catalogue())
 
     assert "c" in ranking(classer(profil(lyon_3e), Filtres(distance_max_km=30)))
-    assert ranking(classer(profil(lyon_3e), Filtres(gratuit_uniquement=True))) == ["a", "i", "b"]
+    assert ranking(classer(profil(lyon_3e), Filtres(gratuit_uniquement=True))) == ["a", "i", "d", "g", "b"]
     assert ranking(classer(profil(lyon_3e), Filtres(modes=frozenset({"a-distance"})))) == ["b"]
     assert ranking(classer(profil(lyon_3e), Filtres(thematiques=("sante",)))) == ["h", "b"]
+    # The counsellor may leave out what is reserved to other publics.
+    assert "g" not in ranking(classer(profil(lyon_3e), Filtres(publics_ouverts=True)))
 
 
 def test_constraints_of_the_young_person(lyon_3e):
@@ -108,18 +113,55 @@ def test_constraints_of_the_young_person(lyon_3e):
 
     assert ranking(classer(profil(lyon_3e, a_distance_uniquement=True))) == ["b"]
     assert "i" not in ranking(classer(profil(lyon_3e, heures_disponibles=10)))
-    assert "g" in ranking(classer(profil(lyon_3e, publics=("femmes",))))
+    woman = classer(profil(lyon_3e, publics=("femmes",)))
+    g = woman[ranking(woman).index("g")]
+    assert "pour les femmes" in g.raisons and g.rang < ranking(classer(profil(lyon_3e))).index("g") + 1
     assert ranking(classer(profil(lyon_3e, rayon_km=1))) == ["b"]
 
 
 def test_age_rules(lyon_3e):
     create_catalogue([structure_row()], catalogue())
+    Service.objects.filter(identifiant="test--f").update(age_min=16, age_max=25)  # set by a person: a rule
 
-    assert "d" not in ranking(classer(profil(lyon_3e)))
-    older = ProfilJeune.pour_commune(lyon_3e, thematiques=NEEDS, age=27)
-    assert "d" in ranking(classer(older)) and "a" not in ranking(classer(older))
+    young = ranking(classer(profil(lyon_3e)))
+    older = ranking(classer(ProfilJeune.pour_commune(lyon_3e, thematiques=NEEDS, age=27)))
+    # The text's ages are hints: the 27-year-old keeps "a" (16-25 in its text), below "d" (26-30).
+    assert {"a", "d"} <= set(older) and older.index("d") < older.index("a")
+    assert young.index("a") < young.index("d")
+    # The limits a person set are rules.
+    assert "f" in young and "f" not in older
     unknown_age = ProfilJeune.pour_commune(lyon_3e, thematiques=NEEDS)
-    assert {"a", "d"} <= set(ranking(classer(unknown_age)))
+    assert {"a", "d", "f"} <= set(ranking(classer(unknown_age)))
+
+
+def test_an_age_band_in_a_list_of_publics_is_neither_a_limit_nor_a_reason_to_rank_lower(lyon_3e):
+    listed = "Seniors (+60 ans), Jeunes (18-22 ans), Adultes"
+    create_catalogue(
+        [structure_row()],
+        [
+            in_person("liste", publics=["tous-publics"], publics_precisions=listed),
+            in_person("seul", publics_precisions=None),
+        ],
+    )
+    older = classer(ProfilJeune.pour_commune(lyon_3e, thematiques=NEEDS, age=27))
+
+    by_key = dict(zip(ranking(older), older, strict=True))
+    assert "plusieurs publics selon la fiche, dont les 18–22 ans" in by_key["liste"].raisons
+    assert not any("à vérifier" in r or "accepte" in r for r in by_key["liste"].raisons)
+
+
+def test_a_restricted_service_is_never_open_to_all(lyon_3e):
+    restricted = [["femmes"], ["demandeurs-emploi", "beneficiaires-des-minimas-sociaux"], ["seniors"]]
+    create_catalogue(
+        [structure_row()],
+        [in_person(f"r{i}", publics=publics, publics_precisions=None) for i, publics in enumerate(restricted)],
+    )
+
+    for proposition in classer(profil(lyon_3e)):
+        assert "ouvert à tous" not in proposition.explication
+        assert proposition.explication.count("à vérifier") == 1
+    both = next(p for p in classer(profil(lyon_3e)) if "demandeurs" in p.explication)
+    assert "réservé aux bénéficiaires des minimas sociaux et demandeurs d’emploi : à vérifier" in both.raisons
 
 
 def test_zone_rules(lyon_3e):
