@@ -254,7 +254,7 @@ def classer(profil, filtres=None, limite=20, reactivite=None, deja_proposes=froz
 
 
 def relaxations(profil, filtres=None):
-    """When nothing is left: what each filter hides ("3 services à plus de 20 km"), nearest first."""
+    """When nothing is left: what each filter hides ("3 services à plus de 20 km"), in the order of the filters."""
     filtres = filtres or Filtres()
     found = []
     limit = _limit(profil, filtres)
@@ -263,14 +263,15 @@ def relaxations(profil, filtres=None):
         found.append((len(farther), f"à plus de {_french_number(limit).removesuffix(',0')} km"))
     if filtres.publics_ouverts:
         others = classer(profil, replace(filtres, publics_ouverts=False), limite=None)
-        found.append((len(others), "réservés à d'autres publics (à vérifier)"))
+        found.append((len(others), "réservé{s} à d'autres publics (à vérifier)"))
     if filtres.gratuit_uniquement:
         paying = classer(profil, replace(filtres, gratuit_uniquement=False), limite=None)
         found.append((len(paying), "payants ou au coût non précisé"))
     if filtres.modes:
         other_modes = classer(profil, replace(filtres, modes=frozenset()), limite=None)
         found.append((len(other_modes), "avec un autre mode d'accueil"))
-    return [f"{count} service{'s' if count > 1 else ''} {text}" for count, text in sorted(found) if count]
+    plural = {True: "s", False: ""}
+    return [f"{count} service{plural[count > 1]} {text.format(s=plural[count > 1])}" for count, text in found if count]
 
 
 def _reactivite_points(reactivite):
