@@ -38,7 +38,8 @@ def profiles(seed=7):
     from sas.communes.models import Commune
 
     rng = random.Random(seed)
-    communes = list(Commune.objects.filter(latitude__isnull=False).order_by("code_insee"))
+    # Paris, Lyon and Marseille are drawn through their arrondissements, not twice.
+    communes = list(Commune.objects.filter(latitude__isnull=False, commune__isnull=True).order_by("code_insee"))
     weights = [max(c.population, 50) for c in communes]
     people = []
     for commune in rng.choices(communes, weights=weights, k=PEOPLE):

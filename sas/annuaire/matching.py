@@ -236,6 +236,7 @@ def classer(profil, filtres=None, limite=20, reactivite=None, deja_proposes=froz
         mesure = reactivites.get(row[4], REACTIVITE_PAR_DEFAUT)
         ranked.append((score + _reactivite_points(mesure), key, row, distance, raisons, urgent, mesure))
     ranked.sort(key=lambda item: (-item[0], item[1]))
+    ranked = [(*item[:4], _score(item[2], *context, explain=True)[4], *item[5:]) for item in ranked[:limite]]
     return [
         ServiceClasse(
             rang=rang,
@@ -249,7 +250,7 @@ def classer(profil, filtres=None, limite=20, reactivite=None, deja_proposes=froz
             urgent=urgent,
             deja_propose=row[0] in deja_proposes,
         )
-        for rang, (score, _key, row, distance, raisons, urgent, mesure) in enumerate(ranked[:limite], 1)
+        for rang, (score, _key, row, distance, raisons, urgent, mesure) in enumerate(ranked, 1)
     ]
 
 
@@ -298,30 +299,39 @@ def _ages_text(low, high):
     return f"moins de {high + 1} ans" if high is not None else f"{low} ans et plus"
 
 
-def _age_reason(profil, row):
-    """(points, reason or None) of the ages: the limits a person set (the age is within: rule already applied),
-    else those the text mentions, as a hint."""
+def _age_points(profil, row):
+    """(points, hint outside) of the ages: the limits a person set (the age is within: rule already applied), else
+    those the text mentions, as a hint."""
     age_min, age_max, fiche_min, fiche_max, seul = row[9:14]
-    if age_min is not None and age_max is not None:
-        return 5, f"accepte les {age_min}–{age_max} ans"
-    if age_max is not None:
-        return 5, f"jusqu'à {age_max} ans"
-    if age_min is not None:
-        return 5, f"à partir de {age_min} ans"
-    if fiche_min is None and fiche_max is None:
-        return 0, None
-    ages = _ages_text(fiche_min, fiche_max)
-    if not seul:
-        return 0, f"plusieurs publics selon la fiche, dont les {ages}"
+    if age_min is not None or age_max is not None:
+        return 5, False
+    if (fiche_min is None and fiche_max is None) or not seul:
+        return 0, False
     outside = profil.age is not None and (
         (fiche_min is not None and profil.age < fiche_min) or (fiche_max is not None and profil.age > fiche_max)
     )
-    if outside:
-        return HORS_PUBLIC_POINTS, f"réservé aux {ages} selon la fiche : à vérifier"
-    return 5, f"pour les {ages} selon la fiche"
+    return (HORS_PUBLIC_POINTS, True) if outside else (5, False)
 
 
-def _score(row, profil, needs, urgences, modes, limit, person_keys, publics, publics_ouverts):
+def _age_reason(row, outside):
+    age_min, age_max, fiche_min, fiche_max, seul = row[9:14]
+    if age_min is not None and age_max is not None:
+        return f"accepte les {age_min}–{age_max} ans"
+    if age_max is not None:
+        return f"jusqu'à {age_max} ans"
+    if age_min is not None:
+        return f"à partir de {age_min} ans"
+    if fiche_min is None and fiche_max is None:
+        return None
+    ages = _ages_text(fiche_min, fiche_max)
+    if not seul:
+        return f"plusieurs publics selon la fiche, dont les {ages}"
+    return f"réservé aux {ages} selon la fiche : à vérifier" if outside else f"pour les {ages} selon la fiche"
+
+
+def _score(row, profil, needs, urgences, modes, limit, person_keys, publics, publics_ouverts, explain=False):
+    """(score, tie-break key, row, distance, reasons, urgent), or None when a rule leaves the service out. The
+    reasons (None unless `explain`) are only worded for the services shown."""
     (_pk, source, identifiant, _nom, _sid, _snom, thematiques, service_publics, frais, age_min, age_max) = row[:11]
     lat, lon, en_presentiel, a_distance, zone_cles, heures = row[14:]
     reserved = bool(service_publics) and not publics.intersection(service_publics)
@@ -344,16 +354,18 @@ def _score(row, profil, needs, urgences, modes, limit, person_keys, publics, pub
         if not covered:
             return None
         score += 40 * len(covered) / len(needs)
-        labels = list(dict.fromkeys(_category_label(item) for item in covered))
-        missing = [item for item, options in needs if not options & themes]
-        text = f"couvre {_join(labels)}"
-        if missing:
-            text += f" (pas {_join(dict.fromkeys(_category_label(m) for m in missing))})"
-        raisons.append(text)
+        if explain:
+            labels = list(dict.fromkeys(_category_label(item) for item in covered))
+            missing = [item for item, options in needs if not options & themes]
+            text = f"couvre {_join(labels)}"
+            if missing:
+                text += f" (pas {_join(dict.fromkeys(_category_label(m) for m in missing))})"
+            raisons.append(text)
     urgent = [label for label, options in urgences if options & themes]
     if urgent:
         score += URGENCE_POINTS
-        raisons.insert(0, f"répond à l'urgence : {_join(urgent)}")
+        if explain:
+            raisons.insert(0, f"répond à l'urgence : {_join(urgent)}")
 
     in_person_only = not a_distance
     distance = None
@@ -367,6 +379,36 @@ def _score(row, profil, needs, urgences, modes, limit, person_keys, publics, pub
         return None
     if person_ok and distance is not None:
         score += 20 * (1 - distance / limit) if limit else 10
+    elif not person_ok:
+        score += 15
+    if profil.mode_prefere and (
+        (profil.mode_prefere == A_DISTANCE and remote_ok) or (profil.mode_prefere == EN_PRESENTIEL and person_ok)
+    ):
+        score += 5
+    score += 10 if frais == GRATUIT else 0 if frais == PAYANT else 5
+    points, outside = _age_points(profil, row)
+    score += points
+    specific = set(service_publics or ()) - {v1.Public.TOUS_PUBLICS.value}
+    if reserved:
+        score += HORS_PUBLIC_POINTS
+    elif specific & publics:
+        score += 5
+    best_zone = max(ZONE_POINTS[key.split(":")[0]] for key in matched)
+    score += best_zone
+    if explain:
+        raisons += _other_reasons(row, distance, person_ok, remote_ok, outside, reserved, specific & publics, best_zone)
+    return score, (source, identifiant), row, distance, raisons if explain else None, bool(urgent)
+
+
+def _other_reasons(row, distance, person_ok, remote_ok, outside, reserved, own_publics, best_zone):
+    frais, en_presentiel, heures, specific = (
+        row[8],
+        row[16],
+        row[19],
+        set(row[7] or ()) - {v1.Public.TOUS_PUBLICS.value},
+    )
+    raisons = []
+    if person_ok and distance is not None:
         where = f"à {_french_number(distance)} km"
         if remote_ok:
             raisons.append(f"{where}, en présentiel ou à distance")
@@ -377,44 +419,23 @@ def _score(row, profil, needs, urgences, modes, limit, person_keys, publics, pub
     elif person_ok:
         raisons.append("en présentiel, distance inconnue")
     else:
-        score += 15
         raisons.append("à distance")
-    if profil.mode_prefere and (
-        (profil.mode_prefere == A_DISTANCE and remote_ok) or (profil.mode_prefere == EN_PRESENTIEL and person_ok)
-    ):
-        score += 5
-
-    if frais == GRATUIT:
-        score += 10
-        raisons.append("gratuit")
-    elif frais == PAYANT:
-        raisons.append("payant")
-    else:
-        score += 5
-        raisons.append("coût non précisé")
-
-    points, age_text = _age_reason(profil, row)
-    score += points
+    raisons.append("gratuit" if frais == GRATUIT else "payant" if frais == PAYANT else "coût non précisé")
+    age_text = _age_reason(row, outside)
     if age_text:
         raisons.append(age_text)
-    specific = set(service_publics or ()) - {v1.Public.TOUS_PUBLICS.value}
     if reserved:
-        score += HORS_PUBLIC_POINTS
         raisons.append(f"réservé aux {_join(_public_label(p) for p in sorted(specific))} : à vérifier")
-    elif specific & publics:
-        score += 5
-        own = sorted(specific & publics - {v1.Public.JEUNES.value})
+    elif own_publics:
+        own = sorted(own_publics - {v1.Public.JEUNES.value})
         if own:
             raisons.append(f"pour les {_join(_public_label(p) for p in own)}")
         elif not age_text:
             raisons.append("ouvert aux jeunes")
     elif not age_text:
-        raisons.append("ouvert à tous" if service_publics else "public non précisé")
-
-    best_zone = max(ZONE_POINTS[key.split(":")[0]] for key in matched)
-    score += best_zone
+        raisons.append("ouvert à tous" if row[7] else "public non précisé")
     if best_zone == 0:
         raisons.append("zone d'éligibilité non précisée")
     if heures is not None:
         raisons.append(f"{_french_number(heures).removesuffix(',0')} h par semaine")
-    return score, (source, identifiant), row, distance, raisons, bool(urgent)
+    return raisons

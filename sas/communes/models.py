@@ -11,7 +11,7 @@ def normalise(text):
 
 
 class Region(models.Model):
-    code = models.CharField("code", max_length=2, primary_key=True)
+    code = models.CharField("code", max_length=3, primary_key=True)
     nom = models.CharField("nom", max_length=100)
 
     class Meta:

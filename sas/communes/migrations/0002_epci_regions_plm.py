@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='Region',
             fields=[
-                ('code', models.CharField(max_length=2, primary_key=True, serialize=False, verbose_name='code')),
+                ('code', models.CharField(max_length=3, primary_key=True, serialize=False, verbose_name='code')),
                 ('nom', models.CharField(max_length=100, verbose_name='nom')),
             ],
             options={
