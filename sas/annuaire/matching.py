@@ -32,6 +32,7 @@ from .models import Service
 GRATUIT, PAYANT = v1.Frais.GRATUIT.value, v1.Frais.PAYANT.value
 EN_PRESENTIEL, A_DISTANCE = v1.ModeAccueil.EN_PRESENTIEL.value, v1.ModeAccueil.A_DISTANCE.value
 PUBLICS_JEUNES = {v1.Public.TOUS_PUBLICS.value, v1.Public.JEUNES.value}
+TOUS = {v1.Public.TOUS_PUBLICS.value}
 DEFAULT_RAYON_KM = 20.0
 EARTH_KM = 6371.0
 ZONE_POINTS = {"c": 5, "e": 4, "d": 4, "p": 2, "*": 0}
@@ -388,15 +389,16 @@ def _score(row, profil, needs, urgences, modes, limit, person_keys, publics, pub
     score += 10 if frais == GRATUIT else 0 if frais == PAYANT else 5
     points, outside = _age_points(profil, row)
     score += points
-    specific = set(service_publics or ()) - {v1.Public.TOUS_PUBLICS.value}
+    own_publics = publics.intersection(service_publics) - TOUS if service_publics and not reserved else set()
     if reserved:
         score += HORS_PUBLIC_POINTS
-    elif specific & publics:
+    elif own_publics:
         score += 5
-    best_zone = max(ZONE_POINTS[key.split(":")[0]] for key in matched)
+    # Zone keys start with their kind's letter ("c:69266", "*").
+    best_zone = max(ZONE_POINTS[key[0]] for key in matched)
     score += best_zone
     if explain:
-        raisons += _other_reasons(row, distance, person_ok, remote_ok, outside, reserved, specific & publics, best_zone)
+        raisons += _other_reasons(row, distance, person_ok, remote_ok, outside, reserved, own_publics, best_zone)
     return score, (source, identifiant), row, distance, raisons if explain else None, bool(urgent)
 
 
