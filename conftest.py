@@ -93,7 +93,7 @@ def questionnaire_publie():
 @pytest.fixture(scope="module")
 def communes_reference(django_db_setup, django_db_blocker):
     """The real INSEE reference, loaded once for a test module and removed after it."""
-    from sas.communes.models import Commune, Departement
+    from sas.communes.models import Commune, Departement, Epci, Region
     from sas.communes.services import import_communes
 
     with django_db_blocker.unblock():
@@ -101,6 +101,8 @@ def communes_reference(django_db_setup, django_db_blocker):
         yield
         Commune.objects.all().delete()
         Departement.objects.all().delete()
+        Epci.objects.all().delete()
+        Region.objects.all().delete()
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ def generate_catalogue(services=SERVICES, seed=42):
     rng = random.Random(seed)
     communes = list(
         Commune.objects.filter(latitude__isnull=False)
+        # Paris, Lyon and Marseille are drawn through their arrondissements, not twice.
+        .filter(commune__isnull=True)
         .order_by("code_insee")
         .values_list("code_insee", "nom", "latitude", "longitude", "departement_id", "population")
     )

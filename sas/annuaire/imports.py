@@ -232,8 +232,8 @@ def _copy_insert(model, instances, now):
 
 
 # Columns an import never overwrites: its creation date, and what SAS sets itself (the receiving organisation
-# whose accounts answer for a structure).
-NOT_IMPORTED = frozenset({"cree_le", "organisation"})
+# whose accounts answer for a structure, the age limits a person set).
+NOT_IMPORTED = frozenset({"cree_le", "organisation", "age_min", "age_max"})
 
 
 def _save(model, to_create, to_update, now):
@@ -275,6 +275,8 @@ def _import_rows(rows, wet_run, now, avertissements):
     seen = set()
     for position, genre, row in rows:
         ident = str(row.get("id") or "") if isinstance(row, dict) else ""
+        if genre == SERVICE:
+            row = schema.from_older_schema(row)
         clean, reasons = validate(genre, row)
         if reasons:
             rapport.rejets.append(Rejet(position, genre, ident, reasons))
@@ -284,6 +286,8 @@ def _import_rows(rows, wet_run, now, avertissements):
             rapport.rejets.append(Rejet(position, genre, ident, ["identifiant en double dans le fichier"]))
             continue
         seen.add(key)
+        if genre == SERVICE and (suspendu := schema.suspension(row)):
+            clean["date_suspension"] = suspendu.isoformat()
         valid[genre].append((position, clean))
 
     places = _places()
@@ -354,7 +358,6 @@ def _import_services(rows, structure_keys, places, rapport, wet_run, now):
             continue
         structure = structures_by_key[structure_key]
         service = _blank(Service, **schema.model_values(row), structure_id=structure.pk, empreinte=empreinte)
-        service["age_min"], service["age_max"] = schema.ages_from_text(row["publics_precisions"])
         place = places.get(row["code_insee"])
         service["commune_cog_id"] = row["code_insee"] if row["code_insee"] in places else None
         service.update(schema.derived(service, commune=place or Place(None, None), structure=structure))

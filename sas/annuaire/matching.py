@@ -1,24 +1,30 @@
 """Rank the directory's services for one young person, and say why in words a counsellor can read aloud.
 
 Hard rules (a service that breaks one is not proposed):
-- its eligibility zone contains the person's commune (commune, its Paris/Lyon/Marseille parent, département, EPCI
-  approximated by département, France; no zone given counts as everywhere);
-- its publics include the young person (empty, tous-publics, jeunes or one of the profile's publics) and the age
-  is within its limits;
-- in person only: within the distance limit; the counsellor's filters (modes, free only, thématiques);
+- it is not suspended;
+- its eligibility zone contains the person's commune (commune, its Paris/Lyon/Marseille parent, EPCI, département,
+  France; no zone given counts as everywhere);
+- the age is within the limits a person set on the service (age_min / age_max);
+- in person only: within the distance limit; the counsellor's filters (modes, free only, thématiques, and leaving
+  out the services reserved to publics the young person is not known to belong to);
 - its weekly hours fit the hours the person has.
 
+Hints (what the directory's text or publics say, never a reason to leave a service out): a service reserved to
+other publics, or whose text gives an age band the person is outside, stays listed lower with "à vérifier".
+
 Score (higher first; ties broken by the schema id, so the order is the same for the same data):
-  needs covered 40 × share of the needs · distance (in person) 20 × (1 − d / limit), remote 15 · zone precision
-  up to 5 · cost 10 free, 5 unknown · public aimed at young people 5 · responsiveness 10 × acceptance rate +
-  5 × (1 − delay / 15 days) · preferred mode 5.
+  urgent need answered 100 · needs covered 40 × share of the needs · distance (in person) 20 × (1 − d / limit),
+  remote 15 · zone precision up to 5 · cost 10 free, 5 unknown · public aimed at the young person 5 · ages fitting
+  5 · reserved to others (public or ages of the text) −20 each · responsiveness 10 × acceptance rate + 5 × (1 −
+  delay / 15 days) · preferred mode 5.
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from data_inclusion.schema import v1
 from django.db.models import Q
+from django.utils import timezone
 
 from . import schema
 from .models import Service
@@ -26,9 +32,12 @@ from .models import Service
 GRATUIT, PAYANT = v1.Frais.GRATUIT.value, v1.Frais.PAYANT.value
 EN_PRESENTIEL, A_DISTANCE = v1.ModeAccueil.EN_PRESENTIEL.value, v1.ModeAccueil.A_DISTANCE.value
 PUBLICS_JEUNES = {v1.Public.TOUS_PUBLICS.value, v1.Public.JEUNES.value}
+TOUS = {v1.Public.TOUS_PUBLICS.value}
 DEFAULT_RAYON_KM = 20.0
 EARTH_KM = 6371.0
-ZONE_POINTS = {"c": 5, "d": 4, "x": 3, "p": 2, "*": 0}
+ZONE_POINTS = {"c": 5, "e": 4, "d": 4, "p": 2, "*": 0}
+URGENCE_POINTS = 100
+HORS_PUBLIC_POINTS = -20
 
 
 @dataclass(frozen=True)
@@ -39,7 +48,10 @@ class ProfilJeune:
     latitude: float | None
     longitude: float | None
     departement: str | None = None
+    epci: str | None = None  # SIREN of the commune's EPCI
     thematiques: tuple = ()  # data·inclusion thématiques, or whole categories ("mobilite")
+    # Needs that cannot wait (a bed tonight…): ((what the person said, (thématiques…)), …); their services come first.
+    urgences: tuple = ()
     age: int | None = None
     publics: tuple = ()  # data·inclusion publics besides "jeunes" (femmes, demandeurs-emploi…)
     rayon_km: float | None = DEFAULT_RAYON_KM  # how far they can travel; None: no limit
@@ -54,6 +66,7 @@ class ProfilJeune:
             latitude=commune.latitude,
             longitude=commune.longitude,
             departement=commune.departement_id,
+            epci=commune.epci_id,
             **kwargs,
         )
 
@@ -66,6 +79,8 @@ class Filtres:
     modes: frozenset = frozenset()  # empty: any mode
     gratuit_uniquement: bool = False
     thematiques: tuple | None = None
+    # Leave out the services reserved to publics the young person is not known to belong to.
+    publics_ouverts: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,8 @@ class ServiceClasse:
     score: float
     distance_km: float | None
     raisons: list = field(default_factory=list)
+    urgent: bool = False
+    deja_propose: bool = False
 
     @property
     def explication(self):
@@ -144,6 +161,9 @@ FIELDS = [
     "frais",
     "age_min",
     "age_max",
+    "age_min_fiche",
+    "age_max_fiche",
+    "ages_fiche_seul",
     "position_lat",
     "position_lon",
     "en_presentiel",
@@ -156,7 +176,7 @@ FIELDS = [
 def candidates(profil, filtres=None):
     """The SQL pre-filter: zone, thématiques, cost, mode and a distance box. Returns a values() queryset."""
     filtres = filtres or Filtres()
-    keys = schema.person_keys(profil.code_insee, profil.departement)
+    keys = schema.person_keys(profil.code_insee, profil.departement, profil.epci)
     wanted = filtres.thematiques if filtres.thematiques is not None else profil.thematiques
     if wanted:
         themes = set().union(*expand_thematiques(wanted))
@@ -165,6 +185,7 @@ def candidates(profil, filtres=None):
         query = query.filter(thematiques__overlaps=themes)
     else:
         query = Service.objects.filter(zone_cles__overlaps=keys)
+    query = query.filter(Q(date_suspension__isnull=True) | Q(date_suspension__gt=timezone.localdate()))
     if filtres.gratuit_uniquement:
         query = query.filter(frais=GRATUIT)
     modes = set(filtres.modes) or {EN_PRESENTIEL, A_DISTANCE}
@@ -187,33 +208,36 @@ def _limit(profil, filtres):
     return filtres.distance_max_km if filtres.distance_max_km is not None else profil.rayon_km
 
 
-def classer(profil, filtres=None, limite=20, reactivite=None):
-    """The ranked services (at most `limite`) for this profile under the counsellor's filters.
+def classer(profil, filtres=None, limite=20, reactivite=None, deja_proposes=frozenset()):
+    """The ranked services (at most `limite`; None: all) for this profile under the counsellor's filters.
 
     `reactivite(structure_ids)` gives {structure id: Reactivite} measured by the caller (the directory knows nothing
     of referrals); a structure it leaves out, or every one without it, gets REACTIVITE_PAR_DEFAUT ("pas encore
-    mesurée")."""
+    mesurée"). Services of `deja_proposes` (ids) are marked: the caller does not propose them again."""
     filtres = filtres or Filtres()
     wanted = filtres.thematiques if filtres.thematiques is not None else profil.thematiques
     needs = list(zip(wanted, expand_thematiques(wanted), strict=True))
+    urgences = [(label, frozenset(themes)) for label, themes in profil.urgences]
     modes = set(filtres.modes) or {EN_PRESENTIEL, A_DISTANCE}
     if profil.a_distance_uniquement:
         modes &= {A_DISTANCE}
     limit = _limit(profil, filtres)
-    person_keys = schema.person_keys(profil.code_insee, profil.departement)
+    person_keys = schema.person_keys(profil.code_insee, profil.departement, profil.epci)
     publics = PUBLICS_JEUNES | set(profil.publics)
+    context = (profil, needs, urgences, modes, limit, person_keys, publics, filtres.publics_ouverts)
 
     scored = []
     for row in candidates(profil, filtres).iterator(chunk_size=2000):
-        result = _score(row, profil, needs, modes, limit, person_keys, publics)
+        result = _score(row, *context)
         if result is not None:
             scored.append(result)
     reactivites = reactivite({item[2][4] for item in scored}) if reactivite else {}
     ranked = []
-    for score, key, row, distance, raisons in scored:
+    for score, key, row, distance, raisons, urgent in scored:
         mesure = reactivites.get(row[4], REACTIVITE_PAR_DEFAUT)
-        ranked.append((score + _reactivite_points(mesure), key, row, distance, raisons, mesure))
+        ranked.append((score + _reactivite_points(mesure), key, row, distance, raisons, urgent, mesure))
     ranked.sort(key=lambda item: (-item[0], item[1]))
+    ranked = [(*item[:4], _score(item[2], *context, explain=True)[4], *item[5:]) for item in ranked[:limite]]
     return [
         ServiceClasse(
             rang=rang,
@@ -224,9 +248,32 @@ def classer(profil, filtres=None, limite=20, reactivite=None):
             score=round(score, 2),
             distance_km=None if distance is None else round(distance, 1),
             raisons=[*raisons, _reactivite_text(mesure)],
+            urgent=urgent,
+            deja_propose=row[0] in deja_proposes,
         )
-        for rang, (score, _key, row, distance, raisons, mesure) in enumerate(ranked[:limite], 1)
+        for rang, (score, _key, row, distance, raisons, urgent, mesure) in enumerate(ranked, 1)
     ]
+
+
+def relaxations(profil, filtres=None):
+    """When nothing is left: what each filter hides ("3 services à plus de 20 km"), in the order of the filters."""
+    filtres = filtres or Filtres()
+    found = []
+    limit = _limit(profil, filtres)
+    if limit is not None and not profil.a_distance_uniquement:
+        farther = classer(replace(profil, rayon_km=None), replace(filtres, distance_max_km=None), limite=None)
+        found.append((len(farther), f"à plus de {_french_number(limit).removesuffix(',0')} km"))
+    if filtres.publics_ouverts:
+        others = classer(profil, replace(filtres, publics_ouverts=False), limite=None)
+        found.append((len(others), "réservé{s} à d'autres publics (à vérifier)"))
+    if filtres.gratuit_uniquement:
+        paying = classer(profil, replace(filtres, gratuit_uniquement=False), limite=None)
+        found.append((len(paying), "payants ou au coût non précisé"))
+    if filtres.modes:
+        other_modes = classer(profil, replace(filtres, modes=frozenset()), limite=None)
+        found.append((len(other_modes), "avec un autre mode d'accueil"))
+    plural = {True: "s", False: ""}
+    return [f"{count} service{plural[count > 1]} {text.format(s=plural[count > 1])}" for count, text in found if count]
 
 
 def _reactivite_points(reactivite):
@@ -242,10 +289,54 @@ def _reactivite_text(reactivite):
     )
 
 
-def _score(row, profil, needs, modes, limit, person_keys, publics):
+def _public_label(value):
+    label = v1.Public(value).label
+    return label[0].lower() + label[1:]
+
+
+def _ages_text(low, high):
+    if low is not None and high is not None:
+        return f"{low}–{high} ans"
+    return f"moins de {high + 1} ans" if high is not None else f"{low} ans et plus"
+
+
+def _age_points(profil, row):
+    """(points, hint outside) of the ages: the limits a person set (the age is within: rule already applied), else
+    those the text mentions, as a hint."""
+    age_min, age_max, fiche_min, fiche_max, seul = row[9:14]
+    if age_min is not None or age_max is not None:
+        return 5, False
+    if (fiche_min is None and fiche_max is None) or not seul:
+        return 0, False
+    outside = profil.age is not None and (
+        (fiche_min is not None and profil.age < fiche_min) or (fiche_max is not None and profil.age > fiche_max)
+    )
+    return (HORS_PUBLIC_POINTS, True) if outside else (5, False)
+
+
+def _age_reason(row, outside):
+    age_min, age_max, fiche_min, fiche_max, seul = row[9:14]
+    if age_min is not None and age_max is not None:
+        return f"accepte les {age_min}–{age_max} ans"
+    if age_max is not None:
+        return f"jusqu'à {age_max} ans"
+    if age_min is not None:
+        return f"à partir de {age_min} ans"
+    if fiche_min is None and fiche_max is None:
+        return None
+    ages = _ages_text(fiche_min, fiche_max)
+    if not seul:
+        return f"plusieurs publics selon la fiche, dont les {ages}"
+    return f"réservé aux {ages} selon la fiche : à vérifier" if outside else f"pour les {ages} selon la fiche"
+
+
+def _score(row, profil, needs, urgences, modes, limit, person_keys, publics, publics_ouverts, explain=False):
+    """(score, tie-break key, row, distance, reasons, urgent), or None when a rule leaves the service out. The
+    reasons (None unless `explain`) are only worded for the services shown."""
     (_pk, source, identifiant, _nom, _sid, _snom, thematiques, service_publics, frais, age_min, age_max) = row[:11]
-    lat, lon, en_presentiel, a_distance, zone_cles, heures = row[11:]
-    if service_publics and not publics.intersection(service_publics):
+    lat, lon, en_presentiel, a_distance, zone_cles, heures = row[14:]
+    reserved = bool(service_publics) and not publics.intersection(service_publics)
+    if reserved and publics_ouverts:
         return None
     if profil.age is not None and (
         (age_min is not None and profil.age < age_min) or (age_max is not None and profil.age > age_max)
@@ -264,12 +355,18 @@ def _score(row, profil, needs, modes, limit, person_keys, publics):
         if not covered:
             return None
         score += 40 * len(covered) / len(needs)
-        labels = list(dict.fromkeys(_category_label(item) for item in covered))
-        missing = [item for item, options in needs if not options & themes]
-        text = f"couvre {_join(labels)}"
-        if missing:
-            text += f" (pas {_join(dict.fromkeys(_category_label(m) for m in missing))})"
-        raisons.append(text)
+        if explain:
+            labels = list(dict.fromkeys(_category_label(item) for item in covered))
+            missing = [item for item, options in needs if not options & themes]
+            text = f"couvre {_join(labels)}"
+            if missing:
+                text += f" (pas {_join(dict.fromkeys(_category_label(m) for m in missing))})"
+            raisons.append(text)
+    urgent = [label for label, options in urgences if options & themes]
+    if urgent:
+        score += URGENCE_POINTS
+        if explain:
+            raisons.insert(0, f"répond à l'urgence : {_join(urgent)}")
 
     in_person_only = not a_distance
     distance = None
@@ -283,6 +380,37 @@ def _score(row, profil, needs, modes, limit, person_keys, publics):
         return None
     if person_ok and distance is not None:
         score += 20 * (1 - distance / limit) if limit else 10
+    elif not person_ok:
+        score += 15
+    if profil.mode_prefere and (
+        (profil.mode_prefere == A_DISTANCE and remote_ok) or (profil.mode_prefere == EN_PRESENTIEL and person_ok)
+    ):
+        score += 5
+    score += 10 if frais == GRATUIT else 0 if frais == PAYANT else 5
+    points, outside = _age_points(profil, row)
+    score += points
+    own_publics = publics.intersection(service_publics) - TOUS if service_publics and not reserved else set()
+    if reserved:
+        score += HORS_PUBLIC_POINTS
+    elif own_publics:
+        score += 5
+    # Zone keys start with their kind's letter ("c:69266", "*").
+    best_zone = max(ZONE_POINTS[key[0]] for key in matched)
+    score += best_zone
+    if explain:
+        raisons += _other_reasons(row, distance, person_ok, remote_ok, outside, reserved, own_publics, best_zone)
+    return score, (source, identifiant), row, distance, raisons if explain else None, bool(urgent)
+
+
+def _other_reasons(row, distance, person_ok, remote_ok, outside, reserved, own_publics, best_zone):
+    frais, en_presentiel, heures, specific = (
+        row[8],
+        row[16],
+        row[19],
+        set(row[7] or ()) - {v1.Public.TOUS_PUBLICS.value},
+    )
+    raisons = []
+    if person_ok and distance is not None:
         where = f"à {_french_number(distance)} km"
         if remote_ok:
             raisons.append(f"{where}, en présentiel ou à distance")
@@ -293,43 +421,23 @@ def _score(row, profil, needs, modes, limit, person_keys, publics):
     elif person_ok:
         raisons.append("en présentiel, distance inconnue")
     else:
-        score += 15
         raisons.append("à distance")
-    if profil.mode_prefere and (
-        (profil.mode_prefere == A_DISTANCE and remote_ok) or (profil.mode_prefere == EN_PRESENTIEL and person_ok)
-    ):
-        score += 5
-
-    if frais == GRATUIT:
-        score += 10
-        raisons.append("gratuit")
-    elif frais == PAYANT:
-        raisons.append("payant")
-    else:
-        score += 5
-        raisons.append("coût non précisé")
-
-    if age_min is not None and age_max is not None:
-        raisons.append(f"accepte les {age_min}–{age_max} ans")
-    elif age_max is not None:
-        raisons.append(f"jusqu'à {age_max} ans")
-    elif age_min is not None:
-        raisons.append(f"à partir de {age_min} ans")
-    elif service_publics and v1.Public.JEUNES.value in service_publics:
-        raisons.append("ouvert aux jeunes")
-    else:
-        raisons.append("ouvert à tous")
-    if service_publics and (set(service_publics) - {v1.Public.TOUS_PUBLICS.value}) & publics:
-        score += 5
-    if age_min is not None or age_max is not None:
-        score += 5
-
-    best_zone = max(ZONE_POINTS[key.split(":")[0]] for key in matched)
-    score += best_zone
-    if best_zone == ZONE_POINTS["x"]:
-        raisons.append("zone intercommunale, éligibilité à vérifier")
-    elif best_zone == 0:
+    raisons.append("gratuit" if frais == GRATUIT else "payant" if frais == PAYANT else "coût non précisé")
+    age_text = _age_reason(row, outside)
+    if age_text:
+        raisons.append(age_text)
+    if reserved:
+        raisons.append(f"réservé aux {_join(_public_label(p) for p in sorted(specific))} : à vérifier")
+    elif own_publics:
+        own = sorted(own_publics - {v1.Public.JEUNES.value})
+        if own:
+            raisons.append(f"pour les {_join(_public_label(p) for p in own)}")
+        elif not age_text:
+            raisons.append("ouvert aux jeunes")
+    elif not age_text:
+        raisons.append("ouvert à tous" if row[7] else "public non précisé")
+    if best_zone == 0:
         raisons.append("zone d'éligibilité non précisée")
     if heures is not None:
         raisons.append(f"{_french_number(heures).removesuffix(',0')} h par semaine")
-    return score, (source, identifiant), row, distance, raisons
+    return raisons

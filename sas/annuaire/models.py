@@ -1,8 +1,9 @@
 """Structures and services of the directory, in the data·inclusion schema (v1).
 
 Field names follow the schema so that import and export are a plain mapping; `identifiant` holds the schema's
-`id`. Fields below "SAS" are ours: derived at import for matching (never exported) or, for the age limits that the
-schema does not have, read from `publics_precisions` and editable in the admin.
+`id`; free texts are stored as plain text (schema.texte_brut). Fields below "SAS" are ours: derived at import for
+matching (never exported), read from the older schema's fields (suspension), or, for the age limits that the schema
+does not have, set in the admin (hard limits) apart from the ages the text mentions (hints, never limits).
 """
 
 from django.core.exceptions import ValidationError
@@ -11,7 +12,18 @@ from django.db import models
 from sas.communes.models import Commune
 
 from .fields import TagsField
-from .schema import SERVICE, STRUCTURE, fingerprint, refresh_derived, service_dict, structure_dict, validate
+from .schema import (
+    SERVICE,
+    STRUCTURE,
+    TEXT_FIELDS,
+    fingerprint,
+    refresh_derived,
+    service_dict,
+    service_fingerprint_row,
+    structure_dict,
+    texte_brut,
+    validate,
+)
 
 
 class Structure(models.Model):
@@ -62,6 +74,7 @@ class Structure(models.Model):
 
     def save(self, *args, **kwargs):
         self.commune_cog = Commune.objects.filter(pk=self.code_insee).first() if self.code_insee else None
+        self.description = texte_brut(self.description)
         self.empreinte = fingerprint(structure_dict(self))
         super().save(*args, **kwargs)
 
@@ -109,8 +122,16 @@ class Service(models.Model):
     horaires_accueil = models.TextField("horaires d'accueil", blank=True)
 
     # SAS
-    age_min = models.PositiveSmallIntegerField("âge minimum", null=True, blank=True)
-    age_max = models.PositiveSmallIntegerField("âge maximum", null=True, blank=True)
+    # Limits a person set (a rule: the ranking leaves out whoever is outside); an import never writes them.
+    age_min = models.PositiveSmallIntegerField("âge minimum (règle)", null=True, blank=True)
+    age_max = models.PositiveSmallIntegerField("âge maximum (règle)", null=True, blank=True)
+    # Ages `publics_precisions` mentions (schema.ages_from_text): a hint the ranking weighs and explains.
+    age_min_fiche = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    age_max_fiche = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    ages_fiche_seul = models.BooleanField(default=True, editable=False)
+    date_suspension = models.DateField(
+        "suspendu à partir du", null=True, blank=True, help_text="Un service suspendu n'est plus proposé."
+    )
     commune_cog = models.ForeignKey(
         Commune, verbose_name="commune (COG)", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -139,8 +160,10 @@ class Service(models.Model):
 
     def save(self, *args, **kwargs):
         self.commune_cog = Commune.objects.filter(pk=self.code_insee).first() if self.code_insee else None
+        for name in TEXT_FIELDS:
+            setattr(self, name, texte_brut(getattr(self, name)))
         refresh_derived(self)
-        self.empreinte = fingerprint(service_dict(self))
+        self.empreinte = fingerprint(service_fingerprint_row(service_dict(self), self.date_suspension))
         super().save(*args, **kwargs)
 
     def clean(self):

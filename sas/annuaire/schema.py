@@ -5,12 +5,16 @@ errors said in French: the models, the import and the export all check rows here
 """
 
 import csv
+import datetime
 import hashlib
+import html
 import json
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import nh3
 import pydantic
 from data_inclusion.schema import v1
 
@@ -22,6 +26,7 @@ LIST_FIELDS = {"reseaux_porteurs", "thematiques", "publics", "modes_accueil", "z
     "modes_mobilisation",
     "mobilisable_par",
 }
+DESCRIPTION_MIN = v1.Service.model_fields["description"].metadata[0].min_length
 NUMBER_FIELDS = {"longitude", "latitude", "volume_horaire_hebdomadaire", "nombre_semaines"}
 
 DEPARTEMENTS_CSV = Path(__file__).resolve().parent.parent / "communes" / "data" / "departements.csv"
@@ -35,7 +40,11 @@ ANYWHERE = "*"
 @cache
 def region_by_departement():
     with open(DEPARTEMENTS_CSV, encoding="utf-8", newline="") as f:
-        return {row["insee_dep"]: row["insee_reg"] for row in csv.DictReader(f)}
+        return {row["code"]: row["region"] for row in csv.DictReader(f)}
+
+
+def departements_of_region(code):
+    return sorted(dep for dep, reg in region_by_departement().items() if reg == code)
 
 
 def departement_of(code_insee):
@@ -76,12 +85,9 @@ def zones_by_kind(codes):
     return result
 
 
-def zone_keys(zone_eligibilite, own_code_insee=""):
-    """Keys a service is eligible for; a person matches when they share one (see person_keys).
-
-    EPCI membership is not in our reference: an EPCI zone is approximated by the département of the service
-    ("x:" key), and the matching says it is to be checked.
-    """
+def zone_keys(zone_eligibilite):
+    """Keys a service is eligible for; a person matches when they share one (see person_keys): an EPCI zone meets
+    the EPCI of the person's commune, from the communes reference."""
     if not zone_eligibilite:
         return [ANYWHERE]
     keys = set()
@@ -91,8 +97,6 @@ def zone_keys(zone_eligibilite, own_code_insee=""):
             keys.add(FRANCE if code in ("france", "99100") else f"p:{code}")
         elif kind == "epci":
             keys.add(f"e:{code}")
-            if own_code_insee:
-                keys.add(f"x:{departement_of(own_code_insee)}")
         elif kind == "departement":
             keys.add(f"d:{code}")
         else:
@@ -100,12 +104,14 @@ def zone_keys(zone_eligibilite, own_code_insee=""):
     return sorted(keys)
 
 
-def person_keys(code_insee, departement=None):
+def person_keys(code_insee, departement=None, epci=None):
     departement = departement or departement_of(code_insee)
-    keys = {f"c:{code_insee}", f"d:{departement}", f"x:{departement}", FRANCE, ANYWHERE}
+    keys = {f"c:{code_insee}", f"d:{departement}", FRANCE, ANYWHERE}
     parent = parent_commune(code_insee)
     if parent:
         keys.add(f"c:{parent}")
+    if epci:
+        keys.add(f"e:{epci}")
     return keys
 
 
@@ -115,21 +121,105 @@ def search_keys(zone_cles, categories):
 
 AGE_RANGE = re.compile(r"(\d{2})\s*(?:à|a|-|–|—|et)\s*(\d{2})\s*ans", re.IGNORECASE)
 AGE_BELOW = re.compile(r"moins de\s*(\d{2})\s*ans", re.IGNORECASE)
-AGE_FROM = re.compile(r"(?:à partir de|plus de|dès)\s*(\d{2})\s*ans", re.IGNORECASE)
+AGE_FROM = re.compile(r"(?:à partir de|plus de|dès|\+)\s*(\d{2})\s*ans|(\d{2})\s*ans\s*et\s*plus", re.IGNORECASE)
+YOUNG = (15, 29)
+# Words naming other groups of people than one age band: the band is then one public among several.
+OTHER_PUBLICS = re.compile(
+    r"\b(?:adultes?|seniors?|séniors?|retraités?|tous publics|tout public|familles?|enfants)\b", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class AgesFiche:
+    """Ages read from a service's text: a hint, never a rule. `seul` is False when the band is one item of a list
+    of publics (« Seniors (+65 ans), Jeunes (16-26 ans), Adultes »): the service is not limited to it."""
+
+    age_min: int | None = None
+    age_max: int | None = None
+    seul: bool = True
+
+    @property
+    def connu(self):
+        return self.age_min is not None or self.age_max is not None
 
 
 def ages_from_text(text):
-    """(age_min, age_max) read from a free text such as « jeunes de 16 à 25 ans »; None where not said."""
+    """The ages a free text such as « jeunes de 16 à 25 ans » mentions (AgesFiche; empty when it says none)."""
     text = text or ""
-    if match := AGE_RANGE.search(text):
+    found = []
+    for match in AGE_RANGE.finditer(text):
         low, high = int(match[1]), int(match[2])
         if low <= high:
-            return low, high
-    if match := AGE_BELOW.search(text):
-        return None, int(match[1]) - 1
-    if match := AGE_FROM.search(text):
-        return int(match[1]), None
-    return None, None
+            found.append((match.start(), low, high))
+    found += [(m.start(), None, int(m[1]) - 1) for m in AGE_BELOW.finditer(text)]
+    found += [(m.start(), int(m[1] or m[2]), None) for m in AGE_FROM.finditer(text)]
+    if not found:
+        return AgesFiche()
+    found.sort()
+    # In a list, the band that concerns young people (15-29) is the one worth saying.
+    young = [item for item in found if (item[1] or 0) <= YOUNG[1] and (item[2] or 99) >= YOUNG[0]]
+    _, low, high = (young or found)[0]
+    return AgesFiche(low, high, seul=len(found) == 1 and not OTHER_PUBLICS.search(text))
+
+
+# Free texts of the directory, reduced to plain text at import: producers send HTML and Markdown.
+TEXT_FIELDS = ("description", "frais_precisions", "publics_precisions", "conditions_acces", "mobilisation_precisions")
+BLOCK_END = re.compile(r"<\s*(?:br\s*/?|/\s*(?:p|div|h[1-6]|tr|ul|ol|blockquote))\s*>", re.IGNORECASE)
+LIST_ITEM = re.compile(r"<\s*li\b[^>]*>", re.IGNORECASE)
+MD_LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
+MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
+
+
+def texte_brut(text):
+    """Plain text of an HTML or Markdown text, its line breaks kept: tags removed by nh3 (script and style with
+    their content), entities decoded, Markdown marks dropped (a link keeps its address)."""
+    if not text or not any(mark in text for mark in "<&*_#[`"):
+        return text
+    text = LIST_ITEM.sub("\n- ", BLOCK_END.sub("\n", text))
+    text = html.unescape(nh3.clean(text, tags=set(), clean_content_tags={"script", "style"}))
+    text = MD_HEADING.sub("", MD_EMPHASIS.sub(r"\2", MD_LINK.sub(r"\1 (\2)", text)))
+    lines = [" ".join(line.split()) for line in text.replace("\r", "").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+# Fields of data·inclusion's older schema that converted dumps still carry; the v1 models drop them.
+SUSPENDU = {"suspendu", "suspended", "archive", "archivé", "inactif", "ferme", "fermé"}
+
+
+def suspension(row, today=None):
+    """The date a service stops being proposable (older schema's `date_suspension`, or a `statut` saying it is
+    suspended: from its last update), or None."""
+    if not isinstance(row, dict):
+        return None
+    value = row.get("date_suspension")
+    if value:
+        try:
+            return datetime.date.fromisoformat(str(value)[:10])
+        except ValueError:
+            return None
+    if str(row.get("statut") or "").strip().lower() in SUSPENDU:
+        try:
+            return datetime.date.fromisoformat(str(row.get("date_maj"))[:10])
+        except ValueError:
+            return today or datetime.date.today()
+    return None
+
+
+def from_older_schema(row):
+    """A service row with the older schema's zone (`zone_diffusion_type` and `_code`) as a v1 `zone_eligibilite`:
+    a région is listed as its départements (a bare 2-character code would read as a département: « 11 » is Aude)."""
+    if not isinstance(row, dict) or not row.get("zone_diffusion_type"):
+        return row
+    kind, code = str(row["zone_diffusion_type"]).lower(), row.get("zone_diffusion_code")
+    codes = [code] if code else list(row.get("zone_eligibilite") or ())
+    if kind == "region":
+        zone = [dep for region in codes for dep in departements_of_region(str(region))]
+    elif kind == "pays":
+        zone = ["france"]
+    else:
+        zone = codes
+    return {**row, "zone_eligibilite": zone or row.get("zone_eligibilite")}
 
 
 def _value(obj, name):
@@ -160,15 +250,26 @@ def service_dict(service, structure_identifiant=None):
 _row_json = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
+def service_fingerprint_row(row, date_suspension):
+    """The row whose digest tells a service changed: its schema row, and its suspension when it has one (so that
+    the digests of services never suspended stay as they were)."""
+    if date_suspension:
+        return {**row, "date_suspension": str(date_suspension)}
+    return row
+
+
 def fingerprint(row):
     """Digest of a schema row; both sides build rows in the schema's field order, so keys need no sorting."""
     return hashlib.md5(_row_json(row).encode(), usedforsecurity=False).hexdigest()
 
 
 def normalised(validated):
-    """A validated pydantic row dumped to JSON types, lists sorted (sets have no order), "" as absent."""
+    """A validated pydantic row dumped to JSON types, lists sorted (sets have no order), "" as absent, free texts as
+    plain text."""
     row = validated.model_dump(mode="json")
     for name, value in row.items():
+        if name in TEXT_FIELDS and value:
+            value = row[name] = texte_brut(value)
         if value == "":
             row[name] = None
         elif name in LIST_FIELDS and value is not None:
@@ -222,7 +323,7 @@ def validate(genre, row):
     if not isinstance(row, dict):
         return None, ["objet attendu"]
     try:
-        return normalised(model.model_validate(row)), None
+        clean = normalised(model.model_validate(row))
     except pydantic.ValidationError as error:
         reasons = []
         for item in error.errors():
@@ -230,6 +331,9 @@ def validate(genre, row):
             if reason not in reasons:
                 reasons.append(reason)
         return None, reasons
+    if genre == SERVICE and len(clean["description"] or "") < DESCRIPTION_MIN:
+        return None, [f"{_field_label(model, 'description')} : vide une fois le HTML retiré"]
+    return clean, None
 
 
 def model_values(row, exclude=("id", "structure_id")):
@@ -251,9 +355,9 @@ def apply_row(instance, row, exclude=("id", "structure_id")):
 
 def derived(fields, commune, structure):
     """The fields matching reads, from a service's model values (a mapping): zone keys, modes, position (own, else
-    structure's, else commune's)."""
+    structure's, else commune's), the ages its text mentions."""
     code_insee, latitude, longitude = fields["code_insee"], fields["latitude"], fields["longitude"]
-    zone_cles = zone_keys(fields["zone_eligibilite"], code_insee or structure.code_insee)
+    zone_cles = zone_keys(fields["zone_eligibilite"])
     categories = sorted({theme.split("--")[0] for theme in fields["thematiques"] or ()})
     modes = fields["modes_accueil"] or ()
     if latitude is not None and longitude is not None:
@@ -268,7 +372,11 @@ def derived(fields, commune, structure):
         position = commune.latitude, commune.longitude
     else:
         position = None, None
+    ages = ages_from_text(fields["publics_precisions"])
     return {
+        "age_min_fiche": ages.age_min,
+        "age_max_fiche": ages.age_max,
+        "ages_fiche_seul": ages.seul,
         "zone_cles": zone_cles,
         "cles_recherche": search_keys(zone_cles, categories),
         "en_presentiel": EN_PRESENTIEL in modes,
@@ -278,7 +386,15 @@ def derived(fields, commune, structure):
     }
 
 
-DERIVED_FROM = ("code_insee", "latitude", "longitude", "zone_eligibilite", "thematiques", "modes_accueil")
+DERIVED_FROM = (
+    "code_insee",
+    "latitude",
+    "longitude",
+    "zone_eligibilite",
+    "thematiques",
+    "modes_accueil",
+    "publics_precisions",
+)
 
 
 def refresh_derived(service, commune=None, structure=None):

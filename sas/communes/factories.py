@@ -1,6 +1,6 @@
 import factory
 
-from .models import Commune, Departement, normalise
+from .models import Commune, Departement, Epci, normalise
 
 
 class DepartementFactory(factory.django.DjangoModelFactory):
@@ -10,6 +10,16 @@ class DepartementFactory(factory.django.DjangoModelFactory):
 
     code = "69"
     nom = "Rhône"
+
+
+class EpciFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Epci
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"2000{n:05d}")
+    nom = factory.Sequence(lambda n: f"Communauté {n}")
+    type = "CA"
 
 
 class CommuneFactory(factory.django.DjangoModelFactory):

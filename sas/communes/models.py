@@ -10,9 +10,24 @@ def normalise(text):
     return " ".join(text.lower().replace("-", " ").replace("'", " ").replace("’", " ").split())
 
 
+class Region(models.Model):
+    code = models.CharField("code", max_length=3, primary_key=True)
+    nom = models.CharField("nom", max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "région"
+
+    def __str__(self):
+        return f"{self.nom} ({self.code})"
+
+
 class Departement(models.Model):
     code = models.CharField("code", max_length=3, primary_key=True)
     nom = models.CharField("nom", max_length=100)
+    region = models.ForeignKey(
+        Region, verbose_name="région", null=True, blank=True, on_delete=models.PROTECT, related_name="departements"
+    )
 
     class Meta:
         ordering = ["code"]
@@ -20,6 +35,22 @@ class Departement(models.Model):
 
     def __str__(self):
         return f"{self.nom} ({self.code})"
+
+
+class Epci(models.Model):
+    """An EPCI à fiscalité propre (métropole, communauté urbaine, d'agglomération or de communes)."""
+
+    code = models.CharField("SIREN", max_length=9, primary_key=True)
+    nom = models.CharField("nom", max_length=200)
+    type = models.CharField("type", max_length=10)
+
+    class Meta:
+        ordering = ["nom"]
+        verbose_name = "EPCI"
+        verbose_name_plural = "EPCI"
+
+    def __str__(self):
+        return self.nom
 
 
 class CommuneQuerySet(models.QuerySet):
@@ -30,6 +61,8 @@ class CommuneQuerySet(models.QuerySet):
             return self.none()
         if query.isdigit():
             found = self.filter(codes_postaux__contains=query)
+            # A postcode of Paris, Lyon or Marseille names an arrondissement, more precise than its commune.
+            found = found.exclude(pk__in=found.filter(parent__isnull=False).values("parent"))
         else:
             needle = normalise(query)
             found = self.filter(
@@ -39,7 +72,7 @@ class CommuneQuerySet(models.QuerySet):
 
 
 class Commune(models.Model):
-    """A current commune (or a Paris/Lyon/Marseille arrondissement) of the COG."""
+    """A current commune of the COG, or an arrondissement of Paris, Lyon or Marseille (its commune as `parent`)."""
 
     code_insee = models.CharField("code INSEE", max_length=5, primary_key=True)
     nom = models.CharField("nom", max_length=100)
@@ -51,6 +84,13 @@ class Commune(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     population = models.PositiveIntegerField(default=0)
+    # An arrondissement's EPCI is its commune's: a zone naming the EPCI, the commune or the arrondissement covers it.
+    epci = models.ForeignKey(
+        Epci, verbose_name="EPCI", null=True, blank=True, on_delete=models.SET_NULL, related_name="communes"
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name="commune (arrondissement de)", null=True, blank=True, on_delete=models.SET_NULL
+    )
 
     objects = CommuneQuerySet.as_manager()
 

@@ -192,18 +192,26 @@ def afficher(question, value):
     return str(value)
 
 
+# The section asked first, "what cannot wait": its needs are urgent (a bed tonight, food, care…).
+SECTION_URGENCE = "urgence"
+
+
 @dataclass
 class Besoin:
-    """A need the answers reveal, with the data·inclusion thématiques that cover it."""
+    """A need the answers reveal, with the data·inclusion thématiques that cover it. `urgent` needs (with `quoi`,
+    what the person said) put the services answering them first."""
 
     code: str
     libelle: str
     thematiques: list = field(default_factory=list)
+    urgent: bool = False
+    quoi: str = ""
 
 
 def besoins(definition, reponses):
     """The needs the answers reveal, in the questionnaire's order, from the mapping the definition holds."""
     found = []
+    in_urgence = {q["code"] for q in (section(definition, SECTION_URGENCE) or {}).get("questions", ())}
     for question in questions(definition).values():
         value = reponses.get(question["code"])
         if is_empty(value):
@@ -221,8 +229,16 @@ def besoins(definition, reponses):
                 option = by_code.get(option_code)
                 if option and option.get("thematiques"):
                     prefix = f"Priorité n°{rank}" if kind == "classement" else label
+                    # A high dropout risk calls for a quick referral, not for one kind of service.
+                    urgent = code in in_urgence and not option.get("orientation_immediate")
                     found.append(
-                        Besoin(f"{code}:{option_code}", f"{prefix} : {option['label']}", option["thematiques"])
+                        Besoin(
+                            f"{code}:{option_code}",
+                            f"{prefix} : {option['label']}",
+                            option["thematiques"],
+                            urgent=urgent,
+                            quoi=option["label"][0].lower() + option["label"][1:] if urgent else "",
+                        )
                     )
     return found
 

@@ -191,6 +191,11 @@ def thematiques(diagnostic):
     return list(dict.fromkeys(value for besoin in besoins_retenus(diagnostic) for value in besoin.thematiques))
 
 
+def urgences(diagnostic):
+    """The retained needs that cannot wait, as (what the person said, thématiques) pairs."""
+    return tuple((b.quoi, tuple(b.thematiques)) for b in besoins_retenus(diagnostic) if b.urgent)
+
+
 PLAN_FIELDS = ("synthese", "objectifs", "actions", "prochain_rdv_le", "contact_conseiller")
 
 

@@ -39,7 +39,12 @@ class Territory(models.Model):
 
     @classmethod
     def for_commune(cls, commune):
-        return cls.objects.filter(communes=commune).order_by("pk").first()
+        """The territory of a commune; Paris, Lyon and Marseille belong to the one of their arrondissements, and an
+        arrondissement to its commune's."""
+        in_it = models.Q(communes=commune) | models.Q(communes__parent=commune)
+        if commune.parent_id:
+            in_it |= models.Q(communes=commune.parent_id)
+        return cls.objects.filter(in_it).order_by("pk").first()
 
 
 class Organisation(models.Model):

@@ -25,13 +25,19 @@ class FiltresForm(DsfrBaseForm):
         widget=forms.CheckboxSelectMultiple,
     )
     gratuit = forms.BooleanField(label="Gratuit uniquement", required=False)
+    publics_ouverts = forms.BooleanField(
+        label="Masquer les services réservés à d'autres publics (femmes, demandeurs d'emploi…)", required=False
+    )
 
     def filtres(self):
         if not self.is_valid():
             return Filtres()
         data = self.cleaned_data
         return Filtres(
-            distance_max_km=data["distance"], modes=frozenset(data["modes"]), gratuit_uniquement=data["gratuit"]
+            distance_max_km=data["distance"],
+            modes=frozenset(data["modes"]),
+            gratuit_uniquement=data["gratuit"],
+            publics_ouverts=data["publics_ouverts"],
         )
 
 

@@ -47,6 +47,7 @@ def profil(parcours, diagnostic=None):
     return matching.ProfilJeune.pour_commune(
         jeune.commune,
         thematiques=tuple(diagnostics.thematiques(diagnostic)) if diagnostic else (),
+        urgences=diagnostics.urgences(diagnostic) if diagnostic else (),
         age=jeune.age(),
         rayon_km=rayon,
         heures_disponibles=float(heures) if heures not in (None, "") else None,
@@ -55,7 +56,25 @@ def profil(parcours, diagnostic=None):
 
 
 def classer(parcours, filtres=None, *, limite=20):
-    return matching.classer(profil(parcours), filtres, limite=limite, reactivite=indicators.reactivite)
+    """The ranking for this young person, the services already proposed to them marked (not proposable again)."""
+    return matching.classer(
+        profil(parcours),
+        filtres,
+        limite=limite,
+        reactivite=indicators.reactivite,
+        deja_proposes=services_deja_proposes(parcours),
+    )
+
+
+def relaxations(parcours, filtres=None):
+    return matching.relaxations(profil(parcours), filtres)
+
+
+def services_deja_proposes(parcours):
+    """Services proposed to this young person and waiting for their choice, or already sent a referral (whatever
+    became of it). A service proposed beside the one they chose may come back later: it is the next suggestion."""
+    proposed = set(parcours.propositions.filter(close_le__isnull=True).values_list("service_id", flat=True))
+    return proposed | set(parcours.orientations.values_list("service_id", flat=True))
 
 
 def structures_essayees(parcours):
@@ -86,6 +105,9 @@ def proposer(parcours, propositions, *, auteur, at=None):
         ouvertes = list(propositions_ouvertes(parcours))
         deja = {p.service_id for p in ouvertes}
         nouvelles = [p for p in propositions if p.service_id not in deja]
+        proposes_avant = services_deja_proposes(parcours) - deja
+        if refus := [p.service_nom for p in nouvelles if p.service_id in proposes_avant]:
+            raise ValidationError(f"Déjà proposé à ce jeune : {', '.join(refus)}. Choisissez un autre service.")
         if len(ouvertes) + len(nouvelles) > MAX_PROPOSITIONS:
             raise ValidationError(f"Proposez au plus {MAX_PROPOSITIONS} services à la fois.")
         created = Proposition.objects.bulk_create(
@@ -151,6 +173,8 @@ def envoyer(parcours, service, *, par, auteur=None, at=None):
     jeune = parcours.jeune
     if parcours.orientations.ouvertes().exists():
         raise ValidationError("Une orientation est déjà en cours pour ce jeune : attendez sa réponse ou annulez-la.")
+    if service.date_suspension is not None and service.date_suspension <= timezone.localdate(at):
+        raise ValidationError(f"« {service.nom} » est suspendu dans l'annuaire : proposez un autre service.")
     if not all(may_receive(jeune, structure, category, at) for category in CATEGORIES_REQUISES):
         raise ValidationError(
             f"Aucun accord du jeune ne couvre la transmission à « {structure.nom} » : recueillez-le d'abord."

@@ -64,6 +64,7 @@ def parcours(request, uuid):
     filtres_form = FiltresForm(request.GET or None)
     filtres = filtres_form.filtres()
     propositions = services.classer(parcours, filtres)
+    relaxations = [] if propositions else services.relaxations(parcours, filtres)
     orientations = list(
         parcours.orientations.select_related("structure", "service").prefetch_related("events").order_by("-envoyee_le")
     )
@@ -79,6 +80,7 @@ def parcours(request, uuid):
             "parcours": parcours,
             "filtres_form": filtres_form,
             "propositions": propositions,
+            "relaxations": relaxations,
             "ouvertes": list(services.propositions_ouvertes(parcours)),
             "orientations": orientations,
             "suggestion": suggestion,

@@ -534,7 +534,10 @@ class CommuneIndex:
     def by_postcode(self, postcode):
         if postcode not in self._by_postcode:
             candidates = Commune.objects.filter(codes_postaux__contains=postcode).order_by("nom")
-            self._by_postcode[postcode] = [c for c in candidates if postcode in c.codes_postaux.split()]
+            found = [c for c in candidates if postcode in c.codes_postaux.split()]
+            # A postcode of Paris, Lyon or Marseille names an arrondissement, more precise than its commune.
+            parents = {c.parent_id for c in found if c.parent_id}
+            self._by_postcode[postcode] = [c for c in found if c.pk not in parents]
         return self._by_postcode[postcode]
 
     def is_covered(self, commune):

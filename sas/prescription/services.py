@@ -321,12 +321,24 @@ class _KnownPeople:
 
 
 def _territories(communes):
-    """{commune pk: first territory covering it, or None}, as `Territory.for_commune`, in one query."""
-    pks = {commune.pk for commune in communes if commune is not None}
-    found = dict.fromkeys(pks)
-    covering = Territory.objects.filter(communes__in=pks).annotate(commune_pk=F("communes")).order_by("pk")
+    """{commune pk: first territory covering it, or None}, as `Territory.for_commune` (Paris, Lyon and Marseille
+    through their arrondissements, an arrondissement through its commune), in one query."""
+    parents = {commune.pk: commune.parent_id for commune in communes if commune is not None}
+    pks = set(parents) | {parent for parent in parents.values() if parent}
+    covering = (
+        Territory.objects.filter(Q(communes__in=pks) | Q(communes__parent__in=pks))
+        .annotate(commune_pk=F("communes"), parent_pk=F("communes__parent"))
+        .order_by("pk")
+    )
+    direct, through_parts = {}, {}
     for territory in covering:
-        found[territory.commune_pk] = found[territory.commune_pk] or territory
+        direct.setdefault(territory.commune_pk, territory)
+        if territory.parent_pk is not None:
+            through_parts.setdefault(territory.parent_pk, territory)
+    found = {}
+    for pk, parent in parents.items():
+        options = [direct.get(pk), through_parts.get(pk), direct.get(parent)]
+        found[pk] = min((t for t in options if t is not None), key=lambda t: t.pk, default=None)
     return found
 
 

@@ -82,7 +82,8 @@ def test_imported_service_has_commune_position_zone_keys_and_ages(villeurbanne):
     assert service.commune_cog == villeurbanne
     assert (service.position_lat, service.position_lon) == (45.77188, 4.88983)
     assert service.zone_cles == ["c:69266", "d:69"]
-    assert (service.age_min, service.age_max) == (16, 25)
+    assert (service.age_min_fiche, service.age_max_fiche, service.ages_fiche_seul) == (16, 25, True)
+    assert (service.age_min, service.age_max) == (None, None)  # a hint, not a rule
     assert service.en_presentiel and not service.a_distance
     assert Service.objects.get(identifiant="test--b").position_lat == 45.7  # the structure's own position
 
@@ -255,3 +256,48 @@ def test_unknown_csv_columns_are_listed_as_a_warning(villeurbanne, tmp_path, cap
     path.write_bytes(content)
     call_command("importer_annuaire", str(path))
     assert "services.csv, colonnes inconnues du schéma, ignorées : horaires, Remarque." in capsys.readouterr().out
+
+
+def test_html_and_markdown_of_the_directory_are_stored_as_plain_text(villeurbanne):
+    html = "<p>Atelier <strong>CV</strong></p><p>Le lundi<br>et le jeudi</p><script>alert('x')</script>"
+    structures = [structure_row(description="<h2>Qui sommes-nous</h2><p>Une association</p>")]
+    services = [service_row("a", description=html, publics_precisions="**Jeunes** de 16 à 25 ans")]
+    create_catalogue(structures, services)
+    service = Service.objects.get(identifiant="test--a")
+    assert service.description == "Atelier CV\nLe lundi\net le jeudi"
+    assert service.publics_precisions == "Jeunes de 16 à 25 ans" and service.age_min_fiche == 16
+    assert Structure.objects.get().description == "Qui sommes-nous\nUne association"
+    # Importing the same dump again changes nothing: the digest is the plain text's.
+    rapport = create_catalogue(structures, services)
+    assert (rapport.structures.inchanges, rapport.services.inchanges) == (1, 1)
+    rejected = import_dump(json.dumps([service_row("b", description="<p> </p><i></i>")]).encode(), wet_run=True)
+    assert rejected.rejets[0].raisons == ["description : vide une fois le HTML retiré"]
+
+
+def test_suspension_of_the_older_schema_is_kept_and_follows_the_dump(villeurbanne):
+    suspended = service_row("a", date_suspension="2025-05-01")
+    create_catalogue([structure_row()], [suspended, service_row("b", statut="suspendu"), service_row("c")])
+    dates = dict(Service.objects.values_list("identifiant", "date_suspension"))
+    assert str(dates["test--a"]) == "2025-05-01" and str(dates["test--b"]) == "2025-06-01"
+    assert dates["test--c"] is None
+
+    rapport = create_catalogue([structure_row()], [service_row("a"), service_row("c", date_suspension="2025-05-02")])
+    assert rapport.services.modifies == 2
+    dates = dict(Service.objects.values_list("identifiant", "date_suspension"))
+    assert dates["test--a"] is None and str(dates["test--c"]) == "2025-05-02"
+
+
+def test_a_region_of_the_older_schema_is_its_departements(villeurbanne):
+    create_catalogue([structure_row()], [service_row("a", zone_diffusion_type="region", zone_diffusion_code="11")])
+    service = Service.objects.get()
+    assert "d:75" in service.zone_cles and "d:11" not in service.zone_cles
+
+
+def test_a_paris_service_has_its_commune(communes_reference):
+    create_catalogue(
+        [structure_row()],
+        [service_row("a", code_insee="75056", commune="Paris", modes_accueil=["en-presentiel"])],
+    )
+    service = Service.objects.get()
+    assert service.commune_cog.nom == "Paris"
+    assert (service.position_lat, service.position_lon) == (service.commune_cog.latitude, service.commune_cog.longitude)

@@ -1,9 +1,14 @@
+from dataclasses import replace
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from sas.annuaire.factories import create_catalogue, service_row, structure_row
-from sas.annuaire.matching import Filtres, ProfilJeune, classer
+from sas.annuaire.matching import Filtres, ProfilJeune, classer, relaxations
 from sas.annuaire.models import Service
-from sas.communes.factories import CommuneFactory, DepartementFactory
+from sas.communes.factories import CommuneFactory, DepartementFactory, EpciFactory
+from sas.communes.models import Commune
 from sas.orientation import indicators
 
 pytestmark = pytest.mark.django_db
@@ -77,20 +82,23 @@ def test_ranking_and_explanations_on_a_small_catalogue(lyon_3e):
 
     propositions = classer(profil(lyon_3e))
 
-    assert ranking(propositions) == ["a", "i", "f", "b"]
+    # d (26-30 ans in its text) and g (femmes) are not ruled out: listed lower, to check.
+    assert ranking(propositions) == ["a", "i", "f", "d", "g", "b"]
     assert propositions[0].explication == (
-        "couvre mobilité et logement et hébergement · à 2,8 km, en présentiel · gratuit · accepte les 16–25 ans"
-        " · réactivité pas encore mesurée"
+        "couvre mobilité et logement et hébergement · à 2,8 km, en présentiel · gratuit · pour les 16–25 ans selon"
+        " la fiche · réactivité pas encore mesurée"
     )
     assert propositions[1].explication == (
         "couvre mobilité et logement et hébergement · à 2,8 km, en présentiel · gratuit · ouvert aux jeunes"
         " · 35 h par semaine · réactivité pas encore mesurée"
     )
-    assert propositions[3].explication == (
+    assert "réservé aux 26–30 ans selon la fiche : à vérifier" in propositions[3].raisons
+    assert "réservé aux femmes : à vérifier" in propositions[4].raisons
+    assert propositions[5].explication == (
         "couvre mobilité (pas logement et hébergement) · à distance · gratuit · ouvert à tous"
         " · réactivité pas encore mesurée"
     )
-    assert [p.rang for p in propositions] == [1, 2, 3, 4]
+    assert [p.rang for p in propositions] == list(range(1, 7))
     assert propositions[0].distance_km == 2.8
 
 
@@ -98,9 +106,11 @@ def test_counsellor_filters(lyon_3e):
     create_catalogue([structure_row()], catalogue())
 
     assert "c" in ranking(classer(profil(lyon_3e), Filtres(distance_max_km=30)))
-    assert ranking(classer(profil(lyon_3e), Filtres(gratuit_uniquement=True))) == ["a", "i", "b"]
+    assert ranking(classer(profil(lyon_3e), Filtres(gratuit_uniquement=True))) == ["a", "i", "d", "g", "b"]
     assert ranking(classer(profil(lyon_3e), Filtres(modes=frozenset({"a-distance"})))) == ["b"]
     assert ranking(classer(profil(lyon_3e), Filtres(thematiques=("sante",)))) == ["h", "b"]
+    # The counsellor may leave out what is reserved to other publics.
+    assert "g" not in ranking(classer(profil(lyon_3e), Filtres(publics_ouverts=True)))
 
 
 def test_constraints_of_the_young_person(lyon_3e):
@@ -108,18 +118,55 @@ def test_constraints_of_the_young_person(lyon_3e):
 
     assert ranking(classer(profil(lyon_3e, a_distance_uniquement=True))) == ["b"]
     assert "i" not in ranking(classer(profil(lyon_3e, heures_disponibles=10)))
-    assert "g" in ranking(classer(profil(lyon_3e, publics=("femmes",))))
+    woman = classer(profil(lyon_3e, publics=("femmes",)))
+    g = woman[ranking(woman).index("g")]
+    assert "pour les femmes" in g.raisons and g.rang < ranking(classer(profil(lyon_3e))).index("g") + 1
     assert ranking(classer(profil(lyon_3e, rayon_km=1))) == ["b"]
 
 
 def test_age_rules(lyon_3e):
     create_catalogue([structure_row()], catalogue())
+    Service.objects.filter(identifiant="test--f").update(age_min=16, age_max=25)  # set by a person: a rule
 
-    assert "d" not in ranking(classer(profil(lyon_3e)))
-    older = ProfilJeune.pour_commune(lyon_3e, thematiques=NEEDS, age=27)
-    assert "d" in ranking(classer(older)) and "a" not in ranking(classer(older))
+    young = ranking(classer(profil(lyon_3e)))
+    older = ranking(classer(ProfilJeune.pour_commune(lyon_3e, thematiques=NEEDS, age=27)))
+    # The text's ages are hints: the 27-year-old keeps "a" (16-25 in its text), below "d" (26-30).
+    assert {"a", "d"} <= set(older) and older.index("d") < older.index("a")
+    assert young.index("a") < young.index("d")
+    # The limits a person set are rules.
+    assert "f" in young and "f" not in older
     unknown_age = ProfilJeune.pour_commune(lyon_3e, thematiques=NEEDS)
-    assert {"a", "d"} <= set(ranking(classer(unknown_age)))
+    assert {"a", "d", "f"} <= set(ranking(classer(unknown_age)))
+
+
+def test_an_age_band_in_a_list_of_publics_is_neither_a_limit_nor_a_reason_to_rank_lower(lyon_3e):
+    listed = "Seniors (+60 ans), Jeunes (18-22 ans), Adultes"
+    create_catalogue(
+        [structure_row()],
+        [
+            in_person("liste", publics=["tous-publics"], publics_precisions=listed),
+            in_person("seul", publics_precisions=None),
+        ],
+    )
+    older = classer(ProfilJeune.pour_commune(lyon_3e, thematiques=NEEDS, age=27))
+
+    by_key = dict(zip(ranking(older), older, strict=True))
+    assert "plusieurs publics selon la fiche, dont les 18–22 ans" in by_key["liste"].raisons
+    assert not any("à vérifier" in r or "accepte" in r for r in by_key["liste"].raisons)
+
+
+def test_a_restricted_service_is_never_open_to_all(lyon_3e):
+    restricted = [["femmes"], ["demandeurs-emploi", "beneficiaires-des-minimas-sociaux"], ["seniors"]]
+    create_catalogue(
+        [structure_row()],
+        [in_person(f"r{i}", publics=publics, publics_precisions=None) for i, publics in enumerate(restricted)],
+    )
+
+    for proposition in classer(profil(lyon_3e)):
+        assert "ouvert à tous" not in proposition.explication
+        assert proposition.explication.count("à vérifier") == 1
+    both = next(p for p in classer(profil(lyon_3e)) if "demandeurs" in p.explication)
+    assert "réservé aux bénéficiaires des minimas sociaux et demandeurs d’emploi : à vérifier" in both.raisons
 
 
 def test_zone_rules(lyon_3e):
@@ -151,3 +198,122 @@ def test_two_queries_whatever_the_number_of_candidates(lyon_3e, django_assert_nu
     # The candidates, then the responsiveness of their structures.
     with django_assert_num_queries(2):
         assert len(classer(profil(lyon_3e), limite=50, reactivite=indicators.reactivite)) == 30
+
+
+def test_a_27_year_old_keeps_a_service_whose_text_only_mentions_16_26(lyon_3e):
+    create_catalogue(
+        [structure_row()],
+        [
+            in_person("numerique", publics=["jeunes"], publics_precisions="Jeunes (16-26 ans)"),
+            in_person(
+                "liste", publics=["tous-publics"], publics_precisions="Seniors (+65 ans), Jeunes (16-26 ans), Adultes"
+            ),
+        ],
+    )
+    older = classer(ProfilJeune.pour_commune(lyon_3e, thematiques=NEEDS, age=27))
+
+    by_key = dict(zip(ranking(older), older, strict=True))
+    assert set(by_key) == {"numerique", "liste"}
+    assert "réservé aux 16–26 ans selon la fiche : à vérifier" in by_key["numerique"].raisons
+    assert "plusieurs publics selon la fiche, dont les 16–26 ans" in by_key["liste"].raisons
+    assert not any("accepte" in reason for p in older for reason in p.raisons)
+
+
+def test_an_urgent_need_ranks_its_service_first(lyon_3e):
+    abri = "logement-hebergement--rechercher-une-solution-dhebergement-temporaire"
+    emploi = [
+        "trouver-un-emploi--repondre-a-des-offres-demploi",
+        "trouver-un-emploi--faire-des-candidatures-spontanees",
+    ]
+    create_catalogue(
+        [structure_row()],
+        [
+            in_person("emploi-1", themes=emploi, publics=["jeunes"]),
+            in_person("emploi-2", themes=emploi[:1], publics=["jeunes"]),
+            # Farther, not free, open to all: without the urgency it would come last.
+            in_person(
+                "abri", themes=[abri], publics=["tous-publics"], publics_precisions=None, frais="payant", place=GIVORS
+            ),
+        ],
+    )
+    needs = ("trouver-un-emploi", abri)
+    calm = ProfilJeune.pour_commune(lyon_3e, thematiques=needs, age=19, rayon_km=30)
+    urgent = replace(calm, urgences=(("un endroit où dormir ce soir", (abri,)),))
+
+    assert ranking(classer(calm))[-1] == "abri"
+    first = classer(urgent)[0]
+    assert ranking([first]) == ["abri"] and first.urgent
+    assert first.raisons[0] == "répond à l'urgence : un endroit où dormir ce soir"
+
+
+def test_a_suspended_service_is_not_proposed(lyon_3e):
+    create_catalogue(
+        [structure_row()],
+        [in_person("a", date_suspension="2025-01-01"), in_person("b", statut="suspendu"), in_person("c")],
+    )
+    assert ranking(classer(profil(lyon_3e))) == ["c"]
+    Service.objects.filter(identifiant="test--a").update(date_suspension=timezone.localdate() + timedelta(days=1))
+    assert set(ranking(classer(profil(lyon_3e)))) == {"a", "c"}  # suspended from tomorrow on
+
+
+def test_an_epci_zone_is_its_member_communes(lyon_3e):
+    metropole = EpciFactory(code="200046977")
+    Commune.objects.filter(code_insee__in=["69383", "69266"]).update(epci=metropole)
+    outside = CommuneFactory(code_insee="69999", nom="Hors métropole", epci=EpciFactory(code="200040715"))
+    create_catalogue([structure_row()], [in_person("metropole", zone_eligibilite=["200046977"])])
+
+    inside = classer(profil(Commune.objects.get(code_insee="69383")))
+    assert ranking(inside) == ["metropole"]
+    assert not any("vérifier" in reason for reason in inside[0].raisons)
+    assert ranking(classer(profil(outside, rayon_km=None))) == []
+
+
+def test_nothing_left_says_what_each_filter_hides(lyon_3e):
+    create_catalogue([structure_row()], [in_person("loin", place=GIVORS), in_person("femmes", publics=["femmes"])])
+    filtres = Filtres(publics_ouverts=True, distance_max_km=10)
+
+    assert classer(profil(lyon_3e), filtres) == []
+    assert relaxations(profil(lyon_3e), filtres) == [
+        "1 service à plus de 10 km",
+        "1 service réservé à d'autres publics (à vérifier)",
+    ]
+
+
+def test_a_young_man_in_paris_19e_looking_for_a_job_and_digital_skills_keeps_results():
+    paris_dep = DepartementFactory(code="75", nom="Paris")
+    grand_paris = EpciFactory(code="200054781", type="METRO")
+    CommuneFactory(code_insee="75056", nom="Paris", departement=paris_dep, latitude=48.85982, longitude=2.34561)
+    paris_19e = CommuneFactory(
+        code_insee="75119",
+        nom="Paris 19e Arrondissement",
+        departement=paris_dep,
+        epci=grand_paris,
+        latitude=48.88685,
+        longitude=2.38422,
+    )
+    emploi, numerique = (
+        "trouver-un-emploi--repondre-a-des-offres-demploi",
+        "numerique--maitriser-les-fondamentaux-du-numerique",
+    )
+    # Services of Paris without coordinates of their own: they are placed at their commune.
+    at_paris = {"code_insee": "75056", "modes_accueil": ["en-presentiel"], "zone_eligibilite": ["75"]}
+    create_catalogue(
+        [structure_row()],
+        [
+            service_row("emploi", thematiques=[emploi], publics=["demandeurs-emploi"], **at_paris),
+            service_row("rsa", thematiques=[emploi], publics=["beneficiaires-des-minimas-sociaux"], **at_paris),
+            service_row(
+                "numerique",
+                thematiques=[numerique],
+                publics=["seniors", "jeunes"],
+                publics_precisions="Seniors (+65 ans), Jeunes (16-26 ans), Adultes",
+                **{**at_paris, "zone_eligibilite": ["200054781"]},
+            ),
+        ],
+    )
+    jeune = ProfilJeune.pour_commune(paris_19e, thematiques=("trouver-un-emploi", "numerique"), age=19)
+
+    found = classer(jeune)
+    assert set(ranking(found)) == {"emploi", "rsa", "numerique"}
+    assert all(p.distance_km is not None for p in found)
+    assert ranking(found)[0] == "numerique"  # open to him; the others are reserved, to check

@@ -20,6 +20,30 @@ def test_reference_keeps_one_row_per_commune_with_all_its_postcodes(reference):
     assert reference["69266"].latitude == pytest.approx(45.77188)
 
 
+def test_paris_lyon_marseille_are_communes_with_their_arrondissements(reference):
+    for city, arrondissement in (("75056", "75119"), ("69123", "69383"), ("13055", "13201")):
+        parts = [c for c in reference.values() if c.parent_id == city]
+        assert reference[arrondissement] in parts
+        assert set(reference[city].codes_postaux.split()) == {code for p in parts for code in p.codes_postaux.split()}
+        # No coordinates of its own in the statistical compilation: its arrondissements' centre.
+        lats = [p.latitude for p in parts]
+        assert min(lats) <= reference[city].latitude <= max(lats)
+        assert reference[arrondissement].epci_id == reference[city].epci_id is not None
+
+
+def test_communes_know_their_epci_and_departements_their_region():
+    from sas.communes.services import read_departements, read_epci
+
+    epci = {e.code: e for e in read_epci()}
+    communes = read_communes()
+    villeurbanne = next(c for c in communes if c.code_insee == "69266")
+    assert epci[villeurbanne.epci_id].type == "MET69"
+    assert sum(1 for c in communes if c.epci_id == villeurbanne.epci_id) > 50
+    regions = {d.code: d.region_id for d in read_departements()}
+    # "11" is both Aude (a département of Occitanie, 76) and Île-de-France's région code.
+    assert regions["11"] == "76" and regions["75"] == "11"
+
+
 def test_merged_communes_keep_their_former_names_for_search(reference):
     assert "|bellegarde sur valserine" in reference["01033"].anciens_noms
     assert reference["01033"].nom == "Valserhône"
@@ -45,9 +69,11 @@ def test_import_is_dry_run_by_default_then_idempotent():
 def test_search_by_name_former_name_or_postcode(client):
     assert [c.code_insee for c in Commune.objects.search("villeurb")] == ["69266"]
     assert "01033" in [c.code_insee for c in Commune.objects.search("Bellegarde-sur")]
+    # A PLM postcode names the arrondissement rather than the city, which has them all.
     assert {c.code_insee for c in Commune.objects.search("69003")} == {"69383"}
-    # Largest first: Lyon arrondissements before smaller places starting with "lyon".
-    assert Commune.objects.search("lyon")[0].code_insee.startswith("693")
+    # Largest first: Lyon itself, then its arrondissements, before smaller places starting with "lyon".
+    found = [c.code_insee for c in Commune.objects.search("lyon", limit=4)]
+    assert found[0] == "69123" and all(code.startswith("693") for code in found[1:])
     assert not Commune.objects.search("  ").exists()
 
     results = client.get(reverse("communes:search"), {"q": "Vénissieux"}).json()["results"]
@@ -64,6 +90,13 @@ def test_search_by_name_former_name_or_postcode(client):
         ("69266", "69266"),
         ("Lyon 3e Arrondissement", "69383"),
         ("Bellegarde-sur-Valserine", "01033"),
+        # Paris, Lyon and Marseille are communes of their own: by INSEE code or by name; a postcode is an
+        # arrondissement's.
+        ("69123", "69123"),
+        ("75056", "75056"),
+        ("Marseille", "13055"),
+        ("Lyon (69001)", "69123"),
+        ("69001", "69381"),
     ],
 )
 @pytest.mark.usefixtures("communes_reference")

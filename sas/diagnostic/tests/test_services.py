@@ -298,3 +298,24 @@ def test_a_diagnostic_opens_and_completes_through_its_transitions_with_one_event
 def test_the_young_person_opening_the_diagnostic_writes_its_first_event(parcours):
     diagnostic = services.preparer_par_le_jeune(parcours, {}, at=at(0))
     assert [(e.from_statut, e.to_statut, e.actor) for e in diagnostic.events.all()] == [("", Statut.BROUILLON, None)]
+
+
+def test_needs_of_the_urgent_section_are_urgent_and_say_what_was_asked(parcours, aiguilleur):
+    diagnostic = services.demarrer(parcours, conseiller=aiguilleur)
+    services.enregistrer(
+        diagnostic,
+        {
+            "aide_immediate": ["dormir", "manger"],
+            "risque_decrochage": "eleve",
+            "mobilite": {"niveau": "bloquant", "avis_jeune": ""},
+        },
+        auteur=aiguilleur,
+    )
+
+    urgent = {b.code: b.quoi for b in services.besoins(diagnostic) if b.urgent}
+    # A high dropout risk calls for a quick referral, not for one kind of service.
+    assert urgent == {"aide_immediate:dormir": "un endroit où dormir ce soir", "aide_immediate:manger": "manger"}
+    assert services.urgences(diagnostic)[0] == (
+        "un endroit où dormir ce soir",
+        ("logement-hebergement--rechercher-une-solution-dhebergement-temporaire",),
+    )

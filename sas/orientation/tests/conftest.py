@@ -33,7 +33,8 @@ IN_PERSON = {
 def envoyer(parcours, aiguilleur, cle="logement", partager_diagnostic=False):
     """Propose the ranking, and the young person chooses the service `cle`: the referral is sent."""
     parcours.refresh_from_db()
-    propositions = services.proposer(parcours, services.classer(parcours), auteur=aiguilleur)
+    ranking = [p for p in services.classer(parcours) if not p.deja_propose]
+    propositions = services.proposer(parcours, ranking, auteur=aiguilleur)
     chosen = next(p for p in propositions if p.service.identifiant == f"test--{cle}")
     return services.choisir(chosen, partager_diagnostic=partager_diagnostic, par=Par.JEUNE)
 

@@ -31,7 +31,8 @@ pytestmark = pytest.mark.django_db
 
 def proposer_tout(parcours, aiguilleur, at=None):
     parcours.refresh_from_db()
-    return services.proposer(parcours, services.classer(parcours), auteur=aiguilleur, at=at)
+    ranking = [p for p in services.classer(parcours) if not p.deja_propose]
+    return services.proposer(parcours, ranking, auteur=aiguilleur, at=at)
 
 
 def choisir(parcours, aiguilleur, cle="logement", *, diagnostic=False, at=None):
@@ -276,3 +277,44 @@ def test_a_retry_after_the_referral_ended_sends_nothing(parcours, aiguilleur, sm
     assert expedier(message.pk, at=message.prevu_le) == MessageStatut.ANNULE
     assert smtp_server == []
     assert not orientation.liens.filter(revoked_at__isnull=True).exists()
+
+
+def test_a_service_already_sent_is_marked_and_not_proposed_again(parcours, aiguilleur):
+    orientation = choisir(parcours, aiguilleur)
+    services.annuler(orientation, par=Par.CONSEILLER, motif=Motif.PLUS_INTERESSE)
+    parcours.refresh_from_db()
+
+    ranking = {p.service_nom: p for p in services.classer(parcours)}
+    assert ranking["Logement temporaire"].deja_propose and not ranking["Conseil mobilité"].deja_propose
+    with pytest.raises(ValidationError, match="Déjà proposé à ce jeune : Logement temporaire"):
+        services.proposer(parcours, [ranking["Logement temporaire"]], auteur=aiguilleur)
+    created = services.proposer(parcours, [ranking["Conseil mobilité"]], auteur=aiguilleur)
+    assert services.classer(parcours)[created[0].rang - 1].deja_propose  # waiting for the young person's choice
+
+
+def test_an_urgent_need_of_the_diagnostic_ranks_its_service_first(parcours, aiguilleur, catalogue):
+    abri = "logement-hebergement--rechercher-une-solution-dhebergement-temporaire"
+    create_catalogue(
+        [],
+        [
+            service_row(
+                "abri", structure="fjt", nom="Mise à l'abri", thematiques=[abri], **{**IN_PERSON, "frais": "payant"}
+            )
+        ],
+    )
+    diagnostic = parcours.diagnostics.get()
+    reponses = {**diagnostic.reponses, "aide_immediate": ["dormir"]}
+    type(diagnostic).objects.filter(pk=diagnostic.pk).update(reponses=reponses, besoins_retenus=None)
+
+    first = services.classer(parcours)[0]
+    assert first.service_nom == "Mise à l'abri"
+    assert first.raisons[0] == "répond à l'urgence : un endroit où dormir ce soir"
+
+
+def test_a_suspended_service_cannot_be_sent(parcours, aiguilleur, catalogue):
+    proposition = {p.service.identifiant: p for p in proposer_tout(parcours, aiguilleur)}["test--logement"]
+    type(catalogue["logement"]).objects.filter(pk=catalogue["logement"].pk).update(date_suspension=timezone.localdate())
+    with pytest.raises(ValidationError, match="« Logement temporaire » est suspendu"):
+        services.choisir(proposition, partager_diagnostic=False, par=Par.JEUNE)
+    assert not Orientation.objects.exists()
+    assert "Logement temporaire" not in {p.service_nom for p in services.classer(parcours)}

@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from sas.annuaire.factories import create_catalogue, service_row
 from sas.audit.models import AuditEntry
 from sas.espace_jeune.models import LienJeune
 from sas.espace_jeune.testing import verifier
@@ -14,7 +15,7 @@ from sas.orientation import services
 from sas.orientation.models import EventKind, Orientation, Par, Statut
 from sas.parcours.status import Status
 
-from .conftest import envoyer, token_from
+from .conftest import IN_PERSON, LOGEMENT, envoyer, token_from
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +40,19 @@ def test_filters_change_the_ranking(client, parcours, aiguilleur):
     url = reverse("orientation:parcours", args=[parcours.uuid])
     html = client.get(url, {"modes": "a-distance"}).content.decode()
     assert "Aucun service de l'annuaire ne répond" in html
+    # What each filter hides: both services are in person.
+    assert "<li>2 services avec un autre mode d&#x27;accueil</li>" in html
+
+
+def test_a_service_waiting_for_the_young_persons_choice_is_marked_and_cannot_be_ticked(client, parcours, aiguilleur):
+    client.force_login(aiguilleur)
+    first = services.classer(parcours)[0]
+    services.proposer(parcours, [first], auteur=aiguilleur)
+
+    html = client.get(reverse("orientation:parcours", args=[parcours.uuid])).content.decode()
+    checkbox = html[html.index(f'id="service-{first.service_id}"') :].split(">", 1)[0]
+    assert "disabled" in checkbox
+    assert "Déjà proposé" in html
 
 
 def test_the_counsellor_records_a_choice_made_with_them_only_with_oral_consent(client, parcours, aiguilleur):
@@ -206,9 +220,13 @@ def test_the_received_list_makes_the_same_number_of_queries_with_one_or_three(
     url = reverse("orientation:recues")
     orientation = envoyer(parcours, aiguilleur)
     one = count_queries(url)
-    for _ in range(2):
+    # A service is not proposed twice: the structure's other services.
+    create_catalogue(
+        [], [service_row(f"logement{n}", structure="fjt", thematiques=[LOGEMENT], **IN_PERSON) for n in (2, 3)]
+    )
+    for n in (2, 3):
         services.annuler(orientation, par=Par.CONSEILLER, motif="autre", precision="test")
-        orientation = envoyer(parcours, aiguilleur)
+        orientation = envoyer(parcours, aiguilleur, f"logement{n}")
     assert Orientation.objects.count() == 3
     assert count_queries(url) == one
 
@@ -221,8 +239,9 @@ def test_the_counsellor_page_makes_the_same_number_of_queries_with_one_or_three(
     orientation = envoyer(parcours, aiguilleur)
     services.annuler(orientation, par=Par.CONSEILLER, motif="autre", precision="test")
     one = count_queries(url)
-    for _ in range(2):
-        orientation = envoyer(parcours, aiguilleur, "mobilite" if _ == 0 else "logement")
+    create_catalogue([], [service_row("logement2", structure="fjt", thematiques=[LOGEMENT], **IN_PERSON)])
+    for cle in ("mobilite", "logement2"):
+        orientation = envoyer(parcours, aiguilleur, cle)
         services.annuler(orientation, par=Par.CONSEILLER, motif="autre", precision="test")
     assert count_queries(url) == one
 

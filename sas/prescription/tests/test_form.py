@@ -108,6 +108,23 @@ def test_a_commune_outside_the_territories_is_refused_with_its_name(client, pres
     )
 
 
+def test_a_lyon_prescriber_may_type_lyons_insee_code(client):
+    lyon = CommuneFactory(code_insee="69123", nom="Lyon", codes_postaux="69001 69003")
+    # The territory lists the arrondissements: Lyon itself belongs to it through them.
+    lyon_3e = CommuneFactory(code_insee="69383", nom="Lyon 3e Arrondissement", codes_postaux="69003", parent=lyon)
+    territory = TerritoryFactory(communes=[lyon_3e])
+    client.force_login(member(Role.PRESCRIPTEUR, OrganisationFactory(territory=territory, kind=OrganisationKind.ASE)))
+
+    response = client.post(reverse("prescription:signaler"), minimal(commune="69123"))
+
+    assert response.status_code == 302, html.unescape(response.content.decode())
+    signalement = Signalement.objects.get()
+    assert (signalement.parcours.jeune.commune, signalement.parcours.territory) == (lyon, territory)
+    # A postcode of Lyon names its arrondissement.
+    client.post(reverse("prescription:signaler"), minimal(commune="69003", prenom="Lina", telephone="0698765432"))
+    assert Signalement.objects.get(parcours__jeune__prenom="Lina").parcours.jeune.commune == lyon_3e
+
+
 def test_only_prescribers_may_signal_and_only_for_their_organisation(client, prescriber, territory):
     client.force_login(member(Role.AIGUILLEUR, territory=territory))
     assert client.get(reverse("prescription:signaler")).status_code == 403

@@ -15,8 +15,8 @@ from django_tasks_db.models import DBTaskResult
 from openpyxl import Workbook, load_workbook
 
 from sas.browser_testing import launch, needs_browser, serious_violations
-from sas.communes.models import Commune, Departement
-from sas.communes.services import read_communes, read_departements
+from sas.communes.models import Commune, Departement, Epci, Region
+from sas.communes.services import read_communes, read_departements, read_epci, read_regions
 from sas.jeunes.models import Consent, Jeune
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role, Territory
@@ -51,6 +51,8 @@ def reference():
 @pytest.fixture
 def territory():
     departements, communes = reference()
+    Region.objects.bulk_create(read_regions())
+    Epci.objects.bulk_create(read_epci())
     Departement.objects.bulk_create(departements)
     Commune.objects.bulk_create(communes)
     territory = Territory.objects.create(nom="Rhône")
