@@ -34,16 +34,20 @@ def demo(communes_reference, questionnaire_publie, settings):
     settings.SAS_DEMO = True
     seed(wet_run=True, people=40)
     aiguilleur = User.objects.get(email="aiguilleur@demo.sas.localhost")
-    parcours = Parcours.objects.filter(status=Status.CONTACTE).select_related("jeune").first()
-    diagnostic = diagnostics.demarrer(parcours, conseiller=aiguilleur)
-    diagnostics.enregistrer(diagnostic, {"aide_immediate": ["dormir"]}, auteur=aiguilleur, section="urgence")
-    diagnostics.enregistrer_plan(
-        diagnostic,
-        besoins_retenus=[besoin.code for besoin in diagnostics.besoins(diagnostic)],
-        auteur=aiguilleur,
-        objectifs="Trouver un hébergement",
-    )
-    diagnostics.terminer(diagnostic, auteur=aiguilleur)
+    # The first contacted young person for whom the demo catalogue has services after their diagnostic (its
+    # services do not reach every demo commune).
+    for parcours in Parcours.objects.filter(status=Status.CONTACTE).select_related("jeune").order_by("pk"):
+        diagnostic = diagnostics.demarrer(parcours, conseiller=aiguilleur)
+        diagnostics.enregistrer(diagnostic, {"aide_immediate": ["dormir"]}, auteur=aiguilleur, section="urgence")
+        diagnostics.enregistrer_plan(
+            diagnostic,
+            besoins_retenus=[besoin.code for besoin in diagnostics.besoins(diagnostic)],
+            auteur=aiguilleur,
+            objectifs="Trouver un hébergement",
+        )
+        diagnostics.terminer(diagnostic, auteur=aiguilleur)
+        if orientations.classer(parcours):
+            break
     orientations.proposer(parcours, orientations.classer(parcours)[:2], auteur=aiguilleur)
     en_cours = Parcours.objects.filter(status=Status.CONTACT_EN_COURS).first()
     envoyee = Parcours.objects.filter(status=Status.ORIENTATION_ENVOYEE).first().orientations.order_by("-pk").first()
