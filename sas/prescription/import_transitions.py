@@ -1,11 +1,10 @@
 """The single entry point for every status change of a batch file: previewed, then importing, then done or failed
 (a failed import resumes where it stopped)."""
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from sas.audit.transitions import apply_transition
+from sas.audit.transitions import TransitionError, apply_transition
 
 from .models import ImportBatch, ImportBatchEvent, ImportStatus
 
@@ -18,11 +17,7 @@ TRANSITIONS = {
 }
 
 
-class TransitionError(ValidationError):
-    pass
-
-
-def ouvrir(*, actor=None, at=None, **fields):
+def start(*, actor=None, at=None, **fields):
     """Write a new batch, previewed, with its first event."""
     at = at or timezone.now()
     with transaction.atomic():
@@ -31,7 +26,7 @@ def ouvrir(*, actor=None, at=None, **fields):
     return batch
 
 
-def changer(batch, to_status, *, actor=None, at=None, **values):
+def transition(batch, to_status, *, actor=None, at=None, **values):
     """Move `batch` to `to_status` if allowed, with the other fields given, and write exactly one event. The row is
     locked and re-read: a second click on "import" is refused."""
     to_status = ImportStatus(to_status)
