@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from sas.browser_testing import needs_browser, serious_violations
 from sas.jeunes.models import Jeune
 from sas.organisations.factories import OrganisationFactory, member
 from sas.organisations.models import Role
@@ -58,7 +59,7 @@ def test_a_large_file_is_read_by_the_worker_then_previewed_and_imported(client, 
     assert (batch.status, batch.total_rows, batch.rows, bytes(batch.content)) == (ImportStatus.LECTURE, 0, [], content)
     assert DBTaskResult.objects.get().args_kwargs["args"] == [batch.pk]
     html = page(client, batch)
-    assert '<meta http-equiv="refresh" content="2">' in html
+    assert 'data-suivi-import="lecture"' in html
     assert "Lecture du fichier en cours : 0 ligne lue." in html
     assert client.post(reverse("prescription:import_start", args=[batch.pk])).status_code == 302
     batch.refresh_from_db()
@@ -70,7 +71,7 @@ def test_a_large_file_is_read_by_the_worker_then_previewed_and_imported(client, 
     assert (batch.status, batch.total_rows, bytes(batch.content)) == (ImportStatus.APERCU, len(rows), b"")
     assert error_lines == set(bad)
     html = page(client, batch)
-    assert 'http-equiv="refresh"' not in html and f"{len(bad)} lignes à corriger" in html
+    assert "data-suivi-import" not in html and f"{len(bad)} lignes à corriger" in html
 
     client.post(reverse("prescription:import_start", args=[batch.pk]))
     run_worker()  # above INLINE_MAX_ROWS the import itself is the worker's too
@@ -144,7 +145,7 @@ def test_a_large_file_the_worker_cannot_read_is_refused_in_french(client, ase, p
     assert batch.refus.startswith(message)
     html = page(client, batch)
     assert "Ce fichier ne peut pas être importé" in html and message in html.replace("&#x27;", "'")
-    assert 'http-equiv="refresh"' not in html
+    assert "data-suivi-import" not in html
     client.post(reverse("prescription:import_start", args=[batch.pk]))
     batch.refresh_from_db()
     assert batch.status == ImportStatus.REFUSE and not Jeune.objects.exists()
@@ -184,3 +185,35 @@ def test_another_organisation_cannot_see_a_file_being_read(client, ase, prescrip
     client.force_login(member(Role.PRESCRIPTEUR, OrganisationFactory(territory=territory)))
     assert client.get(reverse("prescription:import_detail", args=[batch.pk])).status_code == 404
     assert client.post(reverse("prescription:import_start", args=[batch.pk])).status_code == 404
+
+
+@needs_browser
+@pytest.mark.browser
+def test_a_prescriber_watches_a_large_file_being_read_in_a_narrow_browser(
+    log_in, live_server, browser, ase, prescripteur, tmp_path
+):
+    content, rows, bad = large_csv()
+    path = tmp_path / "signalements.csv"
+    path.write_bytes(content)
+    context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    log_in(page, prescripteur)
+    page.goto(live_server.url + reverse("prescription:import_upload"))
+    page.get_by_label("Fichier à importer").set_input_files(str(path))
+    page.get_by_role("button", name="Voir l'aperçu").click()
+    page.get_by_text("Lecture du fichier en cours : 0 ligne lue.").wait_for(timeout=5000)
+    assert serious_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    run_worker()
+    # The page follows the reading and offers the preview; it does not reload itself.
+    page.get_by_role("link", name="Voir l'aperçu").click(timeout=10_000)
+    page.get_by_role("heading", name=f"{len(bad)} lignes à corriger").wait_for(timeout=5000)
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Importer").click()
+    page.get_by_text("Import en cours").wait_for(timeout=5000)
+    assert serious_violations(page) == []
+    run_worker()
+    page.get_by_role("link", name="Voir le compte rendu").click(timeout=10_000)
+    page.get_by_role("heading", name="Compte rendu").wait_for(timeout=5000)
+    context.close()
+    assert Jeune.objects.count() == len(rows) - len(bad)
