@@ -119,7 +119,7 @@ def detail(request, pk):
 def start(request, pk):
     batch = _get_batch(request, pk)
     if batch.status in (ImportStatus.LECTURE, ImportStatus.REFUSE):
-        messages.error(request, "Ce fichier n'a pas encore d'aperçu : il ne peut pas être importé.")
+        messages.error(request, "Ce fichier n'a pas (encore) d'aperçu : il ne peut pas être importé.")
     elif not start_import(batch):
         messages.info(request, "Cet import est déjà lancé.")
     return redirect("prescription:import_detail", pk=batch.pk)
