@@ -24,7 +24,7 @@ class TransitionError(ValidationError):
     pass
 
 
-def ouvrir(*, actor=None, at=None, status=ImportStatus.APERCU, **fields):
+def start(*, actor=None, at=None, status=ImportStatus.APERCU, **fields):
     """Write a new batch, previewed (or waiting to be read), with its first event."""
     if status not in (ImportStatus.APERCU, ImportStatus.LECTURE):
         raise TransitionError("Un import commence par sa lecture ou son aperçu.", code="forbidden")
@@ -35,7 +35,7 @@ def ouvrir(*, actor=None, at=None, status=ImportStatus.APERCU, **fields):
     return batch
 
 
-def changer(batch, to_status, *, actor=None, at=None, **values):
+def transition(batch, to_status, *, actor=None, at=None, **values):
     """Move `batch` to `to_status` if allowed, with the other fields given, and write exactly one event. The row is
     locked and re-read: a second click on "import" is refused."""
     to_status = ImportStatus(to_status)

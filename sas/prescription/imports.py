@@ -671,7 +671,7 @@ def create_batch(*, organisation, user, filename, content):
     """An ImportBatch in preview, with every error found without writing, what was cleaned or left aside, and the
     other sheets that could be read instead. ImportFileError if the file cannot be read."""
     table = parse_file(filename, content)
-    return import_transitions.ouvrir(
+    return import_transitions.start(
         actor=user,
         organisation=organisation,
         created_by=user,
@@ -688,7 +688,7 @@ def queue_batch(*, organisation, user, filename, content):
     """An ImportBatch waiting for the task worker to read its file (read_batch). Only the size is checked now."""
     if len(content) > MAX_FILE_SIZE:
         raise ImportFileError(f"Ce fichier dépasse {MAX_FILE_SIZE // (1024 * 1024)} Mo : découpez-le en plusieurs.")
-    return import_transitions.ouvrir(
+    return import_transitions.start(
         actor=user,
         status=ImportStatus.LECTURE,
         organisation=organisation,
@@ -715,12 +715,12 @@ def read_batch(batch):
         progress(read_rows=0, total_rows=len(table.rows))
         checked = _checked(table.rows, batch.organisation, lambda count: progress(read_rows=count))
     except ImportFileError as error:
-        import_transitions.changer(batch, ImportStatus.REFUSE, content=b"", refus=str(error)[:500])
+        import_transitions.transition(batch, ImportStatus.REFUSE, content=b"", refus=str(error)[:500])
         return batch
     except Exception:
-        import_transitions.changer(batch, ImportStatus.REFUSE, content=b"", refus=UNREADABLE)
+        import_transitions.transition(batch, ImportStatus.REFUSE, content=b"", refus=UNREADABLE)
         raise
-    import_transitions.changer(
+    import_transitions.transition(
         batch,
         ImportStatus.APERCU,
         content=b"",
@@ -782,7 +782,7 @@ def run_import(batch, chunk_size=CHUNK_SIZE):
     if batch.status == ImportStatus.TERMINE:
         return batch
     if batch.status != ImportStatus.EN_COURS:
-        import_transitions.changer(batch, ImportStatus.EN_COURS, other_sheets={})
+        import_transitions.transition(batch, ImportStatus.EN_COURS, other_sheets={})
     if batch.processed_rows == 0:
         batch.errors = []
         batch.save(update_fields=["errors"])
@@ -796,11 +796,11 @@ def run_import(batch, chunk_size=CHUNK_SIZE):
                 batch.save(update_fields=_PROGRESS_FIELDS)
     except Exception:
         failed_at = timezone.now()
-        import_transitions.changer(batch, ImportStatus.ECHEC, at=failed_at, finished_at=failed_at)
+        import_transitions.transition(batch, ImportStatus.ECHEC, at=failed_at, finished_at=failed_at)
         raise
     # The report keeps line numbers and reasons; the personal data now lives in the records.
     done_at = timezone.now()
-    import_transitions.changer(batch, ImportStatus.TERMINE, at=done_at, finished_at=done_at, rows=[])
+    import_transitions.transition(batch, ImportStatus.TERMINE, at=done_at, finished_at=done_at, rows=[])
     return batch
 
 

@@ -216,10 +216,10 @@ def test_two_gunicorn_processes_behind_a_proxy_hold_one_limit_per_caller(tmp_pat
         limite = espace_jeune.liens_errones_ip.limit
         for i in range(limite):
             # Each names another link: only the caller's address counts them all.
-            statut, _ = demander(f"{serveurs[i % 2]}/j/{9000 + i}-{'0' * 16}/", **{"X-Forwarded-For": "198.51.100.1"})
-            assert statut == 410, (i, statut)
+            status, _ = demander(f"{serveurs[i % 2]}/j/{9000 + i}-{'0' * 16}/", **{"X-Forwarded-For": "198.51.100.1"})
+            assert status == 410, (i, status)
         for serveur in serveurs:
-            statut, _ = demander(f"{serveur}/j/{lien.token}/", **{"X-Forwarded-For": "198.51.100.1"})
-            assert statut == 429, "half the tries in each process: the limit is the total"
-            statut, _ = demander(f"{serveur}/j/{lien.token}/", **{"X-Forwarded-For": "198.51.100.2"})
-            assert statut == 200, "the proxy's address is not the caller's"
+            status, _ = demander(f"{serveur}/j/{lien.token}/", **{"X-Forwarded-For": "198.51.100.1"})
+            assert status == 429, "half the tries in each process: the limit is the total"
+            status, _ = demander(f"{serveur}/j/{lien.token}/", **{"X-Forwarded-For": "198.51.100.2"})
+            assert status == 200, "the proxy's address is not the caller's"

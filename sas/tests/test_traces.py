@@ -44,16 +44,16 @@ def _demander_tout(base, lien, jeton_structure):
     ]
     statuts = {}
     for chemin in pages_a_jeton:
-        statut, entetes = demander(base + chemin, Referer=f"{base}/j/{lien.token}/")
-        statuts[chemin] = statut
+        status, entetes = demander(base + chemin, Referer=f"{base}/j/{lien.token}/")
+        statuts[chemin] = status
         assert "no-store" in entetes["Cache-Control"], chemin
         assert "noindex" in entetes["X-Robots-Tag"], chemin
         assert entetes["Referrer-Policy"] == "same-origin", chemin
     # The young person's own page, served for real: the headers are those of a page showing them their data.
     assert statuts[f"/j/{lien.token}/"] == 200 and statuts[f"/orientation/s/{jeton_structure}/"] == 410
 
-    statut, entetes = demander(base + "/connexion/")
-    assert statut == 200
+    status, entetes = demander(base + "/connexion/")
+    assert status == 200
     csp = dict(directive.strip().split(" ", 1) for directive in entetes["Content-Security-Policy"].split(";"))
     assert csp["script-src"] == "'self'" and csp["style-src"] == "'self'" and csp["default-src"] == "'self'"
     assert csp["frame-ancestors"] == "'none'" and csp["object-src"] == "'none'"
