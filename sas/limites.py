@@ -8,6 +8,7 @@ import ipaddress
 import pickle
 
 from django.conf import settings
+from django.core import checks
 from django.core.cache import caches
 from django.core.cache.backends import db
 from django.db import connections, models, router, transaction
@@ -42,6 +43,31 @@ def cle_ip(ip):
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
     return str(address)
+
+
+# Cache backends whose every process sees the same counters and whose incr() is one atomic step on the server.
+CACHES_PARTAGES = {
+    "sas.limites.DatabaseCache",
+    "django.core.cache.backends.redis.RedisCache",
+    "django_redis.cache.RedisCache",
+    "django.core.cache.backends.memcached.PyMemcacheCache",
+    "django.core.cache.backends.memcached.PyLibMCCache",
+}
+
+
+def verifier_cache(app_configs=None, **kwargs):
+    """System check: a limit counted in one process's memory, or by a read-then-write increment, gives N workers N
+    times the tries (issue 14)."""
+    backend = settings.CACHES.get(settings.RATELIMIT_USE_CACHE, {}).get("BACKEND")
+    if backend in CACHES_PARTAGES:
+        return []
+    return [
+        checks.Error(
+            f"The rate limits' cache ({backend}) is not shared by every process or does not increment atomically.",
+            hint="Use sas.limites.DatabaseCache (the default) or a Redis cache (REDIS_URL).",
+            id="sas.E001",
+        )
+    ]
 
 
 class Limite:

@@ -1,5 +1,5 @@
-"""The single entry point for every status change of a batch file: previewed, then importing, then done or failed
-(a failed import resumes where it stopped)."""
+"""The single entry point for every status change of a batch file: read by the task worker if it is large (then
+previewed or refused), previewed, then importing, then done or failed (a failed import resumes where it stopped)."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,6 +10,8 @@ from .models import ImportBatch, ImportBatchEvent, ImportStatus
 
 S = ImportStatus
 TRANSITIONS = {
+    S.LECTURE: {S.APERCU, S.REFUSE},
+    S.REFUSE: set(),
     S.APERCU: {S.EN_COURS},
     S.EN_COURS: {S.TERMINE, S.ECHEC},
     S.ECHEC: {S.EN_COURS},
@@ -17,12 +19,14 @@ TRANSITIONS = {
 }
 
 
-def start(*, actor=None, at=None, **fields):
-    """Write a new batch, previewed, with its first event."""
+def start(*, actor=None, at=None, status=ImportStatus.APERCU, **fields):
+    """Write a new batch, previewed (or waiting to be read), with its first event."""
+    if status not in (ImportStatus.APERCU, ImportStatus.LECTURE):
+        raise TransitionError("Un import commence par sa lecture ou son aperçu.", code="forbidden")
     at = at or timezone.now()
     with transaction.atomic():
-        batch = ImportBatch.objects.create(status=ImportStatus.APERCU, **fields)
-        ImportBatchEvent.objects.create(batch=batch, to_status=ImportStatus.APERCU, actor=actor, occurred_at=at)
+        batch = ImportBatch.objects.create(status=status, **fields)
+        ImportBatchEvent.objects.create(batch=batch, to_status=status, actor=actor, occurred_at=at)
     return batch
 
 

@@ -1,6 +1,7 @@
 """Signalements sent as a batch file (CSV or Excel): template, tolerant reading, preview and import.
 
-The file is read once at upload into ImportBatch.rows (raw text by column); `check_row` turns one row into
+The file is read once into ImportBatch.rows (raw text by column), during the upload if it is small, else by the task
+worker while the page shows how far it has read; `check_row` turns one row into
 SignalementData or errors, the same way for the preview and for the import, and `run_import` sends the good
 rows through `signaler_many()` by chunks, so that a worker can run it and the page can show progress.
 """
@@ -206,6 +207,8 @@ MAX_COLUMNS = 100
 # Physical rows read from a sheet: the data rows plus blank rows; beyond that the file is refused, not cut.
 MAX_SHEET_ROWS = 2 * MAX_ROWS + HEADER_SEARCH_ROWS
 MAX_CELL_WARNINGS = 100
+# Rows read or checked between two progress reports.
+PROGRESS_EVERY = 1000
 DATE_KEYS = {"date_naissance", "fin_accompagnement_le"}
 
 
@@ -246,7 +249,11 @@ def decode(content):
         return content.decode("cp1252", errors="surrogateescape")
 
 
-def read_csv(content):
+def _no_progress(count):
+    pass
+
+
+def read_csv(content, progress=_no_progress):
     text = decode(content)
     head = text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS]
     delimiters = [";", ",", "\t"]
@@ -256,7 +263,12 @@ def read_csv(content):
         (d for d in delimiters if find_header(list(csv.reader(head, delimiter=d)))),
         max(delimiters, key=head[0].count),
     )
-    return [("", list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)))]
+    rows = []
+    for cells in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        rows.append(cells)
+        if len(rows) % PROGRESS_EVERY == 0:
+            progress(len(rows))
+    return [("", rows)]
 
 
 def _cell_text(value):
@@ -285,7 +297,7 @@ def _date_cell(value, epoch):
     return _cell_text(value)
 
 
-def _sheet_rows(sheet, epoch, names, keys):
+def _sheet_rows(sheet, epoch, names, keys, progress):
     """Every row of a sheet as text, columns bounded by the header's (`names`), rows by MAX_SHEET_ROWS: the sheet's
     declared dimension is not trusted."""
     width = max(i for i, name in enumerate(names) if name.strip()) + 1
@@ -293,12 +305,14 @@ def _sheet_rows(sheet, epoch, names, keys):
     rows = []
     for values in sheet.iter_rows(max_row=MAX_SHEET_ROWS + 1, max_col=width, values_only=True):
         rows.append([_date_cell(v, epoch) if i in dates else _cell_text(v) for i, v in enumerate(values)])
+        if len(rows) % PROGRESS_EVERY == 0:
+            progress(len(rows))
     if len(rows) > MAX_SHEET_ROWS:
         raise ImportFileError(f"Ce fichier compte plus de {MAX_ROWS} lignes ; envoyez-en {MAX_ROWS} au plus.")
     return rows
 
 
-def read_xlsx(content):
+def read_xlsx(content, progress=_no_progress):
     """[(sheet name, rows)] of the sheets whose first rows name the columns, or the first sheet if none does."""
     from openpyxl import load_workbook
 
@@ -326,7 +340,9 @@ def read_xlsx(content):
                 found.append((sheet, head[index], keys))
         if not found:
             return heads[:1] or [("", [])]  # the first sheet says why it cannot be read
-        return [(sheet.title, _sheet_rows(sheet, workbook.epoch, names, keys)) for sheet, names, keys in found]
+        return [
+            (sheet.title, _sheet_rows(sheet, workbook.epoch, names, keys, progress)) for sheet, names, keys in found
+        ]
     except ImportFileError:
         raise
     except Exception as error:  # a damaged sheet shows only while it is read
@@ -343,19 +359,19 @@ def _zip_names(content):
         raise ImportFileError("Ce fichier Excel est illisible. Enregistrez-le à nouveau au format .xlsx.") from error
 
 
-def read_table(filename, content):
+def read_table(filename, content, progress=_no_progress):
     """[(sheet name, rows of cells as text)] of a CSV (one sheet without a name) or XLSX file."""
     if len(content) > MAX_FILE_SIZE:
         raise ImportFileError(f"Ce fichier dépasse {MAX_FILE_SIZE // (1024 * 1024)} Mo : découpez-le en plusieurs.")
     if content.startswith(b"PK\x03\x04"):
         if filename.lower().endswith(".ods"):
             raise ImportFileError(RESAVE)
-        return read_xlsx(content)
+        return read_xlsx(content, progress)
     if filename.lower().endswith((".xls", ".ods")) or content.startswith(OLE2):
         raise ImportFileError(RESAVE)
     if content.startswith(MAGIC_BYTES):
         raise ImportFileError(NOT_A_SPREADSHEET)
-    return read_csv(content)
+    return read_csv(content, progress)
 
 
 def find_header(rows):
@@ -445,11 +461,11 @@ def parse_sheet(sheet):
     return Table(rows=rows, ignored_columns=ignored, warnings=warnings)
 
 
-def parse_file(filename, content):
+def parse_file(filename, content, progress=_no_progress):
     """The rows of the file's sheet that names the columns; if several do, the first, the others kept aside for
     the prescriber to choose in the preview."""
     tables, errors = {}, []
-    for name, rows in read_table(filename, content):
+    for name, rows in read_table(filename, content, progress):
         try:
             tables[name] = parse_sheet(rows)
         except ImportFileError as error:
@@ -668,10 +684,64 @@ def create_batch(*, organisation, user, filename, content):
     )
 
 
-def _checked(rows, organisation):
+def queue_batch(*, organisation, user, filename, content):
+    """An ImportBatch waiting for the task worker to read its file (read_batch). Only the size is checked now."""
+    if len(content) > MAX_FILE_SIZE:
+        raise ImportFileError(f"Ce fichier dépasse {MAX_FILE_SIZE // (1024 * 1024)} Mo : découpez-le en plusieurs.")
+    return import_transitions.start(
+        actor=user,
+        status=ImportStatus.LECTURE,
+        organisation=organisation,
+        created_by=user,
+        filename=filename[:255],
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+    )
+
+
+def read_batch(batch):
+    """Read the file of a batch waiting in LECTURE (sent too large to be read during the request), reporting progress
+    on the batch: it ends previewed, or refused with the reason said to the prescriber. The file's bytes are dropped
+    either way."""
+    batch = ImportBatch.objects.select_related("organisation").get(pk=batch.pk)
+    if batch.status != ImportStatus.LECTURE:
+        return batch
+
+    def progress(**counts):
+        ImportBatch.objects.filter(pk=batch.pk).update(**counts)
+
+    try:
+        table = parse_file(batch.filename, bytes(batch.content), lambda count: progress(read_rows=count))
+        progress(read_rows=0, total_rows=len(table.rows))
+        checked = _checked(table.rows, batch.organisation, lambda count: progress(read_rows=count))
+    except ImportFileError as error:
+        import_transitions.transition(batch, ImportStatus.REFUSE, content=b"", refus=str(error)[:500])
+        return batch
+    except Exception:
+        import_transitions.transition(batch, ImportStatus.REFUSE, content=b"", refus=UNREADABLE)
+        raise
+    import_transitions.transition(
+        batch,
+        ImportStatus.APERCU,
+        content=b"",
+        read_rows=checked["total_rows"],
+        sheet=table.sheet[:255],
+        other_sheets=table.other_sheets,
+        warnings=table.warnings,
+        **checked,
+    )
+    return batch
+
+
+UNREADABLE = "Ce fichier n'a pas pu être lu. Enregistrez-le à nouveau au format .xlsx ou .csv, puis renvoyez-le."
+
+
+def _checked(rows, organisation, progress=_no_progress):
     """The rows of a batch in preview, and the errors the import would report."""
     communes, seen, errors = CommuneIndex(), {}, []
-    for row in rows:
+    for count, row in enumerate(rows, start=1):
+        if count % PROGRESS_EVERY == 0:
+            progress(count)
         checked = check_row(row, communes)
         if checked.errors:
             errors.extend(_error(checked.line, field, reason) for field, reason in checked.errors)

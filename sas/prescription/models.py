@@ -40,6 +40,8 @@ class RencontreTripartite(models.Model):
 
 
 class ImportStatus(models.TextChoices):
+    LECTURE = "lecture", "Lecture du fichier"
+    REFUSE = "refuse", "Fichier refusé"
     APERCU = "apercu", "Aperçu"
     EN_COURS = "en_cours", "Import en cours"
     TERMINE = "termine", "Terminé"
@@ -53,6 +55,12 @@ class ImportBatch(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     filename = models.CharField("fichier", max_length=255)
     sha256 = models.CharField(max_length=64)
+    # The file as sent, kept only until the task worker has read it (a file too large to read during the request).
+    content = models.BinaryField(default=b"", editable=False)
+    # Reading progress: the sheet's rows read, then (once total_rows is known) the rows checked.
+    read_rows = models.PositiveIntegerField("lignes lues", default=0)
+    # Why the file was refused, in the words shown to the prescriber.
+    refus = models.CharField("raison du refus", max_length=500, blank=True)
     # Parsed rows, kept until the import ends: [{"line": n, "values": {...}}].
     rows = models.JSONField(default=list)
     status = models.CharField("état", max_length=20, choices=ImportStatus.choices, default=ImportStatus.APERCU)

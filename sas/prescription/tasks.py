@@ -1,11 +1,29 @@
+from django.db import transaction
 from django_tasks import task
 
 from . import import_transitions
-from .imports import run_import
+from .imports import create_batch, queue_batch, read_batch, run_import
 from .models import ImportBatch, ImportStatus
 
-# Small files are imported during the request: the prescriber sees the report at once.
+# Small files are read and imported during the request: the prescriber sees the preview and the report at once.
+# A larger file is read by the task worker, so that no request spends seconds (and a worker's memory) parsing it.
 INLINE_MAX_ROWS = 200
+INLINE_MAX_BYTES = 128 * 1024
+
+
+@task()
+def read_file(batch_id):
+    read_batch(ImportBatch.objects.get(pk=batch_id))
+
+
+def receive_file(*, organisation, user, filename, content):
+    """The batch of a file sent: previewed at once if the file is small (ImportFileError if it cannot be read), else
+    waiting for the worker to read it."""
+    if len(content) <= INLINE_MAX_BYTES:
+        return create_batch(organisation=organisation, user=user, filename=filename, content=content)
+    batch = queue_batch(organisation=organisation, user=user, filename=filename, content=content)
+    transaction.on_commit(lambda: read_file.enqueue(batch.pk))
+    return batch
 
 
 @task()

@@ -13,20 +13,20 @@ from .imports import (
     MAX_ROWS,
     ImportFileError,
     choose_sheet,
-    create_batch,
     preview,
     template_csv,
     template_xlsx,
 )
 from .models import ImportBatch, ImportStatus
-from .tasks import start_import
+from .tasks import receive_file, start_import
 
 
 def _get_batch(request, pk):
     """Only the batches of the user's own prescriber organisations exist for them."""
-    # The rows (up to a few MB) are only read for the preview, not at each refresh of the progress page.
+    # The rows and the file (up to a few MB) are only read for the preview or by the worker, not at each refresh of
+    # the progress page.
     return get_object_or_404(
-        ImportBatch.objects.select_related("organisation").defer("rows", "other_sheets"),
+        ImportBatch.objects.select_related("organisation").defer("rows", "other_sheets", "content"),
         pk=pk,
         organisation__in=prescriber_organisations(request.user),
     )
@@ -76,7 +76,7 @@ def upload(request):
     form = ImportForm(request.POST or None, request.FILES or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         try:
-            batch = create_batch(
+            batch = receive_file(
                 organisation=form.cleaned_data["organisation"],
                 user=request.user,
                 filename=form.cleaned_data["fichier"].name,
@@ -89,7 +89,7 @@ def upload(request):
     recent = (
         ImportBatch.objects.filter(organisation__in=organisations)
         .select_related("organisation")
-        .defer("rows", "errors", "warnings", "other_sheets")[:20]
+        .defer("rows", "errors", "warnings", "other_sheets", "content")[:20]
     )
     return render(
         request,
@@ -104,6 +104,7 @@ def detail(request, pk):
     in_preview = batch.status == ImportStatus.APERCU
     context = {
         "batch": batch,
+        "read_percent": round(100 * batch.read_rows / batch.total_rows) if batch.total_rows else 0,
         "error_lines": len({error["line"] for error in batch.errors}),
         "percent": round(100 * batch.processed_rows / batch.total_rows) if batch.total_rows else 100,
         "preview": preview(batch) if in_preview else None,
@@ -117,7 +118,9 @@ def detail(request, pk):
 @require_POST
 def start(request, pk):
     batch = _get_batch(request, pk)
-    if not start_import(batch):
+    if batch.status in (ImportStatus.LECTURE, ImportStatus.REFUSE):
+        messages.error(request, "Ce fichier n'a pas (encore) d'aperçu : il ne peut pas être importé.")
+    elif not start_import(batch):
         messages.info(request, "Cet import est déjà lancé.")
     return redirect("prescription:import_detail", pk=batch.pk)
 

@@ -27,6 +27,23 @@ def test_production_settings_pass_check_deploy():
         ALLOWED_HOSTS="sas.example.org",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    # Django always prints its count; nothing found and nothing silenced is all it may say.
+    assert (result.stdout + result.stderr).strip() == "System check identified no issues (0 silenced)."
+
+
+def test_a_cache_the_processes_do_not_share_stops_the_start():
+    """What the silenced django-ratelimit warning stood for, checked for real: a limit counted in one process's
+    memory is refused, the database cache that increments atomically passes."""
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'sas.settings'; django.setup();"
+        "from django.conf import settings; from django.core.management import call_command;"
+        "settings.CACHES['default']['BACKEND'] = os.environ['BACKEND']; call_command('check')"
+    )
+    key = secrets.token_urlsafe(50)
+    for backend in ["django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.db.DatabaseCache"]:
+        refused = run("-c", code, SECRET_KEY=key, BACKEND=backend)
+        assert refused.returncode != 0 and "sas.E001" in refused.stderr, backend
+    assert run("-c", code, SECRET_KEY=key, BACKEND="sas.limites.DatabaseCache").returncode == 0
 
 
 def test_production_refuses_to_start_without_a_secret_key():

@@ -19,6 +19,7 @@ from sas.espace_jeune.models import LienJeune
 from sas.limites import Limite, cle_ip, client_ip
 from sas.orientation import views as orientation
 from sas.parcours.factories import ParcoursFactory
+from sas.tests.serveur_gunicorn import base_pour_gunicorn, demander, gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 IP = "203.0.113.7"
@@ -194,3 +195,31 @@ def test_an_attackers_wrong_codes_do_not_lock_another_young_persons_link(client,
     assert client.get(reverse("espace_jeune:page", args=[cible.token]), REMOTE_ADDR="192.0.2.9").status_code == 429
     for ip in ("198.51.100.0", "192.0.2.9"):
         assert client.get(reverse("espace_jeune:page", args=[lien.token]), REMOTE_ADDR=ip).status_code == 200
+
+
+# Through the real entry point: two gunicorn servers behind one reverse proxy
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_gunicorn_processes_behind_a_proxy_hold_one_limit_per_caller(tmp_path, lien):
+    """The finding, end to end: counters in each process's memory gave N workers N times the tries, and behind the
+    proxy every caller had the proxy's address. Here the wrong links of one caller alternate between two servers
+    (one worker each, the same database) and reach the address's limit once; another caller behind the same proxy
+    still opens their page."""
+    base = base_pour_gunicorn(tmp_path)
+    env = {"SAS_TRUSTED_PROXIES": "1"}
+    with (
+        gunicorn(base, tmp_path / "premier.log", **env) as premier,
+        gunicorn(base, tmp_path / "second.log", **env) as second,
+    ):
+        serveurs = [premier, second]
+        limite = espace_jeune.liens_errones_ip.limit
+        for i in range(limite):
+            # Each names another link: only the caller's address counts them all.
+            status, _ = demander(f"{serveurs[i % 2]}/j/{9000 + i}-{'0' * 16}/", **{"X-Forwarded-For": "198.51.100.1"})
+            assert status == 410, (i, status)
+        for serveur in serveurs:
+            status, _ = demander(f"{serveur}/j/{lien.token}/", **{"X-Forwarded-For": "198.51.100.1"})
+            assert status == 429, "half the tries in each process: the limit is the total"
+            status, _ = demander(f"{serveur}/j/{lien.token}/", **{"X-Forwarded-For": "198.51.100.2"})
+            assert status == 200, "the proxy's address is not the caller's"

@@ -79,3 +79,24 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(client, ase, setting
     petit = io.BytesIO("Prénom;Commune\n".encode() + b"Ines;69123\n")
     petit.name = "jeunes.csv"
     assert client.post(reverse("prescription:import_upload"), {"fichier": petit}).status_code == 302
+
+
+def test_the_bombs_sent_through_the_upload_page(client, ase):
+    """Through the page a prescriber uses: the whole-grid claim is read as its rows, the cell at the last row of the
+    grid is refused in French (bench/xlsx_bomb.py times both), and nothing is kept of it."""
+    client.force_login(member(Role.PRESCRIPTEUR, ase))
+    lointaine = classeur(
+        [ENTETE, ["Inès", "0612345678", "69123"]], dimension="A1:XFD1048576", cellule_lointaine="A1048576"
+    )
+    fichier = io.BytesIO(lointaine)
+    fichier.name = "jeunes.xlsx"
+    response = client.post(reverse("prescription:import_upload"), {"fichier": fichier})
+    assert response.status_code == 200
+    assert f"Ce fichier compte plus de {imports.MAX_ROWS} lignes" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+    bombe = io.BytesIO(
+        classeur([ENTETE] + [[f"Jeune{i}", "0612345678", "69123"] for i in range(50)], dimension="A1:XFD1048576")
+    )
+    bombe.name = "jeunes.xlsx"
+    assert client.post(reverse("prescription:import_upload"), {"fichier": bombe}).status_code == 302
+    assert ImportBatch.objects.get().total_rows == 50

@@ -797,7 +797,7 @@ def test_upload_preview_then_import_a_small_file(client, ase, prescripteur):
     assert "Colonnes non reconnues, laissées de côté : Remarques." in html
     assert "1 ligne à corriger" in html and "Le prénom est obligatoire." in html
     assert "Inès Benali" in html and "+33612345678" in html and "Villeurbanne" in html
-    assert 'http-equiv="refresh"' not in html
+    assert "data-suivi-import" not in html
     assert not Jeune.objects.exists()
 
     response = client.post(reverse("prescription:import_start", args=[batch.pk]))
@@ -854,13 +854,13 @@ def test_the_worker_imports_a_queued_file_and_the_page_refreshes_meanwhile(clien
     client.post(reverse("prescription:import_start", args=[batch.pk]))
     assert DBTaskResult.objects.get().args_kwargs["args"] == [batch.pk]
     html = client.get(reverse("prescription:import_detail", args=[batch.pk])).content.decode()
-    assert '<meta http-equiv="refresh" content="2">' in html
+    assert 'data-suivi-import="en_cours"' in html
     assert "Import en cours : 0 ligne traitée sur 201 (0 %)" in html
     call_command("db_worker", batch=True, no_startup_delay=True, reload=False, verbosity=0)
     batch.refresh_from_db()
     assert (batch.status, batch.created_count, len(batch.errors)) == (ImportStatus.TERMINE, 200, 1)
     html = client.get(reverse("prescription:import_detail", args=[batch.pk])).content.decode()
-    assert 'http-equiv="refresh"' not in html and "<strong>200</strong> signalements enregistrés" in html
+    assert "data-suivi-import" not in html and "<strong>200</strong> signalements enregistrés" in html
 
 
 def test_templates_download(client, prescripteur):
