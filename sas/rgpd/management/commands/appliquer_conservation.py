@@ -1,0 +1,18 @@
+from sas.commands import Bilan, DataCommand
+from sas.rgpd.conservation import appliquer
+
+
+class Command(DataCommand):
+    help = (
+        "Anonymise les jeunes sans contact depuis SAS_RETENTION_DAYS, supprime le journal d'audit et les tentatives "
+        "de connexion plus anciens que SAS_AUDIT_RETENTION_DAYS (à lancer chaque jour)."
+    )
+
+    def agir(self, *, wet_run, **options):
+        jeunes, audit, connexions = appliquer(wet_run=wet_run)
+        return (
+            Bilan()
+            .compter(jeunes, "jeune(s) anonymisé(s)")
+            .compter(audit, "entrée(s) du journal d'audit supprimée(s)")
+            .compter(connexions, "tentative(s) de connexion supprimée(s)")
+        )
