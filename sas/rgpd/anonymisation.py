@@ -25,7 +25,7 @@ from sas.droits.models import Estimation
 from sas.espace_jeune.models import LienJeune
 from sas.jeunes.models import Jeune, TrancheAge, age_on
 from sas.messagerie.models import CanalInvalide, Message, MessageEvent, Notification, RecuDemo
-from sas.orientation.models import LienStructure, OrientationEvent, Proposition
+from sas.orientation.models import LienStructure, Orientation, OrientationEvent, Proposition
 from sas.parcours.models import ParcoursEvent, Signalement
 from sas.prescription.models import DoublonPossible
 
@@ -154,6 +154,10 @@ def anonymiser(jeune, *, at=None):
             observation_jeune="",
         )
         Proposition.objects.filter(parcours__in=ids).update(explication="")
+        # What each structure received: which categories stays, their content goes.
+        for orientation in Orientation.objects.filter(parcours__in=ids).exclude(partage={}):
+            orientation.partage = {categorie: {} for categorie in orientation.partage}
+            orientation.save(update_fields=["partage"])
         DoublonPossible.objects.filter(Q(nouveau__in=ids) | Q(existant__in=ids)).update(identifiants=[])
         Reclamation.objects.filter(parcours__in=ids).update(texte="", reponse="")
         ChangementCoordonnee.objects.filter(parcours__in=ids).delete()
