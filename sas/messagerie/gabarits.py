@@ -136,12 +136,11 @@ GABARITS = {
     ),
     # Sent to a new phone or e-mail the young person typed on their page, before it replaces the one on file.
     "code_coordonnee": Gabarit(
-        sms="Code SAS {code_verification} (10 min) pour confirmer ce numéro. Ne le donnez à personne, y compris à {conseiller}."
-        " {lien}",
+        sms="Code SAS {code_verification} (10 min) pour confirmer ce numéro. Ne le donnez à personne, y compris à"
+        " {conseiller}. {lien}",
         sujet="Confirmez votre adresse pour SAS",
         texte="Bonjour {prenom},\n\nVoici votre code pour confirmer cette adresse sur votre page SAS :"
-        " {code_verification}\n\nIl est valable 10 minutes. Si vous n'avez rien demandé, ignorez ce message."
-        + _FIN,
+        " {code_verification}\n\nIl est valable 10 minutes. Si vous n'avez rien demandé, ignorez ce message." + _FIN,
         attendu=True,
         immediat=True,
     ),
