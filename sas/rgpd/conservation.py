@@ -3,12 +3,14 @@ two years after the last contact): young people anonymised after SAS_RETENTION_D
 django-axes' login attempts deleted after SAS_AUDIT_RETENTION_DAYS."""
 
 import datetime
+from dataclasses import dataclass
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.utils import timezone
 
 from sas.audit.purge import purger_journal
+from sas.prescription.models import ImportBatch
 
 from .anonymisation import a_anonymiser, anonymiser
 
@@ -26,10 +28,33 @@ def purger_connexions(*, wet_run, at=None):
     return sum(queryset.delete()[0] for queryset in anciennes)
 
 
+def vider_fichiers(*, wet_run, at=None):
+    """Imported files older than the retention: their rows (and the errors quoting cells) name many people at once,
+    each of whom has their own record; the batch's counts stay."""
+    limite = (at or timezone.now()) - datetime.timedelta(days=settings.SAS_RETENTION_DAYS)
+    anciens = ImportBatch.objects.filter(created_at__lt=limite).exclude(rows=[], errors=[], warnings=[])
+    if not wet_run:
+        return anciens.count()
+    return anciens.update(rows=[], errors=[], warnings=[])
+
+
+@dataclass
+class Conservation:
+    jeunes: int
+    fichiers: int
+    audit: int
+    connexions: int
+
+
 def appliquer(*, wet_run, at=None):
-    """(young people anonymised, audit entries deleted, login attempts deleted), or what a wet run would do."""
+    """What the retention removed (or, in a dry run, would remove)."""
     at = at or timezone.now()
     jeunes = a_anonymiser(at=at)
     if wet_run:
         jeunes = [jeune for jeune in jeunes if anonymiser(jeune, at=at)]
-    return len(jeunes), purger_journal(wet_run=wet_run, at=at), purger_connexions(wet_run=wet_run, at=at)
+    return Conservation(
+        jeunes=len(jeunes),
+        fichiers=vider_fichiers(wet_run=wet_run, at=at),
+        audit=purger_journal(wet_run=wet_run, at=at),
+        connexions=purger_connexions(wet_run=wet_run, at=at),
+    )

@@ -183,8 +183,8 @@ def conseiller(request, uuid):
         "parcours": parcours,
         "demande": parcours.demandes_effacement.filter(traitee_le__isnull=True).first(),
         "effacements_faits": parcours.demandes_effacement.filter(traitee_le__isnull=False),
-        "reclamations": parcours.reclamations.all(),
-        "reponse_form": ReponseForm(),
+        # One answer form per complaint, each with its own field ids.
+        "reclamations": [(r, ReponseForm(auto_id=f"id_reponse_{r.pk}_%s")) for r in parcours.reclamations.all()],
         "courrier_form": DemandeCourrierForm(),
     }
     return render(request, "rgpd/conseiller.html", context)

@@ -20,6 +20,7 @@ from sas.parcours.factories import ParcoursFactory, SignalementFactory
 from sas.parcours.indicators import status_counts
 from sas.parcours.models import EventKind, ParcoursEvent, Signalement
 from sas.parcours.status import Status
+from sas.prescription.models import ImportBatch
 from sas.rgpd.anonymisation import anonymiser
 
 pytestmark = pytest.mark.django_db
@@ -120,6 +121,13 @@ def test_the_retention_command_anonymises_exactly_the_silent_people(settings):
     AccessAttempt.objects.create(username="a@b.fr", ip_address="10.0.0.1", failures_since_start=1)
     AccessAttempt.objects.filter(username="a@b.fr").update(attempt_time=jours(400))
     AccessAttempt.objects.create(username="c@d.fr", ip_address="10.0.0.2", failures_since_start=1)
+    ancien_fichier = ImportBatch.objects.create(
+        organisation=anciens[0].signalements.get().organisation, filename="a.csv", sha256="0" * 64, rows=[["Inès"]]
+    )
+    ImportBatch.objects.filter(pk=ancien_fichier.pk).update(created_at=jours(800))
+    recent_fichier = ImportBatch.objects.create(
+        organisation=ancien_fichier.organisation, filename="b.csv", sha256="1" * 64, rows=[["Léa"]]
+    )
     avant = figures(territory)
 
     call_command("appliquer_conservation")
@@ -160,6 +168,8 @@ def test_the_retention_command_anonymises_exactly_the_silent_people(settings):
     # The audit log keeps its recent entries (the person behind the id is gone), the old ones and old logins go.
     assert set(AuditEntry.objects.values_list("pk", flat=True)) == {recente.pk}
     assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["c@d.fr"]
+    assert ImportBatch.objects.get(pk=ancien_fichier.pk).rows == []
+    assert ImportBatch.objects.get(pk=recent_fichier.pk).rows == [["Léa"]]
 
     assert figures(territory) == avant
     apres = Jeune.objects.order_by("pk").values_list("pk", "anonymised_at", "prenom")

@@ -4,15 +4,17 @@ from sas.rgpd.conservation import appliquer
 
 class Command(DataCommand):
     help = (
-        "Anonymise les jeunes sans contact depuis SAS_RETENTION_DAYS, supprime le journal d'audit et les tentatives "
-        "de connexion plus anciens que SAS_AUDIT_RETENTION_DAYS (à lancer chaque jour)."
+        "Anonymise les jeunes sans contact depuis SAS_RETENTION_DAYS et vide les fichiers importés aussi anciens ; "
+        "supprime le journal d'audit et les tentatives de connexion plus anciens que SAS_AUDIT_RETENTION_DAYS "
+        "(à lancer chaque jour)."
     )
 
     def agir(self, *, wet_run, **options):
-        jeunes, audit, connexions = appliquer(wet_run=wet_run)
+        fait = appliquer(wet_run=wet_run)
         return (
             Bilan()
-            .compter(jeunes, "jeune(s) anonymisé(s)")
-            .compter(audit, "entrée(s) du journal d'audit supprimée(s)")
-            .compter(connexions, "tentative(s) de connexion supprimée(s)")
+            .compter(fait.jeunes, "jeune(s) anonymisé(s)")
+            .compter(fait.fichiers, "fichier(s) importé(s) vidé(s)")
+            .compter(fait.audit, "entrée(s) du journal d'audit supprimée(s)")
+            .compter(fait.connexions, "tentative(s) de connexion supprimée(s)")
         )
