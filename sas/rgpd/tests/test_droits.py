@@ -7,7 +7,10 @@ from sas.audit.models import Action, AuditEntry
 from sas.espace_jeune.testing import verifier
 from sas.jeunes.models import Jeune
 from sas.messagerie.models import Message
+from sas.organisations.factories import member
+from sas.organisations.models import Role
 from sas.parcours.models import Signalement
+from sas.rgpd import services
 from sas.rgpd.models import DemandeEffacement, Reclamation
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +112,15 @@ def test_a_complaint_is_answered_on_the_young_persons_page(client, lien, parcour
     client.logout()
     verifier(client, lien)
     assert "Corrigé, merci." in client.get(url("jeune", lien)).content.decode()
+
+
+def test_the_lists_still_show_an_anonymised_person(client, parcours, aiguilleur, ase, territory):
+    services.effacer(services.demander_effacement(parcours), par=aiguilleur)
+    client.force_login(aiguilleur)
+    for onglet in ("", "?onglet=clos", "?statut=consentement_retire"):
+        assert client.get(reverse("parcours:file_active") + onglet).status_code == 200
+    assert client.get(reverse("rgpd:conseiller", args=[parcours.uuid])).status_code == 200
+    client.force_login(member(Role.PRESCRIPTEUR, ase))
+    assert client.get(reverse("parcours:mes_signalements")).status_code == 200
+    client.force_login(member(Role.PILOTE, territory=territory))
+    assert client.get(reverse("parcours:indicateurs")).status_code == 200
