@@ -227,7 +227,8 @@ def demander_effacement(parcours, *, via=Via.PAGE, actor=None, at=None):
 def effacer(demande, *, par, at=None):
     """Handle an erasure request: tell the young person it is done (the last message, sent now), withdraw their
     consents with everything that implies (structures told, links revoked, messages cancelled), then anonymise them
-    as the retention command does."""
+    as the retention command does. Returns whether the young person could be told (no channel, STOP or an earlier
+    withdrawal leave it to the counsellor, by letter)."""
     at = at or timezone.now()
     parcours = demande.parcours
     if demande.traitee_le:
@@ -243,8 +244,10 @@ def effacer(demande, *, par, at=None):
         anonymiser(parcours.jeune, at=at)
         demande.traitee_le, demande.traitee_par = at, par
         demande.save(update_fields=["traitee_le", "traitee_par"])
-        record(par, Action.MODIFICATION, demande, [parcours.jeune_id], droit="effacement", fait=True)
-    return demande
+        record(
+            par, Action.MODIFICATION, demande, [parcours.jeune_id], droit="effacement", fait=True, prevenu=bool(message)
+        )
+    return message is not None
 
 
 # Complaints

@@ -217,8 +217,13 @@ def conseiller_demande(request, uuid):
 def conseiller_effacer(request, uuid):
     parcours = _parcours(request, uuid)
     demande = get_object_or_404(parcours.demandes_effacement.filter(traitee_le__isnull=True))
-    services.effacer(demande, par=request.user)
-    messages.success(request, "Les données du jeune sont effacées ; il en a été prévenu.")
+    if services.effacer(demande, par=request.user):
+        messages.success(request, "Les données du jeune sont effacées ; il en a été prévenu.")
+    else:
+        messages.warning(
+            request,
+            "Les données du jeune sont effacées. Aucun message n'a pu lui être envoyé : prévenez-le par courrier.",
+        )
     return redirect("rgpd:conseiller", uuid=parcours.uuid)
 
 

@@ -124,3 +124,18 @@ def test_the_lists_still_show_an_anonymised_person(client, parcours, aiguilleur,
     assert client.get(reverse("parcours:mes_signalements")).status_code == 200
     client.force_login(member(Role.PILOTE, territory=territory))
     assert client.get(reverse("parcours:indicateurs")).status_code == 200
+
+
+def test_a_letter_request_after_stop_is_erased_and_the_counsellor_is_told_to_write(client, parcours, aiguilleur):
+    Jeune.objects.filter(pk=parcours.jeune_id).update(messages_arretes_le=parcours.created_at)
+    client.force_login(aiguilleur)
+    url_page = reverse("rgpd:conseiller", args=[parcours.uuid])
+    client.post(reverse("rgpd:conseiller_demande", args=[parcours.uuid]), {})
+    assert not DemandeEffacement.objects.exists(), "the identity check must be confirmed"
+    client.post(reverse("rgpd:conseiller_demande", args=[parcours.uuid]), {"confirmation": "on"})
+    assert DemandeEffacement.objects.get().via == "courrier"
+    response = client.post(reverse("rgpd:conseiller_effacer", args=[parcours.uuid]), follow=True)
+    assert response.redirect_chain[-1][0] == url_page
+    assert "prévenez-le par courrier" in response.content.decode()
+    assert Jeune.objects.get(pk=parcours.jeune_id).anonymised_at is not None
+    assert not Message.objects.filter(gabarit="effacement_fait").exists()
