@@ -15,7 +15,7 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from sas.aiguillage.models import MessageJeune, TacheContact
@@ -45,42 +45,24 @@ def tranche(age):
     return ""
 
 
-def _dernier(queryset, champ):
-    # One subquery per source: joining them all would multiply the rows of each by the others'.
-    return Subquery(queryset.order_by().values("j").annotate(m=Max(champ)).values("m")[:1])
-
-
-def derniere_activite(jeunes=None):
-    """Each young person's last contact: their journeys' last event or signalement, a message sent to them or
-    received from them."""
-    jeunes = Jeune.objects.all() if jeunes is None else jeunes
-    return jeunes.annotate(
-        dernier_evenement=_dernier(
-            ParcoursEvent.objects.filter(parcours__jeune=OuterRef("pk")).annotate(j=F("parcours__jeune")),
-            "occurred_at",
-        ),
-        dernier_message=_dernier(
-            MessageJeune.objects.filter(parcours__jeune=OuterRef("pk")).annotate(j=F("parcours__jeune")), "recu_le"
-        ),
-        dernier_envoi=_dernier(Message.objects.filter(jeune=OuterRef("pk")).annotate(j=F("jeune")), "cree_le"),
-        dernier_signalement=_dernier(
-            Signalement.objects.filter(parcours__jeune=OuterRef("pk")).annotate(j=F("parcours__jeune")),
-            "created_at",
-        ),
-    )
-
-
-_SOURCES = ("dernier_evenement", "dernier_message", "dernier_envoi", "dernier_signalement")
-
-
 def a_anonymiser(*, at=None):
-    """The young people not anonymised yet whose last activity is older than SAS_RETENTION_DAYS (every journey
-    starts with an event, so each has one)."""
+    """The young people not anonymised yet whose last activity (an event or a signalement of their journeys, a
+    message sent to them or received from them) is older than SAS_RETENTION_DAYS. Each source is asked once for who
+    was active since (not once per person): the daily run stays a few queries whatever the number of people."""
     limite = (at or timezone.now()) - datetime.timedelta(days=settings.SAS_RETENTION_DAYS)
-    silencieux = Q(dernier_evenement__isnull=False)
-    for source in _SOURCES:
-        silencieux &= Q(**{f"{source}__lt": limite}) | Q(**{f"{source}__isnull": True})
-    return list(derniere_activite(Jeune.objects.filter(anonymised_at__isnull=True)).filter(silencieux).order_by("pk"))
+    actifs = [
+        ParcoursEvent.objects.filter(occurred_at__gte=limite).values("parcours__jeune"),
+        Signalement.objects.filter(created_at__gte=limite).values("parcours__jeune"),
+        MessageJeune.objects.filter(recu_le__gte=limite).values("parcours__jeune"),
+        Message.objects.filter(cree_le__gte=limite, jeune__isnull=False).values("jeune"),
+    ]
+    # Every journey starts with an event: a person without one has nothing to date their silence from.
+    jeunes = Jeune.objects.filter(
+        Exists(ParcoursEvent.objects.filter(parcours__jeune=OuterRef("pk"))), anonymised_at__isnull=True
+    )
+    for queryset in actifs:
+        jeunes = jeunes.exclude(pk__in=queryset)
+    return list(jeunes.order_by("pk"))
 
 
 def _reecrire(model, rows, **vide):
