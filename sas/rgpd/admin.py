@@ -25,7 +25,7 @@ class DemandeEffacementAdmin(_DuParcours):
         # The same handling as the counsellor's button: last message, withdrawal, anonymisation, trace.
         demandes = list(queryset.filter(traitee_le__isnull=True).select_related("parcours__jeune"))
         for demande in demandes:
-            services.effacer(demande, par=request.user)
+            services.effacer(demande, actor=request.user)
         self.message_user(request, f"{len(demandes)} effacement(s) fait(s).", messages.SUCCESS)
 
     def has_change_permission(self, request, obj=None):

@@ -17,7 +17,7 @@ from sas.messagerie import envoi as messagerie
 from sas.messagerie.models import Destinataire, Message
 from sas.messagerie.politique import normaliser_numero
 from sas.orientation import retrait
-from sas.orientation.models import Par
+from sas.orientation.models import ActorKind
 from sas.parcours.status import Status
 from sas.parcours.transitions import TransitionError
 
@@ -54,7 +54,7 @@ def export(parcours):
             "Messages arrêtés (STOP) le": _date(jeune.messages_arretes_le),
         },
         "Qui vous a signalé": [
-            {"Qui": s.qui, "Le": _date(s.le), "Ce qui a été écrit": s.motif} for s in espace_jeune.signaleurs(parcours)
+            {"Qui": s.qui, "Le": _date(s.at), "Ce qui a été écrit": s.motif} for s in espace_jeune.signaleurs(parcours)
         ],
         "Votre parcours": [
             {
@@ -90,13 +90,13 @@ def export(parcours):
                 "Structure": o.structure.nom,
                 "Service": o.service.nom,
                 "Envoyé le": _date(o.envoyee_le),
-                "Où en est-on": o.get_statut_display(),
+                "Où en est-on": o.get_status_display(),
                 "Informations transmises": ", ".join(o.partage),
             }
             for o in parcours.orientations.select_related("structure", "service").order_by("envoyee_le", "pk")
         ],
         "Vos rendez-vous": [
-            {"Le": _date(r.creneau.debut), "Où": r.creneau.lieu, "Statut": r.get_statut_display()}
+            {"Le": _date(r.creneau.debut), "Où": r.creneau.lieu, "Statut": r.get_status_display()}
             for r in parcours.rendez_vous.select_related("creneau").order_by("creneau__debut")
         ],
         "Votre entretien et votre plan d'action": [_diagnostic(d) for d in parcours.diagnostics.order_by("pk")],
@@ -116,7 +116,7 @@ def _diagnostic(diagnostic):
     # The whole answer, the counsellor's questions included: the right of access covers every datum held.
     resume = diagnostics.resume(diagnostic)
     return {
-        "Statut": diagnostic.get_statut_display(),
+        "Statut": diagnostic.get_status_display(),
         "Réponses": {
             section["label"]: {ligne["label"]: str(ligne["valeur"]) for ligne in section["lignes"]}
             for section in resume["sections"]
@@ -167,7 +167,7 @@ def demander_changement(lien, canal, valeur, *, at=None):
         lien.parcours,
         "code_coordonnee",
         canal=canal,
-        le=at,
+        at=at,
         contexte={"code_verification": code},
         lien=lien,
         destinataire=valeur,
@@ -224,7 +224,7 @@ def demander_effacement(parcours, *, via=Via.PAGE, actor=None, at=None):
     return demande
 
 
-def effacer(demande, *, par, at=None):
+def effacer(demande, *, actor_kind, at=None):
     """Handle an erasure request: tell the young person it is done (the last message, sent now), withdraw their
     consents with everything that implies (structures told, links revoked, messages cancelled), then anonymise them
     as the retention command does. Returns whether the young person could be told (no channel, STOP or an earlier
@@ -233,19 +233,25 @@ def effacer(demande, *, par, at=None):
     parcours = demande.parcours
     if demande.traitee_le:
         raise ValidationError("Cette demande d'effacement est déjà traitée.")
-    message = messagerie.envoyer(parcours, "effacement_fait", le=at, auteur=par)
+    message = messagerie.envoyer(parcours, "effacement_fait", at=at, actor=actor_kind)
     if message is not None:
         messagerie.expedier(message.pk, at=at)
     if parcours.status != Status.CONSENTEMENT_RETIRE:
         # A closed journey has nothing left to withdraw from; the anonymisation below still revokes its links.
         with contextlib.suppress(TransitionError):
-            retrait.retirer_consentement(parcours, par=Par.CONSEILLER, actor=par, at=at)
+            retrait.retirer_consentement(parcours, actor_kind=ActorKind.CONSEILLER, actor=actor_kind, at=at)
     with transaction.atomic():
         anonymiser(parcours.jeune, at=at)
-        demande.traitee_le, demande.traitee_par = at, par
+        demande.traitee_le, demande.traitee_par = at, actor_kind
         demande.save(update_fields=["traitee_le", "traitee_par"])
         record(
-            par, Action.MODIFICATION, demande, [parcours.jeune_id], droit="effacement", fait=True, prevenu=bool(message)
+            actor_kind,
+            Action.MODIFICATION,
+            demande,
+            [parcours.jeune_id],
+            droit="effacement",
+            fait=True,
+            prevenu=bool(message),
         )
     return message is not None
 
@@ -262,15 +268,15 @@ def deposer_reclamation(parcours, texte, *, at=None):
     return reclamation
 
 
-def repondre(reclamation, texte, *, par, at=None):
+def repondre(reclamation, texte, *, actor_kind, at=None):
     texte = (texte or "").strip()
     if not texte:
         raise ValidationError("Écrivez votre réponse.")
     if reclamation.repondue_le:
         raise ValidationError("Cette réclamation a déjà une réponse.")
-    reclamation.reponse, reclamation.repondue_le, reclamation.repondue_par = texte, at or timezone.now(), par
+    reclamation.reponse, reclamation.repondue_le, reclamation.repondue_par = texte, at or timezone.now(), actor_kind
     reclamation.save(update_fields=["reponse", "repondue_le", "repondue_par"])
-    record(par, Action.MODIFICATION, reclamation, [reclamation.parcours.jeune_id], droit="reclamation")
+    record(actor_kind, Action.MODIFICATION, reclamation, [reclamation.parcours.jeune_id], droit="reclamation")
     return reclamation
 
 

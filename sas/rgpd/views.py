@@ -217,7 +217,7 @@ def conseiller_demande(request, uuid):
 def conseiller_effacer(request, uuid):
     parcours = _parcours(request, uuid)
     demande = get_object_or_404(parcours.demandes_effacement.filter(traitee_le__isnull=True))
-    if services.effacer(demande, par=request.user):
+    if services.effacer(demande, actor=request.user):
         messages.success(request, "Les données du jeune sont effacées ; il en a été prévenu.")
     else:
         messages.warning(
@@ -235,7 +235,7 @@ def conseiller_repondre(request, pk):
     try:
         if not form.is_valid():
             raise ValidationError("Écrivez votre réponse.")
-        services.repondre(reclamation, form.cleaned_data["texte"], par=request.user)
+        services.repondre(reclamation, form.cleaned_data["texte"], actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

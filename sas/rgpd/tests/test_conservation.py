@@ -14,7 +14,7 @@ from sas.diagnostic.models import Diagnostic, Questionnaire
 from sas.jeunes.models import Jeune, TrancheAge
 from sas.organisations.factories import TerritoryFactory
 from sas.orientation.indicators import boucle, reactivite_du_territoire
-from sas.orientation.models import Motif, Orientation, OrientationEvent, Par, Statut
+from sas.orientation.models import ActorKind, Orientation, OrientationEvent, OrientationStatus, Reason
 from sas.parcours import transitions
 from sas.parcours.factories import ParcoursFactory, SignalementFactory
 from sas.parcours.indicators import status_counts
@@ -51,19 +51,22 @@ def journey(territory, *, signale_il_y_a, derniere_activite_il_y_a, service_):
         parcours=parcours,
         service=service_,
         structure=service_.structure,
-        statut=Statut.REFUSEE,
-        statut_depuis=jours(signale_il_y_a - 5),
+        status=OrientationStatus.REFUSEE,
+        status_changed_at=jours(signale_il_y_a - 5),
         envoyee_le=jours(signale_il_y_a - 4),
     )
     OrientationEvent.objects.create(
-        orientation=orientation, to_statut=Statut.ENVOYEE, par=Par.JEUNE, occurred_at=jours(signale_il_y_a - 4)
+        orientation=orientation,
+        to_status=OrientationStatus.ENVOYEE,
+        actor_kind=ActorKind.JEUNE,
+        occurred_at=jours(signale_il_y_a - 4),
     )
     OrientationEvent.objects.create(
         orientation=orientation,
-        from_statut=Statut.ENVOYEE,
-        to_statut=Statut.REFUSEE,
-        par=Par.STRUCTURE,
-        motif=Motif.PAS_DE_PLACE,
+        from_status=OrientationStatus.ENVOYEE,
+        to_status=OrientationStatus.REFUSEE,
+        actor_kind=ActorKind.STRUCTURE,
+        motif=Reason.PAS_DE_PLACE,
         precision="Il a déjà un dossier chez nous au nom de Martin",
         occurred_at=jours(signale_il_y_a - 5),
     )
@@ -87,7 +90,9 @@ def figures(territory):
         reactivite_du_territoire(territory),
         # What those figures are computed from, row by row.
         sorted(ParcoursEvent.objects.values_list("pk", "kind", "from_status", "to_status", "occurred_at", "actor")),
-        sorted(OrientationEvent.objects.values_list("pk", "to_statut", "occurred_at", "par", "motif", "detail")),
+        sorted(
+            OrientationEvent.objects.values_list("pk", "to_status", "occurred_at", "actor_kind", "reason", "detail")
+        ),
     )
 
 

@@ -90,7 +90,7 @@ def test_erasure_asked_then_done_by_the_counsellor(client, lien, parcours, aigui
     assert jeune.anonymised_at and (jeune.prenom, jeune.nom, jeune.telephone) == ("", "", "")
     assert Signalement.objects.get(parcours=parcours).motif == ""
     dernier = Message.objects.get(gabarit="effacement_fait")
-    assert dernier.statut == "envoye" and dernier.corps == "", "told, then its text erased too"
+    assert dernier.status == "envoye" and dernier.corps == "", "told, then its text erased too"
     # The journey page still opens for the counsellor, and the link opens nothing any more.
     assert client.get(reverse("parcours:detail", args=[parcours.uuid])).status_code == 200
     client.logout()
@@ -115,7 +115,7 @@ def test_a_complaint_is_answered_on_the_young_persons_page(client, lien, parcour
 
 
 def test_the_lists_still_show_an_anonymised_person(client, parcours, aiguilleur, ase, territory):
-    services.effacer(services.demander_effacement(parcours), par=aiguilleur)
+    services.effacer(services.demander_effacement(parcours), actor=aiguilleur)
     client.force_login(aiguilleur)
     for onglet in ("", "?onglet=clos", "?statut=consentement_retire"):
         assert client.get(reverse("parcours:file_active") + onglet).status_code == 200
