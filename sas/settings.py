@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "sas.droits",
     "sas.annuaire",
     "sas.orientation",
+    "sas.rgpd",
     "sas.accueil",
     "sas.connexion",
 ]

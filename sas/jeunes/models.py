@@ -20,7 +20,9 @@ class Jeune(models.Model):
     email = models.EmailField("adresse électronique", blank=True)
     adresse = models.TextField("adresse postale", blank=True)
     joignable_via_prescripteur = models.BooleanField("joignable par l'intermédiaire du prescripteur", default=False)
-    commune = models.ForeignKey("communes.Commune", on_delete=models.PROTECT, related_name="+")
+    # Empty once anonymised: only the département is kept.
+    commune = models.ForeignKey("communes.Commune", on_delete=models.PROTECT, related_name="+", null=True)
+    departement = models.CharField("département", max_length=3, blank=True)
     # What the young person chose on their page (the prescriber's guess stays on the signalement).
     canal_prefere = models.CharField("canal préféré", max_length=20, blank=True)
     moments_preferes = models.CharField("moments préférés", max_length=200, blank=True)

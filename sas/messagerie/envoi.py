@@ -61,7 +61,9 @@ def _masquer(texte, lien, contexte):
     return texte.replace(lien.token, MASQUE)
 
 
-def envoyer(parcours, gabarit, *, canal=None, at=None, contexte=None, cle=None, actor=None, lien=None):
+def envoyer(
+    parcours, gabarit, *, canal=None, at=None, contexte=None, cle=None, actor=None, lien=None, destinataire=None
+):
     """Schedule template `gabarit` for the journey's young person; return the Message, or None when it must not be
     sent (STOP, pause, caps, no usable channel: the reason is logged).
 
@@ -70,7 +72,10 @@ def envoyer(parcours, gabarit, *, canal=None, at=None, contexte=None, cle=None, 
 
     `at` (default now) is moved out of quiet hours. `cle` is the idempotency key: a second call with the same key
     returns the first message. Letters wait for the counsellor to print them; SMS and e-mails go through a
-    background task."""
+    background task.
+
+    `destinataire` (with `canal`) is a new address the young person gave and must confirm with a code before it is
+    recorded: the message goes there instead of to the address on file."""
     modele = gabarits.gabarit(gabarit)
     if cle:
         existant = Message.objects.filter(cle=cle).first()
@@ -81,14 +86,14 @@ def envoyer(parcours, gabarit, *, canal=None, at=None, contexte=None, cle=None, 
         with transaction.atomic():
             # Locked: two messages scheduled at once for the same person cannot both pass the caps.
             jeune = Jeune.objects.select_for_update().get(pk=parcours.jeune_id)
-            refus = politique.motif_refus_pour(parcours, jeune, gabarit, canal, prevu)
+            refus = politique.motif_refus_pour(parcours, jeune, gabarit, None if destinataire else canal, prevu)
             if refus:
                 logger.info("Message %s non envoyé au parcours %s : %s", gabarit, parcours.pk, refus)
                 return None
             prescripteur = politique.prescripteur_de(parcours)
-            if canal is None:
+            if destinataire is None and canal is None:
                 canal, destinataire = politique.choisir_canal(jeune, prescripteur)
-            else:
+            elif destinataire is None:
                 destinataire = politique.coordonnee(jeune, canal, prescripteur)
             lien = lien or liens.lien_jeune().creer(parcours, at=prevu)
             # Rendered with the real token, so that an SMS is cut to one segment as it will leave; stored masked.

@@ -23,6 +23,8 @@ class Gabarit:
     attendu: bool = False
     # The young person is waiting for it on their screen (a verification code): sent at once, even in quiet hours.
     immediat: bool = False
+    # Sent as the link stops working (the file is erased): naming it would open nothing.
+    sans_lien: bool = False
 
 
 _FIN = "\n\nÀ bientôt,\n{signature_fin}"
@@ -131,6 +133,27 @@ GABARITS = {
         " ignorez ce message.\n\nVotre page :\n{lien}" + _FIN,
         attendu=True,
         immediat=True,
+    ),
+    # Sent to a new phone or e-mail the young person typed on their page, before it replaces the one on file.
+    "code_coordonnee": Gabarit(
+        sms="Code SAS {code_verification} (10 min) pour confirmer ce numéro. Ne le donnez à personne, y compris à"
+        " {conseiller}. {lien}",
+        sujet="Confirmez votre adresse pour SAS",
+        texte="Bonjour {prenom},\n\nVoici votre code pour confirmer cette adresse sur votre page SAS :"
+        " {code_verification}\n\nIl est valable 10 minutes. Si vous n'avez rien demandé, ignorez ce message." + _FIN,
+        attendu=True,
+        immediat=True,
+    ),
+    # The last message: sent just before the file is anonymised, so without a link (it would open nothing).
+    "effacement_fait": Gabarit(
+        sms="{prenom}, vos données SAS sont effacées comme demandé. {conseiller} reste là si vous avez besoin.",
+        sujet="Vos données SAS sont effacées",
+        texte="Bonjour {prenom},\n\nComme vous l'avez demandé, nous avons effacé vos données : votre nom, vos"
+        " coordonnées, vos messages et votre entretien. Il ne reste que des chiffres anonymes. Si vous avez besoin"
+        " d'aide un jour, vous pouvez nous recontacter." + _FIN,
+        attendu=True,
+        immediat=True,
+        sans_lien=True,
     ),
 }
 

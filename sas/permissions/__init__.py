@@ -27,6 +27,7 @@ from sas.organisations.models import Organisation, Role, User
 from sas.orientation.models import Orientation
 from sas.parcours.models import Parcours
 from sas.rendezvous.models import Creneau, RendezVous
+from sas.rgpd.models import Reclamation
 
 from .suivi import avec_suivi
 
@@ -225,3 +226,8 @@ def rendez_vous_for_aiguilleur(user):
         creneau__organisation__in=organisations_for_role(user, Role.AIGUILLEUR),
         parcours__in=parcours_for_role(user, Role.AIGUILLEUR),
     )
+
+
+def reclamations_for_aiguilleur(user):
+    """The young people's complaints about the journeys of the user's territories."""
+    return Reclamation.objects.filter(parcours__in=parcours_for_role(user, Role.AIGUILLEUR))

@@ -36,6 +36,7 @@ from sas.parcours.status import Status
 from sas.permissions.routes import PARAMETRES, ROUTES, Acces
 from sas.prescription.models import DoublonPossible, ImportBatch, RencontreMode, RencontreTripartite
 from sas.rendezvous.models import Creneau, Modalite, PrisPar, RendezVous
+from sas.rgpd.models import Reclamation
 
 pytestmark = pytest.mark.django_db
 
@@ -218,6 +219,7 @@ def monde():
             mode=RencontreMode.PRESENTIEL,
         ).pk,
         "jeton_api": ApiToken.issue(ase, "Logiciel de suivi")[0].pk,
+        "reclamation": Reclamation.objects.create(parcours=parcours, texte="Réclamation").pk,
     }
     # The attackers: another territory's people in every role, another organisation of the victim's territory.
     ailleurs = TerritoryFactory(nom="Gironde")

@@ -15,6 +15,7 @@ PERIODIQUES = [
     ("envoyer_messages_dus", 5 * 60),
     ("relancer_orientations", 60 * 60),
     ("envoyer_resumes_prescripteurs", 24 * 60 * 60),
+    ("appliquer_conservation", 24 * 60 * 60),
 ]
 
 
