@@ -17,6 +17,7 @@ NAVIGATION = {
         ("aiguillage:taches", "Mes tâches"),
         ("rendezvous:agenda", "Mes rendez-vous"),
         ("messagerie:envoyes", "Messages envoyés"),
+        ("connexion:demandes", "Demandes d'accès"),
     ],
     Role.STRUCTURE: [("orientation:recues", "Orientations reçues")],
     Role.PILOTE: [("parcours:indicateurs", "Indicateurs")],
