@@ -176,3 +176,13 @@ def test_the_login_page_shows_the_proconnect_button_once_configured(proconnect):
     page = texte(Client().get("/connexion/"))
     assert 'class="fr-connect"' in page and 'href="/connexion/proconnect/"' in page
     assert "Qu’est-ce que ProConnect ?" in page
+
+
+def test_an_address_locked_by_django_axes_cannot_log_in_through_proconnect_either(proconnect, prescripteur, settings):
+    proconnect.utilisateur("sub-camille", **claims(prescripteur.email))
+    client = Client()
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/connexion/", {"username": f"essai-{n}@example.org", "password": "mauvais"})
+    retour = se_connecter(client, proconnect, "sub-camille")
+    assert retour.status_code == 429 and "Trop de tentatives" in texte(retour)
+    assert "_auth_user_id" not in client.session
