@@ -1,11 +1,15 @@
 """Joining SAS from ProConnect: a request, then one decision. The account, its membership and (when it was
 proposed) the organisation are created by the acceptance and by nothing else."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from sas.audit.transitions import apply_transition
+from sas.messagerie import envoi as messagerie
+from sas.messagerie.models import Destinataire
 from sas.organisations.models import Membership, Organisation, Role, User
 
 from .models import DemandeAcces, EvenementDemande
@@ -100,9 +104,30 @@ def accepter(demande, par, *, at=None):
 
     evenement = _decider(demande, Statut.ACCEPTEE, par, at=at, then=creer)
     demande.refresh_from_db(fields=["organisation"])
+    _prevenir(demande, "demande_acces_acceptee")
     return evenement
 
 
 def refuser(demande, par, *, at=None):
     """Refuse: nothing is created; the person may ask again."""
-    return _decider(demande, Statut.REFUSEE, par, at=at)
+    evenement = _decider(demande, Statut.REFUSEE, par, at=at)
+    _prevenir(demande, "demande_acces_refusee")
+    return evenement
+
+
+def _prevenir(demande, gabarit):
+    """The person is told of the decision by e-mail (queued: the deciding click never waits on a mail server)."""
+    contexte = {
+        "organisation": demande.nom_affiche,
+        "role": demande.get_role_display().lower(),
+        "territoire": demande.territory.nom,
+        "lien": settings.SAS_SITE_URL + reverse("login"),
+    }
+    messagerie.envoyer_courriel_pro(
+        demande.email,
+        gabarit,
+        contexte,
+        nature=Destinataire.PROFESSIONNEL,
+        cle=f"{gabarit}-{demande.pk}",
+        en_file=True,
+    )

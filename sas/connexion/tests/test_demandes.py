@@ -7,6 +7,7 @@ from django.urls import reverse
 from sas.connexion import demandes
 from sas.connexion.models import DemandeAcces, EvenementDemande
 from sas.connexion.proconnect import SESSION_IDENTITE
+from sas.messagerie.models import Message
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import Membership, Organisation, OrganisationKind, Role, User
 
@@ -68,10 +69,13 @@ def test_accepting_creates_the_account_without_password_and_its_membership(ase_s
     assert (evenement.de, evenement.vers, evenement.par) == ("en_attente", "acceptee", aiguilleur)
     demande.refresh_from_db()
     assert demande.statut == "acceptee" and demande.decided_at is not None
+    [courriel] = Message.objects.filter(destinataire="dominique.martin@example.org")
+    assert courriel.gabarit == "demande_acces_acceptee" and "ASE du Rhône, prescripteur" in courriel.corps
     # Decided once: a second click changes nothing.
     with pytest.raises(demandes.DecisionImpossible):
         demandes.refuser(demande, aiguilleur)
     assert EvenementDemande.objects.count() == 1
+    assert Message.objects.filter(destinataire="dominique.martin@example.org").count() == 1
 
 
 def test_accepting_a_proposed_organisation_creates_it_with_its_siret(territory, aiguilleur):
@@ -106,6 +110,7 @@ def test_refusing_creates_nothing(ase_siret, aiguilleur):
     demande = demandes.demander(ident(), role=Role.PRESCRIPTEUR, organisation=ase_siret)
     demandes.refuser(demande, aiguilleur)
     assert not User.objects.filter(email="dominique.martin@example.org").exists()
+    assert Message.objects.get(destinataire="dominique.martin@example.org").gabarit == "demande_acces_refusee"
     # Refused, they may ask again.
     assert demandes.demander(ident(), role=Role.PRESCRIPTEUR, organisation=ase_siret) != demande
 
@@ -191,3 +196,12 @@ def test_without_a_proconnect_identity_there_is_no_join_form(client):
     assert client.get(reverse("connexion:demande_acces"))["Location"] == reverse("login")
     assert client.post(reverse("connexion:demande_acces"), {"role": "prescripteur"})["Location"] == reverse("login")
     assert not DemandeAcces.objects.exists()
+
+
+def test_operators_read_the_requests_in_the_admin_without_deciding_there(client, ase_siret):
+    demande = demandes.demander(ident(), role=Role.PRESCRIPTEUR, organisation=ase_siret)
+    client.force_login(member(Role.ADMIN))
+    assert "dominique.martin@example.org" in client.get("/admin/connexion/demandeacces/").content.decode()
+    client.post(f"/admin/connexion/demandeacces/{demande.pk}/change/", {"statut": "acceptee"})
+    demande.refresh_from_db()
+    assert demande.statut == "en_attente"
