@@ -175,7 +175,7 @@ def test_without_configuration_there_is_no_proconnect(settings):
 def test_the_login_page_shows_the_proconnect_button_once_configured(proconnect):
     page = texte(Client().get("/connexion/"))
     assert 'class="fr-connect"' in page and 'href="/connexion/proconnect/"' in page
-    assert "Qu’est-ce que ProConnect ?" in page
+    assert 'href="https://proconnect.gouv.fr/"' in page and "Qu’est-ce que ProConnect\xa0?" in page
 
 
 def test_an_address_locked_by_django_axes_cannot_log_in_through_proconnect_either(proconnect, prescripteur, settings):
