@@ -205,3 +205,12 @@ def test_operators_read_the_requests_in_the_admin_without_deciding_there(client,
     client.post(f"/admin/connexion/demandeacces/{demande.pk}/change/", {"statut": "acceptee"})
     demande.refresh_from_db()
     assert demande.statut == "en_attente"
+
+
+def test_the_join_requests_are_in_the_deciders_navigation_once(client, ase_siret, aiguilleur):
+    lien = f'href="{reverse("connexion:demandes")}"'
+    Membership.objects.create(user=aiguilleur, organisation=ase_siret, role=Role.ADMIN)
+    client.force_login(User.objects.get(pk=aiguilleur.pk))
+    assert client.get(reverse("connexion:demandes")).content.decode().count(lien) == 1
+    client.force_login(member(Role.PRESCRIPTEUR, ase_siret))
+    assert lien not in client.get(reverse("parcours:mes_signalements")).content.decode()
