@@ -133,7 +133,11 @@ class ProConnectBackend(OIDCAuthenticationBackend):
         publishes a single key (the library would fail on it)."""
         reponse = requests.get(self.OIDC_OP_JWKS_ENDPOINT, timeout=self.get_settings("OIDC_TIMEOUT", None))
         reponse.raise_for_status()
-        cles = [cle for cle in reponse.json().get("keys", []) if cle.get("alg", self.OIDC_RP_SIGN_ALGO) == "RS256"]
+        cles = [
+            cle
+            for cle in reponse.json().get("keys", [])
+            if cle.get("alg", self.OIDC_RP_SIGN_ALGO) == self.OIDC_RP_SIGN_ALGO and cle.get("use", "sig") == "sig"
+        ]
         kid = jwt.get_unverified_header(token).get("kid")
         choisies = [cle for cle in cles if cle.get("kid") == kid] if kid else cles
         if len(choisies) != 1:
