@@ -9,7 +9,7 @@ class EvenementDemandeInline(admin.TabularInline):
     model = EvenementDemande
     extra = 0
     can_delete = False
-    readonly_fields = ["de", "vers", "par", "at"]
+    readonly_fields = ["de", "vers", "actor", "at"]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -19,7 +19,7 @@ class EvenementDemandeInline(admin.TabularInline):
 class DemandeAccesAdmin(ReadOnlyAdmin):
     """Read only: a request is decided from the SAS team's list, through its transition."""
 
-    list_display = ["email", "nom_affiche", "siret", "territory", "role", "statut", "created_at"]
-    list_filter = ["statut", "role", "territory"]
+    list_display = ["email", "nom_affiche", "siret", "territory", "role", "status", "created_at"]
+    list_filter = ["status", "role", "territory"]
     search_fields = ["email", "siret", "nom_organisation", "organisation__nom"]
     inlines = [EvenementDemandeInline]

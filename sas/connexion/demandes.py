@@ -24,7 +24,7 @@ def organisation_du_siret(siret):
 
 
 def demande_ouverte(ident):
-    return DemandeAcces.objects.filter(email=ident["email"], siret=ident["siret"], statut=Statut.EN_ATTENTE).first()
+    return DemandeAcces.objects.filter(email=ident["email"], siret=ident["siret"], status=Statut.EN_ATTENTE).first()
 
 
 def demander(ident, *, role, organisation=None, nom_organisation="", kind="", territory=None):
@@ -64,24 +64,24 @@ class DecisionImpossible(ValidationError):
 
 
 def _refus(current, to_state):
-    return DecisionImpossible(f"Cette demande a déjà été {current.get_statut_display().lower()}.")
+    return DecisionImpossible(f"Cette demande a déjà été {current.get_status_display().lower()}.")
 
 
-def _decider(demande, vers, par, *, at=None, then=None):
+def _decider(demande, vers, actor, *, at=None, then=None):
     at = at or timezone.now()
     return apply_transition(
         demande,
         vers,
-        field="statut",
+        field="status",
         table=DemandeAcces.TRANSITIONS,
         refused=_refus,
         values={"decided_at": at},
-        event=lambda current: EvenementDemande(demande=current, de=current.statut, vers=vers, par=par),
+        event=lambda current: EvenementDemande(demande=current, de=current.status, vers=vers, actor=actor),
         then=then,
     )
 
 
-def accepter(demande, par, *, at=None):
+def accepter(demande, actor, *, at=None):
     """Accept: the organisation (if proposed), the account (unless one has this e-mail) and the membership are
     created now. The account has no password: it logs in through ProConnect."""
 
@@ -102,15 +102,15 @@ def accepter(demande, par, *, at=None):
             user=user, organisation=organisation, role=current.role, defaults={"is_active": True}
         )
 
-    evenement = _decider(demande, Statut.ACCEPTEE, par, at=at, then=creer)
+    evenement = _decider(demande, Statut.ACCEPTEE, actor, at=at, then=creer)
     demande.refresh_from_db(fields=["organisation"])
     _prevenir(demande, "demande_acces_acceptee")
     return evenement
 
 
-def refuser(demande, par, *, at=None):
+def refuser(demande, actor, *, at=None):
     """Refuse: nothing is created; the person may ask again."""
-    evenement = _decider(demande, Statut.REFUSEE, par, at=at)
+    evenement = _decider(demande, Statut.REFUSEE, actor, at=at)
     _prevenir(demande, "demande_acces_refusee")
     return evenement
 

@@ -36,7 +36,7 @@ class DemandeAcces(models.Model):
         "organisations.Territory", verbose_name="territoire", on_delete=models.PROTECT, related_name="demandes_acces"
     )
     role = models.CharField("rôle demandé", max_length=20, choices=Role.choices)
-    statut = models.CharField("statut", max_length=20, choices=Statut.choices, default=Statut.EN_ATTENTE)
+    status = models.CharField("statut", max_length=20, choices=Statut.choices, default=Statut.EN_ATTENTE)
     created_at = models.DateTimeField("demandée le", auto_now_add=True)
     decided_at = models.DateTimeField("décidée le", null=True, blank=True)
 
@@ -47,7 +47,7 @@ class DemandeAcces(models.Model):
         constraints = [
             # One open request per person and organisation: asking twice does not fill the deciders' list.
             models.UniqueConstraint(
-                fields=["email", "siret"], condition=models.Q(statut="en_attente"), name="une_demande_ouverte"
+                fields=["email", "siret"], condition=models.Q(status="en_attente"), name="une_demande_ouverte"
             )
         ]
 
@@ -63,7 +63,7 @@ class EvenementDemande(AppendOnly):
     demande = models.ForeignKey(DemandeAcces, on_delete=models.CASCADE, related_name="evenements")
     de = models.CharField("de", max_length=20, choices=DemandeAcces.Statut.choices)
     vers = models.CharField("vers", max_length=20, choices=DemandeAcces.Statut.choices)
-    par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField("date", auto_now_add=True)
 
     class Meta:

@@ -40,7 +40,7 @@ def test_a_request_for_a_known_siret_names_its_organisation_and_creates_nobody(a
     utilisateurs = User.objects.count()
     demande = demandes.demander(ident(), role=Role.PRESCRIPTEUR, organisation=ase_siret)
     assert demande.organisation == ase_siret and demande.territory == ase_siret.territory
-    assert demande.statut == DemandeAcces.Statut.EN_ATTENTE
+    assert demande.status == DemandeAcces.Statut.EN_ATTENTE
     assert User.objects.count() == utilisateurs
     # Asking again while it is open gives the same request.
     assert demandes.demander(ident(), role=Role.STRUCTURE, organisation=ase_siret) == demande
@@ -66,9 +66,9 @@ def test_accepting_creates_the_account_without_password_and_its_membership(ase_s
         (ase_siret.pk, Role.PRESCRIPTEUR, True)
     ]
     [evenement] = EvenementDemande.objects.filter(demande=demande)
-    assert (evenement.de, evenement.vers, evenement.par) == ("en_attente", "acceptee", aiguilleur)
+    assert (evenement.de, evenement.vers, evenement.actor) == ("en_attente", "acceptee", aiguilleur)
     demande.refresh_from_db()
-    assert demande.statut == "acceptee" and demande.decided_at is not None
+    assert demande.status == "acceptee" and demande.decided_at is not None
     [courriel] = Message.objects.filter(destinataire="dominique.martin@example.org")
     assert courriel.gabarit == "demande_acces_acceptee" and "ASE du Rhône, prescripteur" in courriel.corps
     # Decided once: a second click changes nothing.
@@ -126,14 +126,14 @@ def test_the_territory_team_and_the_organisation_admin_decide_nobody_else(client
     client.logout()
     assert client.post(url, {"decision": "accepter"})["Location"].startswith(reverse("login"))
     demande.refresh_from_db()
-    assert demande.statut == "en_attente"
+    assert demande.status == "en_attente"
 
     admin_ase = member(Role.ADMIN, ase_siret)
     client.force_login(admin_ase)
     assert "Dominique Martin" in client.get(reverse("connexion:demandes")).content.decode()
     client.post(url, {"decision": "refuser"})
     demande.refresh_from_db()
-    assert demande.statut == "refusee"
+    assert demande.status == "refusee"
 
 
 def test_one_click_accepts_from_the_list(client, ase_siret, aiguilleur):
@@ -204,7 +204,7 @@ def test_operators_read_the_requests_in_the_admin_without_deciding_there(client,
     assert "dominique.martin@example.org" in client.get("/admin/connexion/demandeacces/").content.decode()
     client.post(f"/admin/connexion/demandeacces/{demande.pk}/change/", {"statut": "acceptee"})
     demande.refresh_from_db()
-    assert demande.statut == "en_attente"
+    assert demande.status == "en_attente"
 
 
 def test_the_join_requests_are_in_the_deciders_navigation_once(client, ase_siret, aiguilleur):
