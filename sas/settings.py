@@ -9,6 +9,7 @@ import datetime
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -172,7 +173,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # django-axes first: it refuses a locked account or address before the password is even checked.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "sas.connexion.proconnect.ProConnectBackend",
+]
 # Failed logins are kept in the database (shared by every worker) and lock, for the cool-off, the account tried and,
 # separately, the address they came from: the right password waits too.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
@@ -190,6 +195,26 @@ AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "SAS"
 # A reset link works for 2 hours (the e-mail says so).
 PASSWORD_RESET_TIMEOUT = 2 * 3600
+# ProConnect (OpenID Connect, mozilla-django-oidc): on only when the three are set. PROCONNECT_BASE_URL is the
+# provider's API root (https://auth.agentconnect.gouv.fr/api/v2 in production, fca.integ01.dev-agentconnect.fr/api/v2
+# for integration); the endpoints are its documented paths below it, and the ID token's issuer is that root.
+PROCONNECT_BASE_URL = os.environ.get("PROCONNECT_BASE_URL", "").rstrip("/")
+OIDC_RP_CLIENT_ID = os.environ.get("PROCONNECT_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET", "")
+# The claims ProConnect documents, each asked for as its own scope.
+OIDC_RP_SCOPES = "openid given_name usual_name email uid siret idp_id"
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": "eidas1"}
+# ProConnect refuses a state or a nonce shorter than 32 characters.
+OIDC_STATE_SIZE = 48
+OIDC_NONCE_SIZE = 48
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = False
+# Kept in the session for the provider's logout (id_token_hint); never shown, gone with the session.
+OIDC_STORE_ID_TOKEN = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "connexion:proconnect_retour"
+OIDC_TIMEOUT = float(os.environ.get("PROCONNECT_TIMEOUT", "10"))
+OIDC_CREATE_USER = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "accueil:home"
 LOGOUT_REDIRECT_URL = "accueil:home"
@@ -302,6 +327,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+# The logout form's answer sends the browser on to ProConnect's session/end: a form's redirects count for form-action.
+if PROCONNECT_BASE_URL:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
+        urlsplit(PROCONNECT_BASE_URL)._replace(path="").geturl()
+    )
 # No page needs a device feature; denying them all keeps an injected frame or script from asking for one.
 SAS_PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), "

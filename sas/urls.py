@@ -1,9 +1,9 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from sas.accueil.views import LoginView
+from sas.connexion.views import deconnexion
 from sas.messagerie.views_demo import boite as boite_demo
 
 admin.site.site_header = "SAS — administration"
@@ -12,7 +12,7 @@ admin.site.site_title = "SAS"
 urlpatterns = [
     path("", include("sas.accueil.urls")),
     path("connexion/", LoginView.as_view(), name="login"),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("deconnexion/", deconnexion, name="logout"),
     path("connexion/", include("sas.connexion.urls")),
     path("parcours/", include("sas.parcours.urls")),
     path("signaler/", include("sas.prescription.urls")),

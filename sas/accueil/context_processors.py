@@ -17,22 +17,20 @@ NAVIGATION = {
         ("aiguillage:taches", "Mes tâches"),
         ("rendezvous:agenda", "Mes rendez-vous"),
         ("messagerie:envoyes", "Messages envoyés"),
+        ("connexion:demandes", "Demandes d'accès"),
     ],
     Role.STRUCTURE: [("orientation:recues", "Orientations reçues")],
     Role.PILOTE: [("parcours:indicateurs", "Indicateurs")],
-    Role.ADMIN: [("admin:index", "Administration")],
+    Role.ADMIN: [("admin:index", "Administration"), ("connexion:demandes", "Demandes d'accès")],
 }
 
 
 def site(request):
     user = request.user
     roles = user.roles if user.is_authenticated else set()
-    navigation = [
-        {"url": reverse(name), "label": label}
-        for role in Role.values
-        if role in roles
-        for name, label in NAVIGATION[role]
-    ]
+    # A page two roles share (the join requests) is listed once.
+    entrees = dict.fromkeys(entry for role in Role.values if role in roles for entry in NAVIGATION[role])
+    navigation = [{"url": reverse(name), "label": label} for name, label in entrees]
     return {
         "SITE_CONFIG": SITE,
         "SAS_DEMO": settings.SAS_DEMO,

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.db.models import Count
 from django.shortcuts import redirect, render
 
+from sas.connexion.proconnect import est_configure as proconnect_configure
 from sas.organisations.models import Role, Territory
 
 from .demo import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -29,6 +30,7 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["title"] = "Connexion"
+        context["proconnect"] = proconnect_configure()
         if settings.SAS_DEMO:
             context["demo_accounts"] = [{"role": Role(role).label, "email": email} for role, email in DEMO_ACCOUNTS]
             context["demo_password"] = DEMO_PASSWORD

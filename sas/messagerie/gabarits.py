@@ -307,6 +307,18 @@ COURRIELS_PROS = {
         " pour le faire :\n\n{lien}\n\nIl ne sert qu'une fois et expire dans 2 heures. Si vous n'avez rien demandé,"
         " ignorez ce message : votre mot de passe ne change pas.\n\nL'équipe SAS",
     ),
+    # A join request from ProConnect, decided by the territory's SAS team or the organisation's administrator.
+    "demande_acces_acceptee": CourrielPro(
+        sujet="SAS : votre demande d'accès est acceptée",
+        texte="Bonjour,\n\nVotre demande pour rejoindre SAS ({organisation}, {role}) est acceptée. Connectez-vous"
+        " avec ProConnect :\n\n{lien}\n\nL'équipe SAS",
+    ),
+    "demande_acces_refusee": CourrielPro(
+        sujet="SAS : votre demande d'accès",
+        texte="Bonjour,\n\nVotre demande pour rejoindre SAS ({organisation}) n'a pas été acceptée. Pour en savoir"
+        " plus, adressez-vous à l'équipe SAS de votre territoire ({territoire}) ou à votre organisation.\n\n"
+        "L'équipe SAS",
+    ),
     # The young person wrote (on their page, or by SMS): the counsellor is told where to read it, not what it says.
     "conseiller_message_jeune": CourrielPro(
         sujet="SAS : {prenom} vous a écrit",

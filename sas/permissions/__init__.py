@@ -18,7 +18,9 @@ from functools import reduce, wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import models
 
+from sas.connexion.models import DemandeAcces
 from sas.diagnostic.models import Diagnostic
 from sas.espace_jeune.models import pk_du_code
 from sas.jeunes.models import Jeune
@@ -231,3 +233,23 @@ def rendez_vous_for_aiguilleur(user):
 def reclamations_for_aiguilleur(user):
     """The young people's complaints about the journeys of the user's territories."""
     return Reclamation.objects.filter(parcours__in=parcours_for_role(user, Role.AIGUILLEUR))
+
+
+# Join requests
+
+
+def may_decide_demandes(user):
+    """The SAS team of a territory and an organisation's administrators decide who joins."""
+    return has_role(user, Role.AIGUILLEUR) or has_role(user, Role.ADMIN)
+
+
+def demandes_acces_for(user):
+    """The join requests `user` may decide: their territories' for the SAS team, their organisation's for its
+    administrators."""
+    territoires = [t.pk for t in territories_for_role(user, Role.AIGUILLEUR)]
+    organisations = [o.pk for o in organisations_for_role(user, Role.ADMIN)]
+    if not territoires and not organisations:
+        return DemandeAcces.objects.none()
+    return DemandeAcces.objects.filter(
+        models.Q(territory_id__in=territoires) | models.Q(organisation_id__in=organisations)
+    )

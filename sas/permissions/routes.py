@@ -75,6 +75,16 @@ ROUTES = {
     "connexion:reinitialisation_envoyee": PUBLIC,
     "connexion:reinitialiser": Regle(Acces.PUBLIC, objets={"uidb64": "uid", "token": "jeton_reinitialisation"}),
     "connexion:reinitialisation_faite": PUBLIC,
+    # ProConnect's way in and out (404 unless it is configured), and the join request of the professional it
+    # identified: their own identity, from their session, nothing about anyone else.
+    "connexion:proconnect": PUBLIC,
+    "connexion:proconnect_retour": PUBLIC,
+    "connexion:proconnect_deconnecte": PUBLIC,
+    "connexion:demande_acces": PUBLIC,
+    "connexion:demande_envoyee": PUBLIC,
+    # The SAS team decides its territory's requests (an organisation's administrators, their organisation's).
+    "connexion:demandes": role(A),
+    "connexion:decider_demande": role(A, pk="demande_acces"),
     "parcours:mes_signalements": role(P),
     "parcours:mes_signalements_csv": role(P),
     "parcours:file_active": role(A),

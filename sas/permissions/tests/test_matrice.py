@@ -21,6 +21,7 @@ from sas.annuaire.models import Service
 from sas.api.api import api as ninja_api
 from sas.api.models import ApiToken
 from sas.communes.factories import CommuneFactory
+from sas.connexion.models import DemandeAcces
 from sas.diagnostic import services as diagnostics
 from sas.diagnostic.models import Questionnaire
 from sas.espace_jeune.models import LienJeune
@@ -220,6 +221,16 @@ def monde():
         ).pk,
         "jeton_api": ApiToken.issue(ase, "Logiciel de suivi")[0].pk,
         "reclamation": Reclamation.objects.create(parcours=parcours, texte="Réclamation").pk,
+        "demande_acces": DemandeAcces.objects.create(
+            email="nouveau@ase.example.org",
+            prenom="Nouveau",
+            nom="Venu",
+            siret="11002001300097",
+            sub="sub-nouveau",
+            organisation=ase,
+            territory=lyon,
+            role=Role.PRESCRIPTEUR,
+        ).pk,
     }
     # The attackers: another territory's people in every role, another organisation of the victim's territory.
     ailleurs = TerritoryFactory(nom="Gironde")
