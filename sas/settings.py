@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "sas.orientation",
     "sas.accueil",
     "sas.connexion",
+    "sas.pilotage",
 ]
 
 MIDDLEWARE = [
