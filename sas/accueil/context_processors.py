@@ -19,7 +19,7 @@ NAVIGATION = {
         ("messagerie:envoyes", "Messages envoyés"),
     ],
     Role.STRUCTURE: [("orientation:recues", "Orientations reçues")],
-    Role.PILOTE: [("parcours:indicateurs", "Indicateurs")],
+    Role.PILOTE: [("pilotage:tableau_de_bord", "Tableau de bord"), ("parcours:indicateurs", "Indicateurs")],
     Role.ADMIN: [("admin:index", "Administration")],
 }
 
