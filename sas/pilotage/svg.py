@@ -25,8 +25,9 @@ class Barre:
         return MARGE_GAUCHE + self.largeur + 8
 
 
-def entonnoir(rangs):
-    """rangs: [(label, Cellule)] from the widest stage; the bars, scaled on the first stage when it is shown."""
+def entonnoir(rangs, *, ident="entonnoir", titre="Entonnoir des parcours signalés dans la période"):
+    """rangs: [(label, Cellule)] from the widest stage; the bars, scaled on the first stage when it is shown.
+    `ident` keeps the ids of several drawings of a page apart."""
     place = LARGEUR - MARGE_GAUCHE - 70
     base = rangs[0][1].valeur if rangs and not rangs[0][1].masquee else 0
     barres = []
@@ -35,6 +36,8 @@ def entonnoir(rangs):
         barres.append(Barre(libelle, str(cellule), i * (HAUTEUR_BARRE + ECART), largeur))
     return {
         "barres": barres,
+        "ident": ident,
+        "titre": titre,
         "largeur": LARGEUR,
         "hauteur": len(rangs) * (HAUTEUR_BARRE + ECART),
         "hauteur_barre": HAUTEUR_BARRE,
