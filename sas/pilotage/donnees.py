@@ -39,11 +39,11 @@ class Filtre:
         return start, datetime.datetime(year, month, 1, tzinfo=tz)
 
 
-def tranche(jeune_tranche, naissance, le):
+def tranche(jeune_tranche, naissance, at):
     """The age band said, or the one of the birth date on the day of the signalement."""
     if jeune_tranche or not naissance:
         return jeune_tranche or ""
-    age = age_on(naissance, le.date())
+    age = age_on(naissance, at.date())
     return next((band for limite, band in _BORNES if age <= limite), "")
 
 
@@ -115,13 +115,13 @@ def dossiers(filtre):
             "orientation__parcours_id",
             "orientation_id",
             "orientation__structure__nom",
-            "to_statut",
+            "to_status",
             "occurred_at",
             "motif",
         )
     )
     for (pid, _oid, nom), group in itertools.groupby(rows, key=lambda r: r[:3]):
-        envois[pid].append(Envoi(nom, tuple((statut, at, motif) for *_k, statut, at, motif in group)))
+        envois[pid].append(Envoi(nom, tuple((status, at, motif) for *_k, status, at, motif in group)))
     return [Dossier(evenements=tuple(events[pk]), envois=tuple(envois[pk]), **record) for pk, record in records.items()]
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from sas.aiguillage.indicators import Part, jalons
 from sas.jeunes.models import TrancheAge
 from sas.organisations.models import OrganisationKind
-from sas.orientation.models import Motif, Statut
+from sas.orientation.models import OrientationStatus, Reason
 from sas.parcours.indicators import SMALL_COUNT
 from sas.parcours.status import Status
 from sas.secret_statistique import TOTAL, proteger, taux_publiable
@@ -58,14 +58,14 @@ ISSUES = {
     "en_attente": "En attente de réponse",
 }
 _ISSUE_DU_STATUT = {
-    Statut.ENVOYEE: "en_attente",
-    Statut.VUE: "en_attente",
-    Statut.ACCEPTEE: "acceptee",
-    Statut.RDV_FIXE: "acceptee",
-    Statut.PRISE_EN_CHARGE: "prise_en_charge",
-    Statut.REFUSEE: "refusee",
-    Statut.EXPIREE: "expiree",
-    Statut.ANNULEE: "annulee",
+    OrientationStatus.ENVOYEE: "en_attente",
+    OrientationStatus.VUE: "en_attente",
+    OrientationStatus.ACCEPTEE: "acceptee",
+    OrientationStatus.RDV_FIXE: "acceptee",
+    OrientationStatus.PRISE_EN_CHARGE: "prise_en_charge",
+    OrientationStatus.REFUSEE: "refusee",
+    OrientationStatus.EXPIREE: "expiree",
+    OrientationStatus.ANNULEE: "annulee",
 }
 DELAI_PRISE_EN_CHARGE = datetime.timedelta(days=15)
 MOIS_SUIVI = (1, 3, 6)
@@ -91,10 +91,10 @@ class Envoi:
 
     @property
     def envoyee_le(self):
-        return next((at for statut, at, _m in self.transitions if statut == Statut.ENVOYEE), None)
+        return next((at for status, at, _m in self.transitions if status == OrientationStatus.ENVOYEE), None)
 
-    def atteint(self, statut):
-        return next((at for s, at, _m in self.transitions if s == statut), None)
+    def atteint(self, status):
+        return next((at for s, at, _m in self.transitions if s == status), None)
 
     @property
     def issue(self):
@@ -102,7 +102,7 @@ class Envoi:
 
     @property
     def motif_refus(self):
-        return next((m for s, _at, m in self.transitions if s == Statut.REFUSEE), "")
+        return next((m for s, _at, m in self.transitions if s == OrientationStatus.REFUSEE), "")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,11 +128,11 @@ class Dossier:
         return next((e.occurred_at for e in self.evenements if e.kind == "transition" and e.to_status == status), None)
 
     def statut_le(self, moment):
-        statut = ""
+        status = ""
         for e in self.evenements:
             if e.kind == "transition" and e.occurred_at <= moment:
-                statut = e.to_status
-        return statut
+                status = e.to_status
+        return status
 
 
 def mois_apres(moment, n):
@@ -288,12 +288,12 @@ def tableau_de_bord(dossiers, *, debut, fin, now, organisations_prescriptrices):
     tableaux = []
     for slug, (titre, cle) in DIMENSIONS.items():
         lignes = _lignes_breakdown(dossiers, cle)
-        par = Counter((cle(d), min(e, 4)) for d, e in zip(dossiers, etapes, strict=True))
+        actor = Counter((cle(d), min(e, 4)) for d, e in zip(dossiers, etapes, strict=True))
         cles_lignes, cles_colonnes, cle_total = bloc.tableau(
             slug,
             lignes,
             colonnes_stade,
-            lambda ligne, c, par=par: par[(ligne, c)],
+            lambda ligne, c, actor=actor: actor[(ligne, c)],
             total_colonnes=cle_stade,
             total=("etape", 0),
         )
@@ -337,7 +337,7 @@ def tableau_de_bord(dossiers, *, debut, fin, now, organisations_prescriptrices):
         "structure", structures, list(ISSUES), lambda s, i: par_structure[(s, i)]
     )
     motifs = Counter(e.motif_refus or "autre" for e in envois if e.issue == "refusee")
-    labels_motifs = dict(Motif.choices)
+    labels_motifs = dict(Reason.choices)
     for motif, count in motifs.items():
         bloc.valeurs[("motif", motif)] = count
     if motifs:
@@ -435,11 +435,11 @@ def _h2(dossiers, now):
 
 
 def _h3(dossiers, envois, now, reactivite, refus):
-    acceptees = [e for e in envois if e.atteint(Statut.ACCEPTEE)]
+    acceptees = [e for e in envois if e.atteint(OrientationStatus.ACCEPTEE)]
     prises = [
         (e.envoyee_le + DELAI_PRISE_EN_CHARGE, bool(p and p <= e.envoyee_le + DELAI_PRISE_EN_CHARGE))
         for e in envois
-        for p in [e.atteint(Statut.PRISE_EN_CHARGE)]
+        for p in [e.atteint(OrientationStatus.PRISE_EN_CHARGE)]
     ]
     suivis = {}
     for n in MOIS_SUIVI:

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from sas.organisations.factories import member
 from sas.organisations.models import Role
-from sas.orientation.models import Motif, Par, Statut
+from sas.orientation.models import ActorKind, OrientationStatus, Reason
 
 from .test_indicators import referral
 
@@ -14,11 +14,11 @@ pytestmark = pytest.mark.django_db
 
 def test_the_structure_sees_its_acceptance_delay_and_silences(client, parcours, catalogue, accueil):
     logement = catalogue["logement"]
-    referral(parcours, logement, [(Statut.ACCEPTEE, 2, Par.STRUCTURE, "")])
-    referral(parcours, logement, [(Statut.ACCEPTEE, 4, Par.STRUCTURE, "")])
-    referral(parcours, logement, [(Statut.EXPIREE, 15, Par.SYSTEME, Motif.SANS_REPONSE)])
+    referral(parcours, logement, [(OrientationStatus.ACCEPTEE, 2, ActorKind.STRUCTURE, "")])
+    referral(parcours, logement, [(OrientationStatus.ACCEPTEE, 4, ActorKind.STRUCTURE, "")])
+    referral(parcours, logement, [(OrientationStatus.EXPIREE, 15, ActorKind.SYSTEME, Reason.SANS_REPONSE)])
     # Another structure's referrals are not the structure's figures.
-    referral(parcours, catalogue["mobilite"], [(Statut.EXPIREE, 15, Par.SYSTEME, Motif.SANS_REPONSE)])
+    referral(parcours, catalogue["mobilite"], [(OrientationStatus.EXPIREE, 15, ActorKind.SYSTEME, Reason.SANS_REPONSE)])
     client.force_login(member(Role.STRUCTURE, accueil))
     response = client.get(reverse("orientation:recues"))
     [mine] = response.context["reactivites"]

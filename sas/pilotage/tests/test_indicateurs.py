@@ -3,7 +3,7 @@
 import datetime
 
 from sas.aiguillage.indicators import Part
-from sas.orientation.models import Motif, Statut
+from sas.orientation.models import OrientationStatus, Reason
 from sas.parcours.status import Status
 from sas.pilotage.indicateurs import (
     Dossier,
@@ -139,15 +139,15 @@ def test_h1_signalements_by_month_and_source_prescribers_and_early_signals():
 
 def test_referrals_by_outcome_structure_and_refusal_reason():
     def envoi(structure, *suite, apres=D):
-        transitions = [(Statut.ENVOYEE, JAN + D, "")]
-        transitions += [(statut, JAN + D + apres, motif) for statut, motif in suite]
+        transitions = [(OrientationStatus.ENVOYEE, JAN + D, "")]
+        transitions += [(status, JAN + D + apres, motif) for status, motif in suite]
         return Envoi(structure, tuple(transitions))
 
     envois = (
-        [envoi("Alpha", (Statut.ACCEPTEE, ""), (Statut.PRISE_EN_CHARGE, "")) for _ in range(12)]
-        + [envoi("Alpha", (Statut.REFUSEE, Motif.PAS_DE_PLACE)) for _ in range(11)]
-        + [envoi("Beta", (Statut.EXPIREE, ""), apres=15 * D) for _ in range(3)]
-        + [envoi("Beta", (Statut.ACCEPTEE, ""), (Statut.PRISE_EN_CHARGE, ""), apres=20 * D)]
+        [envoi("Alpha", (OrientationStatus.ACCEPTEE, ""), (OrientationStatus.PRISE_EN_CHARGE, "")) for _ in range(12)]
+        + [envoi("Alpha", (OrientationStatus.REFUSEE, Reason.PAS_DE_PLACE)) for _ in range(11)]
+        + [envoi("Beta", (OrientationStatus.EXPIREE, ""), apres=15 * D) for _ in range(3)]
+        + [envoi("Beta", (OrientationStatus.ACCEPTEE, ""), (OrientationStatus.PRISE_EN_CHARGE, ""), apres=20 * D)]
     )
     journeys = [dossier(JAN, envois=(e,)) for e in envois]
     h3 = calcul(journeys)["h3"]
