@@ -90,6 +90,13 @@ def _complement(cle, valeurs, relations, masques):
         for autre in cellules:
             if autre not in masques:
                 candidats.append((valeurs[autre] == 0, autre == total, valeurs[autre], autre))
+    if not candidats:
+        # Every other cell of `cle`'s relations is hidden already: it follows through a chain of relations. Hiding
+        # a visible cell of a relation that holds a hidden one breaks a link of that chain.
+        for parts, total in relations:
+            cellules = [*parts, total]
+            if any(c in masques for c in cellules):
+                candidats += [(valeurs[a] == 0, a == total, valeurs[a], a) for a in cellules if a not in masques]
     return min(candidats, key=lambda c: c[:3])[3]
 
 

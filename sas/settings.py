@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "sas.rgpd",
     "sas.accueil",
     "sas.connexion",
+    "sas.pilotage",
 ]
 
 MIDDLEWARE = [

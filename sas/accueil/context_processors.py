@@ -20,7 +20,7 @@ NAVIGATION = {
         ("connexion:demandes", "Demandes d'accès"),
     ],
     Role.STRUCTURE: [("orientation:recues", "Orientations reçues")],
-    Role.PILOTE: [("parcours:indicateurs", "Indicateurs")],
+    Role.PILOTE: [("pilotage:tableau_de_bord", "Tableau de bord"), ("parcours:indicateurs", "Indicateurs")],
     Role.ADMIN: [("admin:index", "Administration"), ("connexion:demandes", "Demandes d'accès")],
 }
 

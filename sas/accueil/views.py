@@ -12,7 +12,7 @@ HOME_BY_ROLE = {
     Role.PRESCRIPTEUR: "parcours:mes_signalements",
     Role.AIGUILLEUR: "parcours:file_active",
     Role.STRUCTURE: "orientation:recues",
-    Role.PILOTE: "parcours:indicateurs",
+    Role.PILOTE: "pilotage:tableau_de_bord",
     Role.ADMIN: "admin:index",
 }
 

@@ -250,6 +250,17 @@ def en_retard(now):
     )
 
 
+def retards(queryset, now):
+    """How many journeys of `queryset` are late on each target (the queue's badges), in one query:
+    {"premier_essai", "contact", "diagnostic"}."""
+    debut = _debut()
+    return queryset.exclude(status__in=CLOSED).aggregate(
+        premier_essai=Count("pk", filter=SANS_ESSAI & Q(LessThan(debut, now - DELAI_PREMIER_ESSAI))),
+        contact=Count("pk", filter=CONTACT_A_DECIDER & Q(LessThan(debut, now - DELAI_CONTACT))),
+        diagnostic=Count("pk", filter=DIAGNOSTIC_A_FAIRE & Q(LessThan(debut, un_mois_avant(now)))),
+    )
+
+
 # services.EN_ATTENTE_DU_CONSEILLER for a whole territory: the few journeys with a signalement nobody vouched for or a
 # pending duplicate are listed once (a hashed lookup), not probed row by row.
 NON_VERIFIE = Q(pk__in=Signalement.objects.filter(verifie=False).values("parcours_id")) & ~Q(

@@ -3,7 +3,7 @@ import uuid
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
-from sas.jeunes.models import TrancheAge
+from sas.jeunes.models import Sexe, TrancheAge
 from sas.organisations.models import OrganisationKind
 from sas.parcours.status import Status
 
@@ -86,6 +86,22 @@ class ReportForm(DsfrBaseForm):
     jusqu_au = forms.DateField(
         label="Recontacter à partir du", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+
+
+class StatistiquesForm(DsfrBaseForm):
+    """Sex and QPV residence, only as the young person said them: they feed the pilots' breakdowns, never a
+    decision about the person."""
+
+    sexe = forms.ChoiceField(label="Sexe", required=False, choices=[("", "Non renseigné"), *Sexe.choices])
+    qpv = forms.NullBooleanField(
+        label="Habite un quartier prioritaire de la ville (QPV)",
+        required=False,
+        widget=forms.NullBooleanSelect,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["qpv"].widget.choices = [("unknown", "Non renseigné"), ("true", "Oui"), ("false", "Non")]
 
 
 class AffectationForm(DsfrBaseForm):

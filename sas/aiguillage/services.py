@@ -130,6 +130,12 @@ def reponse_du_jeune(parcours, *, via, at=None):
     return changed
 
 
+def dire_sexe_et_qpv(jeune, *, sexe, qpv):
+    """What the young person said of their sex and QPV residence ("" and None: not said)."""
+    jeune.sexe, jeune.qpv = sexe, qpv
+    jeune.save(update_fields=["sexe", "qpv", "updated_at"])
+
+
 def reporter(parcours, jusqu_au, *, via, actor=None, at=None):
     """ "Not now, contact me again on `jusqu_au`" (a date or datetime): the cadence pauses, the journey leaves the
     queue until that date, then comes back and the cadence starts again from its first step. REPORT event."""

@@ -24,6 +24,7 @@ from .forms import (
     EcarterForm,
     NouvelleTacheForm,
     ReportForm,
+    StatistiquesForm,
     TacheFaiteForm,
 )
 from .models import TacheContact
@@ -176,6 +177,20 @@ def reporter(request, uuid):
     else:
         record(request.user, Action.MODIFICATION, parcours, [parcours.jeune_id], reporte_jusqu_au=str(jusqu_au))
         messages.success(request, f"Contact reporté au {jusqu_au:%d/%m/%Y}.")
+    return _back(request, parcours)
+
+
+@login_required
+@require_POST
+def statistiques(request, uuid):
+    parcours = _parcours(request, uuid)
+    form = StatistiquesForm(request.POST, prefix="statistiques")
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(request, parcours)
+    services.dire_sexe_et_qpv(parcours.jeune, **form.cleaned_data)
+    record(request.user, Action.MODIFICATION, parcours, [parcours.jeune_id], champs="sexe, qpv")
+    messages.success(request, "Informations pour les statistiques enregistrées.")
     return _back(request, parcours)
 
 

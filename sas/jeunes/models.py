@@ -11,6 +11,11 @@ class TrancheAge(models.TextChoices):
     T26_29 = "26-29", "26 à 29 ans"
 
 
+class Sexe(models.TextChoices):
+    FEMME = "f", "Femme"
+    HOMME = "h", "Homme"
+
+
 class Jeune(models.Model):
     prenom = models.CharField("prénom", max_length=100)
     nom = models.CharField("nom", max_length=100, blank=True)
@@ -23,6 +28,10 @@ class Jeune(models.Model):
     # Empty once anonymised: only the département is kept.
     commune = models.ForeignKey("communes.Commune", on_delete=models.PROTECT, related_name="+", null=True)
     departement = models.CharField("département", max_length=3, blank=True)
+    # Only what the young person or their counsellor said, never guessed from a first name or an address: the
+    # pilots' breakdowns count "non renseigné" apart.
+    sexe = models.CharField("sexe", max_length=1, choices=Sexe.choices, blank=True)
+    qpv = models.BooleanField("habite un quartier prioritaire de la ville (QPV)", null=True, blank=True)
     # What the young person chose on their page (the prescriber's guess stays on the signalement).
     canal_prefere = models.CharField("canal préféré", max_length=20, blank=True)
     moments_preferes = models.CharField("moments préférés", max_length=200, blank=True)

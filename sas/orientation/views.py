@@ -39,6 +39,7 @@ from .forms import (
     RetraitConseillerForm,
     RetraitJeuneForm,
 )
+from .indicators import reactivite_des_organisations
 from .models import ActorKind, LienStructure, Orientation, OrientationStatus
 
 
@@ -434,6 +435,7 @@ def recues(request):
         "form": form,
         "filtres": filtres,
         "organisations": organisations,
+        "reactivites": reactivite_des_organisations(organisations),
     }
     return render(request, "orientation/recues.html", context)
 

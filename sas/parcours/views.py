@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from sas.aiguillage.conversation import marquer_lus
-from sas.aiguillage.file import choix_filtres
+from sas.aiguillage.file import choix_filtres, retards
 from sas.aiguillage.file import file_active as build_queue
 from sas.aiguillage.forms import FiltreFileForm
 from sas.aiguillage.indicators import indicateurs_h2
@@ -102,6 +102,7 @@ def file_active(request):
             "form": form,
             "filtered": any(key != "groupe" for key in filtres),
             "conseillers": conseillers,
+            "retards": retards(parcours_for_role(user, Role.AIGUILLEUR), timezone.now()),
             "title": "File active du territoire",
         },
     )

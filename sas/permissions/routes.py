@@ -31,7 +31,7 @@ class Regle:
 
 
 # URL parameters that name no one's record.
-PARAMETRES = {"extension", "section", "action_structure", "uid", "jeton_reinitialisation"}
+PARAMETRES = {"tableau", "extension", "section", "action_structure", "uid", "jeton_reinitialisation"}
 
 PUBLIC = Regle(Acces.PUBLIC)
 WEBHOOK = Regle(Acces.WEBHOOK)
@@ -89,6 +89,11 @@ ROUTES = {
     "parcours:mes_signalements_csv": role(P),
     "parcours:file_active": role(A),
     "parcours:indicateurs": role(PI),
+    # Aggregates of the pilot's own territories only; the filters are query parameters checked against them.
+    "pilotage:tableau_de_bord": role(PI),
+    "pilotage:definitions": role(PI),
+    "pilotage:open_data": role(PI),
+    "pilotage:export": role(PI, slug="tableau"),
     "parcours:detail": role(A, uuid="parcours"),
     "parcours:change_status": role(A, uuid="parcours"),
     "prescription:signaler": role(P),
@@ -119,6 +124,7 @@ ROUTES = {
     "aiguillage:assigner_lot": role(A),
     "aiguillage:journaliser": role(A, uuid="parcours"),
     "aiguillage:reporter": role(A, uuid="parcours"),
+    "aiguillage:statistiques": role(A, uuid="parcours"),
     "aiguillage:tache_creer": role(A, uuid="parcours"),
     "aiguillage:verifier": role(A, uuid="parcours"),
     "aiguillage:ecarter": role(A, uuid="parcours"),

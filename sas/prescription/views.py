@@ -6,6 +6,8 @@ from django.views.decorators.http import require_POST
 
 from sas.parcours.models import SignalementSource
 from sas.permissions import prescriber_organisations
+from sas.pilotage.svg import entonnoir
+from sas.secret_statistique import Cellule
 
 from .forms import SignalementForm
 from .models import PrescripteurPreferences
@@ -50,6 +52,14 @@ def digest_preference(request):
     return redirect("parcours:mes_signalements")
 
 
+def _avec_entonnoir(organisation):
+    """The organisation's figures and their drawing: its own signalements, which it already sees one by one."""
+    total, stages = stages_reached(organisation)
+    rangs = [("Signalés", Cellule(total)), *((label, Cellule(n)) for label, n in stages)]
+    titre = f"{organisation.nom} : jeunes signalés arrivés à chaque étape"
+    return organisation, (total, stages), entonnoir(rangs, ident=f"entonnoir-{organisation.pk}", titre=titre)
+
+
 @login_required
 def statistiques(request):
     """How far the people each of the user's organisations signalled went, computed from events."""
@@ -57,5 +67,5 @@ def statistiques(request):
     return render(
         request,
         "prescription/statistiques.html",
-        {"rows": [(org, stages_reached(org)) for org in organisations], "title": "Statistiques de ma structure"},
+        {"rows": [_avec_entonnoir(org) for org in organisations], "title": "Statistiques de ma structure"},
     )

@@ -5,7 +5,15 @@ import random
 import numpy as np
 import pytest
 
-from sas.secret_statistique import PRIMAIRE, SECONDAIRE, TOTAL, proteger_liste, proteger_tableau, taux_publiable
+from sas.secret_statistique import (
+    PRIMAIRE,
+    SECONDAIRE,
+    TOTAL,
+    proteger,
+    proteger_liste,
+    proteger_tableau,
+    taux_publiable,
+)
 
 
 def recomputable(valeurs, relations, cellules):
@@ -94,3 +102,34 @@ def test_a_rate_is_hidden_when_its_numerator_or_its_complement_is_small():
     assert not taux_publiable(5, 300), "5 people reached"
     assert not taux_publiable(295, 300), "5 people not reached: 98 % tells of almost everyone"
     assert not taux_publiable(0, 300) and not taux_publiable(300, 300)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_tables_sharing_their_margins_are_protected_together(seed):
+    """Two breakdowns of the same people (rows by age, rows by sex) share their column totals and grand total, as on
+    the pilots' dashboard: a hidden cell may then follow through a chain of relations across both."""
+    rng = random.Random(seed)
+    colonnes = ["a", "b", "c"]
+    valeurs, relations = {}, []
+    totaux = {c: ("col", c) for c in colonnes}
+    for tableau, lignes in (("age", ["15-17", "18-21", "22-25"]), ("sexe", ["f", "h"])):
+        effectifs = {(tableau, ligne, c): rng.choice([0, 1, 3, 8, 12, 20, 40]) for ligne in lignes for c in colonnes}
+        if tableau == "sexe":
+            # The same people: the second table's columns add up to the first's.
+            for c in colonnes:
+                first = sum(valeurs[("age", ligne, c)] for ligne in ["15-17", "18-21", "22-25"])
+                effectifs[("sexe", "f", c)] = rng.randint(0, first)
+                effectifs[("sexe", "h", c)] = first - effectifs[("sexe", "f", c)]
+        valeurs.update(effectifs)
+        for ligne in lignes:
+            valeurs[(tableau, ligne, TOTAL)] = sum(effectifs[(tableau, ligne, c)] for c in colonnes)
+            relations.append(([(tableau, ligne, c) for c in colonnes], (tableau, ligne, TOTAL)))
+        for c in colonnes:
+            valeurs[totaux[c]] = sum(effectifs[(tableau, ligne, c)] for ligne in lignes)
+            relations.append(([(tableau, ligne, c) for ligne in lignes], totaux[c]))
+        relations.append(([(tableau, ligne, TOTAL) for ligne in lignes], ("grand", TOTAL)))
+    valeurs[("grand", TOTAL)] = sum(valeurs[totaux[c]] for c in colonnes)
+    relations.append(([totaux[c] for c in colonnes], ("grand", TOTAL)))
+    cellules = proteger(valeurs, relations)
+    assert recomputable(valeurs, relations, cellules) == []
+    assert all(c.masquee for k, c in cellules.items() if 0 < valeurs[k] < 11)

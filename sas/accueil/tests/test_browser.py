@@ -17,7 +17,7 @@ EXPECTED = {
     Role.PRESCRIPTEUR: ("Mes signalements", "Inès"),
     Role.AIGUILLEUR: ("File active du territoire", "Inès"),
     Role.STRUCTURE: ("Orientations reçues", "E2C test"),
-    Role.PILOTE: ("Indicateurs", "Territoire navigateur"),
+    Role.PILOTE: ("Tableau de bord du pilotage", "Territoire navigateur"),
     Role.ADMIN: ("Site d’administration", "Organisations et comptes"),
 }
 

@@ -118,7 +118,10 @@ def pages_by_role(demo):
             "orientations-recues": reverse("orientation:recues"),
             "orientation": reverse("orientation:recue", args=[demo["recue"].pk]),
         },
-        Role.PILOTE: {"indicateurs": reverse("parcours:indicateurs")},
+        Role.PILOTE: {
+            "indicateurs": reverse("parcours:indicateurs"),
+            "tableau_de_bord": reverse("pilotage:tableau_de_bord"),
+        },
     }
 
 

@@ -21,7 +21,7 @@ def test_public_home_presents_the_service_and_its_territories(client):
         (Role.PRESCRIPTEUR, "parcours:mes_signalements"),
         (Role.AIGUILLEUR, "parcours:file_active"),
         (Role.STRUCTURE, "orientation:recues"),
-        (Role.PILOTE, "parcours:indicateurs"),
+        (Role.PILOTE, "pilotage:tableau_de_bord"),
         (Role.ADMIN, "admin:index"),
     ],
 )

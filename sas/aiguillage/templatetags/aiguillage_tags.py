@@ -4,7 +4,7 @@ from sas.parcours.models import EventKind
 from sas.permissions import assignable_counsellors, is_aiguilleur_of
 
 from ..conversation import fil
-from ..forms import AffectationForm, ContactForm, NouvelleTacheForm, ReportForm, TacheFaiteForm
+from ..forms import AffectationForm, ContactForm, NouvelleTacheForm, ReportForm, StatistiquesForm, TacheFaiteForm
 from ..indicators import Part
 from ..models import Action, CadenceContact
 from ..services import AVANT_CONTACT
@@ -61,6 +61,9 @@ def contact_du_parcours(context, parcours, user):
         "journal": [e for e in parcours.events.all() if e.kind in JOURNAL_KINDS],
         "contact_form": ContactForm(prefix="contact"),
         "report_form": ReportForm(prefix="report"),
+        "statistiques_form": StatistiquesForm(
+            prefix="statistiques", initial={"sexe": parcours.jeune.sexe, "qpv": parcours.jeune.qpv}
+        ),
         "tache_form": NouvelleTacheForm(prefix="nouvelle-tache"),
         "affectation_form": AffectationForm(
             prefix="affectation",

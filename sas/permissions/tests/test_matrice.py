@@ -197,6 +197,7 @@ def monde():
         "structure": service.structure.pk,
         "action_structure": "accepter",
         "extension": "csv",
+        "tableau": "entonnoir",
         "uid": "MQ",
         "jeton_reinitialisation": "set-password",
         "lettre": envoyer_message(parcours, "premier_contact", canal="courrier", at=MARDI).pk,

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PilotageConfig(AppConfig):
+    name = "sas.pilotage"
+    verbose_name = "Pilotage"

@@ -1,0 +1,461 @@
+"""The pilots' dashboard from plain records of journeys: pure functions, no database (`donnees` builds the records).
+
+The cohort is the journeys signalled in the period. A delay target counts a journey only once its delay has run out
+(a mature cohort, as RDV-Insertion computes its delays): the current month does not look bad by construction.
+Every count of people of every table goes through one `proteger()` call, with the relations that tie the tables
+together (a breakdown's column totals are the funnel's cells), so that no hidden cell can be worked out by sums or
+differences across the whole page. Definitions in plain French: templates/pilotage/definitions.html.
+"""
+
+import calendar
+import dataclasses
+import datetime
+import statistics
+from collections import Counter
+
+from django.utils import timezone
+
+from sas.aiguillage.indicators import Part, jalons
+from sas.jeunes.models import TrancheAge
+from sas.organisations.models import OrganisationKind
+from sas.orientation.models import OrientationStatus, Reason
+from sas.parcours.indicators import SMALL_COUNT
+from sas.parcours.status import Status
+from sas.secret_statistique import TOTAL, proteger, taux_publiable
+
+SOURCES = {"prescripteur": "Professionnels", "proche": "Proches", "jeune": "Jeunes eux-mêmes"}
+PRESCRIPTEURS = [
+    OrganisationKind.ASE,
+    OrganisationKind.SPIP,
+    OrganisationKind.MISSION_LOCALE,
+    OrganisationKind.ECOLE,
+    OrganisationKind.ASSOCIATION,
+]
+# The funnel's stages: each reached by a status of the journey (or any later stage).
+ETAPES = [
+    ("Signalés", None),
+    ("Contactés", Status.CONTACTE),
+    ("Diagnostic fait", Status.DIAGNOSTIC_FAIT),
+    ("Orientés", Status.ORIENTATION_ENVOYEE),
+    ("Pris en charge", Status.PRIS_EN_CHARGE),
+    ("Toujours accompagnés à 6 mois", None),
+]
+ARRETS = [
+    "Pas encore contactés",
+    "Contactés, sans diagnostic",
+    "Diagnostic fait, pas orientés",
+    "Orientés, pas pris en charge",
+    "Pris en charge, pas encore 6 mois ou plus accompagnés",
+]
+# Still supported: taken in charge, followed, or gone out positively (a positive exit ends the support well).
+ACCOMPAGNE = frozenset({Status.PRIS_EN_CHARGE, Status.SUIVI, Status.SORTI_POSITIF})
+ISSUES = {
+    "prise_en_charge": "Prise en charge confirmée",
+    "acceptee": "Acceptée, en attente de prise en charge",
+    "refusee": "Refusée",
+    "expiree": "Expirée (sans réponse en 15 jours)",
+    "annulee": "Annulée",
+    "en_attente": "En attente de réponse",
+}
+_ISSUE_DU_STATUT = {
+    OrientationStatus.ENVOYEE: "en_attente",
+    OrientationStatus.VUE: "en_attente",
+    OrientationStatus.ACCEPTEE: "acceptee",
+    OrientationStatus.RDV_FIXE: "acceptee",
+    OrientationStatus.PRISE_EN_CHARGE: "prise_en_charge",
+    OrientationStatus.REFUSEE: "refusee",
+    OrientationStatus.EXPIREE: "expiree",
+    OrientationStatus.ANNULEE: "annulee",
+}
+DELAI_PRISE_EN_CHARGE = datetime.timedelta(days=15)
+MOIS_SUIVI = (1, 3, 6)
+NON_RENSEIGNE = "Non renseigné"
+
+
+@dataclasses.dataclass(frozen=True)
+class Evenement:
+    """What the indicators read of a ParcoursEvent (a model instance fits too)."""
+
+    kind: str
+    from_status: str
+    to_status: str
+    occurred_at: datetime.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class Envoi:
+    """A referral: its receiving structure and its transitions in date order [(statut, date, motif)]."""
+
+    structure: str
+    transitions: tuple
+
+    @property
+    def envoyee_le(self):
+        return next((at for status, at, _m in self.transitions if status == OrientationStatus.ENVOYEE), None)
+
+    def atteint(self, status):
+        return next((at for s, at, _m in self.transitions if s == status), None)
+
+    @property
+    def issue(self):
+        return _ISSUE_DU_STATUT[self.transitions[-1][0]]
+
+    @property
+    def motif_refus(self):
+        return next((m for s, _at, m in self.transitions if s == OrientationStatus.REFUSEE), "")
+
+
+@dataclasses.dataclass(frozen=True)
+class Dossier:
+    """One journey of the cohort, as the dashboard reads it: no name, no contact detail."""
+
+    signale_le: datetime.datetime
+    source: str  # a key of SOURCES
+    evenements: tuple  # Evenement (transitions, contact attempts, messages) in date order
+    organisation_id: int | None = None
+    type_prescripteur: str = ""
+    tranche_age: str = ""
+    sexe: str = ""
+    qpv: bool | None = None
+    rencontre: bool = False
+    envois: tuple = ()
+
+    @property
+    def sortie_a_venir(self):
+        return bool(self.evenements) and self.evenements[0].to_status == Status.SORTIE_A_VENIR
+
+    def premiere_fois(self, status):
+        return next((e.occurred_at for e in self.evenements if e.kind == "transition" and e.to_status == status), None)
+
+    def statut_le(self, moment):
+        status = ""
+        for e in self.evenements:
+            if e.kind == "transition" and e.occurred_at <= moment:
+                status = e.to_status
+        return status
+
+
+def mois_apres(moment, n):
+    """Same day `n` months later (the last day of that month when it is shorter), in local time."""
+    local = timezone.localtime(moment)
+    index = local.month - 1 + n
+    year, month = local.year + index // 12, index % 12 + 1
+    return local.replace(year=year, month=month, day=min(local.day, calendar.monthrange(year, month)[1]))
+
+
+def mois(moment):
+    """The local month of `moment`, "AAAA-MM"."""
+    return f"{timezone.localtime(moment):%Y-%m}"
+
+
+def accompagne_apres(dossier, n, now):
+    """None when the journey was not taken in charge `n` months ago or more; else whether it still was supported
+    `n` months after its take-up."""
+    debut = dossier.premiere_fois(Status.PRIS_EN_CHARGE)
+    if debut is None or mois_apres(debut, n) > now:
+        return None
+    return dossier.statut_le(mois_apres(debut, n)) in ACCOMPAGNE
+
+
+def etape_atteinte(dossier, now):
+    """The index in ETAPES of the furthest stage the journey reached."""
+    atteints = {e.to_status for e in dossier.evenements if e.kind == "transition"}
+    plus_loin = max((i for i, (_l, s) in enumerate(ETAPES) if s in atteints), default=0)
+    if plus_loin == 4 and accompagne_apres(dossier, 6, now):
+        return 5
+    return plus_loin
+
+
+# Figures
+
+
+@dataclasses.dataclass
+class Tableau:
+    """A table of counts: `lignes` [(label, [key of the protected block])], every key protected together."""
+
+    slug: str
+    titre: str
+    entete: str  # the rows' header
+    colonnes: list
+    lignes: list
+    denominateur: str
+    definition: str  # anchor on the definitions page
+    cellules: dict = dataclasses.field(default_factory=dict)
+
+    def rangs(self):
+        """[(label, [Cellule, or None where the table has no such cell])]."""
+        return [(label, [self.cellules.get(k) for k in keys]) for label, keys in self.lignes]
+
+
+@dataclasses.dataclass(frozen=True)
+class Delais:
+    """Days from the start of the clock to the contact: shown only from SMALL_COUNT journeys on."""
+
+    mediane: float | None
+    p90: float | None
+    effectif: int
+
+
+def _delais(jours):
+    if len(jours) < SMALL_COUNT:
+        return Delais(None, None, len(jours))
+    p90 = statistics.quantiles(jours, n=10, method="inclusive")[-1]
+    return Delais(round(statistics.median(jours), 1), round(p90, 1), len(jours))
+
+
+def _part_mure(items, now):
+    """items: [(deadline, met in time)]; only those whose deadline passed count."""
+    mures = [ok for limite, ok in items if limite <= now]
+    return Part(sum(mures), len(mures))
+
+
+class _Bloc:
+    """The counts of all tables and the sums that bind them, protected in one call."""
+
+    def __init__(self):
+        self.valeurs, self.relations = {}, []
+
+    def tableau(self, prefixe, lignes, colonnes, effectif, *, total_lignes=None, total_colonnes=None, total=None):
+        """A two-way table with margins; the margins may be keys of another table (shared cells)."""
+        for ligne in lignes:
+            for colonne in colonnes:
+                self.valeurs[(prefixe, ligne, colonne)] = effectif(ligne, colonne)
+        cle_ligne = {ligne: (prefixe, ligne, TOTAL) for ligne in lignes}
+        cle_colonne = {c: (total_colonnes or {}).get(c, (prefixe, TOTAL, c)) for c in colonnes}
+        cle_total = total or (prefixe, TOTAL, TOTAL)
+        for ligne in lignes:
+            self.valeurs[cle_ligne[ligne]] = sum(self.valeurs[(prefixe, ligne, c)] for c in colonnes)
+            self.relations.append(([(prefixe, ligne, c) for c in colonnes], cle_ligne[ligne]))
+        for c in colonnes:
+            self.valeurs.setdefault(cle_colonne[c], sum(self.valeurs[(prefixe, ligne, c)] for ligne in lignes))
+            self.relations.append(([(prefixe, ligne, c) for ligne in lignes], cle_colonne[c]))
+        self.valeurs.setdefault(cle_total, sum(self.valeurs[cle_ligne[ligne]] for ligne in lignes))
+        self.relations.append(([cle_ligne[ligne] for ligne in lignes], cle_total))
+        self.relations.append(([cle_colonne[c] for c in colonnes], cle_total))
+        return cle_ligne, cle_colonne, cle_total
+
+    def proteger(self):
+        return proteger(self.valeurs, self.relations)
+
+
+def _mois_de(debut, fin):
+    """Every month from `debut` to `fin` (dates, inclusive), "AAAA-MM"."""
+    out, year, month = [], debut.year, debut.month
+    while (year, month) <= (fin.year, fin.month):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def _lignes_breakdown(dossiers, cle):
+    valeurs = Counter(cle(d) for d in dossiers)
+    return [v for v in valeurs if valeurs[v]]
+
+
+DIMENSIONS = {
+    "age": ("Tranche d'âge", lambda d: dict(TrancheAge.choices).get(d.tranche_age, NON_RENSEIGNE)),
+    "sexe": ("Sexe", lambda d: {"f": "Femme", "h": "Homme"}.get(d.sexe, NON_RENSEIGNE)),
+    "qpv": (
+        "Habite un quartier prioritaire (QPV)",
+        lambda d: NON_RENSEIGNE if d.qpv is None else ("Oui" if d.qpv else "Non"),
+    ),
+    "type": (
+        "Origine du signalement",
+        lambda d: (
+            dict(OrganisationKind.choices).get(d.type_prescripteur, "Professionnel")
+            if d.source == "prescripteur"
+            else SOURCES[d.source]
+        ),
+    ),
+}
+
+
+def tableau_de_bord(dossiers, *, debut, fin, now, organisations_prescriptrices):
+    """Every figure of the dashboard for `dossiers` (the cohort signalled from month `debut` to month `fin`, dates)
+    and the number of prescribing organisations of the territory. Returns a dict the template and exports read."""
+    dossiers = list(dossiers)
+    bloc = _Bloc()
+    etapes = [etape_atteinte(d, now) for d in dossiers]
+    # The funnel: each stage = the next one + those who stopped there.
+    for k in range(len(ETAPES)):
+        bloc.valeurs[("etape", k)] = sum(1 for e in etapes if e >= k)
+    for k in range(len(ARRETS)):
+        bloc.valeurs[("arret", k)] = sum(1 for e in etapes if e == k)
+        bloc.relations.append(([("etape", k + 1), ("arret", k)], ("etape", k)))
+    # A breakdown's columns: the furthest stage, up to the take-up; their totals are funnel cells.
+    colonnes_stade = [0, 1, 2, 3, 4]
+    cle_stade = {k: ("arret", k) for k in range(4)} | {4: ("etape", 4)}
+    tableaux = []
+    for slug, (titre, cle) in DIMENSIONS.items():
+        lignes = _lignes_breakdown(dossiers, cle)
+        actor = Counter((cle(d), min(e, 4)) for d, e in zip(dossiers, etapes, strict=True))
+        cles_lignes, cles_colonnes, cle_total = bloc.tableau(
+            slug,
+            lignes,
+            colonnes_stade,
+            lambda ligne, c, actor=actor: actor[(ligne, c)],
+            total_colonnes=cle_stade,
+            total=("etape", 0),
+        )
+        tableaux.append(
+            Tableau(
+                slug=slug,
+                titre=f"Parcours selon {titre[0].lower()}{titre[1:]}, par étape la plus avancée",
+                entete=titre,
+                colonnes=[*ARRETS[:4], "Pris en charge", "Total"],
+                lignes=[
+                    *((ligne, [*((slug, ligne, c) for c in colonnes_stade), cles_lignes[ligne]]) for ligne in lignes),
+                    ("Total", [*(cles_colonnes[c] for c in colonnes_stade), cle_total]),
+                ],
+                denominateur="parcours signalés dans la période",
+                definition="etapes",
+            )
+        )
+    # H1: signalements per month and source; the grand total is the funnel's first stage.
+    liste_mois = _mois_de(debut, fin)
+    par_mois = Counter((mois(d.signale_le), d.source) for d in dossiers)
+    cles_mois, cles_sources, cle_total = bloc.tableau(
+        "mois", liste_mois, list(SOURCES), lambda m, s: par_mois[(m, s)], total=("etape", 0)
+    )
+    h1_mois = Tableau(
+        slug="mois",
+        titre="Signalements par mois et par origine",
+        entete="Mois",
+        colonnes=[*SOURCES.values(), "Total"],
+        lignes=[
+            *((m, [*((("mois", m, s)) for s in SOURCES), cles_mois[m]]) for m in liste_mois),
+            ("Total", [*(cles_sources[s] for s in SOURCES), cle_total]),
+        ],
+        denominateur="parcours signalés dans la période",
+        definition="signalements",
+    )
+    # H3: referrals of the cohort by outcome, refusals by reason, and by receiving structure.
+    envois = [e for d in dossiers for e in d.envois if e.envoyee_le]
+    structures = sorted({e.structure for e in envois})
+    par_structure = Counter((e.structure, e.issue) for e in envois)
+    cles_structures, cles_issues, cle_envois = bloc.tableau(
+        "structure", structures, list(ISSUES), lambda s, i: par_structure[(s, i)]
+    )
+    motifs = Counter(e.motif_refus or "autre" for e in envois if e.issue == "refusee")
+    labels_motifs = dict(Reason.choices)
+    for motif, count in motifs.items():
+        bloc.valeurs[("motif", motif)] = count
+    if motifs:
+        bloc.relations.append(([("motif", m) for m in motifs], cles_issues["refusee"]))
+    reactivite = Tableau(
+        slug="structures",
+        titre="Orientations envoyées par structure d'accueil et par issue",
+        entete="Structure d'accueil",
+        colonnes=[*ISSUES.values(), "Total"],
+        lignes=[
+            *((s, [*(("structure", s, i) for i in ISSUES), cles_structures[s]]) for s in structures),
+            ("Total", [*(cles_issues[i] for i in ISSUES), cle_envois]),
+        ],
+        denominateur="orientations envoyées pour les parcours signalés dans la période",
+        definition="orientations",
+    )
+    refus = Tableau(
+        slug="refus",
+        titre="Orientations refusées, par motif",
+        entete="Motif",
+        colonnes=["Orientations"],
+        lignes=[
+            *((labels_motifs.get(m, m), [("motif", m)]) for m in sorted(motifs)),
+            ("Total", [cles_issues["refusee"]]),
+        ],
+        denominateur="orientations refusées",
+        definition="orientations",
+    )
+    entonnoir = Tableau(
+        slug="entonnoir",
+        titre="Du signalement à l'accompagnement durable",
+        entete="Étape",
+        colonnes=["Parcours arrivés à cette étape", "Arrêtés à cette étape"],
+        lignes=[
+            (label, [("etape", k), ("arret", k) if k < len(ARRETS) else None]) for k, (label, _s) in enumerate(ETAPES)
+        ],
+        denominateur="parcours signalés dans la période",
+        definition="etapes",
+    )
+    cellules = bloc.proteger()
+    tous = [entonnoir, h1_mois, *tableaux, reactivite, refus]
+    for t in tous:
+        t.cellules = cellules
+    return {
+        "signales": cellules[("etape", 0)],
+        "entonnoir": entonnoir,
+        "tableaux": tous,
+        "h1": _h1(dossiers, organisations_prescriptrices, h1_mois),
+        "h2": _h2(dossiers, now),
+        "h3": _h3(dossiers, envois, now, reactivite, refus),
+        "repartitions": tableaux,
+        "valeurs": bloc.valeurs,
+        "relations": bloc.relations,
+        "cellules": cellules,
+    }
+
+
+def _h1(dossiers, organisations_prescriptrices, tableau):
+    actives = {d.organisation_id for d in dossiers if d.source == "prescripteur" and d.organisation_id}
+    n = len(dossiers)
+    return {
+        "mois": tableau,
+        "prescripteurs_actifs": len(actives),
+        "prescripteurs": organisations_prescriptrices,
+        "avant_la_sortie": Part(sum(d.sortie_a_venir for d in dossiers), n),
+        "proches_et_jeunes": Part(sum(d.source in ("proche", "jeune") for d in dossiers), n),
+    }
+
+
+def _h2(dossiers, now):
+    premiers, contacts, diagnostics, injoignables, jours = [], [], [], [], []
+    avec, sans = [], []
+    for d in dossiers:
+        j = jalons(d.evenements)
+        if j is None:
+            continue
+        premiers.append((j.limite_premier_essai, bool(j.premier_essai and j.premier_essai <= j.limite_premier_essai)))
+        contact = (j.limite_contact, bool(j.contacte and j.contacte <= j.limite_contact))
+        contacts.append(contact)
+        if d.sortie_a_venir:
+            (avec if d.rencontre else sans).append(contact)
+        diagnostics.append((j.limite_diagnostic, bool(j.diagnostic and j.diagnostic <= j.limite_diagnostic)))
+        injoignables.append((j.limite_contact, bool(j.injoignable)))
+        if j.contacte:
+            jours.append((j.contacte - j.debut).total_seconds() / 86400)
+    return {
+        "premier_essai_72h": _part_mure(premiers, now),
+        "contact_15j": _part_mure(contacts, now),
+        "diagnostic_1_mois": _part_mure(diagnostics, now),
+        "injoignables": _part_mure(injoignables, now),
+        "delai_contact": _delais(jours),
+        "rencontre_avec": _part_mure(avec, now),
+        "rencontre_sans": _part_mure(sans, now),
+    }
+
+
+def _h3(dossiers, envois, now, reactivite, refus):
+    acceptees = [e for e in envois if e.atteint(OrientationStatus.ACCEPTEE)]
+    prises = [
+        (e.envoyee_le + DELAI_PRISE_EN_CHARGE, bool(p and p <= e.envoyee_le + DELAI_PRISE_EN_CHARGE))
+        for e in envois
+        for p in [e.atteint(OrientationStatus.PRISE_EN_CHARGE)]
+    ]
+    suivis = {}
+    for n in MOIS_SUIVI:
+        mesures = [r for d in dossiers if (r := accompagne_apres(d, n, now)) is not None]
+        suivis[n] = Part(sum(mesures), len(mesures))
+    pris = [d for d in dossiers if d.premiere_fois(Status.PRIS_EN_CHARGE)]
+    return {
+        "envoyees": len(envois),
+        "acceptees": Part(len(acceptees), len(envois)),
+        "prise_en_charge_15j": _part_mure(prises, now),
+        "suivis": [(n, f"Toujours accompagnés {n} mois après la prise en charge", suivis[n]) for n in MOIS_SUIVI],
+        "sorties_positives": Part(sum(1 for d in pris if d.premiere_fois(Status.SORTI_POSITIF)), len(pris)),
+        "structures": reactivite,
+        "refus": refus,
+    }
+
+
+def affichable(part):
+    return taux_publiable(part.atteints, part.mesures)

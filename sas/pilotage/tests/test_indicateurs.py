@@ -1,0 +1,192 @@
+"""The dashboard's figures on small hand-built event histories: each expected figure is worked out from the story."""
+
+import datetime
+
+from sas.aiguillage.indicators import Part
+from sas.orientation.models import OrientationStatus, Reason
+from sas.parcours.status import Status
+from sas.pilotage.indicateurs import (
+    Dossier,
+    Envoi,
+    Evenement,
+    accompagne_apres,
+    etape_atteinte,
+    mois_apres,
+    tableau_de_bord,
+)
+from sas.secret_statistique import PRIMAIRE, SECONDAIRE
+from sas.tests.test_secret_statistique import recomputable
+
+UTC = datetime.UTC
+NOW = datetime.datetime(2026, 6, 30, 12, tzinfo=UTC)
+JAN = datetime.datetime(2026, 1, 10, 9, tzinfo=UTC)
+H = datetime.timedelta(hours=1)
+D = datetime.timedelta(days=1)
+S = Status
+
+
+def dossier(debut, *etapes, first=S.SIGNALE, **kw):
+    """A journey signalled at `debut`; etapes: (status or "contact"/"message", delay after `debut`)."""
+    evenements = [Evenement("transition", "", first, debut)]
+    courant = first
+    for quoi, apres in etapes:
+        if quoi in ("contact", "message"):
+            evenements.append(Evenement(quoi, "", "", debut + apres))
+        else:
+            evenements.append(Evenement("transition", courant, quoi, debut + apres))
+            courant = quoi
+    return Dossier(signale_le=debut, source=kw.pop("source", "prescripteur"), evenements=tuple(evenements), **kw)
+
+
+def calcul(dossiers, debut=datetime.date(2026, 1, 1), fin=datetime.date(2026, 6, 1), prescriptrices=0):
+    return tableau_de_bord(dossiers, debut=debut, fin=fin, now=NOW, organisations_prescriptrices=prescriptrices)
+
+
+def test_delay_targets_count_only_journeys_whose_delay_ran_out():
+    a = dossier(JAN, ("contact", 2 * H), (S.A_CONTACTER, 3 * H), (S.CONTACTE, 5 * D), (S.DIAGNOSTIC_FAIT, 20 * D))
+    b = dossier(JAN, ("contact", 100 * H), (S.A_CONTACTER, 101 * H), (S.CONTACTE, 20 * D))
+    e = dossier(JAN, (S.A_CONTACTER, 1 * D), (S.CONTACT_EN_COURS, 2 * D), (S.INJOIGNABLE, 15 * D))
+    c = dossier(NOW - 5 * D, ("message", 1 * H))  # 5 days old: only its 72 hours ran out
+    d = dossier(NOW - 1 * D)  # 1 day old: in no target yet
+    h2 = calcul([a, b, c, d, e])["h2"]
+    # 72 h: a, b, c, e are old enough; a (2 h) and c (1 h) met it, b (100 h) and e (none) did not.
+    assert h2["premier_essai_72h"] == Part(2, 4)
+    # 15 days: a, b, e; only a was contacted within (b after 20 days, e never).
+    assert h2["contact_15j"] == Part(1, 3)
+    # A month: a, b, e; a had its diagnostic at day 20.
+    assert h2["diagnostic_1_mois"] == Part(1, 3)
+    assert h2["injoignables"] == Part(1, 3)
+    # Two contacted journeys, fewer than 11: no delay shown.
+    assert h2["delai_contact"].mediane is None and h2["delai_contact"].effectif == 2
+
+
+def test_contact_delays_median_and_90th_percentile_from_eleven_journeys():
+    jours = list(range(1, 12))  # contacted after 1, 2, … 11 days
+    dossiers = [dossier(JAN, (S.A_CONTACTER, H), (S.CONTACTE, n * D)) for n in jours]
+    delai = calcul(dossiers)["h2"]["delai_contact"]
+    assert delai.mediane == 6  # the 6th of 11 values
+    # Inclusive 90th percentile of 1…11: position 1 + 0.9 × 10 = 10 → 10 days.
+    assert delai.p90 == 10
+
+
+def test_joint_meeting_effect_compares_upcoming_exits_with_and_without_a_meeting():
+    sortie = JAN - 10 * D
+    avec = dossier(sortie, (S.CONTACTE, 12 * D), first=S.SORTIE_A_VENIR, rencontre=True)
+    sans = dossier(sortie, (S.A_CONTACTER, 10 * D), first=S.SORTIE_A_VENIR)
+    h2 = calcul([avec, sans], debut=datetime.date(2025, 12, 1))["h2"]
+    # The clock of an upcoming exit starts when it leaves that status (day 12 for `avec`, day 10 for `sans`).
+    assert h2["rencontre_avec"] == Part(1, 1)
+    assert h2["rencontre_sans"] == Part(0, 1)
+
+
+def test_still_supported_at_one_three_and_six_months_from_status_events():
+    pris = JAN + 10 * D  # 20 January
+    fidele = dossier(JAN, (S.CONTACTE, D), (S.PRIS_EN_CHARGE, 10 * D), (S.SUIVI, 46 * D), (S.ABANDON, 105 * D))
+    parti = dossier(JAN - 5 * D, (S.CONTACTE, D), (S.PRIS_EN_CHARGE, 10 * D), (S.ABANDON, 27 * D))
+    jamais = dossier(JAN, (S.CONTACTE, D))
+    # fidele: taken on 20 January, followed from 25 February, dropped out on 25 April.
+    assert accompagne_apres(fidele, 1, NOW) is True  # 20 February: pris en charge
+    assert accompagne_apres(fidele, 3, NOW) is True  # 20 April: suivi
+    assert accompagne_apres(fidele, 6, NOW) is None  # 20 July is after NOW: not measured yet
+    assert mois_apres(pris, 3).date() == datetime.date(2026, 4, 20)
+    # parti: taken on 15 January, dropped out on 1 February.
+    assert accompagne_apres(parti, 1, NOW) is False
+    assert accompagne_apres(jamais, 1, NOW) is None
+    suivis = {n: part for n, _label, part in calcul([fidele, parti, jamais])["h3"]["suivis"]}
+    assert suivis == {1: Part(1, 2), 3: Part(1, 2), 6: Part(0, 0)}
+
+
+def test_funnel_counts_each_journey_at_its_furthest_stage_and_six_months_only_once_reached():
+    ancien = datetime.datetime(2025, 10, 1, 9, tzinfo=UTC)
+    parcours_complet = [S.CONTACTE, S.DIAGNOSTIC_FAIT, S.ORIENTATION_PROPOSEE, S.ORIENTATION_ENVOYEE]
+    parcours_complet += [S.ACCEPTEE_PAR_STRUCTURE, S.PREMIER_RDV, S.PRIS_EN_CHARGE]
+    durable = dossier(ancien, *((s, (i + 1) * D) for i, s in enumerate(parcours_complet)))
+    recent = dossier(JAN, *((s, (i + 1) * D) for i, s in enumerate(parcours_complet)))
+    oriente = dossier(JAN, *((s, (i + 1) * D) for i, s in enumerate(parcours_complet[:4])))
+    contacte = dossier(JAN, (S.CONTACTE, D))
+    signale = dossier(JAN)
+    # durable: taken on 8 October 2025, still pris en charge on 8 April 2026: stage 5.
+    assert [etape_atteinte(d, NOW) for d in (durable, recent, oriente, contacte, signale)] == [5, 4, 3, 1, 0]
+    f = calcul([durable, recent, oriente, contacte, signale], debut=datetime.date(2025, 10, 1))
+    stages = [f["valeurs"][("etape", k)] for k in range(6)]
+    # 5 signalled, 4 contacted, 3 with a diagnostic, 3 oriented, 2 taken in charge, 1 still supported at 6 months.
+    assert stages == [5, 4, 3, 3, 2, 1]
+    stopped = [f["valeurs"][("arret", k)] for k in range(5)]
+    assert stopped == [1, 1, 0, 1, 1]
+    # All under 11: every non-zero count of the funnel is hidden.
+    shown = [str(cells[0]) for _label, cells in f["entonnoir"].rangs()]
+    assert shown == [PRIMAIRE] * 6
+
+
+def test_h1_signalements_by_month_and_source_prescribers_and_early_signals():
+    journeys = [dossier(JAN, organisation_id=1) for _ in range(12)]
+    journeys += [dossier(JAN + 30 * D, organisation_id=2) for _ in range(11)]
+    journeys += [dossier(JAN, source="proche") for _ in range(11)]
+    journeys += [dossier(JAN, first=S.SORTIE_A_VENIR, organisation_id=1)]
+    f = calcul(journeys, prescriptrices=5)
+    h1 = f["h1"]
+    # Organisations 1 and 2 signalled, out of the 5 of the territory.
+    assert (h1["prescripteurs_actifs"], h1["prescripteurs"]) == (2, 5)
+    # 35 journeys: 1 opened before the end of support, 11 from relatives.
+    assert h1["avant_la_sortie"] == Part(1, 35)
+    assert h1["proches_et_jeunes"] == Part(11, 35)
+    rows = {label: [str(c) for c in cells] for label, cells in h1["mois"].rangs()}
+    # January: 13 by professionals, 11 by relatives, 0 by young people, 24 in all; February (9 February): 11.
+    assert rows["2026-01"] == ["13", "11", "0", "24"]
+    assert rows["2026-02"] == ["11", "0", "0", "11"]
+    assert rows["Total"] == ["24", "11", "0", "35"]
+
+
+def test_referrals_by_outcome_structure_and_refusal_reason():
+    def envoi(structure, *suite, apres=D):
+        transitions = [(OrientationStatus.ENVOYEE, JAN + D, "")]
+        transitions += [(status, JAN + D + apres, motif) for status, motif in suite]
+        return Envoi(structure, tuple(transitions))
+
+    envois = (
+        [envoi("Alpha", (OrientationStatus.ACCEPTEE, ""), (OrientationStatus.PRISE_EN_CHARGE, "")) for _ in range(12)]
+        + [envoi("Alpha", (OrientationStatus.REFUSEE, Reason.PAS_DE_PLACE)) for _ in range(11)]
+        + [envoi("Beta", (OrientationStatus.EXPIREE, ""), apres=15 * D) for _ in range(3)]
+        + [envoi("Beta", (OrientationStatus.ACCEPTEE, ""), (OrientationStatus.PRISE_EN_CHARGE, ""), apres=20 * D)]
+    )
+    journeys = [dossier(JAN, envois=(e,)) for e in envois]
+    h3 = calcul(journeys)["h3"]
+    # 27 sent: 13 accepted (12 Alpha, 1 Beta).
+    assert h3["acceptees"] == Part(13, 27)
+    # Taken in charge within 15 days of sending: Alpha's 12 (after a day), not Beta's one (after 20 days).
+    assert h3["prise_en_charge_15j"] == Part(12, 27)
+    f = calcul(journeys)
+    rows = {label: [str(c) for c in cells] for label, cells in f["h3"]["structures"].rangs()}
+    # Beta: 1 taken in charge and 3 expired, both under 11.
+    assert rows["Beta"][0] == PRIMAIRE and rows["Beta"][3] == PRIMAIRE
+    # The column "taken in charge" would give Beta's 1 as 13 − 12: Alpha's 12 is hidden too (an inner cell first).
+    assert rows["Alpha"][0] == SECONDAIRE
+    cells = f["h3"]["structures"].rangs() + f["h3"]["refus"].rangs()
+    values = {("Alpha", 0): 12, ("Alpha", 2): 11, ("Beta", 0): 1, ("Beta", 3): 3}
+    for (label, column), value in values.items():
+        cell = dict(cells)[label][column]
+        assert cell.valeur == value and (cell.masquee or str(cell) == str(value))
+    assert recomputable(f["valeurs"], f["relations"], f["cellules"]) == []
+
+
+def test_no_hidden_cell_of_the_whole_dashboard_can_be_worked_out():
+    journeys = []
+    for n in range(40):
+        etapes = [(S.A_CONTACTER, H), (S.CONTACTE, (n % 20 + 1) * D)] if n % 3 else []
+        if n % 5 == 0 and etapes:
+            etapes.append((S.DIAGNOSTIC_FAIT, 25 * D))
+        journeys.append(
+            dossier(
+                JAN + (n % 4) * 31 * D,
+                *etapes,
+                source=["prescripteur", "proche", "jeune"][n % 3 == 0 and n % 2],
+                tranche_age=["18-21", "22-25", "15-17"][n % 3],
+                sexe=["f", "h", ""][n % 3],
+                qpv=[True, False, None][n % 2],
+                type_prescripteur=["ase", "mission_locale"][n % 2],
+            )
+        )
+    f = calcul(journeys)
+    hidden = [k for k, c in f["cellules"].items() if c.masquee]
+    assert hidden  # the story has small cells
+    assert recomputable(f["valeurs"], f["relations"], f["cellules"]) == []
