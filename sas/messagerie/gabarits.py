@@ -23,6 +23,8 @@ class Gabarit:
     attendu: bool = False
     # The young person is waiting for it on their screen (a verification code): sent at once, even in quiet hours.
     immediat: bool = False
+    # The SMS segments it may take: one, unless it carries a counsellor's own words.
+    segments: int = 1
 
 
 _FIN = "\n\nÀ bientôt,\n{signature_fin}"
@@ -75,6 +77,15 @@ GABARITS = {
         sujet="On ne s'est pas vus : choisissez un autre rendez-vous",
         texte="Bonjour {prenom},\n\nNous ne nous sommes pas vus au rendez-vous. Ce n'est pas grave : cela arrive."
         " Choisissez un autre moment qui vous convient mieux :\n{lien}" + _FIN,
+    ),
+    # A counsellor's answer in the conversation, in their own words (sas.aiguillage.conversation.repondre).
+    "reponse_conseiller": Gabarit(
+        sms="{prenom}, {signature} vous répond : {reponse} Pour nous écrire : {lien}",
+        sujet="{Signature} vous répond",
+        texte="Bonjour {prenom},\n\n{Signature} vous répond :\n\n{reponse}\n\nPour nous écrire, passez par votre"
+        " page :\n{lien}" + _FIN,
+        attendu=True,
+        segments=3,
     ),
     "plan_action": Gabarit(
         sms="{prenom}, votre plan d'action avec {signature} est en ligne : {lien}",
@@ -226,7 +237,7 @@ def rendre_sms(nom, contexte):
     modele = gabarit(nom)
     for limites in PALIERS_SMS:
         texte = gsm7.vers_gsm7(_remplir(modele.sms, _valeurs(contexte, limites), nom))
-        if gsm7.segments(texte) == 1:
+        if gsm7.segments(texte) <= modele.segments:
             break
     return texte
 
