@@ -72,6 +72,13 @@ GABARITS = {
         " empêchement ? Dites-le ici :\n{lien}" + _FIN,
         attendu=True,
     ),
+    "rdv_annule": Gabarit(
+        sms="{prenom}, votre RDV du {quand} avec {signature} est annulé. Un autre moment : {lien}",
+        sujet="Votre rendez-vous du {quand} est annulé",
+        texte="Bonjour {prenom},\n\nVotre rendez-vous avec {signature} est annulé :\n{rdv_detail}\n\nNous sommes"
+        " désolés. Choisissez un autre moment sur votre page, ou écrivez-nous :\n{lien}" + _FIN,
+        attendu=True,
+    ),
     "rdv_manque": Gabarit(
         sms="{prenom}, RDV manqué ? Pas grave ! {signature} vous propose d'en choisir un autre : {lien}",
         sujet="On ne s'est pas vus : choisissez un autre rendez-vous",
@@ -300,6 +307,12 @@ COURRIELS_PROS = {
         sujet="SAS : {prenom} vous a écrit",
         texte="Bonjour {conseiller},\n\n{prenom} vous a écrit. Lisez son message sur la page de son parcours :\n"
         "{lien}\n\nL'équipe SAS",
+    ),
+    # The young person cancelled an appointment: the counsellor whose slot it was can offer another one.
+    "conseiller_rdv_annule": CourrielPro(
+        sujet="SAS : {prenom} a annulé son rendez-vous du {quand}",
+        texte="Bonjour {conseiller},\n\n{prenom} a annulé son rendez-vous du {quand}. Le créneau est de nouveau"
+        " libre. Son parcours :\n{lien}\n\nL'équipe SAS",
     ),
     # The weekly digest: its list is rendered by the prescription app's template.
     "digest_prescripteur": CourrielPro(
