@@ -1,4 +1,5 @@
 from django import template
+from django.urls import reverse
 
 from sas.parcours.models import EventKind
 from sas.permissions import assignable_counsellors, is_aiguilleur_of
@@ -90,5 +91,5 @@ def conversation_du_parcours(context, parcours, user):
         "parcours": parcours,
         "form": ReponseForm(prefix="reponse"),
         "csrf_token": context.get("csrf_token"),
-        "next": context["request"].get_full_path() + "#conversation",
+        "next": reverse("parcours:detail", args=[parcours.uuid]) + "#conversation",
     }
