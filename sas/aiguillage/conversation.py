@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sas.messagerie import envoi as messagerie
-from sas.messagerie.models import Destinataire, Message, MessageStatut
+from sas.messagerie.models import Destinataire, Message, MessageStatus
 from sas.parcours import transitions
 from sas.parcours.models import EventKind, Parcours
 from sas.parcours.status import CLOSED
@@ -72,7 +72,7 @@ def prevenir_conseiller(parcours, message, *, at=None):
     )
 
 
-def repondre(parcours, texte, *, par, at=None):
+def repondre(parcours, texte, *, actor, at=None):
     """Send the counsellor's answer to the young person, signed with their first name, on the channel messagerie
     chooses (the young person's preferred one). Raises ValidationError (in French) and sends nothing when the text is
     empty or too long, or when no message may reach them (STOP, closed journey, no usable contact). Returns the
@@ -89,10 +89,10 @@ def repondre(parcours, texte, *, par, at=None):
     message = messagerie.envoyer(
         parcours,
         REPONSE,
-        le=at,
-        contexte={"reponse": texte, "conseiller": par.first_name},
+        at=at,
+        contexte={"reponse": texte, "conseiller": actor.first_name},
         cle=f"reponse-{uuid.uuid4()}",
-        auteur=par,
+        actor=actor,
     )
     if message is None:
         raise ValidationError(
@@ -103,12 +103,12 @@ def repondre(parcours, texte, *, par, at=None):
     return message
 
 
-def marquer_lus(parcours, *, par, at=None):
+def marquer_lus(parcours, *, actor, at=None):
     """A counsellor of the territory opened the journey: its unread messages are read. Returns their ids."""
     non_lus = parcours.messages_du_jeune.non_lus()
     ids = list(non_lus.values_list("pk", flat=True))
     if ids:
-        MessageJeune.objects.filter(pk__in=ids).update(lu_le=at or timezone.now(), lu_par=par)
+        MessageJeune.objects.filter(pk__in=ids).update(lu_le=at or timezone.now(), lu_par=actor)
     return ids
 
 
@@ -117,12 +117,12 @@ def fil(parcours):
     the messages sent to them (stored with their link masked), with the counsellors' answers still waiting to leave
     (quiet hours) at the moment they will."""
     recus = [(m.recu_le, "jeune", m) for m in parcours.messages_du_jeune.all()]
-    a_envoyer = Q(gabarit=REPONSE, statut__in=[MessageStatut.PROGRAMME, MessageStatut.EN_COURS])
+    a_envoyer = Q(gabarit=REPONSE, status__in=[MessageStatus.PROGRAMME, MessageStatus.EN_COURS])
     envoyes = [
         (m.envoye_le or m.prevu_le, "equipe", m)
         for m in Message.objects.filter(
             Q(envoye_le__isnull=False) | a_envoyer, parcours=parcours, nature=Destinataire.JEUNE
-        ).select_related("auteur")
+        ).select_related("actor")
     ]
     return sorted(recus + envoyes, key=lambda entry: (entry[0], entry[1] == "jeune"))
 

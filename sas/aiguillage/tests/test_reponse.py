@@ -14,7 +14,7 @@ from sas.aiguillage.conversation import LONGUEUR_MAX_REPONSE, REPONSE
 from sas.aiguillage.services import assigner
 from sas.jeunes.models import Jeune
 from sas.messagerie import envoi
-from sas.messagerie.models import CanalMessage, Message, MessageStatut
+from sas.messagerie.models import CanalMessage, Message, MessageStatus
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.parcours.factories import ParcoursFactory, SignalementFactory
@@ -31,7 +31,7 @@ def parcours(territory, ase, aiguilleur):
         territory=territory, jeune__prenom="Inès", jeune__telephone="+33612345678", jeune__email="ines@example.org"
     )
     SignalementFactory(parcours=parcours, organisation=ase)
-    assigner(parcours, aiguilleur, par=aiguilleur)
+    assigner(parcours, aiguilleur, actor=aiguilleur)
     return parcours
 
 
@@ -53,11 +53,11 @@ def test_the_answer_leaves_by_sms_signed_and_joins_the_conversation_and_the_time
     response = repondre(client, aiguilleur, parcours, f"  {TEXTE}  ")
     assert "Réponse envoyée à Inès par SMS." in htmllib.unescape(response.content.decode())
     message = Message.objects.get(gabarit=REPONSE)
-    assert (message.canal, message.destinataire, message.auteur) == (CanalMessage.SMS, "+33612345678", aiguilleur)
+    assert (message.canal, message.destinataire, message.actor) == (CanalMessage.SMS, "+33612345678", aiguilleur)
     # Before it leaves (at once, or after quiet hours), the counsellor sees it waiting in the conversation.
     assert "à envoyer par SMS" in page(client, parcours)
 
-    assert envoi.expedier(message.pk, at=message.prevu_le) == MessageStatut.ENVOYE
+    assert envoi.expedier(message.pk, at=message.prevu_le) == MessageStatus.ENVOYE
     [sent] = [r["json"]["content"] for r in fournisseur_sms.requetes]
     assert TEXTE.replace("à", "a") in sent.replace("à", "a")
     assert f"{aiguilleur.first_name} de l'équipe SAS" in sent
@@ -72,7 +72,7 @@ def test_the_answer_takes_the_young_person_s_preferred_channel(client, parcours,
     repondre(client, aiguilleur, parcours, TEXTE)
     message = Message.objects.get(gabarit=REPONSE)
     assert (message.canal, message.destinataire) == (CanalMessage.EMAIL, "ines@example.org")
-    assert envoi.expedier(message.pk, at=message.prevu_le) == MessageStatut.ENVOYE
+    assert envoi.expedier(message.pk, at=message.prevu_le) == MessageStatus.ENVOYE
     [mail] = smtp_server
     assert mail["To"] == "ines@example.org" and TEXTE in mail.get_content()
 
@@ -86,7 +86,7 @@ def test_an_empty_or_too_long_answer_sends_nothing(client, parcours, aiguilleur,
     assert erreur in htmllib.unescape(response.content.decode())
     assert not Message.objects.filter(gabarit=REPONSE).exists()
     with pytest.raises(conversation.ValidationError, match=erreur):
-        conversation.repondre(parcours, texte, par=aiguilleur)
+        conversation.repondre(parcours, texte, actor=aiguilleur)
 
 
 def test_no_answer_leaves_after_stop_and_the_counsellor_is_told(client, parcours, aiguilleur):
