@@ -128,6 +128,37 @@ def build(rng):
                 conseiller=counsellors[n % len(counsellors)] if n % 3 else None,
             )
         )
+    # The rest are messages and calls, on journeys past their first contact.
+    reached = [(p, path) for p, path in zip(journeys, steps, strict=True) if len(path) > 2]
+    attempts = []
+    while len(attempts) + sum(len(path) for path in steps) < EVENTS:
+        p, path = rng.choice(reached)
+        kind = rng.choice([EventKind.MESSAGE, EventKind.CONTACT])
+        moment = path[1][1] + (path[-1][1] - path[1][1]) * rng.random()
+        attempts.append(
+            ParcoursEvent(
+                parcours=p,
+                kind=kind,
+                from_status=p.status,
+                to_status=p.status,
+                occurred_at=moment,
+                detail={"canal": "appel", "resultat": "sans_reponse"},
+            )
+        )
+    # The milestones sas.parcours.transitions keeps as it writes the events.
+    first_attempt = {}
+    for event in attempts:
+        first_attempt[id(event.parcours)] = min(
+            first_attempt.get(id(event.parcours), event.occurred_at), event.occurred_at
+        )
+    for p, path in zip(journeys, steps, strict=True):
+        first = dict(reversed(path))
+        # A journey still "sortie à venir" has not started its clock (none here ever left that status).
+        p.objectifs_depuis = None if path[0][0] == "sortie_a_venir" else path[0][1]
+        p.contacte_le, p.injoignable_le = first.get("contacte"), first.get("injoignable")
+        p.diagnostic_le = first.get("diagnostic_fait")
+        tries = [moment for moment in (first_attempt.get(id(p)), p.contacte_le) if moment]
+        p.premier_essai_le = min(tries, default=None)
     Parcours.objects.bulk_create(journeys, batch_size=2000)
     Signalement.objects.bulk_create(
         (
@@ -154,23 +185,7 @@ def build(rng):
                 ParcoursEvent(parcours=p, from_status=previous, to_status=status, occurred_at=moment, reason="")
             )
             previous = status
-    # The rest are messages and calls, on journeys past their first contact.
-    reached = [(p, path) for p, path in zip(journeys, steps, strict=True) if len(path) > 2]
-    while len(events) < EVENTS:
-        p, path = rng.choice(reached)
-        kind = rng.choice([EventKind.MESSAGE, EventKind.CONTACT])
-        moment = path[1][1] + (path[-1][1] - path[1][1]) * rng.random()
-        events.append(
-            ParcoursEvent(
-                parcours=p,
-                kind=kind,
-                from_status=p.status,
-                to_status=p.status,
-                occurred_at=moment,
-                detail={"canal": "appel", "resultat": "sans_reponse"},
-            )
-        )
-    ParcoursEvent.objects.bulk_create(events, batch_size=5000)
+    ParcoursEvent.objects.bulk_create(events + attempts, batch_size=5000)
     liens = LienJeune.objects.bulk_create(
         LienJeune(parcours=p, created_at=p.created_at, expires_at=p.created_at + datetime.timedelta(days=30))
         for p in journeys[::4]

@@ -1,14 +1,20 @@
 """What the young person writes to the team, from their page or by answering an SMS: one conversation on the
 journey page, a MESSAGE_JEUNE event in its timeline, the journey flagged "message non lu" in the queue until a
-counsellor of the territory opens it, and its counsellor told by e-mail (where to read it, never what it says)."""
+counsellor of the territory opens it, and its counsellor told by e-mail (where to read it, never what it says).
+The counsellor answers in the same conversation: the answer leaves through messagerie on the young person's channel
+and joins the timeline when it is sent."""
+
+import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from sas.messagerie import envoi as messagerie
-from sas.messagerie.models import Destinataire, Message
+from sas.messagerie.models import Destinataire, Message, MessageStatus
 from sas.parcours import transitions
 from sas.parcours.models import EventKind, Parcours
 from sas.parcours.status import CLOSED
@@ -18,6 +24,9 @@ from .services import reponse_du_jeune
 
 # What is kept of one SMS answer: several concatenated segments at most.
 LONGUEUR_MAX_SMS = 1600
+# A counsellor's answer: three SMS segments at most once signed and linked (messagerie's "reponse_conseiller").
+LONGUEUR_MAX_REPONSE = 300
+REPONSE = "reponse_conseiller"
 
 
 def recevoir(parcours, texte, *, via, at=None):
@@ -63,6 +72,37 @@ def prevenir_conseiller(parcours, message, *, at=None):
     )
 
 
+def repondre(parcours, texte, *, actor, at=None):
+    """Send the counsellor's answer to the young person, signed with their first name, on the channel messagerie
+    chooses (the young person's preferred one). Raises ValidationError (in French) and sends nothing when the text is
+    empty or too long, or when no message may reach them (STOP, closed journey, no usable contact). Returns the
+    Message."""
+    texte = " ".join((texte or "").split())
+    if not texte:
+        raise ValidationError("Écrivez votre réponse avant de l'envoyer.", code="empty")
+    if len(texte) > LONGUEUR_MAX_REPONSE:
+        raise ValidationError(
+            f"Votre réponse fait {len(texte)} caractères : {LONGUEUR_MAX_REPONSE} caractères au plus, pour tenir en"
+            " quelques SMS.",
+            code="long",
+        )
+    message = messagerie.envoyer(
+        parcours,
+        REPONSE,
+        at=at,
+        contexte={"reponse": texte, "conseiller": actor.first_name},
+        cle=f"reponse-{uuid.uuid4()}",
+        actor=actor,
+    )
+    if message is None:
+        raise ValidationError(
+            "Votre réponse ne peut pas partir : le jeune a demandé à ne plus recevoir de messages, son parcours est"
+            " clos, ou aucune de ses coordonnées n'est utilisable. Appelez-le si vous le pouvez.",
+            code="refused",
+        )
+    return message
+
+
 def marquer_lus(parcours, *, actor, at=None):
     """A counsellor of the territory opened the journey: its unread messages are read. Returns their ids."""
     non_lus = parcours.messages_du_jeune.non_lus()
@@ -74,11 +114,15 @@ def marquer_lus(parcours, *, actor, at=None):
 
 def fil(parcours):
     """The conversation, oldest first: (moment, "jeune" or "equipe", item) for what the young person wrote and for
-    the messages sent to them (stored with their link masked)."""
+    the messages sent to them (stored with their link masked), with the counsellors' answers still waiting to leave
+    (quiet hours) at the moment they will."""
     recus = [(m.recu_le, "jeune", m) for m in parcours.messages_du_jeune.all()]
+    a_envoyer = Q(gabarit=REPONSE, status__in=[MessageStatus.PROGRAMME, MessageStatus.EN_COURS])
     envoyes = [
-        (m.envoye_le, "equipe", m)
-        for m in Message.objects.filter(parcours=parcours, nature=Destinataire.JEUNE, envoye_le__isnull=False)
+        (m.envoye_le or m.prevu_le, "equipe", m)
+        for m in Message.objects.filter(
+            Q(envoye_le__isnull=False) | a_envoyer, parcours=parcours, nature=Destinataire.JEUNE
+        ).select_related("actor")
     ]
     return sorted(recus + envoyes, key=lambda entry: (entry[0], entry[1] == "jeune"))
 

@@ -19,7 +19,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast
 from django.db.models.lookups import LessThan
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -28,7 +28,7 @@ from sas.communes.models import Commune
 from sas.jeunes.models import TrancheAge
 from sas.messagerie.models import CanalInvalide, Message, MessageStatus
 from sas.organisations.models import Membership, Role
-from sas.parcours.models import EventKind, ParcoursEvent, Signalement
+from sas.parcours.models import Signalement
 from sas.parcours.status import CLOSED, Status
 from sas.permissions import organisations_for_role, parcours_du_code, parcours_for_role
 from sas.prescription.models import DoublonPossible
@@ -36,7 +36,7 @@ from sas.prescription.services import normalise_phone
 
 from .forms import SANS_CONSEILLER, SANS_ORGANISATION
 from .groupes import A_TRAITER, GROUPES, GROUPES_PAR_CLE, Groupe
-from .indicators import ATTEMPT_KINDS, DELAI_CONTACT, DELAI_PREMIER_ESSAI, badges, un_mois_avant
+from .indicators import DELAI_CONTACT, DELAI_PREMIER_ESSAI, badges, un_mois_avant
 from .models import CadenceContact, MessageJeune, TacheContact
 
 PAR_PAGE = 50
@@ -127,7 +127,6 @@ def _avec_contexte(queryset):
         queryset.select_related("jeune__commune", "conseiller", "cadence_contact")
         .prefetch_related(
             Prefetch("signalements", queryset=Signalement.objects.select_related("organisation")),
-            "events",
             Prefetch("taches_contact", queryset=TacheContact.objects.ouvertes(), to_attr="taches_ouvertes"),
         )
         .annotate(echec_message=Exists(failed), canal_invalide=Exists(invalid), message_non_lu=Exists(unread))
@@ -191,35 +190,19 @@ def _annoter(p, now, today):
     return p
 
 
-# The targets of indicators.jalons() in SQL, so that the whole territory is sorted and filtered by the database. The
-# state machine says what the events would: a journey past "contacté" was contacted, one past "diagnostic fait" had
-# its diagnostic; only the others are looked up in their events (one index probe each).
-def _evenements(**conditions):
-    return Exists(ParcoursEvent.objects.filter(parcours=OuterRef("pk"), **conditions))
-
-
-def _atteint(status):
-    return _evenements(kind=EventKind.TRANSITION, to_status=status)
-
-
+# The targets of badges() in SQL, on the milestones kept on the journey, so that the whole territory is sorted and
+# filtered by the database. The state machine says what the milestones would: a journey past "contacté" was contacted,
+# one past "diagnostic fait" had its diagnostic.
 AVANT_CONTACT = [Status.SIGNALE, Status.A_CONTACTER, Status.CONTACT_EN_COURS]
-SANS_ESSAI = Q(status__in=AVANT_CONTACT) & ~Q(_evenements(kind__in=ATTEMPT_KINDS)) & ~Q(_atteint(Status.CONTACTE))
-CONTACT_A_DECIDER = Q(status__in=AVANT_CONTACT) & ~Q(_atteint(Status.CONTACTE)) & ~Q(_atteint(Status.INJOIGNABLE))
-DIAGNOSTIC_A_FAIRE = (
-    Q(status__in=[*AVANT_CONTACT, Status.CONTACTE, Status.ABANDON])
-    & ~Q(_atteint(Status.DIAGNOSTIC_FAIT))
-    & ~Q(_atteint(Status.INJOIGNABLE))
+SANS_ESSAI = Q(status__in=AVANT_CONTACT, premier_essai_le__isnull=True)
+CONTACT_A_DECIDER = Q(status__in=AVANT_CONTACT, contacte_le__isnull=True, injoignable_le__isnull=True)
+DIAGNOSTIC_A_FAIRE = Q(
+    status__in=[*AVANT_CONTACT, Status.CONTACTE, Status.ABANDON],
+    diagnostic_le__isnull=True,
+    injoignable_le__isnull=True,
 )
 # Sorting only: the diagnostic's month is counted as 31 days (the filter on lateness uses the calendar).
 _MOIS = datetime.timedelta(days=31)
-
-
-def _debut():
-    """When the targets' clock started: when the journey left "sortie à venir", else its signalement."""
-    sortie = ParcoursEvent.objects.filter(
-        parcours=OuterRef("pk"), kind=EventKind.TRANSITION, from_status=Status.SORTIE_A_VENIR
-    ).order_by("occurred_at", "pk")
-    return Coalesce(Subquery(sortie.values("occurred_at")[:1]), F("created_at"))
 
 
 def _avec_echeance(queryset):
@@ -227,7 +210,7 @@ def _avec_echeance(queryset):
     due)."""
     fin = Signalement.objects.filter(parcours=OuterRef("pk")).order_by().values("parcours")
     fin = fin.annotate(fin=Min("fin_accompagnement_le")).values("fin")
-    debut = _debut()
+    debut = F("objectifs_depuis")
     return queryset.annotate(
         echeance=Case(
             When(status=Status.SORTIE_A_VENIR, then=Cast(Subquery(fin), DateTimeField())),
@@ -242,7 +225,7 @@ def _avec_echeance(queryset):
 
 def en_retard(now):
     """Journeys late on a target: badges() in SQL (out of the target public, closed or not started: never)."""
-    debut = _debut()
+    debut = F("objectifs_depuis")
     return (
         (SANS_ESSAI & Q(LessThan(debut, now - DELAI_PREMIER_ESSAI)))
         | (CONTACT_A_DECIDER & Q(LessThan(debut, now - DELAI_CONTACT)))
@@ -253,7 +236,7 @@ def en_retard(now):
 def retards(queryset, now):
     """How many journeys of `queryset` are late on each target (the queue's badges), in one query:
     {"premier_essai", "contact", "diagnostic"}."""
-    debut = _debut()
+    debut = F("objectifs_depuis")
     return queryset.exclude(status__in=CLOSED).aggregate(
         premier_essai=Count("pk", filter=SANS_ESSAI & Q(LessThan(debut, now - DELAI_PREMIER_ESSAI))),
         contact=Count("pk", filter=CONTACT_A_DECIDER & Q(LessThan(debut, now - DELAI_CONTACT))),
@@ -296,9 +279,10 @@ def _compter(queryset, dans_la_liste, en_attente):
     return counts, decisions
 
 
-# A filtered queue finds its journeys once, so that a search's text matching and the lateness's event probes run in one
-# query rather than in each of the page's; past RESOLUS_MAX journeys the filters stay subqueries.
-FILTRES_RESOLUS = ("q", "statut", "prescripteur", "age", "commune", "conseiller", "en_retard")
+# A search finds its journeys once, so that its text matching runs in one query rather than in each of the page's;
+# past RESOLUS_MAX journeys it stays a subquery. The other filters are the journey's columns or one index probe: they
+# stay in the queries (thousands of ids passed back would cost more than they save).
+FILTRES_RESOLUS = ("q",)
 RESOLUS_MAX = 5000
 
 
@@ -356,10 +340,15 @@ def file_active(user, *, filtres=None, now=None, page=None):
         listed = listed.order_by("-status_changed_at", "-pk")
     else:
         listed = listed.order_by(F("echeance").asc(nulls_last=True), "created_at", "pk")
-    result = _Pages(_avec_contexte(listed), PAR_PAGE, listed_count[groupe.cle]).get_page(page)
-    requetes.append(result.object_list)
+    # The page's journeys are sorted on the journey's own columns, then only those are read with their context.
+    result = _Pages(listed.values_list("pk", flat=True), PAR_PAGE, listed_count[groupe.cle]).get_page(page)
+    pks = list(result.object_list)
+    rows = _avec_contexte(visible.filter(pk__in=pks))
+    requetes += [result.object_list, rows]
+    by_pk = {p.pk: p for p in rows}
+    rows = [by_pk[pk] for pk in pks]
     teams = equipes(user)
-    for p in result.object_list:
+    for p in rows:
         _annoter(p, now, today)
         # "Me l'attribuer": for a journey of a territory where the user is in a team, not already theirs.
         p.pour_moi = p.conseiller_id != user.pk and user in teams.get(p.territory_id, [])
@@ -367,7 +356,7 @@ def file_active(user, *, filtres=None, now=None, page=None):
     counts_by_counsellor = dict(open_counts.values_list("conseiller_id", "n"))
     counsellors = {u.pk: u for team in teams.values() for u in team}
     return File(
-        parcours=list(result.object_list),
+        parcours=rows,
         equipes=teams,
         charges=[(u, counts_by_counsellor.get(u.pk, 0)) for u in counsellors.values()],
         sans_conseiller=counts_by_counsellor.get(None, 0),

@@ -7,6 +7,7 @@ from sas.jeunes.models import Sexe, TrancheAge
 from sas.organisations.models import OrganisationKind
 from sas.parcours.status import Status
 
+from .conversation import LONGUEUR_MAX_REPONSE
 from .groupes import GROUPES
 from .models import CanalContact, NatureTache, ResultatContact
 
@@ -68,6 +69,17 @@ class ContactForm(DsfrBaseForm):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Visible de l'équipe SAS seulement.",
+    )
+
+
+class ReponseForm(DsfrBaseForm):
+    texte = forms.CharField(
+        label="Votre réponse",
+        max_length=LONGUEUR_MAX_REPONSE,
+        error_messages={"required": "Écrivez votre réponse avant de l'envoyer."},
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=f"{LONGUEUR_MAX_REPONSE} caractères au plus. Elle part par SMS ou par courriel, comme le jeune"
+        " préfère, signée de votre prénom.",
     )
 
 

@@ -11,13 +11,12 @@ import itertools
 from django.utils import timezone
 
 from sas.parcours.indicators import suppress_small
-from sas.parcours.models import EventKind, ParcoursEvent
+from sas.parcours.models import ATTEMPT_KINDS, EventKind, ParcoursEvent
 from sas.parcours.status import Status
 from sas.secret_statistique import taux_publiable
 
 DELAI_PREMIER_ESSAI = datetime.timedelta(hours=72)
 DELAI_CONTACT = datetime.timedelta(days=15)
-ATTEMPT_KINDS = frozenset({EventKind.CONTACT, EventKind.MESSAGE})
 # Not the target public: left out of the rates.
 HORS_MESURE = frozenset({Status.HORS_CIBLE, Status.DEJA_ACCOMPAGNE})
 
@@ -87,6 +86,20 @@ def jalons(events):
     )
 
 
+def jalons_retenus(parcours):
+    """Jalons of one journey from the milestones sas.parcours.transitions keeps on it (the same as jalons() of its
+    events), or None while its clock has not started."""
+    if parcours.objectifs_depuis is None:
+        return None
+    return Jalons(
+        debut=parcours.objectifs_depuis,
+        premier_essai=parcours.premier_essai_le,
+        contacte=parcours.contacte_le,
+        injoignable=parcours.injoignable_le,
+        diagnostic=parcours.diagnostic_le,
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class Badge:
     texte: str
@@ -98,9 +111,9 @@ class Badge:
 
 
 def badges(parcours, now=None):
-    """The targets still open for a journey (prefetched events): every overdue one, and the next one due."""
+    """The targets still open for a journey: every overdue one, and the next one due."""
     now = now or timezone.now()
-    j = jalons(parcours.events.all())
+    j = jalons_retenus(parcours)
     if j is None or parcours.status in HORS_MESURE:
         return []
     targets = []

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<uuid:uuid>/contact/", views.journaliser, name="journaliser"),
     path("<uuid:uuid>/reporter/", views.reporter, name="reporter"),
     path("<uuid:uuid>/statistiques/", views.statistiques, name="statistiques"),
+    path("<uuid:uuid>/repondre/", views.repondre, name="repondre"),
     path("<uuid:uuid>/tache/", views.tache_creer, name="tache_creer"),
     path("<uuid:uuid>/verifier/", views.verifier, name="verifier"),
     path("<uuid:uuid>/ecarter/", views.ecarter, name="ecarter"),

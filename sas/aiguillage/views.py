@@ -15,7 +15,7 @@ from sas.organisations.models import Role
 from sas.permissions import assignable_counsellors, parcours_for_role, require_role, role_required
 from sas.prescription.models import DoublonPossible
 
-from . import cadence, services
+from . import cadence, conversation, services
 from .file import equipes
 from .forms import (
     AffectationForm,
@@ -23,6 +23,7 @@ from .forms import (
     ContactForm,
     EcarterForm,
     NouvelleTacheForm,
+    ReponseForm,
     ReportForm,
     StatistiquesForm,
     TacheFaiteForm,
@@ -158,6 +159,25 @@ def journaliser(request, uuid):
     services.journaliser_contact(parcours, **form.cleaned_data, actor=request.user)
     record(request.user, Action.MODIFICATION, parcours, [parcours.jeune_id], contact=form.cleaned_data["resultat"])
     messages.success(request, "Tentative de contact enregistrée.")
+    return _back(request, parcours)
+
+
+@login_required
+@require_POST
+def repondre(request, uuid):
+    """The counsellor's answer in the young person's conversation, sent through messagerie."""
+    parcours = _parcours(request, uuid)
+    form = ReponseForm(request.POST, prefix="reponse")
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(request, parcours)
+    try:
+        message = conversation.repondre(parcours, form.cleaned_data["texte"], actor=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        record(request.user, Action.MODIFICATION, parcours, [parcours.jeune_id], reponse=message.pk)
+        messages.success(request, f"Réponse envoyée à {parcours.jeune.prenom} par {message.get_canal_display()}.")
     return _back(request, parcours)
 
 

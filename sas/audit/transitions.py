@@ -19,19 +19,19 @@ def apply_transition(instance, to_state, *, field, table, refused, event, values
     - `refused(current, to_state)`: the exception raised when the table forbids the move;
     - `check(current)`: further validation, raising to refuse (the row is locked and re-read);
     - `event(current)`: the unsaved event, built from the locked row (its state is still the one moved from);
-    - `values`: other fields updated with the state (its date…);
+    - `values`: other fields updated with the state (its date…), or a function of the locked row giving them;
     - `then(current)`: what else moves in the same transaction (the journey of a referral…).
 
     Two concurrent calls run one after the other: the second sees the first's state and is refused.
     `instance` gets the new values once the transaction is over. Returns the saved event."""
     model = type(instance)
-    values = {field: to_state, **(values or {})}
     with transaction.atomic():
         current = model.objects.select_for_update().get(pk=instance.pk)
         if to_state not in table[getattr(current, field)]:
             raise refused(current, to_state)
         if check is not None:
             check(current)
+        values = {field: to_state, **((values(current) if callable(values) else values) or {})}
         saved = event(current)
         saved.save()
         model.objects.filter(pk=current.pk).update(**values)

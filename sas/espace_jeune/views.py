@@ -342,7 +342,9 @@ def annuler_rendez_vous(request, lien):
     rdv = services.annuler_rendez_vous(lien.parcours)
     if rdv is not None:
         _audit(Action.MODIFICATION, rdv, lien.parcours, "annuler_rendez_vous")
-        messages.success(request, "Votre rendez-vous est annulé. Vous pouvez en choisir un autre.")
+        messages.success(
+            request, "Votre rendez-vous est annulé et nous sommes prévenus. Vous pouvez en choisir un autre."
+        )
     return _retour(lien)
 
 

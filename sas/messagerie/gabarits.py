@@ -25,6 +25,8 @@ class Gabarit:
     immediat: bool = False
     # Sent as the link stops working (the file is erased): naming it would open nothing.
     sans_lien: bool = False
+    # The SMS segments it may take: one, unless it carries a counsellor's own words.
+    segments: int = 1
 
 
 _FIN = "\n\nÀ bientôt,\n{signature_fin}"
@@ -72,11 +74,27 @@ GABARITS = {
         " empêchement ? Dites-le ici :\n{lien}" + _FIN,
         attendu=True,
     ),
+    "rdv_annule": Gabarit(
+        sms="{prenom}, votre RDV du {quand} avec {signature} est annulé. Un autre moment : {lien}",
+        sujet="Votre rendez-vous du {quand} est annulé",
+        texte="Bonjour {prenom},\n\nVotre rendez-vous avec {signature} est annulé :\n{rdv_detail}\n\nNous sommes"
+        " désolés. Choisissez un autre moment sur votre page, ou écrivez-nous :\n{lien}" + _FIN,
+        attendu=True,
+    ),
     "rdv_manque": Gabarit(
         sms="{prenom}, RDV manqué ? Pas grave ! {signature} vous propose d'en choisir un autre : {lien}",
         sujet="On ne s'est pas vus : choisissez un autre rendez-vous",
         texte="Bonjour {prenom},\n\nNous ne nous sommes pas vus au rendez-vous. Ce n'est pas grave : cela arrive."
         " Choisissez un autre moment qui vous convient mieux :\n{lien}" + _FIN,
+    ),
+    # A counsellor's answer in the conversation, in their own words (sas.aiguillage.conversation.repondre).
+    "reponse_conseiller": Gabarit(
+        sms="{prenom}, {signature} vous répond : {reponse} Pour nous écrire : {lien}",
+        sujet="{Signature} vous répond",
+        texte="Bonjour {prenom},\n\n{Signature} vous répond :\n\n{reponse}\n\nPour nous écrire, passez par votre"
+        " page :\n{lien}" + _FIN,
+        attendu=True,
+        segments=3,
     ),
     "plan_action": Gabarit(
         sms="{prenom}, votre plan d'action avec {signature} est en ligne : {lien}",
@@ -249,7 +267,7 @@ def rendre_sms(nom, contexte):
     modele = gabarit(nom)
     for limites in PALIERS_SMS:
         texte = gsm7.vers_gsm7(_remplir(modele.sms, _valeurs(contexte, limites), nom))
-        if gsm7.segments(texte) == 1:
+        if gsm7.segments(texte) <= modele.segments:
             break
     return texte
 
@@ -324,6 +342,12 @@ COURRIELS_PROS = {
         sujet="SAS : {prenom} vous a écrit",
         texte="Bonjour {conseiller},\n\n{prenom} vous a écrit. Lisez son message sur la page de son parcours :\n"
         "{lien}\n\nL'équipe SAS",
+    ),
+    # The young person cancelled an appointment: the counsellor whose slot it was can offer another one.
+    "conseiller_rdv_annule": CourrielPro(
+        sujet="SAS : {prenom} a annulé son rendez-vous du {quand}",
+        texte="Bonjour {conseiller},\n\n{prenom} a annulé son rendez-vous du {quand}. Le créneau est de nouveau"
+        " libre. Son parcours :\n{lien}\n\nL'équipe SAS",
     ),
     # The weekly digest: its list is rendered by the prescription app's template.
     "digest_prescripteur": CourrielPro(

@@ -41,6 +41,13 @@ class Parcours(models.Model):
         editable=False,
         related_name="parcours_suivis",
     )
+    # The targets' milestones, first dates read from the events, kept by sas.parcours.transitions as it writes them so
+    # that the territory queue sorts and filters on columns (sas.aiguillage.indicators.jalons() reads the events).
+    objectifs_depuis = models.DateTimeField("objectifs depuis", null=True, editable=False)
+    premier_essai_le = models.DateTimeField("premier essai de contact le", null=True, editable=False)
+    contacte_le = models.DateTimeField("contacté le", null=True, editable=False)
+    injoignable_le = models.DateTimeField("injoignable le", null=True, editable=False)
+    diagnostic_le = models.DateTimeField("diagnostic fait le", null=True, editable=False)
 
     objects = ParcoursQuerySet.as_manager()
 
@@ -146,6 +153,10 @@ class EventKind(models.TextChoices):
     DIAGNOSTIC = "diagnostic", "Diagnostic"
     VERIFICATION = "verification", "Signalement vérifié"
     DOUBLON = "doublon", "Doublon possible résolu"
+
+
+# A first attempt to reach the young person: a contact (call, visit…) or a message sent.
+ATTEMPT_KINDS = frozenset({EventKind.CONTACT, EventKind.MESSAGE})
 
 
 class ParcoursEvent(AppendOnly):

@@ -1,11 +1,12 @@
 """The single entry point for every status change of a journey."""
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from sas.audit.transitions import TransitionError, apply_transition
 
-from .models import EventKind, Parcours, ParcoursEvent
+from .models import ATTEMPT_KINDS, EventKind, Parcours, ParcoursEvent
 from .status import INITIAL, SIDE_EXITS, TRANSITIONS, Status
 
 
@@ -25,6 +26,8 @@ def build_start(*, jeune, territory, status=Status.SIGNALE, actor=None, at=None)
         raise TransitionError(f"Un parcours ne peut pas commencer au statut « {Status(status).label} ».")
     at = at or timezone.now()
     parcours = Parcours(jeune=jeune, territory=territory, status=status, status_changed_at=at, created_at=at)
+    # Signalled before the end of a support, the targets' clock starts only when the journey leaves that status.
+    parcours.objectifs_depuis = None if status == Status.SORTIE_A_VENIR else at
     return parcours, ParcoursEvent(parcours=parcours, to_status=status, actor=actor, occurred_at=at)
 
 
@@ -59,8 +62,31 @@ def transition(parcours, to_status, *, actor=None, reason="", at=None):
             actor=actor,
             occurred_at=at,
         ),
-        values={"status_changed_at": at},
+        values=lambda current: {"status_changed_at": at, **_jalons(current, to_status, at)},
     )
+
+
+# The milestone each status marks the first time it is reached (reaching "contacté" is also an attempt).
+JALONS = {
+    Status.CONTACTE: ("contacte_le", "premier_essai_le"),
+    Status.INJOIGNABLE: ("injoignable_le",),
+    Status.DIAGNOSTIC_FAIT: ("diagnostic_le",),
+}
+
+
+def _plus_tot(current, field, at):
+    earlier = getattr(current, field)
+    return {} if earlier is not None and earlier <= at else {field: at}
+
+
+def _jalons(current, to_status, at):
+    """The milestones this move sets on the locked row: the first date of each, as indicators.jalons() reads them."""
+    values = {}
+    if current.status == Status.SORTIE_A_VENIR and current.objectifs_depuis is None:
+        values["objectifs_depuis"] = at
+    for field in JALONS.get(to_status, ()):
+        values |= _plus_tot(current, field, at)
+    return values
 
 
 def _refused(current, to_status):
@@ -70,14 +96,29 @@ def _refused(current, to_status):
 
 
 def record_fact(parcours, kind, *, actor=None, reason="", at=None, detail=None):
-    """Write an event that is not a status change (a new signalement, a contact attempt, a message…)."""
-    event = build_fact(parcours, kind, actor=actor, reason=reason, at=at, detail=detail)
-    event.save()
+    """Write an event that is not a status change (a new signalement, a contact attempt, a message…); an attempt
+    sets the journey's first attempt if none came earlier."""
+    event = _fact(parcours, kind, actor=actor, reason=reason, at=at, detail=detail)
+    if kind not in ATTEMPT_KINDS:
+        event.save()
+        return event
+    earlier = Q(premier_essai_le__isnull=True) | Q(premier_essai_le__gt=event.occurred_at)
+    with transaction.atomic():
+        event.save()
+        if Parcours.objects.filter(earlier, pk=parcours.pk).update(premier_essai_le=event.occurred_at):
+            parcours.premier_essai_le = event.occurred_at
     return event
 
 
 def build_fact(parcours, kind, *, actor=None, reason="", at=None, detail=None):
-    """The unsaved event `record_fact()` writes, for callers that write many at once."""
+    """The unsaved event `record_fact()` writes, for callers that write many at once (not an attempt: its milestone
+    would not be kept)."""
+    if kind in ATTEMPT_KINDS:
+        raise ValueError("Une tentative de contact passe par record_fact().")
+    return _fact(parcours, kind, actor=actor, reason=reason, at=at, detail=detail)
+
+
+def _fact(parcours, kind, *, actor, reason, at, detail):
     if kind == EventKind.TRANSITION:
         raise ValueError("Un changement de statut passe par transition().")
     return ParcoursEvent(

@@ -125,6 +125,7 @@ ROUTES = {
     "aiguillage:journaliser": role(A, uuid="parcours"),
     "aiguillage:reporter": role(A, uuid="parcours"),
     "aiguillage:statistiques": role(A, uuid="parcours"),
+    "aiguillage:repondre": role(A, uuid="parcours"),
     "aiguillage:tache_creer": role(A, uuid="parcours"),
     "aiguillage:verifier": role(A, uuid="parcours"),
     "aiguillage:ecarter": role(A, uuid="parcours"),

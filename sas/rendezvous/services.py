@@ -2,14 +2,17 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
+from django.urls import reverse
 from django.utils import timezone
 
 from sas.aiguillage import services as aiguillage
 from sas.audit.models import Action, record
 from sas.messagerie import envoi as messagerie
+from sas.messagerie.models import Destinataire
 from sas.organisations.models import Role
 from sas.parcours import transitions
 from sas.parcours.models import EventKind, Parcours
@@ -305,13 +308,43 @@ def constater(rdv, status, *, actor, at=None):
 
 
 def annuler_rdv(rdv, *, actor=None, at=None):
-    """Cancel a confirmed appointment: the slot is free again and the reminders not yet sent are cancelled."""
+    """Cancel a confirmed appointment: the slot is free again and the reminders not yet sent are cancelled. The other
+    side is told through messagerie: the young person when a counsellor cancels (with their link to pick another
+    slot), the slot's counsellor by e-mail when the young person does (`actor` None)."""
     at = at or timezone.now()
+    creneau, parcours = rdv.creneau, rdv.parcours
     with transaction.atomic():
         _changer_statut(rdv, RendezVousStatus.ANNULE, at)
         pris_par = PrisPar.CONSEILLER if actor else PrisPar.JEUNE
-        reason = f"Rendez-vous du {_quand(rdv.creneau.debut)} annulé"
+        reason = f"Rendez-vous du {_quand(creneau.debut)} annulé"
         _evenement(rdv, ANNULE, actor=actor, at=at, reason=reason, pris_par=pris_par.value)
-        record(actor, Action.MODIFICATION, rdv, [rdv.parcours.jeune_id], status=RendezVousStatus.ANNULE.value)
+        record(actor, Action.MODIFICATION, rdv, [parcours.jeune_id], status=RendezVousStatus.ANNULE.value)
         messagerie.annuler(f"rdv-{rdv.pk}-", at=at)
+        if pris_par == PrisPar.CONSEILLER:
+            # None when nothing may reach them (a closed journey, STOP): messagerie logs why.
+            messagerie.envoyer(
+                parcours, "rdv_annule", at=at, contexte=_contexte(creneau), cle=f"annulation-rdv-{rdv.pk}"
+            )
+        else:
+            _prevenir_conseiller(rdv, at)
     return rdv
+
+
+def _prevenir_conseiller(rdv, at):
+    conseiller, parcours = rdv.creneau.conseiller, rdv.parcours
+    if not conseiller.email:
+        return
+    contexte = {
+        "conseiller": conseiller.first_name or str(conseiller),
+        "prenom": parcours.jeune.prenom,
+        "quand": _quand(rdv.creneau.debut),
+        "lien": settings.SAS_SITE_URL + reverse("parcours:detail", args=[parcours.uuid]),
+    }
+    messagerie.envoyer_courriel_pro(
+        conseiller.email,
+        "conseiller_rdv_annule",
+        contexte,
+        nature=Destinataire.CONSEILLER,
+        cle=f"annulation-rdv-{rdv.pk}-conseiller",
+        at=at,
+    )

@@ -158,4 +158,8 @@ def constater(request, pk):
 @login_required
 @require_POST
 def annuler(request, pk):
-    return _agir(request, pk, services.annuler_rdv, "Le rendez-vous est annulé ; le créneau est de nouveau libre.")
+    success = (
+        "Le rendez-vous est annulé ; le créneau est de nouveau libre. Le jeune en est prévenu par message, sauf s'il a"
+        " demandé à ne plus en recevoir."
+    )
+    return _agir(request, pk, services.annuler_rdv, success)

@@ -1,10 +1,19 @@
 from django import template
+from django.urls import reverse
 
 from sas.parcours.models import EventKind
 from sas.permissions import assignable_counsellors, is_aiguilleur_of
 
 from ..conversation import fil
-from ..forms import AffectationForm, ContactForm, NouvelleTacheForm, ReportForm, StatistiquesForm, TacheFaiteForm
+from ..forms import (
+    AffectationForm,
+    ContactForm,
+    NouvelleTacheForm,
+    ReponseForm,
+    ReportForm,
+    StatistiquesForm,
+    TacheFaiteForm,
+)
 from ..indicators import Part
 from ..models import Action, CadenceContact
 from ..services import AVANT_CONTACT
@@ -90,4 +99,8 @@ def conversation_du_parcours(context, parcours, user):
         "fil": entries[-FIL_MAX:],
         "caches": max(len(entries) - FIL_MAX, 0),
         "nouveaux": set(context.get("messages_nouveaux", ())),
+        "parcours": parcours,
+        "form": ReponseForm(prefix="reponse"),
+        "csrf_token": context.get("csrf_token"),
+        "next": reverse("parcours:detail", args=[parcours.uuid]) + "#conversation",
     }

@@ -60,6 +60,8 @@ LONGS = {
     "resume": "Objectif : BAFA.",
     "structure": "Association départementale de sauvegarde de l'enfance et de l'adolescence",
     "code_verification": "123456",
+    # A counsellor's answer as long as the conversation takes (sas.aiguillage.conversation.LONGUEUR_MAX_REPONSE).
+    "reponse": ("Je vous appelle demain matin pour en parler, ou passez nous voir au 12 rue Garibaldi. " * 4)[:300],
 }
 
 
@@ -71,7 +73,7 @@ def test_every_sms_fits_one_segment_with_long_names_and_a_real_link(nom, territo
     assert lien.url.startswith("https://sas.beta.gouv.fr/j/")
     sms = gabarits.rendre_sms(nom, {**LONGS, "lien": lien.url})
     assert gsm7.est_gsm7(sms)
-    assert gsm7.segments(sms) == 1, (len(sms), sms)
+    assert gsm7.segments(sms) <= gabarits.GABARITS[nom].segments, (len(sms), sms)
     assert (lien.url in sms) is not gabarits.GABARITS[nom].sans_lien
     assert "Jean-Baptiste" in sms or "Jean" in sms
 
@@ -83,7 +85,7 @@ def test_short_names_are_kept_whole(nom):
     assert "Camille" in sms
     if "{prescripteur}" in gabarits.GABARITS[nom].sms.lower():
         assert "ission locale de Lyon" in sms
-    assert gsm7.segments(sms) == 1
+    assert gsm7.segments(sms) <= gabarits.GABARITS[nom].segments
 
 
 def test_the_first_sms_names_the_counsellor_and_the_prescriber(territory, aiguilleur):

@@ -231,6 +231,31 @@ def test_cancelling_frees_the_slot_and_cancels_the_reminders(creneau, parcours, 
     assert reserver(parcours, creneau, pris_par="jeune", at=at + 2 * H).premier is True
 
 
+def test_a_counsellor_s_cancellation_is_told_to_the_young_person_with_a_link_to_pick_another_slot(
+    creneau, parcours, aiguilleur
+):
+    at = lundi(heure=10)
+    rdv = reserver(parcours, creneau, pris_par="conseiller", actor=aiguilleur, at=at)
+    annuler_rdv(rdv, actor=aiguilleur, at=at + H)
+    notice = Message.objects.get(cle=f"annulation-rdv-{rdv.pk}")
+    assert (notice.gabarit, notice.canal, notice.destinataire) == ("rdv_annule", "sms", "+33612345678")
+    assert notice.status == MessageStatus.PROGRAMME and notice.lien is not None
+    local = timezone.localtime(creneau.debut)
+    assert f"{local:%d/%m} à {local:%H}h{local:%M}" in notice.corps and "annulé" in notice.corps
+    assert not Message.objects.filter(cle=f"annulation-rdv-{rdv.pk}-conseiller").exists()
+
+
+def test_a_young_person_s_cancellation_is_e_mailed_to_the_slot_s_counsellor(creneau, parcours, aiguilleur):
+    at = lundi(heure=10)
+    rdv = reserver(parcours, creneau, pris_par="jeune", at=at)
+    annuler_rdv(rdv, at=at + H)
+    notice = Message.objects.get(cle=f"annulation-rdv-{rdv.pk}-conseiller")
+    assert (notice.canal, notice.destinataire) == ("email", aiguilleur.email)
+    assert parcours.jeune.prenom in notice.sujet
+    assert str(parcours.uuid) in notice.corps
+    assert not Message.objects.filter(gabarit="rdv_annule").exists()
+
+
 # Honoured, missed, remobilisation
 
 

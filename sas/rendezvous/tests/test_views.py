@@ -8,6 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sas.audit.models import AuditEntry
+from sas.espace_jeune.models import LienJeune
+from sas.messagerie.envoi import expedier
+from sas.messagerie.models import Message
 from sas.organisations.factories import OrganisationFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.parcours.factories import ParcoursFactory, SignalementFactory
@@ -129,9 +132,12 @@ def test_marking_missed_goes_back_where_it_came_from(logged, passe, parcours):
 
 def test_cancel_from_the_agenda_frees_the_slot(logged, creneau, parcours):
     rdv = reserver(parcours, creneau, pris_par="jeune", at=lundi())
-    logged.post(reverse("rendezvous:annuler", args=[rdv.pk]))
+    response = logged.post(reverse("rendezvous:annuler", args=[rdv.pk]), follow=True)
+    assert "Le jeune en est prévenu par message" in response.content.decode()
     rdv.refresh_from_db()
     assert rdv.status == RendezVousStatus.ANNULE
+    # The young person is told, on the phone they gave.
+    assert Message.objects.get(gabarit="rdv_annule").destinataire == parcours.jeune.telephone
     logged.post(reverse("rendezvous:retirer", args=[creneau.pk]))
     # Kept, withdrawn: the cancelled appointment's history stays whole; nobody is offered it any more.
     assert Creneau.objects.get(pk=creneau.pk).retire_le is not None
@@ -210,3 +216,20 @@ def test_the_journey_section_shows_nothing_to_a_prescriber(parcours, creneau):
     signalement = SignalementFactory(parcours=parcours)
     prescripteur = member(Role.PRESCRIPTEUR, signalement.organisation)
     assert TAG.render(Context({"parcours": parcours, "user": prescripteur})).strip() == ""
+
+
+def test_the_young_person_cancels_from_their_page_and_the_slot_s_counsellor_is_e_mailed(
+    client, creneau, parcours, aiguilleur, smtp_server
+):
+    rdv = reserver(parcours, creneau, pris_par="jeune", at=lundi())
+    token = LienJeune.creer(parcours).token
+    response = client.post(reverse("espace_jeune:annuler_rendez_vous", args=[token]), follow=True)
+    assert "Votre rendez-vous est annulé et nous sommes prévenus." in response.content.decode()
+    rdv.refresh_from_db()
+    assert rdv.status == RendezVousStatus.ANNULE
+    notice = Message.objects.get(cle=f"annulation-rdv-{rdv.pk}-conseiller")
+    expedier(notice.pk)
+    [mail] = smtp_server
+    assert mail["To"] == aiguilleur.email
+    assert f"{parcours.jeune.prenom} a annulé son rendez-vous" in mail["Subject"]
+    assert reverse("parcours:detail", args=[parcours.uuid]) in mail.get_content()
