@@ -779,10 +779,38 @@ def run_import(batch, chunk_size=CHUNK_SIZE):
         failed_at = timezone.now()
         import_transitions.changer(batch, ImportStatus.ECHEC, at=failed_at, finished_at=failed_at)
         raise
-    # The report keeps line numbers and reasons; the personal data now lives in the records.
+    # The report keeps line numbers and reasons; the personal data of the imported rows now lives in the records,
+    # only the rejected rows stay, for the prescriber to download, correct and send again.
     done_at = timezone.now()
-    import_transitions.changer(batch, ImportStatus.TERMINE, at=done_at, finished_at=done_at, rows=[])
+    rejected = _rejected(batch)
+    import_transitions.changer(batch, ImportStatus.TERMINE, at=done_at, finished_at=done_at, rows=rejected)
     return batch
+
+
+def _rejected(batch):
+    lines = {error["line"] for error in batch.errors}
+    return [row for row in batch.rows if row["line"] in lines]
+
+
+REJECTED_HEADER = ["Ligne", "Motif du rejet"]
+
+
+def rejected_table(batch):
+    """(header, rows) of the rejected lines: line number, reasons, then the cells as read in the file in the
+    template's columns (columns it did not know are not kept), so that the corrected file can be sent again."""
+    reasons = {}
+    for error in batch.errors:
+        text = f"{error['field']} : {error['reason']}" if error["field"] else error["reason"]
+        reasons.setdefault(error["line"], []).append(text)
+    rows = sorted(_rejected(batch), key=lambda row: row["line"])
+    if not rows:
+        return REJECTED_HEADER, []
+    header = [*REJECTED_HEADER, *(column.label for column in COLUMNS)]
+    table = [
+        [row["line"], " ; ".join(reasons[row["line"]]), *(row["values"].get(column.key, "") for column in COLUMNS)]
+        for row in rows
+    ]
+    return header, table
 
 
 _PROGRESS_FIELDS = ["processed_rows", "created_count", "already_imported_count", "errors"]
