@@ -8,12 +8,12 @@ rows through `signaler_many()` by chunks, so that a worker can run it and the pa
 import csv
 import dataclasses
 import datetime
+import functools
 import hashlib
 import io
 import logging
 import re
 import zipfile
-from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -514,6 +514,7 @@ def parse_email(text):
     return text
 
 
+@functools.lru_cache(maxsize=8192)
 def _name_key(text):
     """Commune names as typed: 'St Priest' is 'Saint-Priest', 'Villeurbanne Cedex' is Villeurbanne."""
     words = normalise(text).split()
@@ -633,7 +634,7 @@ class CheckedRow:
     data: SignalementData | None
     errors: list  # [(field, reason)]
 
-    @cached_property
+    @functools.cached_property
     def key_values(self):
         """The row as we understood it: the same young person written differently gives the same key."""
         d = self.data
