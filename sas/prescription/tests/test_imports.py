@@ -7,8 +7,9 @@ import zipfile
 
 import pytest
 from django.core.management import call_command
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -1129,3 +1130,24 @@ def test_nobody_else_downloads_the_rejected_lines(client, ase, prescripteur, ter
         assert response.status_code == 404 and "Zoé" not in response.content.decode()
     client.force_login(member(Role.AIGUILLEUR, territory=territory))
     assert client.get(url).status_code == 403
+
+
+def test_the_communes_of_a_file_are_looked_up_in_the_same_number_of_queries_whatever_their_number(ase, prescripteur):
+    communes = list(Commune.objects.filter(departement_id="69", parent__isnull=True).order_by("pk")[:30])
+
+    def rows(count):
+        # Every other row names its commune by INSEE code, the others by name and postcode.
+        return [
+            row(commune=c.pk, code_postal="", telephone=f"06200{i:05d}")
+            if i % 2
+            else row(commune=c.nom, code_postal=c.codes_postaux.split()[0], telephone=f"06200{i:05d}")
+            for i, c in enumerate(communes[:count])
+        ]
+
+    counts = []
+    for count in (2, 30):
+        with CaptureQueriesContext(connection) as queries:
+            batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows(count)))
+        assert (batch.total_rows, batch.errors) == (count, [])
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
