@@ -53,7 +53,8 @@ class ImportBatch(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     filename = models.CharField("fichier", max_length=255)
     sha256 = models.CharField(max_length=64)
-    # Parsed rows, kept until the import ends, then only the rejected ones (for their download): [{"line": n, "values": {...}}].
+    # Parsed rows, [{"line": n, "values": {...}}]: all of them until the import ends, then only the rejected ones
+    # (for their download).
     rows = models.JSONField(default=list)
     status = models.CharField("état", max_length=20, choices=ImportStatus.choices, default=ImportStatus.APERCU)
     total_rows = models.PositiveIntegerField(default=0)
