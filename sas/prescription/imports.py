@@ -704,7 +704,7 @@ def create_batch(*, organisation, user, filename, content):
     """An ImportBatch in preview, with every error found without writing, what was cleaned or left aside, and the
     other sheets that could be read instead. ImportFileError if the file cannot be read."""
     table = parse_file(filename, content)
-    return import_transitions.ouvrir(
+    return import_transitions.start(
         actor=user,
         organisation=organisation,
         created_by=user,
@@ -764,7 +764,7 @@ def run_import(batch, chunk_size=CHUNK_SIZE):
     if batch.status == ImportStatus.TERMINE:
         return batch
     if batch.status != ImportStatus.EN_COURS:
-        import_transitions.changer(batch, ImportStatus.EN_COURS, other_sheets={})
+        import_transitions.transition(batch, ImportStatus.EN_COURS, other_sheets={})
     if batch.processed_rows == 0:
         batch.errors = []
         batch.save(update_fields=["errors"])
@@ -778,13 +778,13 @@ def run_import(batch, chunk_size=CHUNK_SIZE):
                 batch.save(update_fields=_PROGRESS_FIELDS)
     except Exception:
         failed_at = timezone.now()
-        import_transitions.changer(batch, ImportStatus.ECHEC, at=failed_at, finished_at=failed_at)
+        import_transitions.transition(batch, ImportStatus.ECHEC, at=failed_at, finished_at=failed_at)
         raise
     # The report keeps line numbers and reasons; the personal data of the imported rows now lives in the records,
     # only the rejected rows stay, for the prescriber to download, correct and send again.
     done_at = timezone.now()
     rejected = _rejected(batch)
-    import_transitions.changer(batch, ImportStatus.TERMINE, at=done_at, finished_at=done_at, rows=rejected)
+    import_transitions.transition(batch, ImportStatus.TERMINE, at=done_at, finished_at=done_at, rows=rejected)
     return batch
 
 
