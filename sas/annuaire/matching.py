@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import schema
-from .models import Service
+from .models import Service, Structure
 
 GRATUIT, PAYANT = v1.Frais.GRATUIT.value, v1.Frais.PAYANT.value
 EN_PRESENTIEL, A_DISTANCE = v1.ModeAccueil.EN_PRESENTIEL.value, v1.ModeAccueil.A_DISTANCE.value
@@ -155,7 +155,6 @@ FIELDS = [
     "identifiant",
     "nom",
     "structure_id",
-    "structure__nom",
     "thematiques",
     "publics",
     "frais",
@@ -226,11 +225,8 @@ def classer(profil, filtres=None, limite=20, reactivite=None, deja_proposes=froz
     publics = PUBLICS_JEUNES | set(profil.publics)
     context = (profil, needs, urgences, modes, limit, person_keys, publics, filtres.publics_ouverts)
 
-    scored = []
-    for row in candidates(profil, filtres).iterator(chunk_size=2000):
-        result = _score(row, *context)
-        if result is not None:
-            scored.append(result)
+    scored = [result for row in candidates(profil, filtres) if (result := _score(row, *context)) is not None]
+    scored = _contenders(scored, limite)
     reactivites = reactivite({item[2][4] for item in scored}) if reactivite else {}
     ranked = []
     for score, key, row, distance, raisons, urgent in scored:
@@ -238,13 +234,15 @@ def classer(profil, filtres=None, limite=20, reactivite=None, deja_proposes=froz
         ranked.append((score + _reactivite_points(mesure), key, row, distance, raisons, urgent, mesure))
     ranked.sort(key=lambda item: (-item[0], item[1]))
     ranked = [(*item[:4], _score(item[2], *context, explain=True)[4], *item[5:]) for item in ranked[:limite]]
+    # The structures' names only for the services shown: a join on every candidate costs more than the scan.
+    noms = dict(Structure.objects.filter(pk__in={item[2][4] for item in ranked}).values_list("pk", "nom"))
     return [
         ServiceClasse(
             rang=rang,
             service_id=row[0],
             service_nom=row[3],
             structure_id=row[4],
-            structure_nom=row[5],
+            structure_nom=noms[row[4]],
             score=round(score, 2),
             distance_km=None if distance is None else round(distance, 1),
             raisons=[*raisons, _reactivite_text(mesure)],
@@ -253,6 +251,16 @@ def classer(profil, filtres=None, limite=20, reactivite=None, deja_proposes=froz
         )
         for rang, (score, _key, row, distance, raisons, urgent, mesure) in enumerate(ranked, 1)
     ]
+
+
+def _contenders(scored, limite):
+    """The scored services that may still be in the first `limite` once responsiveness (0 to REACTIVITE_MAX points)
+    is added: the others are behind the `limite`-th best score before it, whatever their structure's."""
+    if limite is None or len(scored) <= limite:
+        return scored
+    threshold = sorted((item[0] for item in scored), reverse=True)[limite - 1]
+    # The margin keeps a service whose float sum would tie with the threshold.
+    return [item for item in scored if item[0] + REACTIVITE_MAX + 1e-6 >= threshold]
 
 
 def relaxations(profil, filtres=None):
@@ -274,6 +282,9 @@ def relaxations(profil, filtres=None):
         found.append((len(other_modes), "avec un autre mode d'accueil"))
     plural = {True: "s", False: ""}
     return [f"{count} service{plural[count > 1]} {text.format(s=plural[count > 1])}" for count, text in found if count]
+
+
+REACTIVITE_MAX = 15  # what _reactivite_points gives at most: every referral accepted, at once
 
 
 def _reactivite_points(reactivite):
@@ -303,7 +314,7 @@ def _ages_text(low, high):
 def _age_points(profil, row):
     """(points, hint outside) of the ages: the limits a person set (the age is within: rule already applied), else
     those the text mentions, as a hint."""
-    age_min, age_max, fiche_min, fiche_max, seul = row[9:14]
+    age_min, age_max, fiche_min, fiche_max, seul = row[8:13]
     if age_min is not None or age_max is not None:
         return 5, False
     if (fiche_min is None and fiche_max is None) or not seul:
@@ -315,7 +326,7 @@ def _age_points(profil, row):
 
 
 def _age_reason(row, outside):
-    age_min, age_max, fiche_min, fiche_max, seul = row[9:14]
+    age_min, age_max, fiche_min, fiche_max, seul = row[8:13]
     if age_min is not None and age_max is not None:
         return f"accepte les {age_min}–{age_max} ans"
     if age_max is not None:
@@ -333,8 +344,8 @@ def _age_reason(row, outside):
 def _score(row, profil, needs, urgences, modes, limit, person_keys, publics, publics_ouverts, explain=False):
     """(score, tie-break key, row, distance, reasons, urgent), or None when a rule leaves the service out. The
     reasons (None unless `explain`) are only worded for the services shown."""
-    (_pk, source, identifiant, _nom, _sid, _snom, thematiques, service_publics, frais, age_min, age_max) = row[:11]
-    lat, lon, en_presentiel, a_distance, zone_cles, heures = row[14:]
+    (_pk, source, identifiant, _nom, _sid, thematiques, service_publics, frais, age_min, age_max) = row[:10]
+    lat, lon, en_presentiel, a_distance, zone_cles, heures = row[13:]
     reserved = bool(service_publics) and not publics.intersection(service_publics)
     if reserved and publics_ouverts:
         return None
@@ -404,10 +415,10 @@ def _score(row, profil, needs, urgences, modes, limit, person_keys, publics, pub
 
 def _other_reasons(row, distance, person_ok, remote_ok, outside, reserved, own_publics, best_zone):
     frais, en_presentiel, heures, specific = (
-        row[8],
-        row[16],
-        row[19],
-        set(row[7] or ()) - {v1.Public.TOUS_PUBLICS.value},
+        row[7],
+        row[15],
+        row[18],
+        set(row[6] or ()) - {v1.Public.TOUS_PUBLICS.value},
     )
     raisons = []
     if person_ok and distance is not None:
@@ -435,7 +446,7 @@ def _other_reasons(row, distance, person_ok, remote_ok, outside, reserved, own_p
         elif not age_text:
             raisons.append("ouvert aux jeunes")
     elif not age_text:
-        raisons.append("ouvert à tous" if row[7] else "public non précisé")
+        raisons.append("ouvert à tous" if row[6] else "public non précisé")
     if best_zone == 0:
         raisons.append("zone d'éligibilité non précisée")
     if heures is not None:

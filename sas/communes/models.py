@@ -5,8 +5,10 @@ from django.db import models
 
 def normalise(text):
     """Lower-case, accent-free, hyphens as spaces: how people type commune names."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text or ""
+    if not text.isascii():  # most names and cells have no accent: nothing to decompose
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(text.lower().replace("-", " ").replace("'", " ").replace("’", " ").split())
 
 

@@ -104,6 +104,7 @@ ROUTES = {
     "prescription:import_detail": role(P, pk="import"),
     "prescription:import_start": role(P, pk="import"),
     "prescription:import_sheet": role(P, pk="import"),
+    "prescription:import_rejets": role(P, pk="import"),
     "prescription:rencontre_liste": role(P, uuid="parcours"),
     "prescription:rencontre_proposer": role(P, uuid="parcours"),
     "prescription:rencontre_issue": role(P, uuid="parcours", pk="rencontre"),

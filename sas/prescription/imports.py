@@ -9,12 +9,12 @@ rows through `signaler_many()` by chunks, so that a worker can run it and the pa
 import csv
 import dataclasses
 import datetime
+import functools
 import hashlib
 import io
 import logging
 import re
 import zipfile
-from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -530,17 +530,67 @@ def parse_email(text):
     return text
 
 
+@functools.lru_cache(maxsize=8192)
 def _name_key(text):
     """Commune names as typed: 'St Priest' is 'Saint-Priest', 'Villeurbanne Cedex' is Villeurbanne."""
     words = normalise(text).split()
     return " ".join({"st": "saint", "ste": "sainte"}.get(word, word) for word in words if word != "cedex")
 
 
+POSTCODE = re.compile(r"^\d{5}$")
+
+
+def _place(name, postcode):
+    """(INSEE code, postcode) that `CommuneIndex.resolve` may look up for these cells; None when it will not."""
+    if len(postcode) == 4 and postcode.isdigit():
+        postcode = f"0{postcode}"
+    code = name.zfill(5) if INSEE_CODE.match(name.upper()) or (len(name) == 4 and name.isdigit()) else None
+    if not postcode and code is not None and name.isdigit():
+        postcode = code
+    return code, postcode or None
+
+
 class CommuneIndex:
-    """Commune lookups and territory coverage, each asked once per distinct value during an import."""
+    """Commune lookups and territory coverage, each asked once per distinct value during an import, and for a
+    whole chunk of rows at once when `prefetch` is given them first."""
 
     def __init__(self):
         self._by_code, self._by_postcode, self._covered = {}, {}, {}
+
+    def prefetch(self, rows):
+        """Look up, in three queries, the communes and coverage that `resolve` and `is_covered` will ask for these
+        rows (file rows as stored in ImportBatch.rows)."""
+        codes, postcodes = set(), set()
+        for row in rows:
+            code, postcode = _place(row["values"].get("commune", ""), row["values"].get("code_postal", ""))
+            if code is not None and code not in self._by_code:
+                codes.add(code)
+            if postcode is not None and POSTCODE.match(postcode) and postcode not in self._by_postcode:
+                postcodes.add(postcode)
+        found = []
+        if codes:
+            by_pk = {c.pk: c for c in Commune.objects.filter(pk__in={code.upper() for code in codes})}
+            found += by_pk.values()
+            self._by_code.update({code: by_pk.get(code.upper()) for code in codes})
+        if postcodes:
+            # Whole postcodes of the space-separated list, in one pass (a "contains" per postcode otherwise).
+            pattern = f"(^| )({'|'.join(sorted(postcodes))})( |$)"
+            matching = list(Commune.objects.filter(codes_postaux__regex=pattern).order_by("nom"))
+            found += matching
+            for postcode in postcodes:
+                self._by_postcode[postcode] = self._without_parents(
+                    [c for c in matching if postcode in c.codes_postaux.split()]
+                )
+        pks = {c.pk for c in found} - self._covered.keys()
+        if pks:
+            covered = set(Territory.objects.filter(communes__in=pks).values_list("communes", flat=True))
+            self._covered.update({pk: pk in covered for pk in pks})
+
+    @staticmethod
+    def _without_parents(found):
+        # A postcode of Paris, Lyon or Marseille names an arrondissement, more precise than its commune.
+        parents = {c.parent_id for c in found if c.parent_id}
+        return [c for c in found if c.pk not in parents]
 
     def by_code(self, code):
         if code not in self._by_code:
@@ -550,10 +600,9 @@ class CommuneIndex:
     def by_postcode(self, postcode):
         if postcode not in self._by_postcode:
             candidates = Commune.objects.filter(codes_postaux__contains=postcode).order_by("nom")
-            found = [c for c in candidates if postcode in c.codes_postaux.split()]
-            # A postcode of Paris, Lyon or Marseille names an arrondissement, more precise than its commune.
-            parents = {c.parent_id for c in found if c.parent_id}
-            self._by_postcode[postcode] = [c for c in found if c.pk not in parents]
+            self._by_postcode[postcode] = self._without_parents(
+                [c for c in candidates if postcode in c.codes_postaux.split()]
+            )
         return self._by_postcode[postcode]
 
     def is_covered(self, commune):
@@ -601,7 +650,7 @@ class CheckedRow:
     data: SignalementData | None
     errors: list  # [(field, reason)]
 
-    @cached_property
+    @functools.cached_property
     def key_values(self):
         """The row as we understood it: the same young person written differently gives the same key."""
         d = self.data
@@ -739,9 +788,11 @@ UNREADABLE = "Ce fichier n'a pas pu être lu. Enregistrez-le à nouveau au forma
 def _checked(rows, organisation, progress=_no_progress):
     """The rows of a batch in preview, and the errors the import would report."""
     communes, seen, errors = CommuneIndex(), {}, []
-    for count, row in enumerate(rows, start=1):
-        if count % PROGRESS_EVERY == 0:
-            progress(count)
+    for index, row in enumerate(rows):
+        if index % CHUNK_SIZE == 0:
+            communes.prefetch(rows[index : index + CHUNK_SIZE])
+        if (index + 1) % PROGRESS_EVERY == 0:
+            progress(index + 1)
         checked = check_row(row, communes)
         if checked.errors:
             errors.extend(_error(checked.line, field, reason) for field, reason in checked.errors)
@@ -772,8 +823,9 @@ def _duplicate(first_line):
 
 def preview(batch, count=PREVIEW_ROWS):
     """The first rows as read in the file, and as they will be imported (or their errors)."""
-    communes = CommuneIndex()
-    return [(row["values"], check_row(row, communes)) for row in batch.rows[:count]]
+    communes, rows = CommuneIndex(), batch.rows[:count]
+    communes.prefetch(rows)
+    return [(row["values"], check_row(row, communes)) for row in rows]
 
 
 def run_import(batch, chunk_size=CHUNK_SIZE):
@@ -798,10 +850,38 @@ def run_import(batch, chunk_size=CHUNK_SIZE):
         failed_at = timezone.now()
         import_transitions.transition(batch, ImportStatus.ECHEC, at=failed_at, finished_at=failed_at)
         raise
-    # The report keeps line numbers and reasons; the personal data now lives in the records.
+    # The report keeps line numbers and reasons; the personal data of the imported rows now lives in the records,
+    # only the rejected rows stay, for the prescriber to download, correct and send again.
     done_at = timezone.now()
-    import_transitions.transition(batch, ImportStatus.TERMINE, at=done_at, finished_at=done_at, rows=[])
+    rejected = _rejected(batch)
+    import_transitions.transition(batch, ImportStatus.TERMINE, at=done_at, finished_at=done_at, rows=rejected)
     return batch
+
+
+def _rejected(batch):
+    lines = {error["line"] for error in batch.errors}
+    return [row for row in batch.rows if row["line"] in lines]
+
+
+REJECTED_HEADER = ["Ligne", "Motif du rejet"]
+
+
+def rejected_table(batch):
+    """(header, rows) of the rejected lines: line number, reasons, then the cells as read in the file in the
+    template's columns (columns it did not know are not kept), so that the corrected file can be sent again."""
+    reasons = {}
+    for error in batch.errors:
+        text = f"{error['field']} : {error['reason']}" if error["field"] else error["reason"]
+        reasons.setdefault(error["line"], []).append(text)
+    rows = sorted(_rejected(batch), key=lambda row: row["line"])
+    if not rows:
+        return REJECTED_HEADER, []
+    header = [*REJECTED_HEADER, *(column.label for column in COLUMNS)]
+    table = [
+        [row["line"], " ; ".join(reasons[row["line"]]), *(row["values"].get(column.key, "") for column in COLUMNS)]
+        for row in rows
+    ]
+    return header, table
 
 
 _PROGRESS_FIELDS = ["processed_rows", "created_count", "already_imported_count", "errors"]
@@ -809,6 +889,7 @@ _PROGRESS_FIELDS = ["processed_rows", "created_count", "already_imported_count",
 
 def _import_chunk(batch, chunk, communes, seen):
     organisation = batch.organisation
+    communes.prefetch(chunk)
     checked_rows = [check_row(row, communes) for row in chunk]
     keys = {checked.line: checked.cle_import(organisation.pk) for checked in checked_rows if not checked.errors}
     existing = set(

@@ -61,7 +61,8 @@ class ImportBatch(models.Model):
     read_rows = models.PositiveIntegerField("lignes lues", default=0)
     # Why the file was refused, in the words shown to the prescriber.
     refus = models.CharField("raison du refus", max_length=500, blank=True)
-    # Parsed rows, kept until the import ends: [{"line": n, "values": {...}}].
+    # Parsed rows, [{"line": n, "values": {...}}]: all of them until the import ends, then only the rejected ones
+    # (for their download).
     rows = models.JSONField(default=list)
     status = models.CharField("état", max_length=20, choices=ImportStatus.choices, default=ImportStatus.APERCU)
     total_rows = models.PositiveIntegerField(default=0)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:pk>/", views_import.detail, name="import_detail"),
     path("<int:pk>/importer/", views_import.start, name="import_start"),
     path("<int:pk>/feuille/", views_import.sheet, name="import_sheet"),
+    path("<int:pk>/lignes-non-importees.csv", views_import.rejets, name="import_rejets"),
 ]

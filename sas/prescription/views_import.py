@@ -6,6 +6,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
+from sas.audit.models import Action, record
+from sas.csv_export import csv_response
 from sas.permissions import prescriber_organisations
 
 from .imports import (
@@ -14,6 +16,7 @@ from .imports import (
     ImportFileError,
     choose_sheet,
     preview,
+    rejected_table,
     template_csv,
     template_xlsx,
 )
@@ -21,12 +24,12 @@ from .models import ImportBatch, ImportStatus
 from .tasks import receive_file, start_import
 
 
-def _get_batch(request, pk):
+def _get_batch(request, pk, defer=("rows", "other_sheets", "content")):
     """Only the batches of the user's own prescriber organisations exist for them."""
     # The rows and the file (up to a few MB) are only read for the preview or by the worker, not at each refresh of
     # the progress page.
     return get_object_or_404(
-        ImportBatch.objects.select_related("organisation").defer("rows", "other_sheets", "content"),
+        ImportBatch.objects.select_related("organisation").defer(*defer),
         pk=pk,
         organisation__in=prescriber_organisations(request.user),
     )
@@ -149,3 +152,13 @@ def template(request, extension):
         raise Http404
     response["Content-Disposition"] = f'attachment; filename="modele-signalements.{extension}"'
     return response
+
+
+@login_required
+def rejets(request, pk):
+    """The rejected lines of a file, with their reasons and cells as read, to correct and send again."""
+    batch = _get_batch(request, pk, defer=("other_sheets",))
+    header, rows = rejected_table(batch)
+    # Cells of people SAS did not record: nobody's record is read, the download is logged all the same.
+    record(request.user, Action.EXPORT, batch, [], page="import_rejets", lignes=len(rows))
+    return csv_response(f"lignes-non-importees-{batch.pk}.csv", header, rows)

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from sas.annuaire.factories import create_catalogue, service_row, structure_row
-from sas.annuaire.matching import Filtres, ProfilJeune, classer, relaxations
+from sas.annuaire.matching import Filtres, ProfilJeune, Reactivite, classer, relaxations
 from sas.annuaire.models import Service
 from sas.communes.factories import CommuneFactory, DepartementFactory, EpciFactory
 from sas.communes.models import Commune
@@ -190,13 +190,13 @@ def test_same_data_same_order_whatever_the_insertion_order(lyon_3e):
     assert first[:3] == ["a", "x1", "x2"]
 
 
-def test_two_queries_whatever_the_number_of_candidates(lyon_3e, django_assert_num_queries):
+def test_three_queries_whatever_the_number_of_candidates(lyon_3e, django_assert_num_queries):
     create_catalogue(
         [structure_row(f"s{n}") for n in range(3)], [in_person(f"s{n:02d}", structure=f"s{n % 3}") for n in range(30)]
     )
 
-    # The candidates, then the responsiveness of their structures.
-    with django_assert_num_queries(2):
+    # The candidates, the responsiveness of their structures, the names of the structures shown.
+    with django_assert_num_queries(3):
         assert len(classer(profil(lyon_3e), limite=50, reactivite=indicators.reactivite)) == 30
 
 
@@ -317,3 +317,38 @@ def test_a_young_man_in_paris_19e_looking_for_a_job_and_digital_skills_keeps_res
     assert set(ranking(found)) == {"emploi", "rsa", "numerique"}
     assert all(p.distance_km is not None for p in found)
     assert ranking(found)[0] == "numerique"  # open to him; the others are reserved, to check
+
+
+def test_the_first_services_are_those_of_the_whole_ranking_whatever_their_structures_responsiveness(lyon_3e):
+    # Thirty services further and further from Villeurbanne in three structures: the nearest ten free, the next ten
+    # paying but their structure answers every referral at once (15 points; the others none, late: 0), the last ten
+    # reserved to women, far behind whatever their structure's responsiveness.
+    def place(n):
+        return {"code_insee": "69266", "latitude": 45.77188 + n * 0.004, "longitude": 4.88983}
+
+    create_catalogue(
+        [structure_row(f"s{n}") for n in range(3)],
+        [in_person(f"x{n:02d}", place=place(n), structure="s0") for n in range(10)]
+        + [in_person(f"x{n:02d}", place=place(n), structure="s1", frais="payant") for n in range(10, 20)]
+        + [in_person(f"x{n:02d}", place=place(n), structure="s2", publics=["femmes"]) for n in range(20, 30)],
+    )
+    fast = Service.objects.get(identifiant="test--x10").structure_id
+    asked = []
+
+    def reactivite(structure_ids):
+        asked.append(set(structure_ids))
+        quick, late = Reactivite(1.0, 0, mesuree=True), Reactivite(0.0, 30, mesuree=True)
+        return {pk: quick if pk == fast else late for pk in structure_ids}
+
+    whole = classer(profil(lyon_3e), limite=None, reactivite=reactivite)
+    first = classer(profil(lyon_3e), limite=5, reactivite=reactivite)
+
+    assert [(p.service_id, p.score, p.raisons) for p in first] == [
+        (p.service_id, p.score, p.raisons) for p in whole[:5]
+    ]
+    # The responsiveness moved the quick structure's nearest service first; without it come the five nearest.
+    assert ranking(first)[0] == "x10"
+    assert ranking(classer(profil(lyon_3e), limite=5)) == [f"x{n:02d}" for n in range(5)]
+    # Only the structures of services that could be among the first five were asked.
+    s2 = Service.objects.get(identifiant="test--x20").structure_id
+    assert s2 in asked[0] and s2 not in asked[1]

@@ -7,8 +7,9 @@ import zipfile
 
 import pytest
 from django.core.management import call_command
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -581,7 +582,9 @@ def test_each_bad_row_is_reported_by_line_column_and_reason(ase, prescripteur):
     run_import(batch)
     assert batch.errors == expected
     assert (batch.created_count, batch.already_imported_count) == (1, 0)
-    assert (batch.status, batch.processed_rows, batch.rows) == (ImportStatus.TERMINE, 9, [])
+    assert (batch.status, batch.processed_rows) == (ImportStatus.TERMINE, 9)
+    # Only the rejected rows are kept (for their download), never the imported one.
+    assert [r["line"] for r in batch.rows] == sorted({e["line"] for e in expected})
 
 
 def test_a_known_young_person_is_attached_and_the_same_file_twice_creates_nothing(ase, prescripteur, territory):
@@ -1058,3 +1061,93 @@ def test_the_events_are_append_only(ase, prescripteur):
         event.save()
     with pytest.raises(ValueError, match="ne se supprime pas"):
         event.delete()
+
+
+def rejected_csv(client, batch):
+    response = client.get(reverse("prescription:import_rejets", args=[batch.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_the_rejected_lines_download_with_their_reasons_and_cells_before_and_after_the_import(
+    client, ase, prescripteur
+):
+    good = row(prenom="Inès")
+    late = row(prenom="Zoé", date_naissance="32/01/2007", telephone="0612345679", motif='=HYPERLINK("x")')
+    nowhere = row(prenom="Léo", commune="Atlantide", code_postal="69100", telephone="0612345680", motif="-1")
+    client.force_login(prescripteur)
+    upload(client, csv_bytes([good, late, nowhere, good]))
+    batch = ImportBatch.objects.get()
+
+    html = client.get(reverse("prescription:import_detail", args=[batch.pk])).content.decode()
+    assert reverse("prescription:import_rejets", args=[batch.pk]) in html
+    before = rejected_csv(client, batch)
+    assert before[0] == ["Ligne", "Motif du rejet", *HEADER]
+    assert [line[0] for line in before[1:]] == ["3", "4", "5"]
+    assert before[1][1].startswith("Date de naissance : Date illisible : « 32/01/2007 »")
+    assert before[2][1].startswith("Commune ou code INSEE : « Atlantide » ne correspond à aucune commune")
+    assert before[3][1] == "Ligne identique à la ligne 2 : elle n'est importée qu'une fois."
+    # The cells as read in the file, what a spreadsheet would run as a formula shown as text.
+    motif = HEADER.index("Motif") + 2
+    assert before[1][2:motif] + before[1][motif + 1 :] == late[: motif - 2] + late[motif - 1 :]
+    assert (before[1][motif], before[2][motif]) == ('\'=HYPERLINK("x")', "'-1")
+    assert before[3][2:] == good
+
+    client.post(reverse("prescription:import_start", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert (batch.status, batch.created_count) == (ImportStatus.TERMINE, 1)
+    # Only the rejected rows are kept, for this download: the imported one lives in its record.
+    assert [r["line"] for r in batch.rows] == [3, 4, 5]
+    assert rejected_csv(client, batch) == before
+    html = client.get(reverse("prescription:import_detail", args=[batch.pk])).content.decode()
+    assert "Télécharger les lignes non importées" in html
+
+
+def test_a_file_without_rejected_lines_downloads_its_header_only(client, ase, prescripteur):
+    client.force_login(prescripteur)
+    upload(client, csv_bytes([row()]))
+    batch = ImportBatch.objects.get()
+    assert (
+        "Télécharger les lignes"
+        not in client.get(reverse("prescription:import_detail", args=[batch.pk])).content.decode()
+    )
+    assert rejected_csv(client, batch) == [["Ligne", "Motif du rejet"]]
+
+
+def test_nobody_else_downloads_the_rejected_lines(client, ase, prescripteur, territory):
+    batch = create_batch(
+        organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes([row(prenom="Zoé", telephone="")])
+    )
+    url = reverse("prescription:import_rejets", args=[batch.pk])
+    response = client.get(url)
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    for other in [
+        member(Role.PRESCRIPTEUR, OrganisationFactory(territory=territory)),
+        member(Role.PRESCRIPTEUR, OrganisationFactory(territory=TerritoryFactory(nom="Gironde"))),
+    ]:
+        client.force_login(other)
+        response = client.get(url)
+        assert response.status_code == 404 and "Zoé" not in response.content.decode()
+    client.force_login(member(Role.AIGUILLEUR, territory=territory))
+    assert client.get(url).status_code == 403
+
+
+def test_the_communes_of_a_file_are_looked_up_in_the_same_number_of_queries_whatever_their_number(ase, prescripteur):
+    communes = list(Commune.objects.filter(departement_id="69", parent__isnull=True).order_by("pk")[:30])
+
+    def rows(count):
+        # Every other row names its commune by INSEE code, the others by name and postcode.
+        return [
+            row(commune=c.pk, code_postal="", telephone=f"06200{i:05d}")
+            if i % 2
+            else row(commune=c.nom, code_postal=c.codes_postaux.split()[0], telephone=f"06200{i:05d}")
+            for i, c in enumerate(communes[:count])
+        ]
+
+    counts = []
+    for count in (2, 30):
+        with CaptureQueriesContext(connection) as queries:
+            batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows(count)))
+        assert (batch.total_rows, batch.errors) == (count, [])
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
