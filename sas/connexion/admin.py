@@ -9,7 +9,7 @@ class EvenementDemandeInline(admin.TabularInline):
     model = EvenementDemande
     extra = 0
     can_delete = False
-    readonly_fields = ["de", "vers", "actor", "at"]
+    readonly_fields = ["from_status", "to_status", "actor", "at"]
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -14,7 +14,7 @@ from sas.organisations.models import Membership, Organisation, Role, User
 
 from .models import DemandeAcces, EvenementDemande
 
-Statut = DemandeAcces.Statut
+Status = DemandeAcces.Status
 # What one may ask for; administrators are named by the operator.
 ROLES_DEMANDABLES = [Role.PRESCRIPTEUR, Role.AIGUILLEUR, Role.STRUCTURE, Role.PILOTE]
 
@@ -24,7 +24,7 @@ def organisation_du_siret(siret):
 
 
 def demande_ouverte(ident):
-    return DemandeAcces.objects.filter(email=ident["email"], siret=ident["siret"], status=Statut.EN_ATTENTE).first()
+    return DemandeAcces.objects.filter(email=ident["email"], siret=ident["siret"], status=Status.EN_ATTENTE).first()
 
 
 def demander(ident, *, role, organisation=None, nom_organisation="", kind="", territory=None):
@@ -67,16 +67,18 @@ def _refus(current, to_state):
     return DecisionImpossible(f"Cette demande a déjà été {current.get_status_display().lower()}.")
 
 
-def _decider(demande, vers, actor, *, at=None, then=None):
+def _decider(demande, to_status, actor, *, at=None, then=None):
     at = at or timezone.now()
     return apply_transition(
         demande,
-        vers,
+        to_status,
         field="status",
         table=DemandeAcces.TRANSITIONS,
         refused=_refus,
         values={"decided_at": at},
-        event=lambda current: EvenementDemande(demande=current, de=current.status, vers=vers, actor=actor),
+        event=lambda current: EvenementDemande(
+            demande=current, from_status=current.status, to_status=to_status, actor=actor
+        ),
         then=then,
     )
 
@@ -102,7 +104,7 @@ def accepter(demande, actor, *, at=None):
             user=user, organisation=organisation, role=current.role, defaults={"is_active": True}
         )
 
-    evenement = _decider(demande, Statut.ACCEPTEE, actor, at=at, then=creer)
+    evenement = _decider(demande, Status.ACCEPTEE, actor, at=at, then=creer)
     demande.refresh_from_db(fields=["organisation"])
     _prevenir(demande, "demande_acces_acceptee")
     return evenement
@@ -110,7 +112,7 @@ def accepter(demande, actor, *, at=None):
 
 def refuser(demande, actor, *, at=None):
     """Refuse: nothing is created; the person may ask again."""
-    evenement = _decider(demande, Statut.REFUSEE, actor, at=at)
+    evenement = _decider(demande, Status.REFUSEE, actor, at=at)
     _prevenir(demande, "demande_acces_refusee")
     return evenement
 

@@ -10,12 +10,12 @@ class DemandeAcces(models.Model):
     for them until someone who may decide accepts: then, and only then, the account (and the organisation, when it
     was proposed) are created."""
 
-    class Statut(models.TextChoices):
+    class Status(models.TextChoices):
         EN_ATTENTE = "en_attente", "En attente"
         ACCEPTEE = "acceptee", "Acceptée"
         REFUSEE = "refusee", "Refusée"
 
-    TRANSITIONS = {Statut.EN_ATTENTE: {Statut.ACCEPTEE, Statut.REFUSEE}, Statut.ACCEPTEE: set(), Statut.REFUSEE: set()}
+    TRANSITIONS = {Status.EN_ATTENTE: {Status.ACCEPTEE, Status.REFUSEE}, Status.ACCEPTEE: set(), Status.REFUSEE: set()}
 
     # The identity ProConnect vouched for.
     email = models.EmailField("adresse électronique")
@@ -36,7 +36,7 @@ class DemandeAcces(models.Model):
         "organisations.Territory", verbose_name="territoire", on_delete=models.PROTECT, related_name="demandes_acces"
     )
     role = models.CharField("rôle demandé", max_length=20, choices=Role.choices)
-    status = models.CharField("statut", max_length=20, choices=Statut.choices, default=Statut.EN_ATTENTE)
+    status = models.CharField("statut", max_length=20, choices=Status.choices, default=Status.EN_ATTENTE)
     created_at = models.DateTimeField("demandée le", auto_now_add=True)
     decided_at = models.DateTimeField("décidée le", null=True, blank=True)
 
@@ -61,8 +61,8 @@ class DemandeAcces(models.Model):
 
 class EvenementDemande(AppendOnly):
     demande = models.ForeignKey(DemandeAcces, on_delete=models.CASCADE, related_name="evenements")
-    de = models.CharField("de", max_length=20, choices=DemandeAcces.Statut.choices)
-    vers = models.CharField("vers", max_length=20, choices=DemandeAcces.Statut.choices)
+    from_status = models.CharField("de", max_length=20, choices=DemandeAcces.Status.choices)
+    to_status = models.CharField("vers", max_length=20, choices=DemandeAcces.Status.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField("date", auto_now_add=True)
 

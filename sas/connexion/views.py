@@ -238,7 +238,7 @@ def liste_demandes(request):
         raise PermissionDenied
     queryset = (
         demandes_acces_for(request.user)
-        .filter(status=DemandeAcces.Statut.EN_ATTENTE)
+        .filter(status=DemandeAcces.Status.EN_ATTENTE)
         .select_related("organisation", "territory")
     )
     page = Paginator(queryset, DEMANDES_PAR_PAGE).get_page(request.GET.get("page"))

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('nom_organisation', models.CharField(blank=True, max_length=200, verbose_name="nom de l'organisation proposée")),
                 ('kind', models.CharField(blank=True, choices=[('ase', "Aide sociale à l'enfance (ASE)"), ('spip', "Service pénitentiaire d'insertion et de probation (SPIP)"), ('mission_locale', 'Mission locale'), ('ecole', 'Établissement scolaire'), ('association', 'Association'), ('equipe_sas', 'Équipe SAS'), ('structure_accueil', "Structure d'accueil"), ('pilotage', 'Pilotage territorial'), ('operateur', 'Opérateur du service')], max_length=30, verbose_name="type de l'organisation proposée")),
                 ('role', models.CharField(choices=[('prescripteur', 'Prescripteur'), ('aiguilleur', 'Aiguilleur'), ('structure', "Structure d'accueil"), ('pilote', 'Pilote'), ('admin', 'Administrateur')], max_length=20, verbose_name='rôle demandé')),
-                ('statut', models.CharField(choices=[('en_attente', 'En attente'), ('acceptee', 'Acceptée'), ('refusee', 'Refusée')], default='en_attente', max_length=20, verbose_name='statut')),
+                ('status', models.CharField(choices=[('en_attente', 'En attente'), ('acceptee', 'Acceptée'), ('refusee', 'Refusée')], default='en_attente', max_length=20, verbose_name='statut')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='demandée le')),
                 ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='décidée le')),
                 ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='demandes_acces', to='organisations.organisation')),
@@ -44,11 +44,11 @@ class Migration(migrations.Migration):
             name='EvenementDemande',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('de', models.CharField(choices=[('en_attente', 'En attente'), ('acceptee', 'Acceptée'), ('refusee', 'Refusée')], max_length=20, verbose_name='de')),
-                ('vers', models.CharField(choices=[('en_attente', 'En attente'), ('acceptee', 'Acceptée'), ('refusee', 'Refusée')], max_length=20, verbose_name='vers')),
+                ('from_status', models.CharField(choices=[('en_attente', 'En attente'), ('acceptee', 'Acceptée'), ('refusee', 'Refusée')], max_length=20, verbose_name='de')),
+                ('to_status', models.CharField(choices=[('en_attente', 'En attente'), ('acceptee', 'Acceptée'), ('refusee', 'Refusée')], max_length=20, verbose_name='vers')),
                 ('at', models.DateTimeField(auto_now_add=True, verbose_name='date')),
                 ('demande', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evenements', to='connexion.demandeacces')),
-                ('par', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'verbose_name': "décision sur une demande d'accès",
@@ -57,6 +57,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='demandeacces',
-            constraint=models.UniqueConstraint(condition=models.Q(('statut', 'en_attente')), fields=('email', 'siret'), name='une_demande_ouverte'),
+            constraint=models.UniqueConstraint(condition=models.Q(('status', 'en_attente')), fields=('email', 'siret'), name='une_demande_ouverte'),
         ),
     ]

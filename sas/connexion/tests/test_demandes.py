@@ -40,7 +40,7 @@ def test_a_request_for_a_known_siret_names_its_organisation_and_creates_nobody(a
     utilisateurs = User.objects.count()
     demande = demandes.demander(ident(), role=Role.PRESCRIPTEUR, organisation=ase_siret)
     assert demande.organisation == ase_siret and demande.territory == ase_siret.territory
-    assert demande.status == DemandeAcces.Statut.EN_ATTENTE
+    assert demande.status == DemandeAcces.Status.EN_ATTENTE
     assert User.objects.count() == utilisateurs
     # Asking again while it is open gives the same request.
     assert demandes.demander(ident(), role=Role.STRUCTURE, organisation=ase_siret) == demande
@@ -66,7 +66,7 @@ def test_accepting_creates_the_account_without_password_and_its_membership(ase_s
         (ase_siret.pk, Role.PRESCRIPTEUR, True)
     ]
     [evenement] = EvenementDemande.objects.filter(demande=demande)
-    assert (evenement.de, evenement.vers, evenement.actor) == ("en_attente", "acceptee", aiguilleur)
+    assert (evenement.from_status, evenement.to_status, evenement.actor) == ("en_attente", "acceptee", aiguilleur)
     demande.refresh_from_db()
     assert demande.status == "acceptee" and demande.decided_at is not None
     [courriel] = Message.objects.filter(destinataire="dominique.martin@example.org")
