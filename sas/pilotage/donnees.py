@@ -117,7 +117,7 @@ def dossiers(filtre):
             "orientation__structure__nom",
             "to_status",
             "occurred_at",
-            "motif",
+            "reason",
         )
     )
     for (pid, _oid, nom), group in itertools.groupby(rows, key=lambda r: r[:3]):

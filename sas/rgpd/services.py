@@ -224,7 +224,7 @@ def demander_effacement(parcours, *, via=Via.PAGE, actor=None, at=None):
     return demande
 
 
-def effacer(demande, *, actor_kind, at=None):
+def effacer(demande, *, actor, at=None):
     """Handle an erasure request: tell the young person it is done (the last message, sent now), withdraw their
     consents with everything that implies (structures told, links revoked, messages cancelled), then anonymise them
     as the retention command does. Returns whether the young person could be told (no channel, STOP or an earlier
@@ -233,19 +233,19 @@ def effacer(demande, *, actor_kind, at=None):
     parcours = demande.parcours
     if demande.traitee_le:
         raise ValidationError("Cette demande d'effacement est déjà traitée.")
-    message = messagerie.envoyer(parcours, "effacement_fait", at=at, actor=actor_kind)
+    message = messagerie.envoyer(parcours, "effacement_fait", at=at, actor=actor)
     if message is not None:
         messagerie.expedier(message.pk, at=at)
     if parcours.status != Status.CONSENTEMENT_RETIRE:
         # A closed journey has nothing left to withdraw from; the anonymisation below still revokes its links.
         with contextlib.suppress(TransitionError):
-            retrait.retirer_consentement(parcours, actor_kind=ActorKind.CONSEILLER, actor=actor_kind, at=at)
+            retrait.retirer_consentement(parcours, actor_kind=ActorKind.CONSEILLER, actor=actor, at=at)
     with transaction.atomic():
         anonymiser(parcours.jeune, at=at)
-        demande.traitee_le, demande.traitee_par = at, actor_kind
+        demande.traitee_le, demande.traitee_par = at, actor
         demande.save(update_fields=["traitee_le", "traitee_par"])
         record(
-            actor_kind,
+            actor,
             Action.MODIFICATION,
             demande,
             [parcours.jeune_id],
@@ -268,15 +268,15 @@ def deposer_reclamation(parcours, texte, *, at=None):
     return reclamation
 
 
-def repondre(reclamation, texte, *, actor_kind, at=None):
+def repondre(reclamation, texte, *, actor, at=None):
     texte = (texte or "").strip()
     if not texte:
         raise ValidationError("Écrivez votre réponse.")
     if reclamation.repondue_le:
         raise ValidationError("Cette réclamation a déjà une réponse.")
-    reclamation.reponse, reclamation.repondue_le, reclamation.repondue_par = texte, at or timezone.now(), actor_kind
+    reclamation.reponse, reclamation.repondue_le, reclamation.repondue_par = texte, at or timezone.now(), actor
     reclamation.save(update_fields=["reponse", "repondue_le", "repondue_par"])
-    record(actor_kind, Action.MODIFICATION, reclamation, [reclamation.parcours.jeune_id], droit="reclamation")
+    record(actor, Action.MODIFICATION, reclamation, [reclamation.parcours.jeune_id], droit="reclamation")
     return reclamation
 
 

@@ -202,7 +202,7 @@ def test_operators_read_the_requests_in_the_admin_without_deciding_there(client,
     demande = demandes.demander(ident(), role=Role.PRESCRIPTEUR, organisation=ase_siret)
     client.force_login(member(Role.ADMIN))
     assert "dominique.martin@example.org" in client.get("/admin/connexion/demandeacces/").content.decode()
-    client.post(f"/admin/connexion/demandeacces/{demande.pk}/change/", {"statut": "acceptee"})
+    client.post(f"/admin/connexion/demandeacces/{demande.pk}/change/", {"status": "acceptee"})
     demande.refresh_from_db()
     assert demande.status == "en_attente"
 
