@@ -8,7 +8,13 @@ from sas.droits import services
 from sas.espace_jeune.models import LienJeune
 from sas.espace_jeune.testing import verifier_dans_le_navigateur
 
-pytestmark = [needs_browser, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    needs_browser,
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    # A transactional test empties the tables: the questionnaire published by a migration is published again.
+    pytest.mark.usefixtures("questionnaire_publie"),
+]
 
 FITS = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
 AXE = ("moderate", "serious", "critical")

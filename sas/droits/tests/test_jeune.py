@@ -49,7 +49,9 @@ def test_the_rights_are_folded_after_the_main_action_and_shown_once_it_is_them(o
         assert f"Vous y avez probablement droit : environ {r['rsa'].montant:.0f} € par mois." in page
         assert "À vérifier auprès de la CAF (ou la MSA)." in page
         assert "Vous y avez probablement droit, gratuitement." in page, "the CSS, free with the RSA"
-        assert "Probablement pas pour l'instant : Allocation du contrat d'engagement jeune" in page
+        autres = ", ".join(x.droit.label for x in r.values() if not x.eligible)
+        assert "Allocation du contrat d'engagement jeune" in autres
+        assert f"Probablement pas pour l'instant\xa0: {autres}." in page
         assert "0 €" not in page
 
 
