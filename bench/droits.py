@@ -168,7 +168,7 @@ def main(url):
     pret, nu, indisponibles = [], [], 0
     for diagnostic in diagnostics:
         start = time.perf_counter()
-        diagnostic_services.enregistrer(diagnostic, reponses_au_hasard(rng), auteur=aiguilleur, section="droits")
+        diagnostic_services.enregistrer(diagnostic, reponses_au_hasard(rng), actor=aiguilleur, section="droits")
         if not en_parallele:
             worker.run()
         while not Estimation.objects.filter(diagnostic=diagnostic).exists():
