@@ -51,5 +51,5 @@ check-deploy: install
 	DJANGO_DEBUG=0 SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=sas.example.org \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
-bench: install
+bench: install openfisca
 	$(BIN)/python bench/run.py $(BENCH)

@@ -36,3 +36,19 @@ def resultats(estimation):
 
 def derniere(diagnostic):
     return diagnostic.estimations.first()
+
+
+def derniere_du_parcours(parcours):
+    """The latest screening of any diagnostic of the journey (the young person's page has no diagnostic in hand)."""
+    return Estimation.objects.filter(diagnostic__parcours=parcours).select_related("diagnostic").first()
+
+
+def pour_le_jeune(estimation):
+    """(probable rights, the others) of a screening that succeeded, else None; a right already received is neither
+    (the page says nothing new about it)."""
+    tous = resultats(estimation)
+    if tous is None:
+        return None
+    probables = [r for r in tous if r.eligible and not r.deja_percu]
+    autres = [r for r in tous if not r.eligible and not r.deja_percu]
+    return probables, autres

@@ -1,8 +1,10 @@
 """From a diagnostic's answers to an OpenFisca-France situation, and from OpenFisca's answer to what SAS shows.
 
 Only the variables and the month needed are asked. What the diagnostic does not say is assumed the plainest way and
-written here: incomes spread evenly over the last 12 months, children aged 5, a partner born the same day as the
-young person. An estimate is never a decision: the page says whom to ask."""
+written here: the situation of today (activity, housing) held over the last 12 months, incomes spread evenly over
+them and going on in the month screened (else the RSA and the prime d'activité neutralise them as if the job had just
+ended), taxable pay taken as the net pay (the aide au logement reads taxable pay), children aged 5, a partner born
+the same day as the young person. An estimate is never a decision: the page says whom to ask."""
 
 import dataclasses
 import datetime
@@ -31,14 +33,47 @@ class Droit:
     variable: str
     entite: str
     cle: str
+    explication: str  # what it is, in the words of the young person's page
 
 
 CAF = "la CAF (ou la MSA)"
 DROITS = [
-    Droit("rsa", "Revenu de solidarité active (RSA)", CAF, "rsa", "familles", "famille"),
-    Droit("prime_activite", "Prime d'activité", CAF, "ppa", "familles", "famille"),
-    Droit("aides_logement", "Aide au logement", CAF, "aide_logement", "familles", "famille"),
-    Droit("css", "Complémentaire santé solidaire", "l'Assurance maladie (CPAM)", "cmu_c", "familles", "famille"),
+    Droit(
+        "rsa",
+        "Revenu de solidarité active (RSA)",
+        CAF,
+        "rsa",
+        "familles",
+        "famille",
+        "de l'argent chaque mois pour vivre quand on a peu ou pas de revenus",
+    ),
+    Droit(
+        "prime_activite",
+        "Prime d'activité",
+        CAF,
+        "ppa",
+        "familles",
+        "famille",
+        "un complément chaque mois quand on travaille et qu'on gagne peu",
+    ),
+    Droit(
+        "aides_logement",
+        "Aide au logement",
+        CAF,
+        "aide_logement",
+        "familles",
+        "famille",
+        "une aide pour payer le loyer",
+    ),
+    Droit(
+        "css",
+        "Complémentaire santé solidaire",
+        "l'Assurance maladie (CPAM)",
+        "cmu_c",
+        "familles",
+        "famille",
+        "une mutuelle : elle paie ce que la Sécurité sociale ne rembourse pas chez le médecin, le dentiste…",
+    ),
     Droit(
         "cej",
         "Allocation du contrat d'engagement jeune",
@@ -46,6 +81,7 @@ DROITS = [
         "contrat_engagement_jeune",
         "individus",
         "jeune",
+        "de l'argent chaque mois pendant un accompagnement vers un métier (contrat d'engagement jeune, CEJ)",
     ),
 ]
 PARTICIPATION_CSS = "css_participation_forfaitaire"
@@ -73,8 +109,18 @@ def _nombre(reponses, code):
         return 0.0
 
 
+def _douze_mois_et(mois):
+    """The month screened and the 12 before: the benefits read their last 3 months, and the CEJ the benefits of
+    the 3 months before it, each over its own last 3 months."""
+    return [mois, *_mois_precedents(mois, 12)]
+
+
 def _par_mois(total, mois):
-    return dict.fromkeys(_mois_precedents(mois, 12), round(total / 12, 2))
+    return dict.fromkeys(_douze_mois_et(mois), round(total / 12, 2))
+
+
+def _revenus(total, mois, *variables):
+    return dict.fromkeys(variables, _par_mois(total, mois)) if total else {}
 
 
 def mois_de(at):
@@ -88,9 +134,9 @@ def construire(reponses, *, date_naissance, depcom, mois):
     activite = "etudiant" if "etudiant" in oui else "actif" if travail else "chomeur"
     jeune = {
         "date_naissance": {"ETERNITY": date_naissance.isoformat()},
-        "activite": {mois: activite},
-        "salaire_net": _par_mois(travail, mois),
-        "chomage_net": _par_mois(_nombre(reponses, "chomage_12_mois"), mois),
+        "activite": dict.fromkeys(_douze_mois_et(mois), activite),
+        **_revenus(travail, mois, "salaire_net", "salaire_imposable"),
+        **_revenus(_nombre(reponses, "chomage_12_mois"), mois, "chomage_net", "chomage_imposable"),
         "contrat_engagement_jeune": {mois: None},
     }
     individus = {"jeune": jeune}
@@ -98,7 +144,7 @@ def construire(reponses, *, date_naissance, depcom, mois):
     if "en_couple" in oui:
         individus["conjoint"] = {
             "date_naissance": {"ETERNITY": date_naissance.isoformat()},
-            "salaire_net": _par_mois(_nombre(reponses, "revenus_conjoint_12_mois"), mois),
+            **_revenus(_nombre(reponses, "revenus_conjoint_12_mois"), mois, "salaire_net", "salaire_imposable"),
         }
         parents.append("conjoint")
     year, month = map(int, mois.split("-"))
@@ -115,8 +161,10 @@ def construire(reponses, *, date_naissance, depcom, mois):
         "personne_de_reference": ["jeune"],
         "conjoint": parents[1:],
         "enfants": enfants,
-        "statut_occupation_logement": {mois: reponses.get("logement_statut") or "non_renseigne"},
-        "loyer": {mois: _nombre(reponses, "loyer")},
+        "statut_occupation_logement": dict.fromkeys(
+            _douze_mois_et(mois), reponses.get("logement_statut") or "non_renseigne"
+        ),
+        "loyer": dict.fromkeys(_douze_mois_et(mois), _nombre(reponses, "loyer")),
     }
     if depcom:
         menage["depcom"] = {mois: depcom}
@@ -146,6 +194,15 @@ class Resultat:
                 return f"probablement éligible, avec une participation d'environ {self.montant:.0f} € par mois"
             return "probablement éligible, gratuite"
         return f"probablement éligible : environ {self.montant:.0f} € par mois"
+
+    @property
+    def texte_jeune(self):
+        """For the young person: what they may get, never said as granted."""
+        if self.droit.code == "css":
+            if self.montant:
+                return f"Vous y avez probablement droit, pour environ {self.montant:.0f} € par mois."
+            return "Vous y avez probablement droit, gratuitement."
+        return f"Vous y avez probablement droit : environ {self.montant:.0f} € par mois."
 
 
 def lire(reponse, reponses, mois):

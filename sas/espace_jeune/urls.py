@@ -8,6 +8,7 @@ urlpatterns = [
     path("<str:token>/", views.page, name="page"),
     path("<str:token>/verifier/", views.verifier, name="verifier"),
     path("<str:token>/pourquoi/", views.pourquoi, name="pourquoi"),
+    path("<str:token>/droits/", views.droits, name="droits"),
     path("<str:token>/accepter/", views.accepter, name="accepter"),
     path("<str:token>/refuser/", views.refuser, name="refuser"),
     path("<str:token>/appel/", views.appel, name="appel"),

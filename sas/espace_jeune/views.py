@@ -155,6 +155,14 @@ def pourquoi(request, lien):
     return render(request, "espace_jeune/pourquoi.html", context)
 
 
+@avec_lien_verifie
+def droits(request, lien):
+    """The young person's probable rights, once it is proved to be them: amounts tell about their income."""
+    _audit(Action.CONSULTATION, lien.parcours, lien.parcours, "droits")
+    context = {"title": "Les aides auxquelles vous avez peut-être droit", "lien": lien, "parcours": lien.parcours}
+    return render(request, "espace_jeune/droits.html", context)
+
+
 def _audit(action, obj, parcours, quoi, **detail):
     record(None, action, obj, [parcours.jeune_id], via="page", action_jeune=quoi, parcours=parcours.pk, **detail)
 
@@ -247,6 +255,7 @@ def _page(request, lien, *, message_form=None, status=200):
         "diagnostic_preparer": _url_or_none("diagnostic:jeune_preparer", lien.token),
         "diagnostic_synthese": _url_or_none("diagnostic:jeune_synthese", lien.token) if diagnostic_fait else None,
         "expire_le": lien.expires_at,
+        "verifie": services.est_verifie(request.session, lien),
     }
     _audit(Action.CONSULTATION, parcours, parcours, "ouverture")
     return render(request, "espace_jeune/page.html", context, status=status)

@@ -174,6 +174,7 @@ ROUTES = {
     "espace_jeune:page": jeune(),
     "espace_jeune:verifier": jeune(),
     "espace_jeune:pourquoi": jeune(),
+    "espace_jeune:droits": jeune(),
     "espace_jeune:accepter": jeune(),
     "espace_jeune:refuser": jeune(),
     "espace_jeune:appel": jeune(),

@@ -40,7 +40,7 @@ def openfisca_url():
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(240):
+        for _ in range(1200):  # a loaded machine takes minutes to load OpenFisca-France
             try:
                 urllib.request.urlopen(url + "/spec", timeout=2).close()  # noqa: S310 (http on loopback)
                 break
@@ -48,7 +48,7 @@ def openfisca_url():
                 assert process.poll() is None, "OpenFisca s'est arrêté au démarrage"
                 time.sleep(0.5)
         else:
-            raise AssertionError("OpenFisca n'a pas démarré en 2 minutes")
+            raise AssertionError("OpenFisca n'a pas démarré en 10 minutes")
         yield url
     finally:
         process.terminate()

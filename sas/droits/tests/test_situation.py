@@ -7,7 +7,7 @@ from sas.droits import situation
 NAISSANCE = datetime.date(2000, 3, 1)
 
 
-def test_incomes_are_spread_over_the_twelve_months_before_the_one_screened():
+def test_incomes_are_spread_over_the_last_twelve_months_and_go_on_in_the_one_screened():
     s = situation.construire(
         {"revenus_travail_12_mois": "6000", "chomage_12_mois": 1200},
         date_naissance=NAISSANCE,
@@ -15,9 +15,10 @@ def test_incomes_are_spread_over_the_twelve_months_before_the_one_screened():
         mois="2026-01",
     )
     jeune = s["individus"]["jeune"]
-    assert sorted(jeune["salaire_net"]) == [f"2025-{m:02d}" for m in range(1, 13)]
+    assert sorted(jeune["salaire_net"]) == [f"2025-{m:02d}" for m in range(1, 13)] + ["2026-01"]
     assert set(jeune["salaire_net"].values()) == {6000 / 12} and set(jeune["chomage_net"].values()) == {1200 / 12}
-    assert jeune["activite"] == {"2026-01": "actif"}
+    assert jeune["salaire_imposable"] == jeune["salaire_net"] and jeune["chomage_imposable"] == jeune["chomage_net"]
+    assert jeune["activite"]["2026-01"] == jeune["activite"]["2025-01"] == "actif"
     assert s["menages"]["menage"]["depcom"] == {"2026-01": "69123"}
 
 
@@ -35,8 +36,8 @@ def test_a_couple_with_two_children_and_a_tax_bracket_two_years_back():
     assert famille["parents"] == ["jeune", "conjoint"] and famille["enfants"] == ["enfant_1", "enfant_2"]
     assert s["foyers_fiscaux"]["foyer"]["ir_tranche"] == {"2024": 1}
     assert s["menages"]["menage"]["conjoint"] == ["conjoint"]
-    assert s["menages"]["menage"]["statut_occupation_logement"] == {"2026-12": "locataire_meuble"}
-    assert s["menages"]["menage"]["loyer"] == {"2026-12": 520.0}
+    assert set(s["menages"]["menage"]["statut_occupation_logement"].values()) == {"locataire_meuble"}
+    assert s["menages"]["menage"]["loyer"]["2026-12"] == s["menages"]["menage"]["loyer"]["2025-12"] == 520.0
     assert "depcom" not in s["menages"]["menage"], "no commune known: none invented"
     assert s["individus"]["enfant_1"]["date_naissance"] == {"ETERNITY": f"{2026 - situation.AGE_ENFANTS}-12-01"}
 
@@ -45,7 +46,7 @@ def test_what_is_not_known_is_not_guessed_as_an_answer():
     s = situation.construire(
         {"etudiant": "oui", "loyer": "pas un nombre"}, date_naissance=NAISSANCE, depcom="", mois="2026-12"
     )
-    assert s["individus"]["jeune"]["activite"] == {"2026-12": "etudiant"}
-    assert s["menages"]["menage"]["loyer"] == {"2026-12": 0.0}
-    assert s["menages"]["menage"]["statut_occupation_logement"] == {"2026-12": "non_renseigne"}
+    assert s["individus"]["jeune"]["activite"]["2026-12"] == "etudiant"
+    assert s["menages"]["menage"]["loyer"]["2026-12"] == 0.0
+    assert s["menages"]["menage"]["statut_occupation_logement"]["2026-12"] == "non_renseigne"
     assert "ir_tranche" not in s["foyers_fiscaux"]["foyer"]
