@@ -26,14 +26,9 @@ from .schema import (
 )
 
 
-class Structure(models.Model):
-    source = models.CharField("source", max_length=100)
-    identifiant = models.CharField("identifiant (id du schéma)", max_length=255)
-    nom = models.CharField("nom", max_length=150)
-    date_maj = models.DateField("date de mise à jour")
-    description = models.TextField("description", blank=True)
-    lien_source = models.URLField("lien source", max_length=2000, blank=True)
-    siret = models.CharField("SIRET", max_length=14, blank=True)
+class LieuEtContact(models.Model):
+    """Where a structure or a service is and how to reach it: the schema gives both the same fields."""
+
     commune = models.TextField("commune", blank=True)
     code_postal = models.CharField("code postal", max_length=5, blank=True)
     code_insee = models.CharField("code INSEE", max_length=5, blank=True)
@@ -43,6 +38,19 @@ class Structure(models.Model):
     latitude = models.FloatField("latitude", null=True, blank=True)
     telephone = models.TextField("téléphone", blank=True)
     courriel = models.EmailField("courriel", blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Structure(LieuEtContact):
+    source = models.CharField("source", max_length=100)
+    identifiant = models.CharField("identifiant (id du schéma)", max_length=255)
+    nom = models.CharField("nom", max_length=150)
+    date_maj = models.DateField("date de mise à jour")
+    description = models.TextField("description", blank=True)
+    lien_source = models.URLField("lien source", max_length=2000, blank=True)
+    siret = models.CharField("SIRET", max_length=14, blank=True)
     site_web = models.URLField("site web", max_length=2000, blank=True)
     horaires_accueil = models.TextField("horaires d'accueil", blank=True)
     accessibilite_lieu = models.URLField("accessibilité du lieu", max_length=2000, blank=True)
@@ -84,7 +92,7 @@ class Structure(models.Model):
             raise ValidationError(reasons)
 
 
-class Service(models.Model):
+class Service(LieuEtContact):
     source = models.CharField("source", max_length=100)
     identifiant = models.CharField("identifiant (id du schéma)", max_length=255)
     structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="services")
@@ -99,15 +107,6 @@ class Service(models.Model):
     publics = TagsField("publics")
     publics_precisions = models.TextField("précisions sur les publics", blank=True)
     conditions_acces = models.TextField("conditions d'accès", blank=True)
-    commune = models.TextField("commune", blank=True)
-    code_postal = models.CharField("code postal", max_length=5, blank=True)
-    code_insee = models.CharField("code INSEE", max_length=5, blank=True)
-    adresse = models.TextField("adresse", blank=True)
-    complement_adresse = models.TextField("complément d'adresse", blank=True)
-    longitude = models.FloatField("longitude", null=True, blank=True)
-    latitude = models.FloatField("latitude", null=True, blank=True)
-    telephone = models.TextField("téléphone", blank=True)
-    courriel = models.EmailField("courriel", blank=True)
     modes_accueil = TagsField("modes d'accueil")
     zone_eligibilite = TagsField(
         "zone d'éligibilité", help_text="Codes COG : commune, département, EPCI, pays (99xxx) ou « france »."

@@ -12,31 +12,32 @@ def normalise(text):
     return " ".join(text.lower().replace("-", " ").replace("'", " ").replace("’", " ").split())
 
 
-class Region(models.Model):
+class Division(models.Model):
+    """A région or a département: an official code and its name."""
+
     code = models.CharField("code", max_length=3, primary_key=True)
     nom = models.CharField("nom", max_length=100)
 
     class Meta:
+        abstract = True
         ordering = ["code"]
-        verbose_name = "région"
 
     def __str__(self):
         return f"{self.nom} ({self.code})"
 
 
-class Departement(models.Model):
-    code = models.CharField("code", max_length=3, primary_key=True)
-    nom = models.CharField("nom", max_length=100)
+class Region(Division):
+    class Meta(Division.Meta):
+        verbose_name = "région"
+
+
+class Departement(Division):
     region = models.ForeignKey(
         Region, verbose_name="région", null=True, blank=True, on_delete=models.PROTECT, related_name="departements"
     )
 
-    class Meta:
-        ordering = ["code"]
+    class Meta(Division.Meta):
         verbose_name = "département"
-
-    def __str__(self):
-        return f"{self.nom} ({self.code})"
 
 
 class Epci(models.Model):
