@@ -25,6 +25,7 @@ urlpatterns = [
     path("diagnostic/", include("sas.diagnostic.urls")),
     path("annuaire/", include("sas.annuaire.urls")),
     path("orientation/", include("sas.orientation.urls")),
+    path("suivi/", include("sas.suivi.urls")),
     # The young person's page: a short signed link that fits in one SMS.
     path("j/", include("sas.espace_jeune.urls")),
     path("communes/", include("sas.communes.urls")),

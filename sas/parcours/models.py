@@ -146,6 +146,8 @@ class EventKind(models.TextChoices):
     DIAGNOSTIC = "diagnostic", "Diagnostic"
     VERIFICATION = "verification", "Signalement vérifié"
     DOUBLON = "doublon", "Doublon possible résolu"
+    POINT_ETAPE = "point_etape", "Point d'étape"
+    CLOTURE = "cloture", "Dossier clos"
 
 
 class ParcoursEvent(AppendOnly):

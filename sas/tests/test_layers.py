@@ -7,7 +7,17 @@ import pathlib
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-STEPS = {"prescription", "aiguillage", "diagnostic", "espace_jeune", "rendezvous", "orientation", "api", "accueil"}
+STEPS = {
+    "prescription",
+    "aiguillage",
+    "diagnostic",
+    "espace_jeune",
+    "rendezvous",
+    "orientation",
+    "suivi",
+    "api",
+    "accueil",
+}
 LOWER = {"communes", "organisations", "audit", "jeunes", "parcours", "messagerie", "annuaire"}
 # A lower app's pages may gather what the steps hold (the journey page, the territory queue): its code may not.
 PAGES = {"views", "urls"}
