@@ -23,7 +23,7 @@ PRISE_EN_CHARGE = timezone.make_aware(datetime.datetime.combine(_MARDI, datetime
 
 
 @pytest.fixture
-def pris_en_charge(parcours, aiguilleur):
+def pris_en_charge(parcours, aiguilleur):  # noqa: F811 (the imported fixture)
     """Inès, sent to the housing service, met it, and the structure confirmed the take-up at PRISE_EN_CHARGE."""
     orientation = envoyer(parcours, aiguilleur)
     rdv = PRISE_EN_CHARGE - datetime.timedelta(days=2)
