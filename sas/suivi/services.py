@@ -75,7 +75,9 @@ def questions():
 
 
 def ajouter_mois(moment, mois):
-    """`moment` plus `mois` calendar months, on the last day of the month when it is shorter (31 Jan + 1 = 28 Feb)."""
+    """`moment` plus `mois` calendar months, at the same local time (summer time or not), on the last day of the
+    month when it is shorter (31 Jan + 1 = 28 Feb)."""
+    moment = timezone.localtime(moment)
     index = moment.month - 1 + mois
     annee, mois_final = moment.year + index // 12, index % 12 + 1
     jour = min(moment.day, calendar.monthrange(annee, mois_final)[1])

@@ -11,7 +11,7 @@ from django.urls import reverse
 from sas.espace_jeune.testing import verifier
 from sas.messagerie.models import Message
 from sas.parcours.models import EventKind as ParcoursEventKind
-from sas.parcours.status import Status
+from sas.parcours.status import TRANSITIONS, Status
 from sas.suivi import models, services
 from sas.suivi.models import EventKind, FinSuivi, NatureSortie, Par, Statut
 
@@ -102,9 +102,7 @@ def test_take_up_then_still_supported_then_silence_sends_back_to_the_counsellor(
     assert _point(parcours, 3).statut == Statut.SANS_REPONSE
     assert _point(parcours, 6).statut == Statut.ANNULE
     # Back in the counsellor's queue ("à traiter"), with what they can do next.
-    assert {Status.A_CONTACTER, Status.CONTACTE, Status.ORIENTATION_PROPOSEE} <= set(
-        services.parcours_transitions.TRANSITIONS[Status.ABANDON]
-    )
+    assert {Status.A_CONTACTER, Status.CONTACTE, Status.ORIENTATION_PROPOSEE} <= set(TRANSITIONS[Status.ABANDON])
     # Nothing more happens to it: the six-month check-in is never asked.
     services.avancer(services.ajouter_mois(PRISE_EN_CHARGE, 6))
     assert _messages("point_etape") == 2
