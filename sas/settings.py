@@ -74,8 +74,9 @@ INSTALLED_APPS = [
     "sas.diagnostic",
     "sas.droits",
     "sas.annuaire",
-    "sas.orientation",
+    # Before orientation: its question on the young person's page (a check-in) comes before the hand-off's ones.
     "sas.suivi",
+    "sas.orientation",
     "sas.accueil",
     "sas.connexion",
 ]
