@@ -124,7 +124,7 @@ GABARITS = {
     ),
     # Follow-up after take-up (points d'étape): three one-tap questions on their page.
     "point_etape": Gabarit(
-        sms="{prenom}, ça se passe bien avec {structure} ? 3 questions, 1 minute. {Signature} : {lien}",
+        sms="{prenom}, tout va bien avec {structure} ? 3 questions, 1 minute. {Signature} : {lien}",
         sujet="Ça se passe bien avec {structure} ?",
         texte="Bonjour {prenom},\n\nVous êtes accompagné·e par {structure} depuis quelque temps. Est-ce que ça se"
         " passe bien ? Trois questions, une minute, une réponse en un clic :\n{lien}\n\nSi quelque chose ne va"
