@@ -249,8 +249,14 @@ class Ligne:
 
 
 def _faire_le_point(point, now, wet_run):
-    """One due check-in: skipped after a recent contact, else asked to both sides."""
+    """One due check-in: skipped when a later one is due too (a follow-up started late) or after a recent contact,
+    else asked to both sides."""
     parcours = point.suivi.parcours
+    if point.suivi.points.filter(prevu_le__gt=point.prevu_le, prevu_le__lte=now).exists():
+        if wet_run:
+            motif = "Remplacé par le point d'étape suivant, déjà dû"
+            transitions.changer(point, Statut.SAUTE, par=Par.SYSTEME, motif=motif, at=now)
+        return Ligne(parcours, f"point à {point.mois} mois sauté (le suivant est dû)")
     if contact_recent(parcours, now):
         if wet_run:
             jours = settings.SAS_SUIVI_CONTACT_RECENT_JOURS

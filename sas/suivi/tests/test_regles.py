@@ -84,6 +84,13 @@ def test_a_check_in_is_skipped_after_a_recent_contact(en_suivi, aiguilleur, sett
     assert Message.objects.filter(gabarit="point_etape").exists() is not saute
 
 
+def test_a_follow_up_started_late_asks_only_the_latest_check_in_due(en_suivi):
+    services.avancer(services.ajouter_mois(PRISE_EN_CHARGE, 4))
+    points = {p.mois: p.statut for p in en_suivi.suivis.get().points.all()}
+    assert points == {1: Statut.SAUTE, 3: Statut.ENVOYE, 6: Statut.A_VENIR}
+    assert Message.objects.filter(gabarit="point_etape").count() == 1
+
+
 def test_a_call_without_answer_is_not_a_contact(en_suivi, aiguilleur):
     aiguillage.journaliser_contact(en_suivi, canal="appel", resultat="sans_reponse", auteur=aiguilleur, at=UN_MOIS)
     services.avancer(UN_MOIS)
