@@ -186,8 +186,9 @@ class RenduLienSuivi:
     """Registered with messagerie (apps.py): each attempt to send a check-in e-mail gets a fresh link."""
 
     def preparer(self, message, at):
-        point = PointEtape.objects.filter(pk=message.lien_objet).first()
-        if point is None or point.statut != Statut.ENVOYE:
+        point = PointEtape.objects.select_related("suivi").filter(pk=message.lien_objet).first()
+        # Still asked once the young person answered: the structure's word is wanted too.
+        if point is None or point.statut not in (Statut.ENVOYE, Statut.REPONDU) or point.suivi.termine_le:
             return None
         lien, token = LienSuiviStructure.creer(point, duree=_jours("SAS_LIEN_SUIVI_JOURS"), at=at)
         return _LienAEnvoyer(point, lien, token)
