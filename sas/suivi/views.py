@@ -21,7 +21,7 @@ from sas.parcours.transitions import TransitionError
 from sas.permissions import parcours_for_role
 
 from . import services
-from .models import LienSuiviStructure, NatureSortie, Par, Suivi
+from .models import FinSuivi, LienSuiviStructure, NatureSortie, Par, Suivi
 
 _QUESTIONS_JEUNE = {
     "accompagne": "Êtes-vous toujours accompagné·e par {structure} ?",
@@ -80,7 +80,8 @@ def jeune(request, lien):
     point = services.point_ouvert(parcours)
     question = _prochaine(point, Par.JEUNE, _ordre_jeune(parcours)) if point else None
     record(None, Action.CONSULTATION, parcours, [parcours.jeune_id], via="page", page="suivi")
-    context = {"title": "Où en êtes-vous ?", "lien": lien, "point": point, "question": question}
+    sortie = None if point else parcours.suivis.filter(fin=FinSuivi.SORTIE_POSITIVE).first()
+    context = {"title": "Où en êtes-vous ?", "lien": lien, "point": point, "question": question, "sortie": sortie}
     if question:
         structure = point.suivi.structure.nom if point.suivi.structure else "votre structure"
         context["libelle"], context["choix"] = _question_jeune(question, structure)

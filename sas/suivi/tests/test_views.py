@@ -73,6 +73,18 @@ def test_the_young_person_answers_each_question_in_one_tap(client, point):
     )
 
 
+def test_a_young_person_who_found_a_job_is_congratulated(client, point):
+    lien = _lien_jeune()
+    verifier(client, lien)
+    repondre = reverse("suivi:jeune_repondre", args=[lien.token])
+    client.post(repondre, {"question": "accompagne", "valeur": "sortie"})
+    assert "Qu&#x27;avez-vous trouvé" in client.get(reverse("suivi:jeune", args=[lien.token])).content.decode()
+    client.post(repondre, {"question": "sortie", "valeur": NatureSortie.EMPLOI})
+    point.suivi.parcours.refresh_from_db()
+    assert point.suivi.parcours.status == Status.SORTI_POSITIF
+    assert "Bravo pour votre emploi" in client.get(reverse("suivi:jeune", args=[lien.token])).content.decode()
+
+
 def test_a_wrong_answer_is_told_in_french_and_changes_nothing(client, point):
     lien = _lien_jeune()
     verifier(client, lien)
