@@ -182,14 +182,14 @@ class FauxFournisseur:
             self.liberer.wait(10)
             comportement = "ok"
         if comportement == "ok":
-            statut, reponse = 201, {"reference": "ref", "messageId": self._accepter(corps.get("tag"))}
+            status, reponse = 201, {"reference": "ref", "messageId": self._accepter(corps.get("tag"))}
         elif comportement == 400:
-            statut, reponse = 400, {"code": "invalid_parameter", "message": "Invalid phone number for recipient"}
+            status, reponse = 400, {"code": "invalid_parameter", "message": "Invalid phone number for recipient"}
         else:
-            statut, reponse = comportement, {"code": "error", "message": "Internal error"}
+            status, reponse = comportement, {"code": "error", "message": "Internal error"}
         octets = json.dumps(reponse).encode()
         try:
-            handler.send_response(statut)
+            handler.send_response(status)
             handler.send_header("content-type", "application/json")
             handler.send_header("content-length", str(len(octets)))
             handler.end_headers()

@@ -87,7 +87,7 @@ def build(rng):
     from sas.communes.factories import CommuneFactory
     from sas.espace_jeune.models import LienJeune
     from sas.jeunes.models import Jeune
-    from sas.messagerie.models import Message, MessageStatut
+    from sas.messagerie.models import Message, MessageStatus
     from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
     from sas.organisations.models import OrganisationKind, Role
     from sas.parcours.models import EventKind, Parcours, ParcoursEvent, Signalement, SignalementSource
@@ -183,7 +183,7 @@ def build(rng):
             gabarit="relance",
             destinataire=p.jeune.telephone,
             corps="…",
-            statut=MessageStatut.ECHEC,
+            status=MessageStatus.ECHEC,
             prevu_le=p.created_at,
         )  # fmt: skip
         for p in journeys[::50]

@@ -206,10 +206,10 @@ def young_person_of_paris_19e():
         "numerique": {"niveau": "bloquant", "avis_jeune": ""},
         "priorites": ["emploi"],
     }
-    diagnostics.enregistrer(diagnostic, reponses, auteur=aiguilleur, at=at)
+    diagnostics.enregistrer(diagnostic, reponses, actor=aiguilleur, at=at)
     besoins = [b.code for b in diagnostics.besoins(diagnostic)]
-    diagnostics.enregistrer_plan(diagnostic, besoins_retenus=besoins, auteur=aiguilleur, at=at)
-    diagnostics.terminer(diagnostic, auteur=aiguilleur, at=at)
+    diagnostics.enregistrer_plan(diagnostic, besoins_retenus=besoins, actor=aiguilleur, at=at)
+    diagnostics.terminer(diagnostic, actor=aiguilleur, at=at)
     parcours.refresh_from_db()
     return parcours, aiguilleur
 

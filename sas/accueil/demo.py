@@ -21,7 +21,7 @@ from sas.messagerie.models import Message
 from sas.organisations.models import Membership, Organisation, OrganisationKind, Role, Territory, User
 from sas.orientation import services as orientation_services
 from sas.orientation import transitions as orientation_transitions
-from sas.orientation.models import Motif, Orientation, Par, Statut
+from sas.orientation.models import ActorKind, Orientation, OrientationStatus, Reason
 from sas.orientation.retrait import retirer_consentement
 from sas.parcours import transitions
 from sas.parcours.models import Signalement, SignalementSource
@@ -164,10 +164,10 @@ STEP_DAYS = {S.SIGNALE: 1, S.A_CONTACTER: 3, S.PRIS_EN_CHARGE: 30, S.SUIVI: 150}
 
 # The referral status that moves the journey to each status of the hand-off, in the demo histories.
 RELAI = {
-    S.ACCEPTEE_PAR_STRUCTURE: Statut.ACCEPTEE,
-    S.PREMIER_RDV: Statut.RDV_FIXE,
-    S.PRIS_EN_CHARGE: Statut.PRISE_EN_CHARGE,
-    S.ORIENTATION_REFUSEE: Statut.REFUSEE,
+    S.ACCEPTEE_PAR_STRUCTURE: OrientationStatus.ACCEPTEE,
+    S.PREMIER_RDV: OrientationStatus.RDV_FIXE,
+    S.PRIS_EN_CHARGE: OrientationStatus.PRISE_EN_CHARGE,
+    S.ORIENTATION_REFUSEE: OrientationStatus.REFUSEE,
 }
 
 
@@ -308,19 +308,21 @@ def _step(parcours, status, at, aiguilleur, orientation, relai):
             collected_via=CollectionMethod.ORAL,
             collected_at=at,
         ).structures.add(service.structure)
-        return orientation_services.envoyer(parcours, service, par=Par.JEUNE, auteur=aiguilleur, at=at)
+        return orientation_services.envoyer(parcours, service, actor_kind=ActorKind.JEUNE, actor=aiguilleur, at=at)
     if status in RELAI:
         if status == S.PREMIER_RDV:
             Orientation.objects.filter(pk=orientation.pk).update(premier_rdv_le=at)
-        motif = Motif.PAS_DE_PLACE if RELAI[status] == Statut.REFUSEE else ""
-        orientation_transitions.changer(orientation, RELAI[status], par=Par.STRUCTURE, motif=motif, at=at)
+        motif = Reason.PAS_DE_PLACE if RELAI[status] == OrientationStatus.REFUSEE else ""
+        orientation_transitions.transition(
+            orientation, RELAI[status], actor_kind=ActorKind.STRUCTURE, reason=motif, at=at
+        )
     elif status == S.CONSENTEMENT_RETIRE:
-        retirer_consentement(parcours, par=Par.CONSEILLER, actor=aiguilleur, at=at)
+        retirer_consentement(parcours, actor_kind=ActorKind.CONSEILLER, actor=aiguilleur, at=at)
     elif status == S.CONTACT_EN_COURS:
         # As in production, contact is "en cours" because an attempt was made: the logged call is what the
         # first-attempt indicator measures (a bare transition left it at 0 %).
         journaliser_contact(
-            parcours, canal=CanalContact.APPEL, resultat=ResultatContact.SANS_REPONSE, auteur=aiguilleur, at=at
+            parcours, canal=CanalContact.APPEL, resultat=ResultatContact.SANS_REPONSE, actor=aiguilleur, at=at
         )
     else:
         reason = SIDE_EXITS[status][1] if status in SIDE_EXITS else ""
@@ -334,7 +336,7 @@ def _start_contact(report, territory, equipe, aiguilleur):
     now = timezone.now()
     waiting = territory.parcours.filter(status__in=AVANT_CONTACT).order_by("pk")
     for parcours in waiting[::2]:
-        assigner(parcours, aiguilleur, par=aiguilleur, at=now)
+        assigner(parcours, aiguilleur, actor=aiguilleur, at=now)
     day = timezone.localdate(now)
     while report.creneaux < 5 * SLOTS_PER_MORNING:
         day += datetime.timedelta(days=1)

@@ -109,7 +109,7 @@ def _executer(pas, etat, now):
                 pas.faits.append(f"{action} non envoyé (STOP)")
                 continue
             gabarit = _gabarit(plan, pas.index, action)
-            message = messagerie.envoyer(parcours, gabarit, canal=_canal(jeune, action), le=now, cle=cle)
+            message = messagerie.envoyer(parcours, gabarit, canal=_canal(jeune, action), at=now, cle=cle)
             pas.faits.append(f"{gabarit} {'programmé' if message else 'non envoyé'}")
         elif action in TASK_ACTIONS:
             motif = f"Plan de contact, jour {pas.jour} : {_TASK_WORDING[Action(action)]}."
@@ -193,7 +193,7 @@ def avancer(now=None, *, wet_run=True, parcours_ids=None):
     return done
 
 
-def verifier(parcours, *, par, at=None):
+def verifier(parcours, *, actor, at=None):
     """The counsellor looked at a signalement nobody vouched for and judges it sound: it becomes verified and
     the contact plan starts now (its first steps run at once). VERIFICATION event; returns the steps run."""
     at = at or timezone.now()
@@ -201,5 +201,7 @@ def verifier(parcours, *, par, at=None):
         parcours = Parcours.objects.select_for_update().get(pk=parcours.pk)
         services.exiger_verification_attendue(parcours)
         parcours.signalements.filter(verifie=False).update(verifie=True)
-        transitions.record_fact(parcours, EventKind.VERIFICATION, actor=par, reason="Vérifié par le conseiller", at=at)
+        transitions.record_fact(
+            parcours, EventKind.VERIFICATION, actor=actor, reason="Vérifié par le conseiller", at=at
+        )
     return lancer(parcours, now=at)

@@ -63,12 +63,12 @@ def prevenir_conseiller(parcours, message, *, at=None):
     )
 
 
-def marquer_lus(parcours, *, par, at=None):
+def marquer_lus(parcours, *, actor, at=None):
     """A counsellor of the territory opened the journey: its unread messages are read. Returns their ids."""
     non_lus = parcours.messages_du_jeune.non_lus()
     ids = list(non_lus.values_list("pk", flat=True))
     if ids:
-        MessageJeune.objects.filter(pk__in=ids).update(lu_le=at or timezone.now(), lu_par=par)
+        MessageJeune.objects.filter(pk__in=ids).update(lu_le=at or timezone.now(), lu_par=actor)
     return ids
 
 

@@ -26,7 +26,7 @@ from django.utils.functional import cached_property
 
 from sas.communes.models import Commune
 from sas.jeunes.models import TrancheAge
-from sas.messagerie.models import CanalInvalide, Message, MessageStatut
+from sas.messagerie.models import CanalInvalide, Message, MessageStatus
 from sas.organisations.models import Membership, Role
 from sas.parcours.models import EventKind, ParcoursEvent, Signalement
 from sas.parcours.status import CLOSED, Status
@@ -98,8 +98,8 @@ def _recherche(q, user):
 def _filtrer(queryset, filtres, today, user):
     if q := (filtres.get("q") or "").strip():
         queryset = queryset.filter(_recherche(q, user))
-    if statut := filtres.get("statut"):
-        queryset = queryset.filter(status=statut)
+    if status := filtres.get("statut"):
+        queryset = queryset.filter(status=status)
     if kind := filtres.get("prescripteur"):
         signalements = Signalement.objects.filter(parcours=OuterRef("pk"))
         if kind == SANS_ORGANISATION:
@@ -120,7 +120,7 @@ def _filtrer(queryset, filtres, today, user):
 
 
 def _avec_contexte(queryset):
-    failed = Message.objects.filter(parcours=OuterRef("pk"), statut=MessageStatut.ECHEC)
+    failed = Message.objects.filter(parcours=OuterRef("pk"), status=MessageStatus.ECHEC)
     invalid = CanalInvalide.objects.filter(jeune=OuterRef("jeune_id"), corrige_le__isnull=True)
     unread = MessageJeune.objects.non_lus().filter(parcours=OuterRef("pk"))
     return (

@@ -50,17 +50,17 @@ def en_attente_du_conseiller(parcours):
     return Parcours.objects.filter(EN_ATTENTE_DU_CONSEILLER, pk=parcours.pk).exists()
 
 
-def assigner(parcours, conseiller, *, par, at=None):
-    """Make `conseiller` (None: nobody) the journey's counsellor. `par` picks themselves or a teammate of one of
+def assigner(parcours, conseiller, *, actor, at=None):
+    """Make `conseiller` (None: nobody) the journey's counsellor. `actor` picks themselves or a teammate of one of
     their SAS teams on the journey's territory. Writes an AFFECTATION event; does nothing if nothing changes.
     Raises ValidationError in French otherwise."""
     at = at or timezone.now()
-    if par is not None and not is_aiguilleur_of(par, parcours):
+    if actor is not None and not is_aiguilleur_of(actor, parcours):
         raise ValidationError("Seule l'équipe SAS du territoire peut affecter ce parcours.")
     if (
         conseiller is not None
-        and par is not None
-        and not assignable_counsellors(par, parcours).filter(pk=conseiller.pk).exists()
+        and actor is not None
+        and not assignable_counsellors(actor, parcours).filter(pk=conseiller.pk).exists()
     ):
         raise ValidationError("Choisissez un conseiller de votre équipe sur ce territoire.")
     if conseiller is not None and not is_aiguilleur_of(conseiller, parcours):
@@ -74,7 +74,7 @@ def assigner(parcours, conseiller, *, par, at=None):
         event = transitions.record_fact(
             current,
             EventKind.AFFECTATION,
-            actor=par,
+            actor=actor,
             reason=reason,
             at=at,
             detail={"conseiller": conseiller.pk if conseiller else None, "precedent": current.conseiller_id},
@@ -130,7 +130,7 @@ def reponse_du_jeune(parcours, *, via, at=None):
     return changed
 
 
-def reporter(parcours, jusqu_au, *, via, auteur=None, at=None):
+def reporter(parcours, jusqu_au, *, via, actor=None, at=None):
     """ "Not now, contact me again on `jusqu_au`" (a date or datetime): the cadence pauses, the journey leaves the
     queue until that date, then comes back and the cadence starts again from its first step. REPORT event."""
     at = at or timezone.now()
@@ -149,7 +149,7 @@ def reporter(parcours, jusqu_au, *, via, auteur=None, at=None):
         event = transitions.record_fact(
             parcours,
             EventKind.REPORT,
-            actor=auteur,
+            actor=actor,
             reason=f"Recontact demandé à partir du {jusqu_au:%d/%m/%Y} ({via})",
             at=at,
             detail={"jusqu_au": jusqu_au.isoformat(), "via": via},
@@ -158,7 +158,7 @@ def reporter(parcours, jusqu_au, *, via, auteur=None, at=None):
     return event
 
 
-def journaliser_contact(parcours, *, canal, resultat, note="", auteur=None, at=None):
+def journaliser_contact(parcours, *, canal, resultat, note="", actor=None, at=None):
     """A call, a visit or another attempt made by the counsellor (CONTACT event with canal and resultat; the note
     stays in the event's detail, out of what prescribers see). "joint" means contact is re-established."""
     at = at or timezone.now()
@@ -166,11 +166,11 @@ def journaliser_contact(parcours, *, canal, resultat, note="", auteur=None, at=N
     with transaction.atomic():
         parcours.refresh_from_db(fields=["status", "status_changed_at"])
         if parcours.status in AVANT_CONTACT:
-            mettre_en_contact(parcours, actor=auteur, at=at)
+            mettre_en_contact(parcours, actor=actor, at=at)
         event = transitions.record_fact(
             parcours,
             EventKind.CONTACT,
-            actor=auteur,
+            actor=actor,
             reason=f"{canal.label} : {resultat.label[0].lower()}{resultat.label[1:]}",
             at=at,
             detail={"canal": canal.value, "resultat": resultat.value, "note": note.strip()},
@@ -190,16 +190,16 @@ def creer_tache(parcours, nature, *, echeance, motif, at=None, cle=""):
     return TacheContact.objects.create(**values)
 
 
-def terminer_tache(tache, *, resultat, note="", auteur, at=None):
+def terminer_tache(tache, *, resultat, note="", actor, at=None):
     """The counsellor made the call or visit: the task is done and the attempt goes to the journey's log."""
     at = at or timezone.now()
     with transaction.atomic():
         updated = TacheContact.objects.filter(pk=tache.pk, faite_le__isnull=True).update(
-            faite_le=at, faite_par=auteur, resultat=ResultatContact(resultat), note=note.strip()
+            faite_le=at, faite_par=actor, resultat=ResultatContact(resultat), note=note.strip()
         )
         if not updated:
             raise ValidationError("Cette tâche est déjà faite.")
-        journaliser_contact(tache.parcours, canal=tache.nature, resultat=resultat, note=note, auteur=auteur, at=at)
+        journaliser_contact(tache.parcours, canal=tache.nature, resultat=resultat, note=note, actor=actor, at=at)
     tache.refresh_from_db()
     return tache
 
@@ -214,14 +214,14 @@ def exiger_verification_attendue(parcours):
         raise ValidationError("Décidez d'abord s'il s'agit d'un jeune déjà suivi (doublon possible).")
 
 
-def ecarter(parcours, motif, *, par, at=None):
+def ecarter(parcours, motif, *, actor, at=None):
     """The counsellor sets aside a signalement nobody vouched for (a hoax, someone out of scope): the journey
     closes as "hors cible" with the reason, and nothing was ever sent."""
     at = at or timezone.now()
     with transaction.atomic():
         parcours = Parcours.objects.select_for_update().get(pk=parcours.pk)
         exiger_verification_attendue(parcours)
-        return transitions.transition(parcours, Status.HORS_CIBLE, actor=par, reason=motif, at=at)
+        return transitions.transition(parcours, Status.HORS_CIBLE, actor=actor, reason=motif, at=at)
 
 
 def _doublon_a_decider(doublon):
@@ -231,7 +231,7 @@ def _doublon_a_decider(doublon):
     return doublon
 
 
-def fusionner(doublon, *, par, at=None):
+def fusionner(doublon, *, actor, at=None):
     """They are the same person: the new journey's signalements join the existing journey (followed by their
     signallers from now on, `attache_le`), and the new journey closes as "déjà accompagné". The contact details
     of the new record are not copied: the counsellor adds them after checking with the young person."""
@@ -245,23 +245,23 @@ def fusionner(doublon, *, par, at=None):
         Signalement.objects.filter(pk__in=moved).update(parcours=existant, attache_le=at)
         detail = {"doublon": doublon.pk, "decision": Decision.FUSIONNES.value, "signalements": moved}
         reason = "Doublon possible fusionné : signalement rattaché par le conseiller"
-        transitions.record_fact(existant, EventKind.DOUBLON, actor=par, reason=reason, at=at, detail=detail)
+        transitions.record_fact(existant, EventKind.DOUBLON, actor=actor, reason=reason, at=at, detail=detail)
         transitions.transition(
-            nouveau, Status.DEJA_ACCOMPAGNE, actor=par, reason="Doublon fusionné avec un parcours déjà suivi", at=at
+            nouveau, Status.DEJA_ACCOMPAGNE, actor=actor, reason="Doublon fusionné avec un parcours déjà suivi", at=at
         )
-        doublon.decision, doublon.decide_le, doublon.decide_par = Decision.FUSIONNES, at, par
+        doublon.decision, doublon.decide_le, doublon.decide_par = Decision.FUSIONNES, at, actor
         doublon.save(update_fields=["decision", "decide_le", "decide_par"])
     return doublon
 
 
-def garder_separes(doublon, *, par, at=None):
+def garder_separes(doublon, *, actor, at=None):
     """Two different people: the new journey goes on on its own (DOUBLON event); the existing one is untouched."""
     at = at or timezone.now()
     with transaction.atomic():
         doublon = _doublon_a_decider(doublon)
         detail = {"doublon": doublon.pk, "decision": Decision.SEPARES.value}
         reason = "Doublon possible écarté : une autre personne"
-        transitions.record_fact(doublon.nouveau, EventKind.DOUBLON, actor=par, reason=reason, at=at, detail=detail)
-        doublon.decision, doublon.decide_le, doublon.decide_par = Decision.SEPARES, at, par
+        transitions.record_fact(doublon.nouveau, EventKind.DOUBLON, actor=actor, reason=reason, at=at, detail=detail)
+        doublon.decision, doublon.decide_le, doublon.decide_par = Decision.SEPARES, at, actor
         doublon.save(update_fields=["decision", "decide_le", "decide_par"])
     return doublon

@@ -89,7 +89,7 @@ def assigner(request, uuid):
         return _back(request, parcours)
     conseiller = form.cleaned_data["conseiller"]
     try:
-        event = services.assigner(parcours, conseiller, par=request.user)
+        event = services.assigner(parcours, conseiller, actor=request.user)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -127,7 +127,7 @@ def assigner_lot(request):
         raise Http404
     try:
         with transaction.atomic():
-            events = [(p, services.assigner(p, conseiller, par=request.user)) for p in journeys]
+            events = [(p, services.assigner(p, conseiller, actor=request.user)) for p in journeys]
     except ValidationError as error:
         messages.error(request, f"Aucun parcours attribué : {error.messages[0]}")
         return _queue(request)
@@ -154,7 +154,7 @@ def journaliser(request, uuid):
     if not form.is_valid():
         _form_errors(request, form)
         return _back(request, parcours)
-    services.journaliser_contact(parcours, **form.cleaned_data, auteur=request.user)
+    services.journaliser_contact(parcours, **form.cleaned_data, actor=request.user)
     record(request.user, Action.MODIFICATION, parcours, [parcours.jeune_id], contact=form.cleaned_data["resultat"])
     messages.success(request, "Tentative de contact enregistrée.")
     return _back(request, parcours)
@@ -170,7 +170,7 @@ def reporter(request, uuid):
         return _back(request, parcours)
     jusqu_au = form.cleaned_data["jusqu_au"]
     try:
-        services.reporter(parcours, jusqu_au, via="conseiller", auteur=request.user)
+        services.reporter(parcours, jusqu_au, via="conseiller", actor=request.user)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -207,7 +207,7 @@ def tache_faite(request, pk):
         _form_errors(request, form)
         return _back(request, tache.parcours)
     try:
-        services.terminer_tache(tache, **form.cleaned_data, auteur=request.user)
+        services.terminer_tache(tache, **form.cleaned_data, actor=request.user)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -229,7 +229,7 @@ def verifier(request, uuid):
     """ "Vérifié, lancer le contact": an aiguilleur of the journey's territory only (404 otherwise)."""
     parcours = _parcours(request, uuid)
     try:
-        steps = cadence.verifier(parcours, par=request.user)
+        steps = cadence.verifier(parcours, actor=request.user)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -249,7 +249,7 @@ def ecarter(request, uuid):
         _form_errors(request, form)
         return _queue(request)
     try:
-        services.ecarter(parcours, form.cleaned_data["motif"], par=request.user)
+        services.ecarter(parcours, form.cleaned_data["motif"], actor=request.user)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -271,7 +271,7 @@ def _decider(request, pk, decision, succes):
     """Apply the counsellor's decision on a possible duplicate, with its audit entry and a French message."""
     doublon = _doublon(request, pk)
     try:
-        decision(doublon, par=request.user)
+        decision(doublon, actor=request.user)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:

@@ -203,9 +203,9 @@ def suivi(parcours):
     return {
         "id": parcours.uuid,
         "etape": {"code": vue.etape.code, "libelle": vue.etape.libelle},
-        "etape_depuis": vue.etape.le,
+        "etape_depuis": vue.etape.at,
         "signale_le": parcours.signale_le,
-        "etapes": [{"code": e.code, "libelle": e.libelle, "le": e.le} for e in vue.etapes],
+        "etapes": [{"code": e.code, "libelle": e.libelle, "le": e.at} for e in vue.etapes],
         "structure_accueil": vue.structure or None,
     }
 

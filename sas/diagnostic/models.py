@@ -59,7 +59,7 @@ class Questionnaire(models.Model):
         return qdef.sections(self.definition)
 
 
-class Statut(models.TextChoices):
+class DiagnosticStatus(models.TextChoices):
     BROUILLON = "brouillon", "En cours"
     TERMINE = "termine", "Terminé"
 
@@ -79,7 +79,9 @@ class Diagnostic(models.Model):
     reponses_jeune = models.JSONField("réponses préparées par le jeune", default=dict, blank=True)
     # {question code: "jeune" | "prescripteur" | "profil"} for answers not typed by the counsellor yet.
     prerempli = models.JSONField("pré-rempli", default=dict, blank=True)
-    statut = models.CharField("statut", max_length=20, choices=Statut.choices, default=Statut.BROUILLON)
+    status = models.CharField(
+        "statut", max_length=20, choices=DiagnosticStatus.choices, default=DiagnosticStatus.BROUILLON
+    )
     conseiller = models.ForeignKey(
         "organisations.User", verbose_name="conseiller", on_delete=models.SET_NULL, null=True, blank=True
     )
@@ -107,16 +109,16 @@ class Diagnostic(models.Model):
         ordering = ["-started_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["parcours"], condition=models.Q(statut="brouillon"), name="un_diagnostic_en_cours_par_parcours"
+                fields=["parcours"], condition=models.Q(status="brouillon"), name="un_diagnostic_en_cours_par_parcours"
             )
         ]
 
     def __str__(self):
-        return f"Diagnostic du parcours {self.parcours_id} ({self.get_statut_display()})"
+        return f"Diagnostic du parcours {self.parcours_id} ({self.get_status_display()})"
 
     @property
     def termine(self):
-        return self.statut == Statut.TERMINE
+        return self.status == DiagnosticStatus.TERMINE
 
     def progression(self):
         """[(section, answered, total)] for the section list."""
@@ -134,8 +136,8 @@ class DiagnosticEvent(AppendOnly):
     """Append-only log of a diagnostic's status: opened, then completed."""
 
     diagnostic = models.ForeignKey(Diagnostic, on_delete=models.CASCADE, related_name="events")
-    from_statut = models.CharField("de", max_length=20, choices=Statut.choices, blank=True)
-    to_statut = models.CharField("vers", max_length=20, choices=Statut.choices)
+    from_status = models.CharField("de", max_length=20, choices=DiagnosticStatus.choices, blank=True)
+    to_status = models.CharField("vers", max_length=20, choices=DiagnosticStatus.choices)
     actor = models.ForeignKey("organisations.User", on_delete=models.SET_NULL, null=True, blank=True)
     occurred_at = models.DateTimeField("date")
 
@@ -144,4 +146,4 @@ class DiagnosticEvent(AppendOnly):
         ordering = ["occurred_at", "pk"]
 
     def __str__(self):
-        return f"{self.get_from_statut_display() or '∅'} → {self.get_to_statut_display()}"
+        return f"{self.get_from_status_display() or '∅'} → {self.get_to_status_display()}"

@@ -13,7 +13,7 @@ from sas.parcours.status import Status
 
 from . import definition as qdef
 from . import transitions as diagnostic_transitions
-from .models import Diagnostic, Questionnaire, Statut, ValidationJeune
+from .models import Diagnostic, DiagnosticStatus, Questionnaire, ValidationJeune
 from .signals import reponses_enregistrees
 
 # Statuses from which completing the interview needs no status change (a new diagnostic later in the journey).
@@ -33,12 +33,12 @@ ORIGINES = {"jeune": "Pré-rempli par le jeune", "prescripteur": "Pré-rempli d'
 
 
 def en_cours(parcours):
-    return parcours.diagnostics.filter(statut=Statut.BROUILLON).select_related("questionnaire").first()
+    return parcours.diagnostics.filter(status=DiagnosticStatus.BROUILLON).select_related("questionnaire").first()
 
 
 def dernier_termine(parcours):
     return (
-        parcours.diagnostics.filter(statut=Statut.TERMINE)
+        parcours.diagnostics.filter(status=DiagnosticStatus.TERMINE)
         .select_related("questionnaire", "conseiller")
         .order_by("-completed_at", "-pk")
         .first()
@@ -55,7 +55,7 @@ def _nouveau(parcours, at):
 def _sauver(diagnostic, *, actor, at):
     """Save the answers; a new diagnostic opens through its transitions module, with its first event."""
     if diagnostic.pk is None:
-        diagnostic_transitions.ouvrir(diagnostic, actor=actor, at=at)
+        diagnostic_transitions.start(diagnostic, actor=actor, at=at)
     else:
         diagnostic.save()
 
@@ -116,7 +116,7 @@ def _nettoyer(questions, valeurs):
         raise ValueError(f"Questions inconnues de ce questionnaire : {', '.join(sorted(unknown))}")
 
 
-def enregistrer(diagnostic, valeurs, *, auteur, section="", at=None):
+def enregistrer(diagnostic, valeurs, *, actor, section="", at=None):
     """Save some answers ({code: value}; an empty value removes the answer). Resumable: nothing else changes."""
     at = at or timezone.now()
     if diagnostic.termine:
@@ -137,7 +137,7 @@ def enregistrer(diagnostic, valeurs, *, auteur, section="", at=None):
             diagnostic.prerempli.pop(code, None)
     definition = diagnostic.questionnaire.definition
     diagnostic.orientation_immediate = qdef.orientation_immediate(definition, diagnostic.reponses)
-    diagnostic.conseiller = diagnostic.conseiller or auteur
+    diagnostic.conseiller = diagnostic.conseiller or actor
     diagnostic.derniere_section = section or diagnostic.derniere_section
     diagnostic.updated_at = at
     diagnostic.save()
@@ -205,7 +205,7 @@ def contact_par_defaut(conseiller):
     return " — ".join(part for part in [conseiller.get_full_name() or str(conseiller), conseiller.email] if part)
 
 
-def enregistrer_plan(diagnostic, *, besoins_retenus, auteur, at=None, **plan):
+def enregistrer_plan(diagnostic, *, besoins_retenus, actor, at=None, **plan):
     """Save the synthesis: the retained needs (codes among those found) and the action plan."""
     at = at or timezone.now()
     if diagnostic.termine:
@@ -217,14 +217,14 @@ def enregistrer_plan(diagnostic, *, besoins_retenus, auteur, at=None, **plan):
     diagnostic.besoins_retenus = [code for code in besoins_retenus if code in found]
     for name, value in plan.items():
         setattr(diagnostic, name, value)
-    diagnostic.conseiller = diagnostic.conseiller or auteur
+    diagnostic.conseiller = diagnostic.conseiller or actor
     diagnostic.derniere_section = "plan"
     diagnostic.updated_at = at
     diagnostic.save()
     return diagnostic
 
 
-def _jusqu_au_contact(parcours, auteur, at):
+def _jusqu_au_contact(parcours, actor, at):
     """Bring the journey to "diagnostic fait". An interview took place, so the young person was reached."""
     if parcours.status in _APRES_DIAGNOSTIC:
         return
@@ -234,10 +234,10 @@ def _jusqu_au_contact(parcours, auteur, at):
         raise ValidationError(
             f"Le parcours est au statut « {Status(parcours.status).label} » : le diagnostic ne peut pas se terminer."
         )
-    transitions.transition(parcours, Status.DIAGNOSTIC_FAIT, actor=auteur, reason="Diagnostic terminé", at=at)
+    transitions.transition(parcours, Status.DIAGNOSTIC_FAIT, actor=actor, reason="Diagnostic terminé", at=at)
 
 
-def terminer(diagnostic, *, auteur, at=None):
+def terminer(diagnostic, *, actor, at=None):
     """Complete the diagnostic: the journey moves to "diagnostic fait" (through sas.parcours.transitions) and one
     DIAGNOSTIC event records it, with the thématiques and the immediate-orientation flag."""
     at = at or timezone.now()
@@ -245,16 +245,16 @@ def terminer(diagnostic, *, auteur, at=None):
         raise ValidationError("Ce diagnostic est déjà terminé.")
     parcours = diagnostic.parcours
     with transaction.atomic():
-        _jusqu_au_contact(parcours, auteur, at)
-        diagnostic.conseiller = diagnostic.conseiller or auteur
+        _jusqu_au_contact(parcours, actor, at)
+        diagnostic.conseiller = diagnostic.conseiller or actor
         if not diagnostic.contact_conseiller:
             diagnostic.contact_conseiller = contact_par_defaut(diagnostic.conseiller)
         diagnostic.save()
-        diagnostic_transitions.terminer(diagnostic, actor=auteur, at=at)
+        diagnostic_transitions.terminer(diagnostic, actor=actor, at=at)
         transitions.record_fact(
             parcours,
             EventKind.DIAGNOSTIC,
-            actor=auteur,
+            actor=actor,
             reason="Diagnostic terminé",
             at=at,
             detail={
@@ -323,15 +323,15 @@ def resume_texte(diagnostic):
     return ". ".join(parts)
 
 
-def envoyer_au_jeune(diagnostic, *, auteur, at=None):
+def envoyer_au_jeune(diagnostic, *, actor, at=None):
     """Send the action plan to the young person through messagerie (once per diagnostic: idempotency key)."""
     if not diagnostic.termine:
         raise ValidationError("Terminez le diagnostic avant d'envoyer le plan d'action.")
     return envoyer(
         diagnostic.parcours,
         "plan_action",
-        le=at,
+        at=at,
         contexte={"resume": resume_texte(diagnostic)},
         cle=f"diagnostic-{diagnostic.pk}-plan",
-        auteur=auteur,
+        actor=actor,
     )

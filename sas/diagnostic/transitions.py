@@ -6,24 +6,26 @@ from django.utils import timezone
 
 from sas.audit.transitions import apply_transition
 
-from .models import DiagnosticEvent, Statut
+from .models import DiagnosticEvent, DiagnosticStatus
 
-TRANSITIONS = {Statut.BROUILLON: {Statut.TERMINE}, Statut.TERMINE: set()}
+TRANSITIONS = {DiagnosticStatus.BROUILLON: {DiagnosticStatus.TERMINE}, DiagnosticStatus.TERMINE: set()}
 
 
 class TransitionError(ValidationError):
     pass
 
 
-def ouvrir(diagnostic, *, actor=None, at=None):
+def start(diagnostic, *, actor=None, at=None):
     """Save a new diagnostic as a draft, with its first event."""
     if diagnostic.pk is not None:
         raise ValueError("Ce diagnostic est déjà ouvert.")
     at = at or timezone.now()
     with transaction.atomic():
-        diagnostic.statut = Statut.BROUILLON
+        diagnostic.status = DiagnosticStatus.BROUILLON
         diagnostic.save()
-        DiagnosticEvent.objects.create(diagnostic=diagnostic, to_statut=Statut.BROUILLON, actor=actor, occurred_at=at)
+        DiagnosticEvent.objects.create(
+            diagnostic=diagnostic, to_status=DiagnosticStatus.BROUILLON, actor=actor, occurred_at=at
+        )
     return diagnostic
 
 
@@ -33,20 +35,25 @@ def terminer(diagnostic, *, actor=None, at=None):
     at = at or timezone.now()
     return apply_transition(
         diagnostic,
-        Statut.TERMINE,
-        field="statut",
+        DiagnosticStatus.TERMINE,
+        field="status",
         table=TRANSITIONS,
         refused=_refused,
         event=lambda current: DiagnosticEvent(
-            diagnostic=current, from_statut=current.statut, to_statut=Statut.TERMINE, actor=actor, occurred_at=at
+            diagnostic=current,
+            from_status=current.status,
+            to_status=DiagnosticStatus.TERMINE,
+            actor=actor,
+            occurred_at=at,
         ),
         values={"completed_at": at, "updated_at": at},
     )
 
 
-def _refused(current, to_statut):
-    if current.statut == Statut.TERMINE:
+def _refused(current, to_status):
+    if current.status == DiagnosticStatus.TERMINE:
         return TransitionError("Ce diagnostic est déjà terminé.", code="forbidden")
     return TransitionError(
-        f"Passage de « {current.get_statut_display()} » à « {Statut(to_statut).label} » impossible.", code="forbidden"
+        f"Passage de « {current.get_status_display()} » à « {DiagnosticStatus(to_status).label} » impossible.",
+        code="forbidden",
     )

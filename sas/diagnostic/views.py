@@ -142,7 +142,7 @@ def section(request, pk, code):
         origines={c: services.ORIGINES.get(o, "") for c, o in diagnostic.prerempli.items()},
     )
     if request.method == "POST" and form.is_valid():
-        services.enregistrer(diagnostic, form.valeurs(), auteur=request.user, section=code)
+        services.enregistrer(diagnostic, form.valeurs(), actor=request.user, section=code)
         _audit(request, Action.MODIFICATION, diagnostic, section=code)
         if action == "plus_tard":
             messages.success(request, f"Section « {current['label']} » enregistrée. Reprenez quand vous voulez.")
@@ -185,7 +185,7 @@ def plan(request, pk):
         services.enregistrer_plan(
             diagnostic,
             besoins_retenus=data["besoins_retenus"],
-            auteur=request.user,
+            actor=request.user,
             **{name: data[name] for name in services.PLAN_FIELDS},
         )
         _audit(request, Action.MODIFICATION, diagnostic, section=PLAN)
@@ -232,7 +232,7 @@ def resume(request, pk):
 def terminer(request, pk):
     diagnostic = _diagnostic(request, pk)
     try:
-        services.terminer(diagnostic, auteur=request.user)
+        services.terminer(diagnostic, actor=request.user)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -246,7 +246,7 @@ def terminer(request, pk):
 def envoyer(request, pk):
     diagnostic = _diagnostic(request, pk)
     try:
-        message = services.envoyer_au_jeune(diagnostic, auteur=request.user)
+        message = services.envoyer_au_jeune(diagnostic, actor=request.user)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:

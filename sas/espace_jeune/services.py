@@ -22,7 +22,7 @@ from sas.parcours.models import EventKind, SignalementSource
 from sas.parcours.status import Status
 from sas.parcours.transitions import transition
 from sas.rendezvous import services as rendezvous
-from sas.rendezvous.models import RendezVous, RendezVousStatut
+from sas.rendezvous.models import RendezVous, RendezVousStatus
 
 from .forms import moments_text
 from .models import LienJeune
@@ -114,7 +114,7 @@ def envoyer_code(lien, *, at=None):
     codes_envoyes.hit(lien.pk)
     code = lien.nouveau_code(at)
     message = messagerie.envoyer(
-        lien.parcours, "code_verification", canal=canal, le=at, contexte={"code_verification": code}, lien=lien
+        lien.parcours, "code_verification", canal=canal, at=at, contexte={"code_verification": code}, lien=lien
     )
     if message is not None:
         # The young person waits for it on their screen: not left to the next run of the task worker.
@@ -149,7 +149,7 @@ def ouvrir(token, ip, *, at=None):
 class Signaleur:
     source: str  # "proche", "jeune" or "professionnel"
     qui: str
-    le: datetime.datetime
+    at: datetime.datetime
     motif: str
     quoi: str = ""  # what kind of organisation it is, in plain words
 
@@ -270,7 +270,7 @@ def refuser(parcours, *, at=None):
         transition(parcours, Status.REFUS_DU_JEUNE, reason=REFUS, at=at)
         for consent in parcours.jeune.consents.active(at).filter(purpose=Purpose.ACCOMPAGNEMENT):
             consent.withdraw(at, via=CollectionMethod.LIEN_SIGNE)
-        for rdv in parcours.rendez_vous.filter(statut=RendezVousStatut.CONFIRME, creneau__debut__gt=at):
+        for rdv in parcours.rendez_vous.filter(status=RendezVousStatus.CONFIRME, creneau__debut__gt=at):
             rendezvous.annuler_rdv(rdv, at=at)
         # The cadence's pending messages (reponse_du_jeune cancels them only when the journey was before contact).
         messagerie.annuler(f"cadence-{parcours.pk}-", at=at)
@@ -335,7 +335,7 @@ def arreter_messages(jeune, *, at=None):
 def rendez_vous_a_venir(parcours, *, at=None):
     a_venir = RendezVous.objects.filter(creneau__fin__gte=at or timezone.now())
     return (
-        a_venir.filter(parcours=parcours, statut=RendezVousStatut.CONFIRME)
+        a_venir.filter(parcours=parcours, status=RendezVousStatus.CONFIRME)
         .select_related("creneau")
         .order_by("creneau__debut")
         .first()
@@ -351,10 +351,10 @@ def choisir_creneau(parcours, creneau, *, at=None):
     neither (reserver refuses a second appointment booked by the young person)."""
     at = at or timezone.now()
     with transaction.atomic():
-        ancien = parcours.rendez_vous.filter(statut=RendezVousStatut.CONFIRME, creneau__debut__gt=at).first()
+        ancien = parcours.rendez_vous.filter(status=RendezVousStatus.CONFIRME, creneau__debut__gt=at).first()
         if ancien is not None:
             rendezvous.annuler_rdv(ancien, at=at)
-        return rendezvous.reserver(parcours, creneau, par="jeune", at=at)
+        return rendezvous.reserver(parcours, creneau, pris_par="jeune", at=at)
 
 
 def annuler_rendez_vous(parcours, *, at=None):

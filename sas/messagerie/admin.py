@@ -8,17 +8,17 @@ from .models import CanalInvalide, Message, MessageEvent, Notification
 # Read only: a message records what was sent, and its text (link masked) is not to be rewritten.
 @admin.register(Message)
 class MessageAdmin(AuditeLecturesAdmin, ReadOnlyAdmin):
-    list_display = ["pk", "nature", "canal", "gabarit", "statut", "prevu_le", "envoye_le", "tentatives"]
-    list_filter = ["nature", "canal", "statut", "gabarit"]
+    list_display = ["pk", "nature", "canal", "gabarit", "status", "prevu_le", "envoye_le", "tentatives"]
+    list_filter = ["nature", "canal", "status", "gabarit"]
     search_fields = ["cle", "reference", "=uuid"]
-    raw_id_fields = ["parcours", "jeune", "auteur"]
+    raw_id_fields = ["parcours", "jeune", "actor"]
 
 
 # Append-only: the history of a message is read, never written by hand.
 @admin.register(MessageEvent)
 class MessageEventAdmin(AuditeLecturesAdmin, ReadOnlyAdmin):
-    list_display = ["occurred_at", "message", "from_statut", "to_statut", "precision"]
-    list_filter = ["to_statut"]
+    list_display = ["occurred_at", "message", "from_status", "to_status", "precision"]
+    list_filter = ["to_status"]
     raw_id_fields = ["message"]
     list_select_related = ["message"]
 

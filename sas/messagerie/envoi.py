@@ -18,7 +18,7 @@ from sas.parcours.transitions import record_fact
 from . import gabarits, liens, politique, transitions
 from .courriel import envoyer_courriel
 from .erreurs import ErreurEnvoi, ErreurTemporaire
-from .models import MASQUE, MASQUE_CODE, CanalInvalide, CanalMessage, Destinataire, Message, MessageStatut, RecuDemo
+from .models import MASQUE, MASQUE_CODE, CanalInvalide, CanalMessage, Destinataire, Message, MessageStatus, RecuDemo
 from .sms import fournisseur_sms
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ PREMIER_DELAI = datetime.timedelta(minutes=5)
 # A message still "en cours" after this long was being sent by a worker that died: it is sent again.
 DELAI_EN_COURS = datetime.timedelta(minutes=10)
 
-S = MessageStatut
+S = MessageStatus
 
 
 # Scheduling, to a young person
@@ -61,14 +61,14 @@ def _masquer(texte, lien, contexte):
     return texte.replace(lien.token, MASQUE)
 
 
-def envoyer(parcours, gabarit, *, canal=None, le=None, contexte=None, cle=None, auteur=None, lien=None):
+def envoyer(parcours, gabarit, *, canal=None, at=None, contexte=None, cle=None, actor=None, lien=None):
     """Schedule template `gabarit` for the journey's young person; return the Message, or None when it must not be
     sent (STOP, pause, caps, no usable channel: the reason is logged).
 
     `lien` is the young person's link the message names (default: their current one). Its token, and a
     `code_verification` in `contexte`, are stored masked and put back only when the message leaves.
 
-    `le` (default now) is moved out of quiet hours. `cle` is the idempotency key: a second call with the same key
+    `at` (default now) is moved out of quiet hours. `cle` is the idempotency key: a second call with the same key
     returns the first message. Letters wait for the counsellor to print them; SMS and e-mails go through a
     background task."""
     modele = gabarits.gabarit(gabarit)
@@ -76,7 +76,7 @@ def envoyer(parcours, gabarit, *, canal=None, le=None, contexte=None, cle=None, 
         existant = Message.objects.filter(cle=cle).first()
         if existant:
             return existant
-    prevu = (le or timezone.now()) if modele.immediat else politique.hors_silence(le or timezone.now())
+    prevu = (at or timezone.now()) if modele.immediat else politique.hors_silence(at or timezone.now())
     try:
         with transaction.atomic():
             # Locked: two messages scheduled at once for the same person cannot both pass the caps.
@@ -93,7 +93,7 @@ def envoyer(parcours, gabarit, *, canal=None, le=None, contexte=None, cle=None, 
             lien = lien or liens.lien_jeune().creer(parcours, at=prevu)
             # Rendered with the real token, so that an SMS is cut to one segment as it will leave; stored masked.
             sujet, corps = _rendre(gabarit, canal, _contexte(parcours, lien, prescripteur, contexte))
-            message = transitions.creer(
+            message = transitions.start(
                 Message(
                     nature=Destinataire.JEUNE,
                     parcours=parcours,
@@ -105,7 +105,7 @@ def envoyer(parcours, gabarit, *, canal=None, le=None, contexte=None, cle=None, 
                     corps=_masquer(corps, lien, contexte),
                     lien=lien,
                     cle=cle or f"auto-{uuid.uuid4()}",
-                    auteur=auteur,
+                    actor=actor,
                     prevu_le=prevu,
                 ),
                 at=timezone.now(),
@@ -141,7 +141,7 @@ def envoyer_courriel_pro(
     sujet, corps = gabarits.rendre_courriel_pro(gabarit, contexte)
     try:
         with transaction.atomic():
-            message = transitions.creer(
+            message = transitions.start(
                 Message(
                     nature=nature,
                     canal=CanalMessage.EMAIL,
@@ -249,12 +249,12 @@ def noter_envoi(message, at, reference=""):
     """PROGRAMME/EN_COURS → ENVOYE, with the MESSAGE event (the contact attempt) for a young person, exactly once."""
     message.envoye_le, message.erreur = at, ""
     message.reference = message.reference or reference
-    transitions.changer(message, S.ENVOYE, at=at, champs=["envoye_le", "erreur", "reference", "auteur"])
+    transitions.transition(message, S.ENVOYE, at=at, champs=["envoye_le", "erreur", "reference", "actor"])
     if message.parcours_id:
         record_fact(
             message.parcours,
             EventKind.MESSAGE,
-            actor=message.auteur,
+            actor=message.actor,
             at=at,
             detail={"canal": message.canal, "message": message.pk, "gabarit": message.gabarit},
         )
@@ -291,22 +291,22 @@ def _reserver(message_id, at):
         message = transitions.verrouiller(message_id)
         if message is None:
             return None, None
-        if message.statut != S.PROGRAMME or message.canal == CanalMessage.COURRIER or message.prevu_le > at:
-            return None, message.statut
+        if message.status != S.PROGRAMME or message.canal == CanalMessage.COURRIER or message.prevu_le > at:
+            return None, message.status
         pour_jeune = message.nature == Destinataire.JEUNE
         if pour_jeune and not politique.autorise(at) and not gabarits.gabarit(message.gabarit).immediat:
             message.prevu_le = politique.hors_silence(at)
             message.save(update_fields=["prevu_le"])
             mettre_en_file(message)
-            return None, message.statut
+            return None, message.status
         refus = _refus(message, at) if pour_jeune else ""
         if refus:
             message.erreur = refus
-            transitions.changer(message, S.ANNULE, at=at, precision=refus, champs=["erreur"])
-            return None, message.statut
+            transitions.transition(message, S.ANNULE, at=at, precision=refus, champs=["erreur"])
+            return None, message.status
         message.tente_le, message.tentatives = at, message.tentatives + 1
-        transitions.changer(message, S.EN_COURS, at=at, champs=["tente_le", "tentatives"])
-    return message, message.statut
+        transitions.transition(message, S.EN_COURS, at=at, champs=["tente_le", "tentatives"])
+    return message, message.status
 
 
 def expedier(message_id, *, at=None):
@@ -317,9 +317,9 @@ def expedier(message_id, *, at=None):
     is recorded so that the counsellor corrects it. A link built at sending is asked for just before the
     provider, and told how it went."""
     at = at or timezone.now()
-    message, statut = _reserver(message_id, at)
+    message, status = _reserver(message_id, at)
     if message is None:
-        return statut
+        return status
     preparation = None
     try:
         if message.lien_nature:
@@ -334,10 +334,10 @@ def expedier(message_id, *, at=None):
         # A bug or a misconfiguration: retried like a provider error (and given up after as many attempts).
         logger.exception("Envoi du message %s", message_id)
         return _echec(message_id, ErreurTemporaire(f"Erreur inattendue : {erreur!r}"), at, preparation)
-    statut = _conclure_envoi(message_id, reference, at)
+    status = _conclure_envoi(message_id, reference, at)
     if preparation is not None:
         preparation.envoye(at)
-    return statut
+    return status
 
 
 def _echec(message_id, erreur, at, preparation):
@@ -350,50 +350,50 @@ def _echec(message_id, erreur, at, preparation):
 def _conclure_annulation(message_id, raison, at):
     with transaction.atomic():
         message = transitions.verrouiller(message_id)
-        if message.statut == S.EN_COURS:
+        if message.status == S.EN_COURS:
             message.erreur = raison
-            transitions.changer(message, S.ANNULE, at=at, precision=raison, champs=["erreur"])
-        return message.statut
+            transitions.transition(message, S.ANNULE, at=at, precision=raison, champs=["erreur"])
+        return message.status
 
 
 def _conclure_envoi(message_id, reference, at):
     with transaction.atomic():
         message = transitions.verrouiller(message_id)
-        if message.statut in (S.EN_COURS, S.PROGRAMME):
+        if message.status in (S.EN_COURS, S.PROGRAMME):
             noter_envoi(message, at, reference)
         elif not message.reference and reference:
             # A delivery callback got here first.
             message.reference = reference
             message.save(update_fields=["reference"])
-        return message.statut
+        return message.status
 
 
 def _conclure_echec(message_id, erreur, at):
     with transaction.atomic():
         message = transitions.verrouiller(message_id)
-        if message.statut != S.EN_COURS:
-            return message.statut
+        if message.status != S.EN_COURS:
+            return message.status
         message.erreur = str(erreur)
         if erreur.definitive or message.tentatives >= MAX_TENTATIVES:
             if not erreur.definitive:
                 message.erreur = f"Abandon après {message.tentatives} tentatives : {erreur}"
-            transitions.changer(message, S.ECHEC, at=at, precision=message.erreur, champs=["erreur"])
+            transitions.transition(message, S.ECHEC, at=at, precision=message.erreur, champs=["erreur"])
             if erreur.canal_invalide:
                 invalider(message, str(erreur), at)
         else:
             retard = at + PREMIER_DELAI * 2 ** (message.tentatives - 1)
             # Quiet hours protect young people; a structure's e-mail is retried as soon as it is due.
             message.prevu_le = politique.hors_silence(retard) if message.nature == Destinataire.JEUNE else retard
-            transitions.changer(message, S.PROGRAMME, at=at, precision=message.erreur, champs=["erreur", "prevu_le"])
+            transitions.transition(message, S.PROGRAMME, at=at, precision=message.erreur, champs=["erreur", "prevu_le"])
             mettre_en_file(message)
-        return message.statut
+        return message.status
 
 
 def messages_dus(at=None):
     """(stuck, due): messages left "en cours" by a dead worker, and planned messages whose time has come."""
     at = at or timezone.now()
-    bloques = Message.objects.filter(statut=S.EN_COURS, tente_le__lt=at - DELAI_EN_COURS)
-    dus = Message.objects.filter(statut=S.PROGRAMME, prevu_le__lte=at).exclude(canal=CanalMessage.COURRIER)
+    bloques = Message.objects.filter(status=S.EN_COURS, tente_le__lt=at - DELAI_EN_COURS)
+    dus = Message.objects.filter(status=S.PROGRAMME, prevu_le__lte=at).exclude(canal=CanalMessage.COURRIER)
     return list(bloques.order_by("pk")), list(dus.order_by("prevu_le", "pk"))
 
 
@@ -401,13 +401,13 @@ def _reprendre(message, at):
     """A message a dead worker left "en cours": planned again, or given up after too many attempts."""
     with transaction.atomic():
         courant = transitions.verrouiller(message.pk)
-        if courant.statut != S.EN_COURS or courant.tente_le != message.tente_le:
+        if courant.status != S.EN_COURS or courant.tente_le != message.tente_le:
             return
         if courant.tentatives >= MAX_TENTATIVES:
             courant.erreur = f"Envoi interrompu {courant.tentatives} fois : abandon"
-            transitions.changer(courant, S.ECHEC, at=at, precision=courant.erreur, champs=["erreur"])
+            transitions.transition(courant, S.ECHEC, at=at, precision=courant.erreur, champs=["erreur"])
         else:
-            transitions.changer(courant, S.PROGRAMME, at=at, precision="envoi interrompu")
+            transitions.transition(courant, S.PROGRAMME, at=at, precision="envoi interrompu")
 
 
 def envoyer_dus(*, wet_run=False, at=None):
@@ -421,20 +421,20 @@ def envoyer_dus(*, wet_run=False, at=None):
     for message in bloques:
         _reprendre(message, at)
     for message in [*bloques, *dus]:
-        statut = expedier(message.pk, at=at)
-        bilan[statut] = bilan.get(statut, 0) + 1
+        status = expedier(message.pk, at=at)
+        bilan[status] = bilan.get(status, 0) + 1
     return bloques, dus, bilan
 
 
-def marquer_poste(message, *, auteur, at=None):
+def marquer_poste(message, *, actor, at=None):
     """The counsellor printed and posted (or handed over) a letter: it counts as sent. Idempotent."""
     at = at or timezone.now()
     with transaction.atomic():
         courant = transitions.verrouiller(message.pk)
-        if courant.canal != CanalMessage.COURRIER or courant.statut != S.PROGRAMME:
+        if courant.canal != CanalMessage.COURRIER or courant.status != S.PROGRAMME:
             return False
-        courant.auteur = courant.auteur or auteur
+        courant.actor = courant.actor or actor
         noter_envoi(courant, at)
         _deposer_en_demo(courant, courant.texte_envoye(), at)
-    message.refresh_from_db(fields=["statut", "envoye_le"])
+    message.refresh_from_db(fields=["status", "envoye_le"])
     return True

@@ -12,7 +12,7 @@ class CanalMessage(models.TextChoices):
     COURRIER = "courrier", "Courrier"
 
 
-class MessageStatut(models.TextChoices):
+class MessageStatus(models.TextChoices):
     PROGRAMME = "programme", "Programmé"
     EN_COURS = "en_cours", "Envoi en cours"
     ENVOYE = "envoye", "Envoyé"
@@ -30,9 +30,9 @@ class Destinataire(models.TextChoices):
 
 
 # Not yet handed to the provider: what STOP, a pause or a cancelled appointment may still stop.
-EN_ATTENTE = (MessageStatut.PROGRAMME,)
+EN_ATTENTE = (MessageStatus.PROGRAMME,)
 # What counts in the caps: planned, in flight, or gone out.
-COMPTES = (MessageStatut.PROGRAMME, MessageStatut.EN_COURS, MessageStatut.ENVOYE, MessageStatut.DELIVRE)
+COMPTES = (MessageStatus.PROGRAMME, MessageStatus.EN_COURS, MessageStatus.ENVOYE, MessageStatus.DELIVRE)
 
 
 # What staff see in place of the young person's token, in the stored text of a message.
@@ -75,8 +75,8 @@ class Message(models.Model):
     lien_objet = models.PositiveBigIntegerField("objet du lien", null=True, blank=True, editable=False)
     # The caller's idempotency key: the same key never makes a second message.
     cle = models.CharField("clé", max_length=200, unique=True, default=_cle_par_defaut)
-    statut = models.CharField("statut", max_length=10, choices=MessageStatut.choices, default=MessageStatut.PROGRAMME)
-    auteur = models.ForeignKey("organisations.User", on_delete=models.SET_NULL, null=True, blank=True)
+    status = models.CharField("statut", max_length=10, choices=MessageStatus.choices, default=MessageStatus.PROGRAMME)
+    actor = models.ForeignKey("organisations.User", on_delete=models.SET_NULL, null=True, blank=True)
     cree_le = models.DateTimeField("créé le", default=timezone.now)
     prevu_le = models.DateTimeField("prévu le")
     tente_le = models.DateTimeField("dernière tentative le", null=True, blank=True)
@@ -89,12 +89,12 @@ class Message(models.Model):
     class Meta:
         ordering = ["prevu_le", "pk"]
         indexes = [
-            models.Index(fields=["statut", "prevu_le"]),
+            models.Index(fields=["status", "prevu_le"]),
             models.Index(fields=["jeune", "prevu_le"]),
         ]
 
     def __str__(self):
-        return f"{self.get_canal_display()} « {self.gabarit} » à {self.destinataire} ({self.get_statut_display()})"
+        return f"{self.get_canal_display()} « {self.gabarit} » à {self.destinataire} ({self.get_status_display()})"
 
     @property
     def tag(self):
@@ -115,8 +115,8 @@ class MessageEvent(AppendOnly):
     """Append-only log of a message's status: every move, written by transitions.changer() only."""
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
-    from_statut = models.CharField("de", max_length=10, choices=MessageStatut.choices, blank=True)
-    to_statut = models.CharField("vers", max_length=10, choices=MessageStatut.choices)
+    from_status = models.CharField("de", max_length=10, choices=MessageStatus.choices, blank=True)
+    to_status = models.CharField("vers", max_length=10, choices=MessageStatus.choices)
     precision = models.TextField("précision", blank=True)
     occurred_at = models.DateTimeField("date")
 
@@ -126,7 +126,7 @@ class MessageEvent(AppendOnly):
         ordering = ["occurred_at", "pk"]
 
     def __str__(self):
-        return f"{self.get_from_statut_display() or '∅'} → {self.get_to_statut_display()}"
+        return f"{self.get_from_status_display() or '∅'} → {self.get_to_status_display()}"
 
 
 class CanalInvalide(models.Model):

@@ -16,7 +16,7 @@ from sas.jeunes.models import Jeune
 from sas.parcours.status import Status
 
 from . import gabarits
-from .models import COMPTES, CanalInvalide, CanalMessage, Message, MessageStatut
+from .models import COMPTES, CanalInvalide, CanalMessage, Message, MessageStatus
 
 # Nobody is flooded: at most this many unsolicited messages in any 7 days, and in all.
 MAX_PAR_SEMAINE = 3
@@ -115,7 +115,7 @@ def _non_attendus():
 
 
 def _refus_plafond(jeune, moment):
-    comptes = Message.objects.filter(jeune=jeune, statut__in=COMPTES, gabarit__in=_non_attendus())
+    comptes = Message.objects.filter(jeune=jeune, status__in=COMPTES, gabarit__in=_non_attendus())
     total = comptes.aggregate(
         total=Count("pk"), semaine=Count("pk", filter=Q(prevu_le__gt=moment - FENETRE, prevu_le__lt=moment + FENETRE))
     )
@@ -126,9 +126,9 @@ def _refus_plafond(jeune, moment):
     return ""
 
 
-def motif_refus(parcours, gabarit, *, canal=None, le=None):
+def motif_refus(parcours, gabarit, *, canal=None, at=None):
     """Why `envoyer` would not send this message now ("" if it would)."""
-    return motif_refus_pour(parcours, parcours.jeune, gabarit, canal, hors_silence(le or timezone.now()))
+    return motif_refus_pour(parcours, parcours.jeune, gabarit, canal, hors_silence(at or timezone.now()))
 
 
 def motif_refus_pour(parcours, jeune, gabarit, canal, prevu):
@@ -189,5 +189,5 @@ def annoter_alertes(parcours_queryset):
     journey, for the queue."""
     return parcours_queryset.annotate(
         canal_a_corriger=Exists(CanalInvalide.objects.filter(jeune=OuterRef("jeune"), corrige_le__isnull=True)),
-        messages_en_echec=Count("messages", filter=Q(messages__statut=MessageStatut.ECHEC), distinct=True),
+        messages_en_echec=Count("messages", filter=Q(messages__status=MessageStatus.ECHEC), distinct=True),
     )

@@ -3,9 +3,9 @@
 from django.db import transaction
 from django.utils import timezone
 
-from .models import EN_ATTENTE, Message, MessageEvent, MessageStatut
+from .models import EN_ATTENTE, Message, MessageEvent, MessageStatus
 
-S = MessageStatut
+S = MessageStatus
 
 TRANSITIONS = {
     S.PROGRAMME: {S.EN_COURS, S.ENVOYE, S.ECHEC, S.ANNULE},
@@ -22,27 +22,27 @@ class TransitionError(ValueError):
     pass
 
 
-def creer(message, *, at=None):
+def start(message, *, at=None):
     """Save a new message (planned) with its first event."""
     at = at or timezone.now()
-    if message.pk is not None or message.statut != S.PROGRAMME:
+    if message.pk is not None or message.status != S.PROGRAMME:
         raise TransitionError("Un message se crée une seule fois, programmé.")
     message.save()
-    MessageEvent.objects.create(message=message, from_statut="", to_statut=S.PROGRAMME, occurred_at=at)
+    MessageEvent.objects.create(message=message, from_status="", to_status=S.PROGRAMME, occurred_at=at)
     return message
 
 
-def changer(message, to_statut, *, at=None, precision="", champs=()):
-    """Move `message` (locked by the caller when it may race) to `to_statut`, saving `champs` too; raises
+def transition(message, to_status, *, at=None, precision="", champs=()):
+    """Move `message` (locked by the caller when it may race) to `to_status`, saving `champs` too; raises
     TransitionError for a move the table does not allow."""
     at = at or timezone.now()
-    avant = message.statut
-    if to_statut not in TRANSITIONS[avant]:
-        raise TransitionError(f"Un message {S(avant).label.lower()} ne passe pas à « {S(to_statut).label} ».")
-    message.statut = to_statut
-    message.save(update_fields=["statut", *champs])
+    avant = message.status
+    if to_status not in TRANSITIONS[avant]:
+        raise TransitionError(f"Un message {S(avant).label.lower()} ne passe pas à « {S(to_status).label} ».")
+    message.status = to_status
+    message.save(update_fields=["status", *champs])
     MessageEvent.objects.create(
-        message=message, from_statut=avant, to_statut=to_statut, precision=precision[:1000], occurred_at=at
+        message=message, from_status=avant, to_status=to_status, precision=precision[:1000], occurred_at=at
     )
 
 
@@ -50,10 +50,10 @@ def annuler_en_masse(messages, *, erreur, at=None):
     """Cancel each message of the queryset still planned (locked one by one); return how many."""
     at = at or timezone.now()
     with transaction.atomic():
-        en_attente = list(messages.filter(statut__in=EN_ATTENTE).select_for_update(of=("self",)).order_by("pk"))
+        en_attente = list(messages.filter(status__in=EN_ATTENTE).select_for_update(of=("self",)).order_by("pk"))
         for message in en_attente:
             message.erreur = erreur
-            changer(message, S.ANNULE, at=at, precision=erreur, champs=["erreur"])
+            transition(message, S.ANNULE, at=at, precision=erreur, champs=["erreur"])
     return len(en_attente)
 
 
@@ -61,7 +61,7 @@ def verrouiller(message_id):
     # Only the message row is locked, not the journey a status change may be locking.
     return (
         Message.objects.select_for_update(of=("self",))
-        .select_related("jeune", "parcours", "auteur", "lien")
+        .select_related("jeune", "parcours", "actor", "lien")
         .filter(pk=message_id)
         .first()
     )

@@ -20,7 +20,7 @@ from sas.permissions import messages_for_aiguilleur, parcours_for_role, require_
 
 from . import envoi, politique, webhooks
 from .lettre import lettre_pdf
-from .models import CanalInvalide, CanalMessage, MessageStatut
+from .models import CanalInvalide, CanalMessage, MessageStatus
 
 PAR_PAGE = 50
 
@@ -39,11 +39,11 @@ def _messages_du_territoire(user):
 def envoyes(request):
     """The territory's messages, newest first: the local outbox in the demo, the sending log in production."""
     queryset = _messages_du_territoire(request.user).select_related("jeune", "parcours").order_by("-prevu_le", "-pk")
-    canal, statut = request.GET.get("canal", ""), request.GET.get("statut", "")
+    canal, status = request.GET.get("canal", ""), request.GET.get("statut", "")
     if canal in CanalMessage.values:
         queryset = queryset.filter(canal=canal)
-    if statut in MessageStatut.values:
-        queryset = queryset.filter(statut=statut)
+    if status in MessageStatus.values:
+        queryset = queryset.filter(status=status)
     page = Paginator(queryset, PAR_PAGE).get_page(request.GET.get("page"))
     record(request.user, Action.LISTE, "messages_envoyes", {m.jeune_id for m in page})
     return render(
@@ -52,9 +52,9 @@ def envoyes(request):
         {
             "page": page,
             "canal": canal,
-            "statut": statut,
+            "statut": status,
             "canaux": CanalMessage.choices,
-            "statuts": MessageStatut.choices,
+            "statuts": MessageStatus.choices,
             "outbox": settings.SAS_SMS_PROVIDER == "outbox",
             "title": "Messages envoyés",
         },
@@ -73,7 +73,7 @@ def _message_du_territoire(request, pk):
 def lettre(request, pk):
     """The PDF to print and post: it carries the young person's code, so only while the letter is still to post."""
     message = _message_du_territoire(request, pk)
-    if message.statut != MessageStatut.PROGRAMME:
+    if message.status != MessageStatus.PROGRAMME:
         raise Http404("Ce courrier a déjà été envoyé.")
     record(request.user, Action.EXPORT, message, [message.jeune_id], format="pdf")
     response = HttpResponse(lettre_pdf(message, message.parcours.territory), content_type="application/pdf")
@@ -85,8 +85,8 @@ def lettre(request, pk):
 @require_POST
 def lettre_postee(request, pk):
     message = _message_du_territoire(request, pk)
-    if envoi.marquer_poste(message, auteur=request.user):
-        record(request.user, Action.MODIFICATION, message, [message.jeune_id], statut="envoye")
+    if envoi.marquer_poste(message, actor=request.user):
+        record(request.user, Action.MODIFICATION, message, [message.jeune_id], status="envoye")
         messages.success(request, "Courrier noté comme envoyé.")
     return redirect("parcours:detail", uuid=message.parcours.uuid)
 
@@ -120,8 +120,8 @@ def corriger(request, pk):
 # a known or unknown number, a replay, all get the same "received".
 
 
-def _erreur(statut, texte):
-    return JsonResponse({"erreur": texte}, status=statut, json_dumps_params={"ensure_ascii": False})
+def _erreur(status, texte):
+    return JsonResponse({"erreur": texte}, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 def _egal(donne, attendu):

@@ -15,10 +15,10 @@ from sas.jeunes.models import Jeune
 
 from . import transitions
 from .envoi import arreter, invalider, noter_envoi
-from .models import CanalMessage, Destinataire, Message, MessageStatut, Notification, NotificationNature
+from .models import CanalMessage, Destinataire, Message, MessageStatus, Notification, NotificationNature
 from .politique import normaliser_numero
 
-S = MessageStatut
+S = MessageStatus
 
 # Sent with `jeune`, `via`, `at` and `texte` (what they wrote) when a young person answered (anything but STOP): the
 # steps listening act on their open journeys.
@@ -59,25 +59,25 @@ def _appliquer_statut(message_id, evenement, at, detail):
     """Move the message forward only: a late "sent" never undoes "delivered", a failure never undoes it either."""
     with transaction.atomic():
         message = transitions.verrouiller(message_id)
-        avant = message.statut
+        avant = message.status
         if evenement in _DELIVRE and avant in (S.PROGRAMME, S.EN_COURS, S.ENVOYE):
             if avant != S.ENVOYE:
                 noter_envoi(message, at)
             message.delivre_le = at
-            transitions.changer(message, S.DELIVRE, at=at, champs=["delivre_le"])
+            transitions.transition(message, S.DELIVRE, at=at, champs=["delivre_le"])
         elif evenement in _ENVOYE and avant in (S.PROGRAMME, S.EN_COURS):
             noter_envoi(message, at)
         elif evenement in _INVALIDE | _REFUSE and avant in (S.PROGRAMME, S.EN_COURS, S.ENVOYE):
             message.erreur = f"{evenement} {detail}".strip()
-            transitions.changer(message, S.ECHEC, at=at, precision=message.erreur, champs=["erreur"])
+            transitions.transition(message, S.ECHEC, at=at, precision=message.erreur, champs=["erreur"])
             if evenement in _INVALIDE:
                 invalider(message, message.erreur, at)
         elif evenement in _TEMPORAIRE and avant in (S.EN_COURS, S.ENVOYE):
             message.erreur = f"{evenement} {detail}".strip()
             message.save(update_fields=["erreur"])
         else:
-            return f"ignoré ({evenement} sur un message {message.get_statut_display().lower()})"
-        return f"{S(avant).label} → {S(message.statut).label}"
+            return f"ignoré ({evenement} sur un message {message.get_status_display().lower()})"
+        return f"{S(avant).label} → {S(message.status).label}"
 
 
 def cle_de(nature, contenu):

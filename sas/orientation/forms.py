@@ -3,7 +3,7 @@ from dsfr.forms import DsfrBaseForm
 
 from sas.annuaire.matching import A_DISTANCE, EN_PRESENTIEL, Filtres
 
-from .models import Motif, Statut
+from .models import OrientationStatus, Reason
 
 DISTANCES = [5, 10, 20, 30, 50]
 
@@ -60,7 +60,7 @@ class MotifForm(DsfrBaseForm):
     motif = forms.ChoiceField(
         label="Motif",
         # Set by the system only: an expiry, and a withdrawal (which goes through its own page).
-        choices=[(m.value, m.label) for m in Motif if m not in (Motif.SANS_REPONSE, Motif.CONSENTEMENT_RETIRE)],
+        choices=[(m.value, m.label) for m in Reason if m not in (Reason.SANS_REPONSE, Reason.CONSENTEMENT_RETIRE)],
         widget=forms.RadioSelect,
     )
     precision = forms.CharField(label="Précision (obligatoire pour « Autre »)", required=False, max_length=500)
@@ -124,9 +124,11 @@ class FiltreRecuesForm(DsfrBaseForm):
         max_length=100,
         help_text="Son prénom ou son nom, quand le jeune a accepté que vous le connaissiez.",
     )
-    statut = forms.ChoiceField(label="Statut", required=False, choices=[("", "Tous les statuts"), *Statut.choices])
+    statut = forms.ChoiceField(
+        label="Statut", required=False, choices=[("", "Tous les statuts"), *OrientationStatus.choices]
+    )
 
     def filtres(self):
         """The valid filters of the (bound) form; a wrong one is left out, the other kept."""
         self.is_valid()
-        return {"recherche": self.cleaned_data.get("q", "").strip(), "statut": self.cleaned_data.get("statut", "")}
+        return {"recherche": self.cleaned_data.get("q", "").strip(), "status": self.cleaned_data.get("statut", "")}

@@ -19,7 +19,7 @@ from sas.annuaire.models import Structure
 from sas.parcours.indicators import SMALL_COUNT, suppress_small
 from sas.secret_statistique import Cellule, proteger_liste
 
-from .models import FINALS, Motif, OrientationEvent, Par, Statut
+from .models import FINALS, ActorKind, OrientationEvent, OrientationStatus, Reason
 
 JOUR = 86400.0
 
@@ -45,10 +45,10 @@ def _events(orientations_filter):
     rows = (
         OrientationEvent.objects.filter(kind="transition", **orientations_filter)
         .order_by("occurred_at", "pk")
-        .values_list("orientation_id", "orientation__structure_id", "to_statut", "occurred_at", "par", "motif")
+        .values_list("orientation_id", "orientation__structure_id", "to_status", "occurred_at", "actor_kind", "reason")
     )
-    for orientation_id, structure_id, statut, at, par, motif in rows:
-        reached[orientation_id].setdefault(statut, (at, par, motif, structure_id))
+    for orientation_id, structure_id, status, at, actor_kind, reason in rows:
+        reached[orientation_id].setdefault(status, (at, actor_kind, reason, structure_id))
     return reached
 
 
@@ -61,13 +61,13 @@ def boucle(**orientations_filter):
     """The loop figures of the referrals selected by `orientations_filter` (OrientationEvent lookups, for example
     orientation__parcours__territory=…)."""
     reached = _events(orientations_filter)
-    sent = {o: r for o, r in reached.items() if Statut.ENVOYEE in r}
+    sent = {o: r for o, r in reached.items() if OrientationStatus.ENVOYEE in r}
     fins = Counter()
     for r in sent.values():
-        for statut in (Statut.REFUSEE, Statut.EXPIREE, Statut.ANNULEE):
-            if statut in r:
-                _at, par, motif, _s = r[statut]
-                fins[(Par(par).label, Motif(motif).label if motif else "")] += 1
+        for status in (OrientationStatus.REFUSEE, OrientationStatus.EXPIREE, OrientationStatus.ANNULEE):
+            if status in r:
+                _at, actor_kind, reason, _s = r[status]
+                fins[(ActorKind(actor_kind).label, Reason(reason).label if reason else "")] += 1
     sent_count = len(sent)
     fins_shown, fins_total = proteger_liste(fins)
     # Medians of fewer than 11 referrals could single someone out: not shown (DESIGN.md, RGPD).
@@ -75,24 +75,28 @@ def boucle(**orientations_filter):
     return Boucle(
         envoyees=sent_count,
         bouclees=Part(sum(1 for r in sent.values() if FINALS & r.keys()), sent_count),
-        aides=Part(sum(1 for r in sent.values() if Statut.PRISE_EN_CHARGE in r), sent_count),
+        aides=Part(sum(1 for r in sent.values() if OrientationStatus.PRISE_EN_CHARGE in r), sent_count),
         delai_acceptation_jours=_median_days(
-            (r[Statut.ENVOYEE][0], r[Statut.ACCEPTEE][0]) for r in sent.values() if Statut.ACCEPTEE in r
+            (r[OrientationStatus.ENVOYEE][0], r[OrientationStatus.ACCEPTEE][0])
+            for r in sent.values()
+            if OrientationStatus.ACCEPTEE in r
         )
         if shown
         else None,
         delai_prise_en_charge_jours=_median_days(
-            (r[Statut.ENVOYEE][0], r[Statut.PRISE_EN_CHARGE][0]) for r in sent.values() if Statut.PRISE_EN_CHARGE in r
+            (r[OrientationStatus.ENVOYEE][0], r[OrientationStatus.PRISE_EN_CHARGE][0])
+            for r in sent.values()
+            if OrientationStatus.PRISE_EN_CHARGE in r
         )
         if shown
         else None,
-        fins=[(par, motif, cellule) for (par, motif), cellule in sorted(fins_shown.items())],
+        fins=[(actor_kind, reason, cellule) for (actor_kind, reason), cellule in sorted(fins_shown.items())],
         fins_total=fins_total,
     )
 
 
 # An answer of the structure to a referral, with the statuses that make it.
-REPONSES = {Statut.ACCEPTEE: True, Statut.REFUSEE: False, Statut.EXPIREE: False}
+REPONSES = {OrientationStatus.ACCEPTEE: True, OrientationStatus.REFUSEE: False, OrientationStatus.EXPIREE: False}
 # Below this many answers a rate would say more about chance than about the structure.
 MIN_REPONSES = 3
 
@@ -102,9 +106,9 @@ def _reponses(reached):
     answers = defaultdict(list)
     for r in reached.values():
         given = [(r[s][0], accepted) for s, accepted in REPONSES.items() if s in r]
-        if Statut.ENVOYEE not in r or not given:
+        if OrientationStatus.ENVOYEE not in r or not given:
             continue
-        sent_at, _par, _motif, structure_id = r[Statut.ENVOYEE]
+        sent_at, _par, _motif, structure_id = r[OrientationStatus.ENVOYEE]
         answered_at, accepted = min(given)
         answers[structure_id].append(((answered_at - sent_at).total_seconds() / JOUR, accepted))
     return answers
@@ -140,8 +144,8 @@ def reactivite_du_territoire(territory):
     reached = _events({"orientation__parcours__territory": territory})
     silences = defaultdict(int)
     for r in reached.values():
-        if Statut.ENVOYEE in r:
-            silences[r[Statut.ENVOYEE][3]] += Statut.EXPIREE in r
+        if OrientationStatus.ENVOYEE in r:
+            silences[r[OrientationStatus.ENVOYEE][3]] += OrientationStatus.EXPIREE in r
     answers = _reponses(reached)
     names = dict(Structure.objects.filter(pk__in=silences).values_list("pk", "nom"))
     shown, total = proteger_liste(silences)

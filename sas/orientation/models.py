@@ -32,7 +32,7 @@ class Proposition(models.Model):
         return f"Proposition {self.rang} du parcours {self.parcours_id}"
 
 
-class Statut(models.TextChoices):
+class OrientationStatus(models.TextChoices):
     ENVOYEE = "envoyee", "Envoyée"
     VUE = "vue", "Vue par la structure"
     ACCEPTEE = "acceptee", "Acceptée"
@@ -43,10 +43,12 @@ class Statut(models.TextChoices):
     ANNULEE = "annulee", "Annulée"
 
 
-FINALS = frozenset({Statut.PRISE_EN_CHARGE, Statut.REFUSEE, Statut.EXPIREE, Statut.ANNULEE})
+FINALS = frozenset(
+    {OrientationStatus.PRISE_EN_CHARGE, OrientationStatus.REFUSEE, OrientationStatus.EXPIREE, OrientationStatus.ANNULEE}
+)
 
 
-class Motif(models.TextChoices):
+class Reason(models.TextChoices):
     """Why a referral ended without take-up (the list closed-loop platforms compare on)."""
 
     INJOIGNABLE = "injoignable", "N'a pas pu joindre le jeune"
@@ -58,7 +60,7 @@ class Motif(models.TextChoices):
     AUTRE = "autre", "Autre"
 
 
-class Par(models.TextChoices):
+class ActorKind(models.TextChoices):
     """Who made a move."""
 
     STRUCTURE = "structure", "La structure"
@@ -69,7 +71,7 @@ class Par(models.TextChoices):
 
 class OrientationQuerySet(models.QuerySet):
     def ouvertes(self):
-        return self.exclude(statut__in=FINALS)
+        return self.exclude(status__in=FINALS)
 
 
 class Orientation(models.Model):
@@ -79,8 +81,8 @@ class Orientation(models.Model):
     service = models.ForeignKey("annuaire.Service", on_delete=models.PROTECT, related_name="orientations")
     structure = models.ForeignKey("annuaire.Structure", on_delete=models.PROTECT, related_name="orientations")
     # Only sas.orientation.transitions writes these two fields.
-    statut = models.CharField("statut", max_length=20, choices=Statut.choices, editable=False)
-    statut_depuis = models.DateTimeField("statut depuis", editable=False)
+    status = models.CharField("statut", max_length=20, choices=OrientationStatus.choices, editable=False)
+    status_changed_at = models.DateTimeField("statut depuis", editable=False)
     envoyee_le = models.DateTimeField("envoyée le")
     envoyee_par = models.ForeignKey("organisations.User", on_delete=models.SET_NULL, null=True, related_name="+")
     destinataire = models.EmailField("adresse de la structure", blank=True)
@@ -92,14 +94,14 @@ class Orientation(models.Model):
 
     class Meta:
         ordering = ["-envoyee_le"]
-        indexes = [models.Index(fields=["statut", "envoyee_le"])]
+        indexes = [models.Index(fields=["status", "envoyee_le"])]
 
     def __str__(self):
-        return f"Orientation vers {self.service} ({self.get_statut_display()})"
+        return f"Orientation vers {self.service} ({self.get_status_display()})"
 
     @property
     def finale(self):
-        return self.statut in FINALS
+        return self.status in FINALS
 
 
 class EventKind(models.TextChoices):
@@ -116,10 +118,10 @@ class OrientationEvent(AppendOnly):
 
     orientation = models.ForeignKey(Orientation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField("nature", max_length=20, choices=EventKind.choices, default=EventKind.TRANSITION)
-    from_statut = models.CharField("de", max_length=20, choices=Statut.choices, blank=True)
-    to_statut = models.CharField("vers", max_length=20, choices=Statut.choices)
-    par = models.CharField("par", max_length=20, choices=Par.choices)
-    motif = models.CharField("motif", max_length=20, choices=Motif.choices, blank=True)
+    from_status = models.CharField("de", max_length=20, choices=OrientationStatus.choices, blank=True)
+    to_status = models.CharField("vers", max_length=20, choices=OrientationStatus.choices)
+    actor_kind = models.CharField("par", max_length=20, choices=ActorKind.choices)
+    reason = models.CharField("motif", max_length=20, choices=Reason.choices, blank=True)
     precision = models.TextField("précision", blank=True)
     detail = models.JSONField("détail", default=dict, blank=True)
     actor = models.ForeignKey("organisations.User", on_delete=models.SET_NULL, null=True, blank=True)
@@ -128,10 +130,10 @@ class OrientationEvent(AppendOnly):
     class Meta:
         verbose_name = "événement d'orientation"
         ordering = ["occurred_at", "pk"]
-        indexes = [models.Index(fields=["to_statut", "occurred_at"])]
+        indexes = [models.Index(fields=["to_status", "occurred_at"])]
 
     def __str__(self):
-        return f"{self.get_from_statut_display() or '∅'} → {self.get_to_statut_display()}"
+        return f"{self.get_from_status_display() or '∅'} → {self.get_to_status_display()}"
 
 
 def _hash(token):
@@ -181,4 +183,4 @@ class LienStructure(models.Model):
     @classmethod
     def annulee(cls, token):
         """Whether `token` named a referral since cancelled: its holder is told so, and nothing else."""
-        return cls.objects.filter(token_hash=_hash(token or ""), orientation__statut=Statut.ANNULEE).exists()
+        return cls.objects.filter(token_hash=_hash(token or ""), orientation__status=OrientationStatus.ANNULEE).exists()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from sas.jeunes.models import Consent, DataCategory
 from sas.permissions import orientations_for_structure
 
-from .models import FINALS, Orientation, Statut
+from .models import FINALS, Orientation, OrientationStatus
 
 PAR_PAGE = 50
 
@@ -82,7 +82,7 @@ def _visibles(user, recherche, at):
 
 def _ordonnees(queryset):
     # Those waiting for an answer first, then the newest.
-    finale = Case(When(statut__in=FINALS, then=Value(1)), default=Value(0), output_field=IntegerField())
+    finale = Case(When(status__in=FINALS, then=Value(1)), default=Value(0), output_field=IntegerField())
     return (
         queryset.select_related("structure", "service", "parcours")
         .annotate(finale_d_abord=finale)
@@ -90,18 +90,20 @@ def _ordonnees(queryset):
     )
 
 
-def liste(user, *, recherche="", statut="", page=None, at=None):
-    """The `page` of the referrals addressed to the user's organisations, named as `recherche` and at `statut`
+def liste(user, *, recherche="", status="", page=None, at=None):
+    """The `page` of the referrals addressed to the user's organisations, named as `recherche` and at `status`
     (any if empty), with the count of each status among those named. A fixed number of queries, whatever their
     number."""
     scope = _visibles(user, recherche, at)
-    counts = dict(scope.order_by().values_list("statut").annotate(n=Count("pk")))
+    counts = dict(scope.order_by().values_list("status").annotate(n=Count("pk")))
     statuts = [
-        (code, label, counts.get(code, 0)) for code, label in Statut.choices if counts.get(code) or code == statut
+        (code, label, counts.get(code, 0))
+        for code, label in OrientationStatus.choices
+        if counts.get(code) or code == status
     ]
-    shown = scope.filter(statut=statut) if statut else scope
+    shown = scope.filter(status=status) if status else scope
     result = Paginator(_ordonnees(shown), PAR_PAGE).get_page(page)
-    libelle = Statut(statut).label if statut else ""
+    libelle = OrientationStatus(status).label if status else ""
     return Liste(result, _lignes(list(result.object_list), at), statuts, sum(counts.values()), libelle)
 
 
@@ -112,19 +114,19 @@ def _date(moment):
 ENTETE = ["Jeune", "Structure", "Service", "Envoyée le", "Statut", "Statut depuis le", "Premier rendez-vous le"]
 
 
-def export(user, *, recherche="", statut="", at=None):
+def export(user, *, recherche="", status="", at=None):
     """(rows of the CSV file, ids of the young people in it): every referral the page shows for these filters, on
     every page."""
     scope = _visibles(user, recherche, at)
-    lignes = _lignes(list(_ordonnees(scope.filter(statut=statut) if statut else scope)), at)
+    lignes = _lignes(list(_ordonnees(scope.filter(status=status) if status else scope)), at)
     rows = [
         [
             ligne.nom,
             ligne.orientation.structure.nom,
             ligne.orientation.service.nom,
             _date(ligne.orientation.envoyee_le),
-            ligne.orientation.get_statut_display(),
-            _date(ligne.orientation.statut_depuis),
+            ligne.orientation.get_status_display(),
+            _date(ligne.orientation.status_changed_at),
             _date(ligne.orientation.premier_rdv_le),
         ]
         for ligne in lignes

@@ -22,17 +22,17 @@ from sas.parcours import transitions as parcours_transitions
 from sas.parcours.models import Parcours
 from sas.parcours.status import Status
 from sas.rendezvous import services as rendezvous
-from sas.rendezvous.models import RendezVousStatut
+from sas.rendezvous.models import RendezVousStatus
 
-from .models import EventKind, LienStructure, Motif, Orientation, Par, Statut
+from .models import ActorKind, EventKind, LienStructure, Orientation, OrientationStatus, Reason
 from .services import noter_echec_courriel
-from .transitions import changer, noter
+from .transitions import record_fact, transition
 
 RAISONS = {
-    Par.JEUNE: "Le jeune a retiré son accord sur sa page",
-    Par.CONSEILLER: "Le jeune a retiré son accord avec son conseiller",
+    ActorKind.JEUNE: "Le jeune a retiré son accord sur sa page",
+    ActorKind.CONSEILLER: "Le jeune a retiré son accord avec son conseiller",
 }
-VIA = {Par.JEUNE: CollectionMethod.LIEN_SIGNE, Par.CONSEILLER: CollectionMethod.ORAL}
+VIA = {ActorKind.JEUNE: CollectionMethod.LIEN_SIGNE, ActorKind.CONSEILLER: CollectionMethod.ORAL}
 
 
 @dataclass
@@ -54,9 +54,9 @@ def structures_retirables(parcours, *, at=None):
     )
 
 
-def retirer_consentement(parcours, *, structure=None, par, actor=None, at=None):
+def retirer_consentement(parcours, *, structure=None, actor_kind, actor=None, at=None):
     """Withdraw the young person's consent, for everything (`structure` None) or for one receiving structure, and do
-    what that implies. `par` is the young person (on their page) or the counsellor (with them, recorded as theirs).
+    what that implies. `actor_kind` is the young person (on their page) or the counsellor (with them, recorded as theirs).
 
     Everything: every active consent is withdrawn, the open referrals are cancelled, the structures' and the young
     person's links revoked, upcoming appointments and pending messages cancelled, and the journey closes as
@@ -65,18 +65,18 @@ def retirer_consentement(parcours, *, structure=None, par, actor=None, at=None):
     One structure: the consents naming it are withdrawn for it only, its open referral is cancelled (the journey goes
     back to aiguillage) and its links revoked; the young person's link stays valid.
     Each structure whose referral is cancelled gets an e-mail without any personal data."""
-    par = Par(par)
-    if par not in RAISONS:
-        raise ValueError(f"Un retrait de consentement est fait par le jeune ou le conseiller, pas « {par} ».")
+    actor_kind = ActorKind(actor_kind)
+    if actor_kind not in RAISONS:
+        raise ValueError(f"Un retrait de consentement est fait par le jeune ou le conseiller, pas « {actor_kind} ».")
     at = at or timezone.now()
     with transaction.atomic():
         # Locked: two clicks on "confirm" run one after the other, the second finds nothing left to do.
         Parcours.objects.select_for_update().get(pk=parcours.pk)
         parcours.refresh_from_db(fields=["status", "status_changed_at"])
         if structure is None:
-            retrait = _tout(parcours, par, actor, at)
+            retrait = _tout(parcours, actor_kind, actor, at)
         else:
-            retrait = _une_structure(parcours, structure, par, actor, at)
+            retrait = _une_structure(parcours, structure, actor_kind, actor, at)
         record(
             actor,
             Action.MODIFICATION,
@@ -84,7 +84,7 @@ def retirer_consentement(parcours, *, structure=None, par, actor=None, at=None):
             [parcours.jeune_id],
             retrait_consentement="structure" if structure else "tout",
             structure=structure.pk if structure else None,
-            par=par.value,
+            actor_kind=actor_kind.value,
             consentements=retrait.consentements,
             orientations_annulees=[o.pk for o in retrait.annulees],
         )
@@ -93,31 +93,33 @@ def retirer_consentement(parcours, *, structure=None, par, actor=None, at=None):
     return retrait
 
 
-def _tout(parcours, par, actor, at):
+def _tout(parcours, actor_kind, actor, at):
     retrait = Retrait(structure=None)
     if parcours.status != Status.CONSENTEMENT_RETIRE:
         # First, so that the referrals cancelled below leave the journey closed (orientation.transitions).
-        parcours_transitions.transition(parcours, Status.CONSENTEMENT_RETIRE, actor=actor, reason=RAISONS[par], at=at)
+        parcours_transitions.transition(
+            parcours, Status.CONSENTEMENT_RETIRE, actor=actor, reason=RAISONS[actor_kind], at=at
+        )
     for consent in parcours.jeune.consents.active(at):
-        consent.withdraw(at, by=actor, via=VIA[par])
+        consent.withdraw(at, by=actor, via=VIA[actor_kind])
         retrait.consentements += 1
-    retrait.annulees = _annuler(parcours.orientations.ouvertes(), par, actor, at)
+    retrait.annulees = _annuler(parcours.orientations.ouvertes(), actor_kind, actor, at)
     LienStructure.objects.filter(orientation__parcours=parcours, revoked_at__isnull=True).update(revoked_at=at)
     for lien in LienJeune.objects.valides(at).filter(parcours=parcours):
         lien.revoquer(at)
-    for rdv in parcours.rendez_vous.filter(statut=RendezVousStatut.CONFIRME, creneau__debut__gt=at):
-        rendezvous.annuler_rdv(rdv, auteur=actor, at=at)
+    for rdv in parcours.rendez_vous.filter(status=RendezVousStatus.CONFIRME, creneau__debut__gt=at):
+        rendezvous.annuler_rdv(rdv, actor=actor, at=at)
     parcours.propositions.filter(close_le__isnull=True).update(close_le=at)
-    messagerie.annuler_parcours(parcours, raison=RAISONS[par])
+    messagerie.annuler_parcours(parcours, raison=RAISONS[actor_kind])
     return retrait
 
 
-def _une_structure(parcours, structure, par, actor, at):
+def _une_structure(parcours, structure, actor_kind, actor, at):
     retrait = Retrait(structure=structure)
     for consent in parcours.jeune.consents.active(at).filter(structures=structure).prefetch_related("structures"):
-        consent.withdraw_for(structure, at, by=actor, via=VIA[par])
+        consent.withdraw_for(structure, at, by=actor, via=VIA[actor_kind])
         retrait.consentements += 1
-    retrait.annulees = _annuler(parcours.orientations.ouvertes().filter(structure=structure), par, actor, at)
+    retrait.annulees = _annuler(parcours.orientations.ouvertes().filter(structure=structure), actor_kind, actor, at)
     if not retrait.consentements and not retrait.annulees:
         raise ValidationError(f"Aucun accord en cours ne concerne « {structure.nom} ».")
     LienStructure.objects.filter(
@@ -128,12 +130,19 @@ def _une_structure(parcours, structure, par, actor, at):
     return retrait
 
 
-def _annuler(orientations, par, actor, at):
+def _annuler(orientations, actor_kind, actor, at):
     """Cancel the referrals (which revokes their links), without the usual message to the young person: they are the
     one who asked."""
     annulees = list(orientations.select_related("structure", "service"))
     for orientation in annulees:
-        changer(orientation, Statut.ANNULEE, par=par, actor=actor, motif=Motif.CONSENTEMENT_RETIRE, at=at)
+        transition(
+            orientation,
+            OrientationStatus.ANNULEE,
+            actor_kind=actor_kind,
+            actor=actor,
+            reason=Reason.CONSENTEMENT_RETIRE,
+            at=at,
+        )
     return annulees
 
 
@@ -150,7 +159,7 @@ class _AvisAEnvoyer:
 
     def envoye(self, at):
         detail = {"destinataire": self.message.destinataire, "message": self.message.pk}
-        noter(self.orientation, EventKind.AVIS_ANNULATION, par=Par.SYSTEME, at=at, detail=detail)
+        record_fact(self.orientation, EventKind.AVIS_ANNULATION, actor_kind=ActorKind.SYSTEME, at=at, detail=detail)
 
     def echoue(self, at, erreur):
         noter_echec_courriel(self.orientation, self.message, erreur, at)

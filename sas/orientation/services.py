@@ -21,8 +21,8 @@ from sas.parcours import transitions as parcours_transitions
 from sas.parcours.status import Status
 
 from . import indicators
-from .models import EventKind, LienStructure, Motif, Orientation, Par, Proposition, Statut
-from .transitions import TransitionError, changer, noter, ouvrir
+from .models import ActorKind, EventKind, LienStructure, Orientation, OrientationStatus, Proposition, Reason
+from .transitions import TransitionError, record_fact, start, transition
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def propositions_ouvertes(parcours):
     return parcours.propositions.filter(close_le__isnull=True).select_related("service__structure")
 
 
-def proposer(parcours, propositions, *, auteur, at=None):
+def proposer(parcours, propositions, *, actor, at=None):
     """Propose services (matching.ServiceClasse items) to the young person, who chooses on their page."""
     at = at or timezone.now()
     if parcours.status not in PEUT_PROPOSER:
@@ -119,20 +119,20 @@ def proposer(parcours, propositions, *, auteur, at=None):
                 service_id=p.service_id,
                 rang=p.rang,
                 explication=p.explication,
-                proposee_par=auteur,
+                proposee_par=actor,
                 proposee_le=at,
             )
             for p in nouvelles
         )
         if parcours.status != Status.ORIENTATION_PROPOSEE:
             parcours_transitions.transition(
-                parcours, Status.ORIENTATION_PROPOSEE, actor=auteur, reason="Structures proposées au jeune", at=at
+                parcours, Status.ORIENTATION_PROPOSEE, actor=actor, reason="Structures proposées au jeune", at=at
             )
     _prevenir_jeune(parcours, "orientation_proposee", cle=f"propositions-{parcours.pk}-{at:%Y%m%d%H%M%S}", at=at)
     return created
 
 
-def consentir(parcours, structure, *, diagnostic, via, auteur=None, at=None):
+def consentir(parcours, structure, *, diagnostic, via, actor=None, at=None):
     """Record the young person's agreement that `structure` receives their identity and contact details, and the
     content of their diagnostic only if they said so."""
     categories = [*CATEGORIES_REQUISES, *([DataCategory.DIAGNOSTIC] if diagnostic else [])]
@@ -140,7 +140,7 @@ def consentir(parcours, structure, *, diagnostic, via, auteur=None, at=None):
         jeune=parcours.jeune,
         purpose=Purpose.TRANSMISSION,
         categories=categories,
-        collected_by=auteur,
+        collected_by=actor,
         collected_via=via,
         collected_at=at or timezone.now(),
     )
@@ -148,12 +148,12 @@ def consentir(parcours, structure, *, diagnostic, via, auteur=None, at=None):
     return consent
 
 
-def choisir(proposition, *, partager_diagnostic, par, auteur=None, at=None):
+def choisir(proposition, *, partager_diagnostic, actor_kind, actor=None, at=None):
     """The young person chooses a proposed service (on their page, or with the counsellor who records it): their
     consent is recorded for that structure, the other proposals close, and the referral is sent."""
     at = at or timezone.now()
     parcours = proposition.parcours
-    via = CollectionMethod.LIEN_SIGNE if par == Par.JEUNE else CollectionMethod.ORAL
+    via = CollectionMethod.LIEN_SIGNE if actor_kind == ActorKind.JEUNE else CollectionMethod.ORAL
     with transaction.atomic():
         proposition = (
             Proposition.objects.select_for_update().select_related("service__structure").get(pk=proposition.pk)
@@ -161,14 +161,14 @@ def choisir(proposition, *, partager_diagnostic, par, auteur=None, at=None):
         if proposition.close_le is not None:
             raise ValidationError("Cette proposition n'est plus ouverte.")
         structure = proposition.service.structure
-        consentir(parcours, structure, diagnostic=partager_diagnostic, via=via, auteur=auteur, at=at)
+        consentir(parcours, structure, diagnostic=partager_diagnostic, via=via, actor=actor, at=at)
         parcours.propositions.filter(close_le__isnull=True).update(close_le=at)
-        orientation = envoyer(parcours, proposition.service, par=par, auteur=auteur, at=at)
+        orientation = envoyer(parcours, proposition.service, actor_kind=actor_kind, actor=actor, at=at)
     _apres_envoi(orientation, at)
     return orientation
 
 
-def envoyer(parcours, service, *, par, auteur=None, at=None):
+def envoyer(parcours, service, *, actor_kind, actor=None, at=None):
     """Write the referral to `service` and move the journey, refused without the young person's consent naming that
     structure. Notifying the structure and the young person is left to the caller, once the transaction is over."""
     at = at or timezone.now()
@@ -188,15 +188,15 @@ def envoyer(parcours, service, *, par, auteur=None, at=None):
             f"« {structure.nom} » n'a ni adresse électronique ni compte SAS : complétez l'annuaire avant d'envoyer."
         )
     if parcours.status == Status.ORIENTATION_REFUSEE or parcours.status == Status.DIAGNOSTIC_FAIT:
-        parcours_transitions.transition(parcours, Status.ORIENTATION_PROPOSEE, actor=auteur, at=at)
+        parcours_transitions.transition(parcours, Status.ORIENTATION_PROPOSEE, actor=actor, at=at)
     parcours_transitions.transition(
-        parcours, Status.ORIENTATION_ENVOYEE, actor=auteur, reason=f"Orientation vers {structure.nom}", at=at
+        parcours, Status.ORIENTATION_ENVOYEE, actor=actor, reason=f"Orientation vers {structure.nom}", at=at
     )
-    return ouvrir(
+    return start(
         parcours=parcours,
         service=service,
-        par=par,
-        actor=auteur,
+        actor_kind=actor_kind,
+        actor=actor,
         at=at,
         destinataire=destinataire,
         partage=partage(parcours, structure, at=at),
@@ -274,7 +274,7 @@ class _LienAEnvoyer:
         self.orientation.liens.filter(revoked_at__isnull=True).exclude(pk=self.lien.pk).update(revoked_at=at)
         kind = EventKind.RELANCE if self.message.gabarit == GABARITS_STRUCTURE["relance"] else EventKind.COURRIEL
         detail = {"destinataire": self.message.destinataire, "message": self.message.pk}
-        noter(self.orientation, kind, par=Par.SYSTEME, at=at, detail=detail)
+        record_fact(self.orientation, kind, actor_kind=ActorKind.SYSTEME, at=at, detail=detail)
 
     def echoue(self, at, erreur):
         # Not sent: this attempt's link goes, the earlier one keeps working.
@@ -286,10 +286,10 @@ class _LienAEnvoyer:
 def noter_echec_courriel(orientation, message, erreur, at):
     """An e-mail about this referral did not leave (the worker retries it): logged, and an event for the counsellor."""
     logger.warning("Courriel %s de l'orientation %s non envoyé : %s", message.gabarit, orientation.pk, erreur)
-    noter(
+    record_fact(
         orientation,
         EventKind.ECHEC_COURRIEL,
-        par=Par.SYSTEME,
+        actor_kind=ActorKind.SYSTEME,
         precision=str(erreur)[:500],
         at=at,
         detail={"message": message.pk},
@@ -341,11 +341,11 @@ def notifier_structure(orientation, *, raison, at=None):
 
 
 GABARIT_PAR_STATUT = {
-    Statut.ACCEPTEE: "orientation_acceptee",
-    Statut.RDV_FIXE: "orientation_rdv",
-    Statut.REFUSEE: "orientation_fermee",
-    Statut.EXPIREE: "orientation_fermee",
-    Statut.ANNULEE: "orientation_fermee",
+    OrientationStatus.ACCEPTEE: "orientation_acceptee",
+    OrientationStatus.RDV_FIXE: "orientation_rdv",
+    OrientationStatus.REFUSEE: "orientation_fermee",
+    OrientationStatus.EXPIREE: "orientation_fermee",
+    OrientationStatus.ANNULEE: "orientation_fermee",
 }
 
 
@@ -356,13 +356,13 @@ def _prevenir_jeune(parcours, gabarit, *, orientation=None, cle=None, at=None):
         contexte["structure"] = orientation.structure.nom[:40]
         if orientation.premier_rdv_le:
             contexte["rdv"] = orientation.premier_rdv_le
-        cle = cle or f"orientation-{orientation.pk}-{orientation.statut}"
-    return messagerie.envoyer(parcours, gabarit, le=at, contexte=contexte, cle=cle)
+        cle = cle or f"orientation-{orientation.pk}-{orientation.status}"
+    return messagerie.envoyer(parcours, gabarit, at=at, contexte=contexte, cle=cle)
 
 
-def _changer_et_prevenir(orientation, to_statut, **kwargs):
-    event = changer(orientation, to_statut, **kwargs)
-    gabarit = GABARIT_PAR_STATUT.get(to_statut)
+def _changer_et_prevenir(orientation, to_status, **kwargs):
+    event = transition(orientation, to_status, **kwargs)
+    gabarit = GABARIT_PAR_STATUT.get(to_status)
     if gabarit:
         _prevenir_jeune(orientation.parcours, gabarit, orientation=orientation, at=kwargs.get("at"))
     return event
@@ -371,35 +371,48 @@ def _changer_et_prevenir(orientation, to_statut, **kwargs):
 def voir(orientation, *, actor=None, at=None):
     """The structure said it read the referral (a button, or its first answer): "vue" the first time, nothing after.
     Never called on opening a page: e-mail link scanners open links too."""
-    if orientation.statut == Statut.ENVOYEE:
+    if orientation.status == OrientationStatus.ENVOYEE:
         try:
-            changer(orientation, Statut.VUE, par=Par.STRUCTURE, actor=actor, at=at)
+            transition(orientation, OrientationStatus.VUE, actor_kind=ActorKind.STRUCTURE, actor=actor, at=at)
         except TransitionError:
             orientation.refresh_from_db()
     return orientation
 
 
 def accepter(orientation, *, actor=None, at=None):
-    return _changer_et_prevenir(orientation, Statut.ACCEPTEE, par=Par.STRUCTURE, actor=actor, at=at)
-
-
-def refuser(orientation, *, motif, precision="", actor=None, at=None):
     return _changer_et_prevenir(
-        orientation, Statut.REFUSEE, par=Par.STRUCTURE, motif=motif, precision=precision, actor=actor, at=at
+        orientation, OrientationStatus.ACCEPTEE, actor_kind=ActorKind.STRUCTURE, actor=actor, at=at
     )
 
 
-def fixer_rdv(orientation, le, *, actor=None, at=None):
+def refuser(orientation, *, reason, precision="", actor=None, at=None):
+    return _changer_et_prevenir(
+        orientation,
+        OrientationStatus.REFUSEE,
+        actor_kind=ActorKind.STRUCTURE,
+        reason=reason,
+        precision=precision,
+        actor=actor,
+        at=at,
+    )
+
+
+def fixer_rdv(orientation, date_rdv, *, actor=None, at=None):
     at = at or timezone.now()
-    if le is None:
+    if date_rdv is None:
         raise ValidationError("Indiquez la date du premier rendez-vous.")
-    if le < at - datetime.timedelta(days=30):
+    if date_rdv < at - datetime.timedelta(days=30):
         raise ValidationError("La date du premier rendez-vous est trop ancienne.")
     with transaction.atomic():
-        Orientation.objects.filter(pk=orientation.pk).update(premier_rdv_le=le)
-        orientation.premier_rdv_le = le
+        Orientation.objects.filter(pk=orientation.pk).update(premier_rdv_le=date_rdv)
+        orientation.premier_rdv_le = date_rdv
         return _changer_et_prevenir(
-            orientation, Statut.RDV_FIXE, par=Par.STRUCTURE, actor=actor, at=at, detail={"le": le.isoformat()}
+            orientation,
+            OrientationStatus.RDV_FIXE,
+            actor_kind=ActorKind.STRUCTURE,
+            actor=actor,
+            at=at,
+            detail={"le": date_rdv.isoformat()},
         )
 
 
@@ -407,22 +420,30 @@ def confirmer_prise_en_charge(orientation, *, actor=None, at=None):
     at = at or timezone.now()
     if orientation.premier_rdv_le and orientation.premier_rdv_le > at:
         raise ValidationError("Le premier rendez-vous n'a pas encore eu lieu : confirmez la prise en charge après.")
-    return _changer_et_prevenir(orientation, Statut.PRISE_EN_CHARGE, par=Par.STRUCTURE, actor=actor, at=at)
+    return _changer_et_prevenir(
+        orientation, OrientationStatus.PRISE_EN_CHARGE, actor_kind=ActorKind.STRUCTURE, actor=actor, at=at
+    )
 
 
-def annuler(orientation, *, par, motif, precision="", actor=None, at=None):
+def annuler(orientation, *, actor_kind, reason, precision="", actor=None, at=None):
     """End the referral without take-up (the young person did not come, changed their mind…)."""
     return _changer_et_prevenir(
-        orientation, Statut.ANNULEE, par=par, motif=motif, precision=precision, actor=actor, at=at
+        orientation,
+        OrientationStatus.ANNULEE,
+        actor_kind=actor_kind,
+        reason=reason,
+        precision=precision,
+        actor=actor,
+        at=at,
     )
 
 
 def rencontre_confirmee_par_jeune(orientation, *, rencontre, at=None):
     """The young person's own answer to "did you meet them?", kept beside the structure's confirmation."""
-    return noter(
+    return record_fact(
         orientation,
         EventKind.RENCONTRE_JEUNE,
-        par=Par.JEUNE,
+        actor_kind=ActorKind.JEUNE,
         at=at,
         detail={"rencontre": bool(rencontre)},
         precision="Oui, je les ai rencontrés" if rencontre else "Non, pas encore",
@@ -433,7 +454,9 @@ def a_demander_au_jeune(parcours, *, at=None):
     """The referral whose first meeting has passed and the young person has not said yet whether it took place."""
     at = at or timezone.now()
     return (
-        parcours.orientations.filter(statut__in=[Statut.RDV_FIXE, Statut.PRISE_EN_CHARGE], premier_rdv_le__lte=at)
+        parcours.orientations.filter(
+            status__in=[OrientationStatus.RDV_FIXE, OrientationStatus.PRISE_EN_CHARGE], premier_rdv_le__lte=at
+        )
         .exclude(events__kind=EventKind.RENCONTRE_JEUNE)
         .select_related("structure", "service")
         .first()
@@ -446,7 +469,9 @@ def relancer(*, wet_run=False, at=None):
     at = at or timezone.now()
     lines = []
     ouvertes = (
-        Orientation.objects.filter(statut__in=[Statut.ENVOYEE, Statut.VUE], envoyee_le__lte=at - RELANCES_APRES[0])
+        Orientation.objects.filter(
+            status__in=[OrientationStatus.ENVOYEE, OrientationStatus.VUE], envoyee_le__lte=at - RELANCES_APRES[0]
+        )
         .select_related("parcours__jeune", "service", "structure")
         .annotate(relances=Count("events", filter=Q(events__kind=EventKind.RELANCE)))
         .order_by("envoyee_le", "pk")
@@ -456,7 +481,13 @@ def relancer(*, wet_run=False, at=None):
         if age >= EXPIRE_APRES:
             lines.append(f"Orientation {orientation.pk} vers {orientation.structure.nom} : expirée après 15 jours.")
             if wet_run:
-                _changer_et_prevenir(orientation, Statut.EXPIREE, par=Par.SYSTEME, motif=Motif.SANS_REPONSE, at=at)
+                _changer_et_prevenir(
+                    orientation,
+                    OrientationStatus.EXPIREE,
+                    actor_kind=ActorKind.SYSTEME,
+                    reason=Reason.SANS_REPONSE,
+                    at=at,
+                )
             continue
         dues = sum(1 for delai in RELANCES_APRES if age >= delai)
         if orientation.relances < dues:

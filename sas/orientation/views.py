@@ -39,7 +39,7 @@ from .forms import (
     RetraitConseillerForm,
     RetraitJeuneForm,
 )
-from .models import LienStructure, Orientation, Par, Statut
+from .models import ActorKind, LienStructure, Orientation, OrientationStatus
 
 
 def _parcours(request, uuid):
@@ -69,7 +69,7 @@ def parcours(request, uuid):
         parcours.orientations.select_related("structure", "service").prefetch_related("events").order_by("-envoyee_le")
     )
     suggestion = None
-    if orientations and orientations[0].finale and orientations[0].statut != Statut.PRISE_EN_CHARGE:
+    if orientations and orientations[0].finale and orientations[0].status != OrientationStatus.PRISE_EN_CHARGE:
         suggestion = services.suggestion(parcours, filtres)
     record(request.user, Action.CONSULTATION, parcours, [parcours.jeune_id], page="orientation")
     return render(
@@ -101,7 +101,7 @@ def proposer(request, uuid):
     ranking = services.classer(parcours, FiltresForm(request.GET or None).filtres())
     chosen = [p for p in ranking if str(p.service_id) in wanted]
     try:
-        services.proposer(parcours, chosen, auteur=request.user)
+        services.proposer(parcours, chosen, actor=request.user)
     except ValidationError as error:
         _erreur(request, error)
     else:
@@ -124,8 +124,8 @@ def choisir_pour_le_jeune(request, uuid, pk):
         orientation = services.choisir(
             proposition,
             partager_diagnostic=form.cleaned_data["partager_diagnostic"],
-            par=Par.CONSEILLER,
-            auteur=request.user,
+            actor_kind=ActorKind.CONSEILLER,
+            actor=request.user,
         )
     except ValidationError as error:
         _erreur(request, error)
@@ -145,15 +145,21 @@ def annuler(request, pk):
             raise ValidationError("Indiquez le motif.")
         services.annuler(
             orientation,
-            par=Par.CONSEILLER,
-            motif=form.cleaned_data["motif"],
+            actor_kind=ActorKind.CONSEILLER,
+            reason=form.cleaned_data["motif"],
             precision=form.cleaned_data["precision"],
             actor=request.user,
         )
     except ValidationError as error:
         _erreur(request, error)
     else:
-        record(request.user, Action.TRANSITION, orientation, [orientation.parcours.jeune_id], vers=Statut.ANNULEE)
+        record(
+            request.user,
+            Action.TRANSITION,
+            orientation,
+            [orientation.parcours.jeune_id],
+            vers=OrientationStatus.ANNULEE,
+        )
         messages.success(request, "Orientation annulée.")
     return redirect("orientation:parcours", uuid=orientation.parcours.uuid)
 
@@ -183,7 +189,7 @@ def retrait_conseiller(request, uuid):
     if request.method == "POST" and form.is_valid():
         try:
             fait = retrait.retirer_consentement(
-                parcours, structure=form.structure(), par=Par.CONSEILLER, actor=request.user
+                parcours, structure=form.structure(), actor_kind=ActorKind.CONSEILLER, actor=request.user
             )
         except ValidationError as error:
             _erreur(request, error)
@@ -234,7 +240,9 @@ def jeune_choisir(request, lien, pk):
     form.is_valid()
     try:
         orientation = services.choisir(
-            proposition, partager_diagnostic=form.cleaned_data.get("partager_diagnostic", False), par=Par.JEUNE
+            proposition,
+            partager_diagnostic=form.cleaned_data.get("partager_diagnostic", False),
+            actor_kind=ActorKind.JEUNE,
         )
     except ValidationError as error:
         _erreur(request, error)
@@ -264,7 +272,7 @@ def jeune_retrait(request, lien):
     parcours = lien.parcours
     form = RetraitJeuneForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        retrait.retirer_consentement(parcours, par=Par.JEUNE)
+        retrait.retirer_consentement(parcours, actor_kind=ActorKind.JEUNE)
         # The link no longer opens anything: this page is the last one it shows.
         return render(request, "orientation/jeune_retrait_fait.html", {"title": "Votre accord est retiré"})
     record(None, Action.CONSULTATION, parcours, [parcours.jeune_id], via="page", page="retrait")
@@ -280,7 +288,7 @@ def jeune_retrait_structure(request, lien, pk):
     if not RetraitJeuneForm(request.POST).is_valid():
         messages.error(request, "Cochez la case pour confirmer que vous retirez votre accord.")
     else:
-        retrait.retirer_consentement(lien.parcours, structure=structure, par=Par.JEUNE)
+        retrait.retirer_consentement(lien.parcours, structure=structure, actor_kind=ActorKind.JEUNE)
         messages.success(request, f"C'est fait : « {structure.nom} » ne reçoit plus vos informations.")
     return redirect("orientation:jeune", token=lien.token)
 
@@ -292,12 +300,16 @@ ACTIONS = {
     "vue": lambda o, form, actor: services.voir(o, actor=actor),
     "accepter": lambda o, form, actor: services.accepter(o, actor=actor),
     "refuser": lambda o, form, actor: services.refuser(
-        o, motif=form.cleaned_data["motif"], precision=form.cleaned_data["precision"], actor=actor
+        o, reason=form.cleaned_data["motif"], precision=form.cleaned_data["precision"], actor=actor
     ),
     "rdv": lambda o, form, actor: services.fixer_rdv(o, form.cleaned_data["le"], actor=actor),
     "prise_en_charge": lambda o, form, actor: services.confirmer_prise_en_charge(o, actor=actor),
     "annuler": lambda o, form, actor: services.annuler(
-        o, par=Par.STRUCTURE, motif=form.cleaned_data["motif"], precision=form.cleaned_data["precision"], actor=actor
+        o,
+        actor_kind=ActorKind.STRUCTURE,
+        reason=form.cleaned_data["motif"],
+        precision=form.cleaned_data["precision"],
+        actor=actor,
     ),
 }
 FORMS = {"refuser": MotifForm, "annuler": MotifForm, "rdv": RdvForm}
@@ -324,7 +336,11 @@ def _agir(request, orientation, action, actor):
         ACTIONS[action](orientation, form, actor)
     except ValidationError as error:
         orientation.refresh_from_db()
-        if action == "accepter" and orientation.statut in {Statut.ACCEPTEE, Statut.RDV_FIXE, Statut.PRISE_EN_CHARGE}:
+        if action == "accepter" and orientation.status in {
+            OrientationStatus.ACCEPTEE,
+            OrientationStatus.RDV_FIXE,
+            OrientationStatus.PRISE_EN_CHARGE,
+        }:
             messages.info(request, "Cette orientation est déjà acceptée.")
         else:
             _erreur(request, error)
@@ -434,7 +450,7 @@ def recues_csv(request):
         Orientation,
         jeune_ids,
         page="orientations_recues",
-        statut=filtres["statut"],
+        status=filtres["status"],
         lignes=len(rows),
     )
     return csv_response(f"orientations-recues-{timezone.localdate():%Y-%m-%d}.csv", recues_liste.ENTETE, rows)

@@ -121,7 +121,7 @@ def detail(request, uuid):
         return _detail_prescripteur(request, uuid)
     parcours = _get_visible(request, uuid)
     record(user, Action.CONSULTATION, parcours, [parcours.jeune_id])
-    nouveaux = marquer_lus(parcours, par=user)
+    nouveaux = marquer_lus(parcours, actor=user)
     action = prochaine_action(parcours.status, diagnostic_commence=parcours.diagnostics.exists())
     return render(
         request,

@@ -38,7 +38,7 @@ CHEZ_UNE_STRUCTURE = frozenset(
 class Etape:
     code: str
     libelle: str
-    le: datetime.datetime
+    at: datetime.datetime
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,7 +71,7 @@ class VuePrescripteur:
         """{stage code: first date reached}, from the moment they follow the journey."""
         reached = {}
         for etape in self.etapes:
-            reached.setdefault(etape.code, etape.le)
+            reached.setdefault(etape.code, etape.at)
         return reached
 
 

@@ -28,9 +28,9 @@ def changes_for(user, since):
         (parcours, etape)
         for parcours in journeys
         for etape in vue_prescripteur(parcours).changements
-        if etape.le > since
+        if etape.at > since
     ]
-    return sorted(changes, key=lambda change: change[1].le)
+    return sorted(changes, key=lambda change: change[1].at)
 
 
 def due_preferences(now):

@@ -22,7 +22,7 @@ class TransitionError(ValidationError):
     pass
 
 
-def ouvrir(*, actor=None, at=None, **fields):
+def start(*, actor=None, at=None, **fields):
     """Write a new batch, previewed, with its first event."""
     at = at or timezone.now()
     with transaction.atomic():
@@ -31,7 +31,7 @@ def ouvrir(*, actor=None, at=None, **fields):
     return batch
 
 
-def changer(batch, to_status, *, actor=None, at=None, **values):
+def transition(batch, to_status, *, actor=None, at=None, **values):
     """Move `batch` to `to_status` if allowed, with the other fields given, and write exactly one event. The row is
     locked and re-read: a second click on "import" is refused."""
     to_status = ImportStatus(to_status)

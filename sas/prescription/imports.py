@@ -655,7 +655,7 @@ def create_batch(*, organisation, user, filename, content):
     """An ImportBatch in preview, with every error found without writing, what was cleaned or left aside, and the
     other sheets that could be read instead. ImportFileError if the file cannot be read."""
     table = parse_file(filename, content)
-    return import_transitions.ouvrir(
+    return import_transitions.start(
         actor=user,
         organisation=organisation,
         created_by=user,
@@ -712,7 +712,7 @@ def run_import(batch, chunk_size=CHUNK_SIZE):
     if batch.status == ImportStatus.TERMINE:
         return batch
     if batch.status != ImportStatus.EN_COURS:
-        import_transitions.changer(batch, ImportStatus.EN_COURS, other_sheets={})
+        import_transitions.transition(batch, ImportStatus.EN_COURS, other_sheets={})
     if batch.processed_rows == 0:
         batch.errors = []
         batch.save(update_fields=["errors"])
@@ -726,11 +726,11 @@ def run_import(batch, chunk_size=CHUNK_SIZE):
                 batch.save(update_fields=_PROGRESS_FIELDS)
     except Exception:
         failed_at = timezone.now()
-        import_transitions.changer(batch, ImportStatus.ECHEC, at=failed_at, finished_at=failed_at)
+        import_transitions.transition(batch, ImportStatus.ECHEC, at=failed_at, finished_at=failed_at)
         raise
     # The report keeps line numbers and reasons; the personal data now lives in the records.
     done_at = timezone.now()
-    import_transitions.changer(batch, ImportStatus.TERMINE, at=done_at, finished_at=done_at, rows=[])
+    import_transitions.transition(batch, ImportStatus.TERMINE, at=done_at, finished_at=done_at, rows=[])
     return batch
 
 

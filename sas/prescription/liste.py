@@ -89,7 +89,7 @@ def export(user, *, recherche="", etape=""):
             ligne.parcours.jeune.commune.nom,
             _date(ligne.vue.depuis),
             ligne.vue.etape.libelle,
-            _date(ligne.vue.etape.le),
+            _date(ligne.vue.etape.at),
             *(_date(ligne.reached.get(status)) for status in PRESCRIBER_MILESTONES),
         ]
         for ligne in lignes

@@ -18,7 +18,7 @@ def start_import(batch):
     nothing. Returns False if the import was already running or done."""
     try:
         # The sheets not chosen are not kept once the import starts.
-        import_transitions.changer(batch, ImportStatus.EN_COURS, other_sheets={})
+        import_transitions.transition(batch, ImportStatus.EN_COURS, other_sheets={})
     except import_transitions.TransitionError:
         return False
     if batch.total_rows <= INLINE_MAX_ROWS:

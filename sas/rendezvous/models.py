@@ -47,7 +47,7 @@ class Creneau(models.Model):
         return f"{debut:%d/%m/%Y} à {debut:%H:%M} ({self.get_modalite_display().lower()})"
 
 
-class RendezVousStatut(models.TextChoices):
+class RendezVousStatus(models.TextChoices):
     CONFIRME = "confirme", "Confirmé"
     HONORE = "honore", "Honoré"
     MANQUE = "manque", "Manqué"
@@ -64,17 +64,17 @@ class RendezVous(models.Model):
 
     creneau = models.ForeignKey(Creneau, verbose_name="créneau", on_delete=models.PROTECT, related_name="rendez_vous")
     parcours = models.ForeignKey("parcours.Parcours", on_delete=models.CASCADE, related_name="rendez_vous")
-    statut = models.CharField(
-        "statut", max_length=20, choices=RendezVousStatut.choices, default=RendezVousStatut.CONFIRME
+    status = models.CharField(
+        "statut", max_length=20, choices=RendezVousStatus.choices, default=RendezVousStatus.CONFIRME
     )
     pris_par = models.CharField("pris par", max_length=20, choices=PrisPar.choices)
-    auteur = models.ForeignKey(
+    actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="réservé par", on_delete=models.SET_NULL, null=True, related_name="+"
     )
     # The first appointment of the journey (cancelled ones aside): its no-show rate is the one measured.
     premier = models.BooleanField("premier rendez-vous", default=False)
     created_at = models.DateTimeField("pris le", default=timezone.now, editable=False)
-    statut_change_le = models.DateTimeField("statut depuis", default=timezone.now)
+    status_changed_at = models.DateTimeField("statut depuis", default=timezone.now)
 
     class Meta:
         verbose_name = "rendez-vous"
@@ -84,10 +84,10 @@ class RendezVous(models.Model):
             # Two bookings of the same slot cannot both succeed, whatever the timing: the database refuses.
             models.UniqueConstraint(
                 fields=["creneau"],
-                condition=~models.Q(statut=RendezVousStatut.ANNULE),
+                condition=~models.Q(status=RendezVousStatus.ANNULE),
                 name="rendezvous_un_actif_par_creneau",
             )
         ]
 
     def __str__(self):
-        return f"Rendez-vous du {self.creneau} ({self.get_statut_display().lower()})"
+        return f"Rendez-vous du {self.creneau} ({self.get_status_display().lower()})"

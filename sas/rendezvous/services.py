@@ -16,7 +16,7 @@ from sas.parcours.models import EventKind, Parcours
 from sas.parcours.status import TRANSITIONS, Status
 from sas.permissions import organisations_for_role
 
-from .models import Creneau, Modalite, PrisPar, RendezVous, RendezVousStatut
+from .models import Creneau, Modalite, PrisPar, RendezVous, RendezVousStatus
 
 # A slot is offered to the young person only if it starts at least this far ahead.
 DELAI_RESERVATION = datetime.timedelta(hours=1)
@@ -45,7 +45,7 @@ def _quand(moment):
 
 
 def _actifs():
-    return RendezVous.objects.exclude(statut=RendezVousStatut.ANNULE)
+    return RendezVous.objects.exclude(status=RendezVousStatus.ANNULE)
 
 
 def _libre():
@@ -106,7 +106,7 @@ def publier_creneaux(conseiller, organisation, *, date, heure, duree, nombre, mo
     return creneaux
 
 
-def retirer_creneau(creneau, *, auteur, at=None):
+def retirer_creneau(creneau, *, actor, at=None):
     """Withdraw a slot nobody holds (a booked one is cancelled first, so the young person is told). A slot that
     never had an appointment is deleted; one with cancelled appointments is only marked withdrawn."""
     at = at or timezone.now()
@@ -167,37 +167,37 @@ def _contexte(creneau):
 def _programmer_messages(rdv, at):
     parcours, creneau = rdv.parcours, rdv.creneau
     contexte = _contexte(creneau)
-    messagerie.envoyer(parcours, "rdv_confirme", le=at, contexte=contexte, cle=f"rdv-{rdv.pk}-confirme")
+    messagerie.envoyer(parcours, "rdv_confirme", at=at, contexte=contexte, cle=f"rdv-{rdv.pk}-confirme")
     for gabarit, moment in (
         ("rappel_veille", moment_rappel_veille(creneau.debut)),
         ("rappel_2h", moment_rappel_2h(creneau.debut)),
     ):
         if moment and moment > at:
-            messagerie.envoyer(parcours, gabarit, le=moment, contexte=contexte, cle=f"rdv-{rdv.pk}-{gabarit}")
+            messagerie.envoyer(parcours, gabarit, at=moment, contexte=contexte, cle=f"rdv-{rdv.pk}-{gabarit}")
 
 
 # Appointments
 
 
-def _evenement(rdv, action, *, auteur, at, reason, **detail):
+def _evenement(rdv, action, *, actor, at, reason, **detail):
     transitions.record_fact(
         rdv.parcours,
         EventKind.RENDEZ_VOUS,
-        actor=auteur,
+        actor=actor,
         reason=reason,
         at=at,
         detail={"rdv": rdv.pk, "action": action, **detail, "premier": rdv.premier},
     )
 
 
-def reserver(parcours, creneau, *, par, auteur=None, at=None):
+def reserver(parcours, creneau, *, pris_par, actor=None, at=None):
     """Book `creneau` for `parcours`. Raises ValidationError (in French) and writes nothing if the slot is taken,
     past, of another territory, or if the journey is closed.
 
     Confirms at once and schedules the reminders (day before, 2 hours before). When the young person booked, it
     counts as their answer (the contact cadence stops)."""
     at = at or timezone.now()
-    par = PrisPar(par)
+    pris_par = PrisPar(pris_par)
     with transaction.atomic():
         # Locked: on PostgreSQL a concurrent booking of the same slot waits here, then sees it taken.
         creneau = Creneau.objects.select_for_update().select_related("organisation").get(pk=creneau.pk)
@@ -216,8 +216,8 @@ def reserver(parcours, creneau, *, par, auteur=None, at=None):
         if _actifs().filter(creneau=creneau).exists():
             raise ValidationError(pris, code="taken")
         # The young person moves an appointment rather than holding several; the counsellor may plan a follow-up.
-        a_venir = parcours.rendez_vous.filter(statut=RendezVousStatut.CONFIRME, creneau__debut__gt=at)
-        if par == PrisPar.JEUNE and (deja := a_venir.select_related("creneau").first()):
+        a_venir = parcours.rendez_vous.filter(status=RendezVousStatus.CONFIRME, creneau__debut__gt=at)
+        if pris_par == PrisPar.JEUNE and (deja := a_venir.select_related("creneau").first()):
             raise ValidationError(
                 f"Vous avez déjà un rendez-vous le {_quand(deja.creneau.debut)} : annulez-le avant d'en choisir "
                 "un autre.",
@@ -229,61 +229,61 @@ def reserver(parcours, creneau, *, par, auteur=None, at=None):
                 rdv = RendezVous.objects.create(
                     creneau=creneau,
                     parcours=parcours,
-                    pris_par=par,
-                    auteur=auteur,
+                    pris_par=pris_par,
+                    actor=actor,
                     premier=premier,
                     created_at=at,
-                    statut_change_le=at,
+                    status_changed_at=at,
                 )
         except IntegrityError as error:
             raise ValidationError(pris, code="taken") from error
         reason = f"Rendez-vous pris pour le {_quand(creneau.debut)}"
-        _evenement(rdv, PRIS, auteur=auteur, at=at, reason=reason, par=par.value)
-        record(auteur, Action.CREATION, rdv, [parcours.jeune_id], par=par)
+        _evenement(rdv, PRIS, actor=actor, at=at, reason=reason, pris_par=pris_par.value)
+        record(actor, Action.CREATION, rdv, [parcours.jeune_id], pris_par=pris_par)
         _programmer_messages(rdv, at)
-        if par == PrisPar.JEUNE:
+        if pris_par == PrisPar.JEUNE:
             aiguillage.reponse_du_jeune(parcours, via="rendez_vous", at=at)
     return rdv
 
 
-def _changer_statut(rdv, statut, at):
+def _changer_statut(rdv, status, at):
     """Leave CONFIRME exactly once, even with two clicks at the same time."""
-    changed = RendezVous.objects.filter(pk=rdv.pk, statut=RendezVousStatut.CONFIRME).update(
-        statut=statut, statut_change_le=at
+    changed = RendezVous.objects.filter(pk=rdv.pk, status=RendezVousStatus.CONFIRME).update(
+        status=status, status_changed_at=at
     )
     if not changed:
         raise ValidationError("Ce rendez-vous n'est plus confirmé : son issue est déjà enregistrée.", code="done")
-    rdv.statut, rdv.statut_change_le = statut, at
+    rdv.status, rdv.status_changed_at = status, at
 
 
-def constater(rdv, statut, *, auteur, at=None):
+def constater(rdv, status, *, actor, at=None):
     """Record that the appointment was honoured or missed. A missed one starts the remobilisation path: a message
     with a link to pick a new slot at once, then a call task (2 days) and a visit task (5 days) for the team.
 
     Booking again needs nothing more: the tasks stay, so the counsellor sees what happened and closes them."""
     at = at or timezone.now()
-    statut = RendezVousStatut(statut)
-    if statut not in (RendezVousStatut.HONORE, RendezVousStatut.MANQUE):
+    status = RendezVousStatus(status)
+    if status not in (RendezVousStatus.HONORE, RendezVousStatus.MANQUE):
         raise ValidationError("Un rendez-vous est soit honoré, soit manqué.")
     creneau, parcours = rdv.creneau, rdv.parcours
     if at < creneau.debut:
         raise ValidationError(f"Vous pourrez dire si le rendez-vous a eu lieu à partir du {_quand(creneau.debut)}.")
     with transaction.atomic():
-        _changer_statut(rdv, statut, at)
+        _changer_statut(rdv, status, at)
         _evenement(
             rdv,
             CONSTATE,
-            auteur=auteur,
+            actor=actor,
             at=at,
-            reason=f"Rendez-vous du {_quand(creneau.debut)} {statut.label.lower()}",
-            issue=statut.value,
+            reason=f"Rendez-vous du {_quand(creneau.debut)} {status.label.lower()}",
+            issue=status.value,
         )
-        record(auteur, Action.MODIFICATION, rdv, [parcours.jeune_id], statut=statut.value)
+        record(actor, Action.MODIFICATION, rdv, [parcours.jeune_id], status=status.value)
         messagerie.annuler(f"rdv-{rdv.pk}-rappel", at=at)
-        if statut == RendezVousStatut.HONORE:
+        if status == RendezVousStatus.HONORE:
             aiguillage.reponse_du_jeune(parcours, via="rendez_vous", at=at)
         else:
-            messagerie.envoyer(parcours, "rdv_manque", le=at, contexte=_contexte(creneau), cle=f"rdv-{rdv.pk}-manque")
+            messagerie.envoyer(parcours, "rdv_manque", at=at, contexte=_contexte(creneau), cle=f"rdv-{rdv.pk}-manque")
             motif = f"Rendez-vous du {_quand(creneau.debut)} manqué"
             aiguillage.creer_tache(
                 parcours,
@@ -304,14 +304,14 @@ def constater(rdv, statut, *, auteur, at=None):
     return rdv
 
 
-def annuler_rdv(rdv, *, auteur=None, at=None):
+def annuler_rdv(rdv, *, actor=None, at=None):
     """Cancel a confirmed appointment: the slot is free again and the reminders not yet sent are cancelled."""
     at = at or timezone.now()
     with transaction.atomic():
-        _changer_statut(rdv, RendezVousStatut.ANNULE, at)
-        par = PrisPar.CONSEILLER if auteur else PrisPar.JEUNE
+        _changer_statut(rdv, RendezVousStatus.ANNULE, at)
+        pris_par = PrisPar.CONSEILLER if actor else PrisPar.JEUNE
         reason = f"Rendez-vous du {_quand(rdv.creneau.debut)} annulé"
-        _evenement(rdv, ANNULE, auteur=auteur, at=at, reason=reason, par=par.value)
-        record(auteur, Action.MODIFICATION, rdv, [rdv.parcours.jeune_id], statut=RendezVousStatut.ANNULE.value)
+        _evenement(rdv, ANNULE, actor=actor, at=at, reason=reason, pris_par=pris_par.value)
+        record(actor, Action.MODIFICATION, rdv, [rdv.parcours.jeune_id], status=RendezVousStatus.ANNULE.value)
         messagerie.annuler(f"rdv-{rdv.pk}-", at=at)
     return rdv

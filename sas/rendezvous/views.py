@@ -21,7 +21,7 @@ from sas.permissions import (
 
 from . import services
 from .forms import PublierCreneauxForm
-from .models import Creneau, PrisPar, RendezVous, RendezVousStatut
+from .models import Creneau, PrisPar, RendezVous, RendezVousStatus
 
 
 def _rendez_vous_visibles(request):
@@ -46,11 +46,11 @@ def agenda(request):
     creneaux = creneaux.select_related("conseiller")
     if not equipe:
         creneaux = creneaux.filter(conseiller=request.user)
-    actifs = RendezVous.objects.exclude(statut=RendezVousStatut.ANNULE).select_related("parcours__jeune")
+    actifs = RendezVous.objects.exclude(status=RendezVousStatus.ANNULE).select_related("parcours__jeune")
     creneaux = list(creneaux.prefetch_related(Prefetch("rendez_vous", queryset=actifs, to_attr="actifs")))
     for creneau in creneaux:
         creneau.rdv = creneau.actifs[0] if creneau.actifs else None
-    a_constater = _rendez_vous_visibles(request).filter(statut=RendezVousStatut.CONFIRME, creneau__debut__lte=now)
+    a_constater = _rendez_vous_visibles(request).filter(status=RendezVousStatus.CONFIRME, creneau__debut__lte=now)
     if not equipe:
         a_constater = a_constater.filter(creneau__conseiller=request.user)
     a_constater = list(a_constater.order_by("creneau__debut", "pk"))
@@ -98,7 +98,7 @@ def retirer(request, pk):
     require_role(request.user, Role.AIGUILLEUR)
     creneau = get_object_or_404(creneaux_for_aiguilleur(request.user).filter(retire_le=None), pk=pk)
     try:
-        services.retirer_creneau(creneau, auteur=request.user)
+        services.retirer_creneau(creneau, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -119,7 +119,7 @@ def reserver(request, uuid):
         return redirect(detail)
     creneau = get_object_or_404(Creneau.objects.filter(organisation__territory_id=parcours.territory_id), pk=creneau_id)
     try:
-        rdv = services.reserver(parcours, creneau, par=PrisPar.CONSEILLER, auteur=request.user)
+        rdv = services.reserver(parcours, creneau, pris_par=PrisPar.CONSEILLER, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -130,7 +130,7 @@ def reserver(request, uuid):
 def _agir(request, pk, action, success, **kwargs):
     rdv = get_object_or_404(_rendez_vous_visibles(request), pk=pk)
     try:
-        action(rdv, auteur=request.user, **kwargs)
+        action(rdv, actor=request.user, **kwargs)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -142,17 +142,17 @@ def _agir(request, pk, action, success, **kwargs):
 @require_POST
 def constater(request, pk):
     issue = request.POST.get("issue")
-    if issue not in (RendezVousStatut.HONORE, RendezVousStatut.MANQUE):
+    if issue not in (RendezVousStatus.HONORE, RendezVousStatus.MANQUE):
         # Someone else's appointment is a 404 whatever the form says.
         get_object_or_404(_rendez_vous_visibles(request), pk=pk)
         messages.error(request, "Indiquez si le rendez-vous a été honoré ou manqué.")
         return _suite(request, "rendezvous:agenda")
     success = {
-        RendezVousStatut.HONORE: "C'est noté : rendez-vous honoré.",
-        RendezVousStatut.MANQUE: "C'est noté. Le jeune reçoit un lien pour reprendre rendez-vous ; "
+        RendezVousStatus.HONORE: "C'est noté : rendez-vous honoré.",
+        RendezVousStatus.MANQUE: "C'est noté. Le jeune reçoit un lien pour reprendre rendez-vous ; "
         "un appel puis une visite sont prévus si besoin.",
     }[issue]
-    return _agir(request, pk, services.constater, success, statut=issue)
+    return _agir(request, pk, services.constater, success, status=issue)
 
 
 @login_required

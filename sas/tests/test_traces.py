@@ -115,14 +115,14 @@ def test_no_token_nor_secret_in_the_logs_and_token_pages_are_never_stored(gunico
         f"/j/{lien.token}/pas-une-page/",  # a 404: django.request logs its path
     ]
     for chemin in pages_a_jeton:
-        statut, entetes = demander(base + chemin, Referer=f"{base}/j/{lien.token}/")
-        assert statut in {200, 302, 404, 410}, (chemin, statut)
+        status, entetes = demander(base + chemin, Referer=f"{base}/j/{lien.token}/")
+        assert status in {200, 302, 404, 410}, (chemin, status)
         assert "no-store" in entetes["Cache-Control"], chemin
         assert "noindex" in entetes["X-Robots-Tag"], chemin
         assert entetes["Referrer-Policy"] == "same-origin", chemin
 
-    statut, entetes = demander(base + "/connexion/")
-    assert statut == 200
+    status, entetes = demander(base + "/connexion/")
+    assert status == 200
     csp = dict(directive.strip().split(" ", 1) for directive in entetes["Content-Security-Policy"].split(";"))
     assert csp["script-src"] == "'self'" and csp["style-src"] == "'self'" and csp["default-src"] == "'self'"
     assert csp["frame-ancestors"] == "'none'" and csp["object-src"] == "'none'"

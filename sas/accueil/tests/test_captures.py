@@ -38,17 +38,17 @@ def demo(communes_reference, questionnaire_publie, settings):
     # services do not reach every demo commune).
     for parcours in Parcours.objects.filter(status=Status.CONTACTE).select_related("jeune").order_by("pk"):
         diagnostic = diagnostics.demarrer(parcours, conseiller=aiguilleur)
-        diagnostics.enregistrer(diagnostic, {"aide_immediate": ["dormir"]}, auteur=aiguilleur, section="urgence")
+        diagnostics.enregistrer(diagnostic, {"aide_immediate": ["dormir"]}, actor=aiguilleur, section="urgence")
         diagnostics.enregistrer_plan(
             diagnostic,
             besoins_retenus=[besoin.code for besoin in diagnostics.besoins(diagnostic)],
-            auteur=aiguilleur,
+            actor=aiguilleur,
             objectifs="Trouver un hébergement",
         )
-        diagnostics.terminer(diagnostic, auteur=aiguilleur)
+        diagnostics.terminer(diagnostic, actor=aiguilleur)
         if orientations.classer(parcours):
             break
-    orientations.proposer(parcours, orientations.classer(parcours)[:2], auteur=aiguilleur)
+    orientations.proposer(parcours, orientations.classer(parcours)[:2], actor=aiguilleur)
     en_cours = Parcours.objects.filter(status=Status.CONTACT_EN_COURS).first()
     envoyee = Parcours.objects.filter(status=Status.ORIENTATION_ENVOYEE).first().orientations.order_by("-pk").first()
     recue = Parcours.objects.filter(

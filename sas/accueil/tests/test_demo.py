@@ -86,7 +86,7 @@ def test_command_needs_the_communes_reference(settings):
 
 def test_the_demo_hands_journeys_off_consistently(communes):
     from sas.jeunes.models import DataCategory, may_receive
-    from sas.orientation.models import Orientation, Statut
+    from sas.orientation.models import Orientation, OrientationStatus
     from sas.orientation.transitions import PARCOURS_STATUS
 
     seed(wet_run=True, people=80)
@@ -97,8 +97,8 @@ def test_the_demo_hands_journeys_off_consistently(communes):
         parcours = orientation.parcours
         assert may_receive(parcours.jeune, orientation.structure, DataCategory.COORDONNEES, orientation.envoyee_le)
         events = list(orientation.events.all())
-        assert events[0].to_statut == Statut.ENVOYEE and events[-1].to_statut == orientation.statut
+        assert events[0].to_status == OrientationStatus.ENVOYEE and events[-1].to_status == orientation.status
         if parcours.status in PARCOURS_STATUS.values():
-            assert PARCOURS_STATUS.get(orientation.statut) in (parcours.status, None)
+            assert PARCOURS_STATUS.get(orientation.status) in (parcours.status, None)
     # The demo receiving organisation answers for the E2C with its account.
     assert any(o.structure.organisation and o.structure.organisation.nom.startswith("E2C") for o in orientations)

@@ -70,7 +70,7 @@ def test_the_queue_shows_the_pair_side_by_side_and_holds_the_new_journey(client,
 def test_merging_moves_the_signalement_closes_the_new_journey_and_copies_no_contact(aiguilleur, doublon):
     nouveau, existant = doublon.nouveau, doublon.existant
     moved = nouveau.signalements.get()
-    services.fusionner(doublon, par=aiguilleur)
+    services.fusionner(doublon, actor=aiguilleur)
     moved.refresh_from_db()
     assert moved.parcours == existant and moved.attache_le > moved.created_at
     assert Parcours.objects.signalled_by([moved.organisation_id]).get() == existant
@@ -87,11 +87,11 @@ def test_merging_moves_the_signalement_closes_the_new_journey_and_copies_no_cont
     doublon.refresh_from_db()
     assert (doublon.decision, doublon.decide_par) == (Decision.FUSIONNES, aiguilleur)
     with pytest.raises(ValidationError, match="déjà été traité"):
-        services.garder_separes(doublon, par=aiguilleur)
+        services.garder_separes(doublon, actor=aiguilleur)
 
 
 def test_keeping_apart_lets_the_new_journey_go_on_alone(aiguilleur, doublon):
-    services.garder_separes(doublon, par=aiguilleur)
+    services.garder_separes(doublon, actor=aiguilleur)
     doublon.refresh_from_db()
     assert doublon.decision == Decision.SEPARES
     assert doublon.nouveau.events.filter(kind=EventKind.DOUBLON).count() == 1
@@ -162,7 +162,7 @@ def test_setting_aside_closes_with_the_reason_and_nothing_is_sent(client, aiguil
     cadence.avancer(timezone.now())
     assert not Message.objects.exists()
     with pytest.raises(ValidationError):
-        cadence.verifier(relative, par=aiguilleur)
+        cadence.verifier(relative, actor=aiguilleur)
 
 
 @pytest.mark.parametrize("name", ["verifier", "ecarter"])
@@ -190,4 +190,4 @@ def test_a_journey_with_a_possible_duplicate_is_verified_only_after_the_decision
     )
     assert public.doublon is not None
     with pytest.raises(ValidationError, match="doublon"):
-        cadence.verifier(public.signalement.parcours, par=aiguilleur)
+        cadence.verifier(public.signalement.parcours, actor=aiguilleur)

@@ -12,7 +12,7 @@ from sas.aiguillage import cadence, services
 from sas.aiguillage.file import file_active
 from sas.aiguillage.models import ArretCadence, CadenceContact, PlanContact, TacheContact
 from sas.messagerie import envoi as messagerie
-from sas.messagerie.models import Message, MessageStatut
+from sas.messagerie.models import Message, MessageStatus
 from sas.parcours import transitions
 from sas.parcours.models import EventKind
 from sas.parcours.status import Status
@@ -100,11 +100,11 @@ def test_fifteen_days_of_cadence(four, aiguilleur):
         assert CadenceContact.objects.get(parcours=parcours).motif_arret == ArretCadence.INJOIGNABLE
 
     # Sent by the worker at 08:00: each one is a contact attempt in the journey's events.
-    assert [m.statut for m in messages] == [MessageStatut.ENVOYE] * 4
+    assert [m.status for m in messages] == [MessageStatus.ENVOYE] * 4
     assert aya.events.filter(kind=EventKind.MESSAGE).count() == 4
 
     # STOP at 06:00: Bilal's first SMS, still waiting for 08:00, was cancelled; the call task still came.
-    assert list(Message.objects.filter(parcours=bilal).values_list("statut", flat=True)) == [MessageStatut.ANNULE]
+    assert list(Message.objects.filter(parcours=bilal).values_list("status", flat=True)) == [MessageStatus.ANNULE]
     assert [(t.parcours, t.nature, t.echeance) for t in TacheContact.objects.order_by("parcours_id")] == [
         (aya, "appel", paris(2026, 12, 2, 21)),
         (bilal, "appel", paris(2026, 12, 2, 21)),
@@ -113,9 +113,9 @@ def test_fifteen_days_of_cadence(four, aiguilleur):
     # Chloé answered on Sunday: contacted, and the relance waiting for Monday 08:00 never left.
     chloe.refresh_from_db()
     assert chloe.status == Status.CONTACTE
-    assert dict(Message.objects.filter(parcours=chloe).values_list("gabarit", "statut")) == {
-        "premier_contact": MessageStatut.ENVOYE,
-        "relance": MessageStatut.ANNULE,
+    assert dict(Message.objects.filter(parcours=chloe).values_list("gabarit", "status")) == {
+        "premier_contact": MessageStatus.ENVOYE,
+        "relance": MessageStatus.ANNULE,
     }
     assert CadenceContact.objects.get(parcours=chloe).motif_arret == ArretCadence.REPONSE
 

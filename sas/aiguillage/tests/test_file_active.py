@@ -146,7 +146,7 @@ def test_the_letter_code_finds_the_journey_within_the_territory_only(client, aig
 
 def test_assign_to_me_from_the_row(client, aiguilleur, collegue, make_parcours):
     mine, theirs = make_parcours("Mienne"), make_parcours("Sienne")
-    services.assigner(mine, aiguilleur, par=aiguilleur)
+    services.assigner(mine, aiguilleur, actor=aiguilleur)
     html = get(client, aiguilleur).content.decode()
     assert html.count("Me l'attribuer") == 1 and 'Me l\'attribuer<span class="fr-sr-only"> : Sienne' in html
     assert "<select" not in html.split('id="attribution-lot-legende"')[0].split("<table>")[1]
@@ -248,12 +248,12 @@ def _rich(make_parcours, aiguilleur, n, ase):
     now = timezone.now()
     for i in range(n):
         p = make_parcours(f"Charge{i}", at=now - datetime.timedelta(days=3 + i))
-        services.assigner(p, aiguilleur, par=aiguilleur)
+        services.assigner(p, aiguilleur, actor=aiguilleur)
         services.creer_tache(p, "appel", echeance=now, motif="Appeler")
         SignalementFactory(parcours=p, organisation=ase)
         LienJeune.creer(p)
         q = make_parcours(f"Charge{i}b", at=now - datetime.timedelta(days=20 + i))
-        services.journaliser_contact(q, canal="appel", resultat="sans_reponse", auteur=aiguilleur)
+        services.journaliser_contact(q, canal="appel", resultat="sans_reponse", actor=aiguilleur)
         walk(make_parcours(f"Charge{i}c"), Status.HORS_CIBLE)
         SignalementFactory(
             organisation=ase,

@@ -12,7 +12,7 @@ from sas.aiguillage.models import (
     PlanContact,
     TacheContact,
 )
-from sas.messagerie.models import Message, MessageStatut
+from sas.messagerie.models import Message, MessageStatus
 from sas.organisations.factories import OrganisationFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.parcours import transitions
@@ -74,7 +74,7 @@ def test_a_valid_plan_passes():
 
 def test_a_counsellor_assigns_a_teammate_and_an_event_is_written(make_parcours, aiguilleur, collegue):
     parcours = make_parcours()
-    event = services.assigner(parcours, collegue, par=aiguilleur, at=T0)
+    event = services.assigner(parcours, collegue, actor=aiguilleur, at=T0)
     parcours.refresh_from_db()
     assert parcours.conseiller == collegue
     assert (event.kind, event.actor, event.detail) == (
@@ -82,8 +82,8 @@ def test_a_counsellor_assigns_a_teammate_and_an_event_is_written(make_parcours, 
         aiguilleur,
         {"conseiller": collegue.pk, "precedent": None},
     )
-    assert services.assigner(parcours, collegue, par=aiguilleur) is None  # nothing changes, no event
-    services.assigner(parcours, None, par=aiguilleur, at=T0)
+    assert services.assigner(parcours, collegue, actor=aiguilleur) is None  # nothing changes, no event
+    services.assigner(parcours, None, actor=aiguilleur, at=T0)
     parcours.refresh_from_db()
     assert parcours.conseiller is None
     assert [e.reason for e in parcours.events.filter(kind=EventKind.AFFECTATION)] == [
@@ -98,11 +98,11 @@ def test_assignment_stays_within_the_team_and_territory(make_parcours, aiguilleu
     elsewhere = member(Role.AIGUILLEUR)
     prescriber = member(Role.PRESCRIPTEUR, OrganisationFactory(territory=territory, kind=OrganisationKind.ASE))
     with pytest.raises(ValidationError, match="Choisissez un conseiller de votre équipe"):
-        services.assigner(parcours, other_team_same_territory, par=aiguilleur)
+        services.assigner(parcours, other_team_same_territory, actor=aiguilleur)
     with pytest.raises(ValidationError, match="Choisissez un conseiller de votre équipe"):
-        services.assigner(parcours, prescriber, par=aiguilleur)
+        services.assigner(parcours, prescriber, actor=aiguilleur)
     with pytest.raises(ValidationError, match="Seule l'équipe SAS du territoire"):
-        services.assigner(parcours, elsewhere, par=elsewhere)
+        services.assigner(parcours, elsewhere, actor=elsewhere)
     assert not parcours.events.filter(kind=EventKind.AFFECTATION).exists()
 
 
@@ -175,7 +175,7 @@ def test_an_answer_stops_the_cadence_and_cancels_its_pending_messages(make_parco
     assert (etat.arrete_le, etat.motif_arret) == (T0 + datetime.timedelta(hours=3), ArretCadence.REPONSE)
     pending.refresh_from_db()
     other.refresh_from_db()
-    assert (pending.statut, other.statut) == (MessageStatut.ANNULE, MessageStatut.PROGRAMME)
+    assert (pending.status, other.status) == (MessageStatus.ANNULE, MessageStatus.PROGRAMME)
 
 
 # Contact log
@@ -184,7 +184,7 @@ def test_an_answer_stops_the_cadence_and_cancels_its_pending_messages(make_parco
 def test_a_call_without_answer_is_logged_and_starts_the_contact(make_parcours, aiguilleur):
     parcours = make_parcours(at=T0)
     event = services.journaliser_contact(
-        parcours, canal="appel", resultat="sans_reponse", note="Messagerie pleine", auteur=aiguilleur, at=T0
+        parcours, canal="appel", resultat="sans_reponse", note="Messagerie pleine", actor=aiguilleur, at=T0
     )
     assert (event.kind, event.actor, event.reason) == (
         EventKind.CONTACT,
@@ -198,7 +198,7 @@ def test_a_call_without_answer_is_logged_and_starts_the_contact(make_parcours, a
 
 def test_reaching_the_young_person_counts_as_their_answer(make_parcours, aiguilleur):
     parcours = make_parcours(at=T0)
-    services.journaliser_contact(parcours, canal="visite", resultat="joint", auteur=aiguilleur, at=T0)
+    services.journaliser_contact(parcours, canal="visite", resultat="joint", actor=aiguilleur, at=T0)
     parcours.refresh_from_db()
     assert parcours.status == Status.CONTACTE
     assert [k for k, _ in kinds(parcours)] == [
@@ -248,10 +248,10 @@ def test_a_task_is_created_once_per_key_and_done_once(make_parcours, aiguilleur)
     first = services.creer_tache(parcours, "appel", echeance=T0, motif="Appeler", at=T0, cle="cadence-x")
     assert services.creer_tache(parcours, "appel", echeance=T0, motif="Appeler", at=T0, cle="cadence-x") == first
     assert TacheContact.objects.count() == 1
-    services.terminer_tache(first, resultat="message_laisse", note="Rappel demain", auteur=aiguilleur, at=T0)
+    services.terminer_tache(first, resultat="message_laisse", note="Rappel demain", actor=aiguilleur, at=T0)
     assert (first.faite_le, first.faite_par, first.resultat) == (T0, aiguilleur, "message_laisse")
     contact = parcours.events.get(kind=EventKind.CONTACT)
     assert contact.detail == {"canal": "appel", "resultat": "message_laisse", "note": "Rappel demain"}
     with pytest.raises(ValidationError, match="déjà faite"):
-        services.terminer_tache(first, resultat="joint", auteur=aiguilleur, at=T0)
+        services.terminer_tache(first, resultat="joint", actor=aiguilleur, at=T0)
     assert parcours.events.filter(kind=EventKind.CONTACT).count() == 1

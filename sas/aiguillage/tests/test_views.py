@@ -42,12 +42,12 @@ def ailleurs():
 
 def test_my_tasks_then_those_of_journeys_without_a_counsellor(client, make_parcours, aiguilleur, collegue, ailleurs):
     mine, nobodys, colleagues = make_parcours("Mine"), make_parcours("Libre"), make_parcours("Collègue")
-    services.assigner(mine, aiguilleur, par=aiguilleur)
-    services.assigner(colleagues, collegue, par=aiguilleur)
+    services.assigner(mine, aiguilleur, actor=aiguilleur)
+    services.assigner(colleagues, collegue, actor=aiguilleur)
     for p in (mine, nobodys, colleagues):
         services.creer_tache(p, "appel", echeance=SOON, motif=f"Appeler {p.jeune.prenom}")
     done = services.creer_tache(mine, "visite", echeance=SOON, motif="Visite faite")
-    services.terminer_tache(done, resultat="absent", auteur=aiguilleur)
+    services.terminer_tache(done, resultat="absent", actor=aiguilleur)
     client.force_login(aiguilleur)
     response = client.get(reverse("aiguillage:taches"))
     assert [t.parcours.jeune.prenom for t, _ in response.context["mes_taches"]] == ["Mine"]
@@ -66,7 +66,7 @@ def test_the_task_list_makes_a_fixed_number_of_queries(client, make_parcours, ai
     few = count_queries(reverse("aiguillage:taches"))
     for n in range(6):
         p = make_parcours(f"Jeune{n}", telephone=f"+3361234560{n}")
-        services.assigner(p, aiguilleur, par=aiguilleur)
+        services.assigner(p, aiguilleur, actor=aiguilleur)
         services.creer_tache(p, "appel", echeance=SOON, motif="Appeler")
         services.creer_tache(p, "visite", echeance=SOON, motif="Passer")
     assert count_queries(reverse("aiguillage:taches")) == few
@@ -198,7 +198,7 @@ def render_section(parcours, user):
 
 def test_the_journey_section_shows_the_cadence_tasks_and_log_to_the_team_only(parcours, aiguilleur, ase):
     cadence.avancer()
-    services.journaliser_contact(parcours, canal="visite", resultat="absent", note="Volets fermés", auteur=aiguilleur)
+    services.journaliser_contact(parcours, canal="visite", resultat="absent", note="Volets fermés", actor=aiguilleur)
     services.creer_tache(parcours, "appel", echeance=SOON, motif="Rappeler en soirée")
     html = render_section(parcours, aiguilleur)
     assert "Reprise de contact" in html

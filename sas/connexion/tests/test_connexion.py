@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from sas.connexion import services
 from sas.connexion.testing import appareil, code_actuel
 from sas.messagerie import envoi as messagerie
-from sas.messagerie.models import MASQUE, Message, MessageStatut
+from sas.messagerie.models import MASQUE, Message, MessageStatus
 from sas.organisations.factories import UserFactory, member
 from sas.organisations.models import Role
 
@@ -213,8 +213,8 @@ def test_the_reset_email_goes_through_messagerie_and_its_link_works(smtp_server)
     reset(Client(), user.email)
     message = Message.objects.get()
     # Queued for the worker, stored without its token: staff who read it learn nothing.
-    assert message.statut == MessageStatut.PROGRAMME and MASQUE in message.corps
-    assert messagerie.expedier(message.pk) == MessageStatut.ENVOYE
+    assert message.status == MessageStatus.PROGRAMME and MASQUE in message.corps
+    assert messagerie.expedier(message.pk) == MessageStatus.ENVOYE
     (received,) = smtp_server
     body = received.get_content()
     link = next(word for word in body.split() if "/connexion/reinitialiser/" in word)

@@ -16,14 +16,14 @@ def diagnostic_du_parcours(context, parcours, user):
         parcours.diagnostics.only(
             "pk",
             "parcours",
-            "statut",
+            "status",
             "started_at",
             "completed_at",
             "orientation_immediate",
             "validation_jeune",
             "reponses_jeune",
         ),
-        key=lambda d: (d.statut != "brouillon", -(d.completed_at or d.started_at).timestamp()),
+        key=lambda d: (d.status != "brouillon", -(d.completed_at or d.started_at).timestamp()),
         default=None,
     )
     return {"visible": True, "parcours": parcours, "diagnostic": diagnostic, "csrf_token": context.get("csrf_token")}

@@ -4,7 +4,7 @@ diagnostic; axe finds no serious violation on those pages."""
 import pytest
 
 from sas.browser_testing import needs_browser, serious_violations
-from sas.diagnostic.models import Diagnostic, Statut
+from sas.diagnostic.models import Diagnostic, DiagnosticStatus
 from sas.espace_jeune.models import LienJeune
 from sas.espace_jeune.testing import verifier_dans_le_navigateur
 from sas.parcours.status import Status
@@ -96,7 +96,7 @@ def test_the_counsellor_fills_and_completes_the_diagnostic(log_in, live_server, 
     assert serious_violations(page) == []
 
     diagnostic = Diagnostic.objects.get(parcours=parcours)
-    assert diagnostic.statut == Statut.TERMINE and diagnostic.orientation_immediate
+    assert diagnostic.status == DiagnosticStatus.TERMINE and diagnostic.orientation_immediate
     assert diagnostic.reponses["logement"] == {"niveau": "bloquant", "avis_jeune": "Je dors chez une amie"}
     parcours.refresh_from_db()
     assert parcours.status == Status.DIAGNOSTIC_FAIT

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from sas.diagnostic import services
-from sas.diagnostic.models import Diagnostic, Questionnaire, Statut, ValidationJeune
+from sas.diagnostic.models import Diagnostic, DiagnosticStatus, Questionnaire, ValidationJeune
 from sas.parcours.models import EventKind
 from sas.parcours.status import Status
 
@@ -46,7 +46,7 @@ def test_start_prefills_what_the_prescriber_and_the_young_person_already_said(pa
 
 def test_prefill_never_overwrites_an_answer(parcours, aiguilleur):
     diagnostic = services.demarrer(parcours, conseiller=aiguilleur)
-    services.enregistrer(diagnostic, {"motif_fin": "Corrigé en entretien"}, auteur=aiguilleur)
+    services.enregistrer(diagnostic, {"motif_fin": "Corrigé en entretien"}, actor=aiguilleur)
     diagnostic = services.demarrer(parcours, conseiller=aiguilleur)
     assert diagnostic.reponses["motif_fin"] == "Corrigé en entretien"
     assert "motif_fin" not in diagnostic.prerempli
@@ -57,32 +57,32 @@ def test_partial_save_and_resume(parcours, aiguilleur):
     services.enregistrer(
         diagnostic,
         {"aide_immediate": ["manger"], "risque_decrochage": "moyen", "aide_immediate_precision": ""},
-        auteur=aiguilleur,
+        actor=aiguilleur,
         section="urgence",
         at=at(5),
     )
     resumed = Diagnostic.objects.get(pk=diagnostic.pk)
-    assert resumed.statut == Statut.BROUILLON and resumed.derniere_section == "urgence"
+    assert resumed.status == DiagnosticStatus.BROUILLON and resumed.derniere_section == "urgence"
     assert resumed.reponses["aide_immediate"] == ["manger"]
     assert "aide_immediate_precision" not in resumed.reponses
     assert resumed.updated_at == at(5)
 
-    services.enregistrer(resumed, {"logement": {"niveau": "bloquant", "avis_jeune": "Ça urge"}}, auteur=aiguilleur)
-    services.enregistrer(resumed, {"aide_immediate": []}, auteur=aiguilleur, section="personnel")
+    services.enregistrer(resumed, {"logement": {"niveau": "bloquant", "avis_jeune": "Ça urge"}}, actor=aiguilleur)
+    services.enregistrer(resumed, {"aide_immediate": []}, actor=aiguilleur, section="personnel")
     resumed = Diagnostic.objects.get(pk=diagnostic.pk)
     assert "aide_immediate" not in resumed.reponses
     assert resumed.reponses["logement"] == {"niveau": "bloquant", "avis_jeune": "Ça urge"}
     assert resumed.reponses["risque_decrochage"] == "moyen"
 
     with pytest.raises(ValueError, match="inconnues"):
-        services.enregistrer(resumed, {"pointure": "42"}, auteur=aiguilleur)
+        services.enregistrer(resumed, {"pointure": "42"}, actor=aiguilleur)
 
 
 def test_high_dropout_risk_marks_immediate_orientation(parcours, aiguilleur):
     diagnostic = services.demarrer(parcours, conseiller=aiguilleur)
-    services.enregistrer(diagnostic, {"risque_decrochage": "eleve"}, auteur=aiguilleur)
+    services.enregistrer(diagnostic, {"risque_decrochage": "eleve"}, actor=aiguilleur)
     assert Diagnostic.objects.get(pk=diagnostic.pk).orientation_immediate is True
-    services.enregistrer(diagnostic, {"risque_decrochage": "faible"}, auteur=aiguilleur)
+    services.enregistrer(diagnostic, {"risque_decrochage": "faible"}, actor=aiguilleur)
     assert Diagnostic.objects.get(pk=diagnostic.pk).orientation_immediate is False
 
 
@@ -99,7 +99,7 @@ def test_thematiques_come_from_the_mapping_of_the_retained_needs(parcours, aigui
             "priorites": ["formation", "permis"],
             "francais": "aise",
         },
-        auteur=aiguilleur,
+        actor=aiguilleur,
     )
     found = services.besoins(diagnostic)
     assert [b.code for b in found] == [
@@ -117,7 +117,7 @@ def test_thematiques_come_from_the_mapping_of_the_retained_needs(parcours, aigui
         "mobilite--preparer-un-permis",
     ]
     services.enregistrer_plan(
-        diagnostic, besoins_retenus=["priorites:permis", "mobilite", "inconnu"], auteur=aiguilleur, objectifs="Permis"
+        diagnostic, besoins_retenus=["priorites:permis", "mobilite", "inconnu"], actor=aiguilleur, objectifs="Permis"
     )
     assert diagnostic.besoins_retenus == ["priorites:permis", "mobilite"]
     assert services.thematiques(diagnostic) == [
@@ -128,15 +128,15 @@ def test_thematiques_come_from_the_mapping_of_the_retained_needs(parcours, aigui
 
 def test_terminer_moves_the_journey_and_writes_one_diagnostic_event(parcours, aiguilleur):
     diagnostic = services.demarrer(parcours, conseiller=aiguilleur, at=at(0))
-    services.enregistrer(diagnostic, {"priorites": ["emploi"], "risque_decrochage": "eleve"}, auteur=aiguilleur)
+    services.enregistrer(diagnostic, {"priorites": ["emploi"], "risque_decrochage": "eleve"}, actor=aiguilleur)
     events_before = parcours.events.count()
 
-    services.terminer(diagnostic, auteur=aiguilleur, at=at(60))
+    services.terminer(diagnostic, actor=aiguilleur, at=at(60))
 
     parcours.refresh_from_db()
     assert parcours.status == Status.DIAGNOSTIC_FAIT and parcours.status_changed_at == at(60)
     diagnostic.refresh_from_db()
-    assert diagnostic.statut == Statut.TERMINE and diagnostic.completed_at == at(60)
+    assert diagnostic.status == DiagnosticStatus.TERMINE and diagnostic.completed_at == at(60)
     assert diagnostic.contact_conseiller.endswith(aiguilleur.email)
     new = list(parcours.events.order_by("pk"))[events_before:]
     assert [(e.kind, e.to_status) for e in new] == [
@@ -152,9 +152,9 @@ def test_terminer_moves_the_journey_and_writes_one_diagnostic_event(parcours, ai
         "orientation_immediate": True,
     }
     with pytest.raises(ValidationError, match="déjà terminé"):
-        services.terminer(diagnostic, auteur=aiguilleur)
+        services.terminer(diagnostic, actor=aiguilleur)
     with pytest.raises(ValidationError, match="ne se modifie plus"):
-        services.enregistrer(diagnostic, {"souhaits": "x"}, auteur=aiguilleur)
+        services.enregistrer(diagnostic, {"souhaits": "x"}, actor=aiguilleur)
     assert parcours.events.filter(kind=EventKind.DIAGNOSTIC).count() == 1
 
 
@@ -164,9 +164,9 @@ def test_terminer_refuses_a_closed_journey(parcours, aiguilleur):
 
     transitions.transition(parcours, Status.HORS_CIBLE, reason="Déjà en emploi durable")
     with pytest.raises(ValidationError, match="Hors cible"):
-        services.terminer(diagnostic, auteur=aiguilleur)
+        services.terminer(diagnostic, actor=aiguilleur)
     diagnostic.refresh_from_db()
-    assert diagnostic.statut == Statut.BROUILLON
+    assert diagnostic.status == DiagnosticStatus.BROUILLON
     assert not parcours.events.filter(kind=EventKind.DIAGNOSTIC).exists()
 
 
@@ -187,9 +187,9 @@ def _v2_from_v1():
 def test_a_new_version_leaves_earlier_answers_readable(parcours, aiguilleur):
     old = services.demarrer(parcours, conseiller=aiguilleur)
     services.enregistrer(
-        old, {"souhaits": "Cuisinier", "secteurs_refuses": "Le bâtiment", "permis": "en_cours"}, auteur=aiguilleur
+        old, {"souhaits": "Cuisinier", "secteurs_refuses": "Le bâtiment", "permis": "en_cours"}, actor=aiguilleur
     )
-    services.terminer(old, auteur=aiguilleur)
+    services.terminer(old, actor=aiguilleur)
 
     v2 = _v2_from_v1()
     v2.full_clean()
@@ -210,11 +210,11 @@ def test_a_new_version_leaves_earlier_answers_readable(parcours, aiguilleur):
     # The next diagnostic of the journey uses v2.
     new = services.demarrer(parcours, conseiller=aiguilleur)
     assert new.questionnaire == v2
-    services.enregistrer(new, {"souhaits": "Boulanger", "benevolat": "oui"}, auteur=aiguilleur)
+    services.enregistrer(new, {"souhaits": "Boulanger", "benevolat": "oui"}, actor=aiguilleur)
     lines = {line["code"]: line for s in services.resume(new)["sections"] for line in s["lignes"]}
     assert lines["souhaits"]["label"] == "Le métier de vos rêves" and lines["benevolat"]["valeur"] == "Oui"
     with pytest.raises(ValueError, match="secteurs_refuses"):
-        services.enregistrer(new, {"secteurs_refuses": "x"}, auteur=aiguilleur)
+        services.enregistrer(new, {"secteurs_refuses": "x"}, actor=aiguilleur)
 
 
 def test_the_young_persons_annotation_is_kept_beside_the_counsellors_synthesis(parcours, aiguilleur):
@@ -222,9 +222,9 @@ def test_the_young_persons_annotation_is_kept_beside_the_counsellors_synthesis(p
     with pytest.raises(ValidationError, match="pas encore prête"):
         services.valider_par_le_jeune(diagnostic, accord=True)
     services.enregistrer_plan(
-        diagnostic, besoins_retenus=[], auteur=aiguilleur, synthese="Projet cuisine réaliste", objectifs="CAP"
+        diagnostic, besoins_retenus=[], actor=aiguilleur, synthese="Projet cuisine réaliste", objectifs="CAP"
     )
-    services.terminer(diagnostic, auteur=aiguilleur)
+    services.terminer(diagnostic, actor=aiguilleur)
     with pytest.raises(ValidationError, match="Écrivez"):
         services.valider_par_le_jeune(diagnostic, accord=False, observation="  ")
 
@@ -258,7 +258,7 @@ def test_the_summary_text_for_the_message(parcours, aiguilleur):
     services.enregistrer_plan(
         diagnostic,
         besoins_retenus=[],
-        auteur=aiguilleur,
+        actor=aiguilleur,
         objectifs="Trouver un CAP",
         prochain_rdv_le=rdv,
         contact_conseiller="Camille, 06 12 34 56 78",
@@ -274,30 +274,32 @@ def test_a_diagnostic_opens_and_completes_through_its_transitions_with_one_event
 
     diagnostic = services.demarrer(parcours, conseiller=aiguilleur, at=at(0))
     services.demarrer(parcours, conseiller=aiguilleur, at=at(5))  # resumes the same draft: no new event
-    assert [(e.from_statut, e.to_statut, e.actor, e.occurred_at) for e in diagnostic.events.all()] == [
-        ("", Statut.BROUILLON, aiguilleur, at(0))
+    assert [(e.from_status, e.to_status, e.actor, e.occurred_at) for e in diagnostic.events.all()] == [
+        ("", DiagnosticStatus.BROUILLON, aiguilleur, at(0))
     ]
-    services.terminer(diagnostic, auteur=aiguilleur, at=at(60))
-    assert [(e.from_statut, e.to_statut) for e in diagnostic.events.all()] == [
-        ("", Statut.BROUILLON),
-        (Statut.BROUILLON, Statut.TERMINE),
+    services.terminer(diagnostic, actor=aiguilleur, at=at(60))
+    assert [(e.from_status, e.to_status) for e in diagnostic.events.all()] == [
+        ("", DiagnosticStatus.BROUILLON),
+        (DiagnosticStatus.BROUILLON, DiagnosticStatus.TERMINE),
     ]
     assert diagnostic.events.last().occurred_at == at(60)
 
     # A stale copy (a second tab) cannot complete it again: the row is re-read under lock.
     stale = Diagnostic.objects.get(pk=diagnostic.pk)
-    stale.statut = Statut.BROUILLON
+    stale.status = DiagnosticStatus.BROUILLON
     with pytest.raises(diagnostic_transitions.TransitionError, match="déjà terminé"):
         diagnostic_transitions.terminer(stale, actor=aiguilleur, at=at(90))
     diagnostic.refresh_from_db()
     assert diagnostic.completed_at == at(60) and DiagnosticEvent.objects.count() == 2
     with pytest.raises(ValueError, match="déjà ouvert"):
-        diagnostic_transitions.ouvrir(diagnostic)
+        diagnostic_transitions.start(diagnostic)
 
 
 def test_the_young_person_opening_the_diagnostic_writes_its_first_event(parcours):
     diagnostic = services.preparer_par_le_jeune(parcours, {}, at=at(0))
-    assert [(e.from_statut, e.to_statut, e.actor) for e in diagnostic.events.all()] == [("", Statut.BROUILLON, None)]
+    assert [(e.from_status, e.to_status, e.actor) for e in diagnostic.events.all()] == [
+        ("", DiagnosticStatus.BROUILLON, None)
+    ]
 
 
 def test_needs_of_the_urgent_section_are_urgent_and_say_what_was_asked(parcours, aiguilleur):
@@ -309,7 +311,7 @@ def test_needs_of_the_urgent_section_are_urgent_and_say_what_was_asked(parcours,
             "risque_decrochage": "eleve",
             "mobilite": {"niveau": "bloquant", "avis_jeune": ""},
         },
-        auteur=aiguilleur,
+        actor=aiguilleur,
     )
 
     urgent = {b.code: b.quoi for b in services.besoins(diagnostic) if b.urgent}

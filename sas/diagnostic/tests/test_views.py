@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from sas.audit.models import Action, AuditEntry
 from sas.diagnostic import services
-from sas.diagnostic.models import Diagnostic, Statut, ValidationJeune
+from sas.diagnostic.models import Diagnostic, DiagnosticStatus, ValidationJeune
 from sas.espace_jeune.models import LienJeune
 from sas.espace_jeune.testing import verifier
 from sas.organisations.factories import OrganisationFactory, member
@@ -112,7 +112,7 @@ def test_the_counsellor_fills_section_by_section_and_completes(parcours, aiguill
     client.post(reverse("diagnostic:terminer", args=[diagnostic.pk]))
     diagnostic.refresh_from_db()
     parcours.refresh_from_db()
-    assert diagnostic.statut == Statut.TERMINE and parcours.status == Status.DIAGNOSTIC_FAIT
+    assert diagnostic.status == DiagnosticStatus.TERMINE and parcours.status == Status.DIAGNOSTIC_FAIT
     assert services.thematiques(diagnostic) == [
         "equipement-et-alimentation--alimentation",
         "mobilite--preparer-un-permis",
@@ -125,12 +125,12 @@ def test_the_counsellor_fills_section_by_section_and_completes(parcours, aiguill
 
 
 def test_the_summary_sent_to_the_young_person_once(parcours, aiguilleur, diagnostic):
-    services.enregistrer_plan(diagnostic, besoins_retenus=[], auteur=aiguilleur, objectifs="Trouver un CAP")
+    services.enregistrer_plan(diagnostic, besoins_retenus=[], actor=aiguilleur, objectifs="Trouver un CAP")
     client = logged(aiguilleur)
     url = reverse("diagnostic:envoyer", args=[diagnostic.pk])
     response = client.post(url, follow=True)
     assert "Terminez le diagnostic" in response.text
-    services.terminer(diagnostic, auteur=aiguilleur)
+    services.terminer(diagnostic, actor=aiguilleur)
 
     from sas.messagerie.models import Message
 
@@ -157,7 +157,7 @@ def test_other_territory_and_wrong_role_get_404_everywhere(parcours, diagnostic)
         assert client.post(reverse("diagnostic:terminer", args=[diagnostic.pk])).status_code == 404
         assert client.post(reverse("diagnostic:envoyer", args=[diagnostic.pk])).status_code == 404
     diagnostic.refresh_from_db()
-    assert diagnostic.statut == Statut.BROUILLON
+    assert diagnostic.status == DiagnosticStatus.BROUILLON
     assert Client().get(reverse("diagnostic:sommaire", args=[diagnostic.pk])).status_code == 302
 
 
@@ -212,8 +212,8 @@ def test_expired_or_forged_links_get_a_french_error_page(parcours):
 
 
 def test_a_token_of_another_journey_cannot_read_this_diagnostic(parcours, aiguilleur, diagnostic, territory):
-    services.enregistrer_plan(diagnostic, besoins_retenus=[], auteur=aiguilleur, objectifs="Objectif secret d'Inès")
-    services.terminer(diagnostic, auteur=aiguilleur)
+    services.enregistrer_plan(diagnostic, besoins_retenus=[], actor=aiguilleur, objectifs="Objectif secret d'Inès")
+    services.terminer(diagnostic, actor=aiguilleur)
     other = contacte(ParcoursFactory(territory=territory))
     other_lien = LienJeune.creer(other)
     other_token = other_lien.token
@@ -234,11 +234,11 @@ def test_a_token_of_another_journey_cannot_read_this_diagnostic(parcours, aiguil
 
 
 def test_the_young_person_annotates_and_both_texts_stay(parcours, aiguilleur, diagnostic):
-    services.enregistrer(diagnostic, {"risque_decrochage": "eleve", "souhaits": "Cuisinier"}, auteur=aiguilleur)
+    services.enregistrer(diagnostic, {"risque_decrochage": "eleve", "souhaits": "Cuisinier"}, actor=aiguilleur)
     services.enregistrer_plan(
-        diagnostic, besoins_retenus=[], auteur=aiguilleur, synthese="Projet cuisine réaliste", objectifs="CAP cuisine"
+        diagnostic, besoins_retenus=[], actor=aiguilleur, synthese="Projet cuisine réaliste", objectifs="CAP cuisine"
     )
-    services.terminer(diagnostic, auteur=aiguilleur)
+    services.terminer(diagnostic, actor=aiguilleur)
     lien = LienJeune.creer(parcours)
     url = reverse("diagnostic:jeune_synthese", args=[lien.token])
     client = verifier(Client(), lien)
@@ -273,11 +273,11 @@ def render_tag(parcours, user):
 def test_the_tag_offers_start_resume_then_summary(parcours, aiguilleur):
     assert "Commencer le diagnostic" in render_tag(parcours, aiguilleur)
     diagnostic = services.demarrer(parcours, conseiller=aiguilleur)
-    services.enregistrer(diagnostic, {"risque_decrochage": "eleve"}, auteur=aiguilleur)
+    services.enregistrer(diagnostic, {"risque_decrochage": "eleve"}, actor=aiguilleur)
     html = render_tag(parcours, aiguilleur)
     assert "Reprendre le diagnostic" in html and "Orientation immédiate" in html
     assert reverse("diagnostic:sommaire", args=[diagnostic.pk]) in html
-    services.terminer(diagnostic, auteur=aiguilleur)
+    services.terminer(diagnostic, actor=aiguilleur)
     html = render_tag(parcours, aiguilleur)
     assert reverse("diagnostic:resume", args=[diagnostic.pk]) in html and "Orientation immédiate" in html
 
@@ -291,7 +291,7 @@ def test_the_tag_shows_nothing_to_prescribers_or_other_territories(parcours, aig
 
 def test_the_tag_makes_one_query(parcours, aiguilleur, django_assert_num_queries):
     for _ in range(3):
-        services.terminer(services.demarrer(parcours, conseiller=aiguilleur), auteur=aiguilleur)
+        services.terminer(services.demarrer(parcours, conseiller=aiguilleur), actor=aiguilleur)
     aiguilleur.active_memberships  # noqa: B018 — loaded once per request by the journey page already
     with django_assert_num_queries(1):
         render_tag(parcours, aiguilleur)

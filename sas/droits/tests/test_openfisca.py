@@ -76,10 +76,10 @@ def test_saving_the_resources_queues_a_screening_the_counsellor_then_reads(
 ):
     diagnostic = diagnostic_de(27)
     with django_capture_on_commit_callbacks(execute=True):
-        diagnostic_services.enregistrer(diagnostic, {"souhaits": "Cuisinier"}, auteur=aiguilleur)
+        diagnostic_services.enregistrer(diagnostic, {"souhaits": "Cuisinier"}, actor=aiguilleur)
     assert not DBTaskResult.objects.exists(), "answers outside the screening's inputs change nothing"
     with django_capture_on_commit_callbacks(execute=True):
-        diagnostic_services.enregistrer(diagnostic, SEUL_LOCATAIRE, auteur=aiguilleur, section="droits")
+        diagnostic_services.enregistrer(diagnostic, SEUL_LOCATAIRE, actor=aiguilleur, section="droits")
     task = DBTaskResult.objects.get()
     assert task.args_kwargs["args"] == [diagnostic.pk]
 

@@ -49,7 +49,7 @@ def file_active(client, user):
 
 @pytest.fixture
 def conseiller(parcours, aiguilleur):
-    assigner(parcours, aiguilleur, par=aiguilleur)
+    assigner(parcours, aiguilleur, actor=aiguilleur)
     return aiguilleur
 
 

@@ -15,12 +15,12 @@ from sas.espace_jeune.services import REFUS
 from sas.espace_jeune.testing import verifier
 from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Purpose
 from sas.messagerie import envoi as messagerie
-from sas.messagerie.models import MessageStatut
+from sas.messagerie.models import MessageStatus
 from sas.parcours.factories import ParcoursFactory, SignalementFactory
 from sas.parcours.models import EventKind, Parcours, ParcoursEvent, SignalementSource
 from sas.parcours.status import Status
 from sas.parcours.transitions import transition
-from sas.rendezvous.models import Creneau, RendezVous, RendezVousStatut
+from sas.rendezvous.models import Creneau, RendezVous, RendezVousStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -229,7 +229,7 @@ def test_refusing_asks_for_confirmation_then_closes_the_journey(client, lien, pa
     assert parcours.events.filter(kind=EventKind.TRANSITION, to_status=Status.REFUS_DU_JEUNE).get().reason == REFUS
     assert not Consent.objects.active().exists()
     rdv.refresh_from_db()
-    assert rdv.statut == RendezVousStatut.ANNULE
+    assert rdv.status == RendezVousStatus.ANNULE
     [entry] = audits(Action.TRANSITION)
     assert entry.detail["action_jeune"] == "refuser"
     # They may change their mind.
@@ -242,11 +242,11 @@ def test_refusing_asks_for_confirmation_then_closes_the_journey(client, lien, pa
 def test_refusing_cancels_the_messages_waiting_for_this_journey(client, lien, parcours):
     services.accepter(parcours)
     later = timezone.now() + datetime.timedelta(days=2)
-    relance = messagerie.envoyer(parcours, "relance", le=later, cle=f"cadence-{parcours.pk}-1-2-sms")
-    assert relance.statut == MessageStatut.PROGRAMME
+    relance = messagerie.envoyer(parcours, "relance", at=later, cle=f"cadence-{parcours.pk}-1-2-sms")
+    assert relance.status == MessageStatus.PROGRAMME
     client.post(url(lien, "refuser"))
     relance.refresh_from_db()
-    assert relance.statut == MessageStatut.ANNULE
+    assert relance.status == MessageStatus.ANNULE
     # Not a STOP: the young person may still come back.
     assert type(parcours.jeune).objects.get(pk=parcours.jeune_id).messages_arretes_le is None
 
@@ -312,18 +312,18 @@ def test_booking_a_slot_then_moving_then_cancelling_it(client, lien, parcours, c
     assert "par téléphone" in html and "en visio" in html
     client.post(url(lien, "rendez_vous"), {"creneau": creneaux[0].pk})
     rdv = RendezVous.objects.get()
-    assert (rdv.parcours, rdv.creneau, rdv.pris_par, rdv.statut) == (parcours, creneaux[0], "jeune", "confirme")
+    assert (rdv.parcours, rdv.creneau, rdv.pris_par, rdv.status) == (parcours, creneaux[0], "jeune", "confirme")
     assert Parcours.objects.get(pk=parcours.pk).status == Status.CONTACTE
     assert events(parcours, EventKind.RENDEZ_VOUS)
     assert "Votre rendez-vous" in text(client.get(url(lien)))
     # Moving it: the old one is cancelled, the new one confirmed.
     client.post(url(lien, "rendez_vous"), {"creneau": creneaux[1].pk})
-    assert dict(RendezVous.objects.values_list("creneau_id", "statut")) == {
-        creneaux[0].pk: RendezVousStatut.ANNULE,
-        creneaux[1].pk: RendezVousStatut.CONFIRME,
+    assert dict(RendezVous.objects.values_list("creneau_id", "status")) == {
+        creneaux[0].pk: RendezVousStatus.ANNULE,
+        creneaux[1].pk: RendezVousStatus.CONFIRME,
     }
     client.post(url(lien, "annuler_rendez_vous"))
-    assert not RendezVous.objects.filter(statut=RendezVousStatut.CONFIRME).exists()
+    assert not RendezVous.objects.filter(status=RendezVousStatus.CONFIRME).exists()
     actions = AuditEntry.objects.filter(detail__via="page").exclude(detail__action_jeune="ouverture").order_by("pk")
     assert [e.detail["action_jeune"] for e in actions] == [
         "rendez_vous",

@@ -14,7 +14,7 @@ from sas.diagnostic import services as diagnostic
 from sas.espace_jeune import services
 from sas.espace_jeune.models import LienJeune
 from sas.espace_jeune.services import SESSION_VERIFIE
-from sas.messagerie.models import Message, MessageStatut
+from sas.messagerie.models import Message, MessageStatus
 from sas.organisations.factories import member
 from sas.organisations.models import Role
 from sas.parcours.factories import ParcoursFactory
@@ -51,9 +51,9 @@ def synthese(parcours, aiguilleur):
         transition(parcours, status)
     diag = diagnostic.demarrer(parcours, conseiller=aiguilleur)
     diagnostic.enregistrer_plan(
-        diag, besoins_retenus=[], auteur=aiguilleur, synthese="Suivi SPIP en cours", objectifs="Objectif CAP cuisine"
+        diag, besoins_retenus=[], actor=aiguilleur, synthese="Suivi SPIP en cours", objectifs="Objectif CAP cuisine"
     )
-    diagnostic.terminer(diag, auteur=aiguilleur)
+    diagnostic.terminer(diag, actor=aiguilleur)
     return diag
 
 
@@ -146,7 +146,7 @@ def test_without_birth_date_a_code_goes_by_sms_and_opens_the_page(client, lien, 
     response = repondre(client, lien, url, envoyer_code="1")
     assert "Un code vient de vous être envoyé" in text(response)
     [message] = Message.objects.filter(gabarit="code_verification")
-    assert message.canal == "sms" and message.statut == MessageStatut.ENVOYE
+    assert message.canal == "sms" and message.status == MessageStatus.ENVOYE
     lien.refresh_from_db()
     code = lien.code_verification()
     # What left carries the code; the row staff can read does not, and nothing stores the code itself.

@@ -18,7 +18,7 @@ def messages_du_parcours(context, parcours):
     return {
         "visible": True,
         "parcours": parcours,
-        "messages": list(parcours.messages.select_related("auteur").order_by("prevu_le", "pk")),
+        "messages": list(parcours.messages.select_related("actor").order_by("prevu_le", "pk")),
         "invalides": list(CanalInvalide.objects.filter(jeune_id=parcours.jeune_id, corrige_le__isnull=True)),
         "jeune": parcours.jeune,
         "csrf_token": context.get("csrf_token"),

@@ -37,5 +37,5 @@ def nouveau_parcours(territoire, conseiller=None, prescripteur="Mission locale d
     if conseiller:
         from sas.aiguillage.services import assigner
 
-        assigner(parcours, conseiller, par=None, at=MARDI - datetime.timedelta(hours=20))
+        assigner(parcours, conseiller, actor=None, at=MARDI - datetime.timedelta(hours=20))
     return Parcours.objects.select_related("jeune", "conseiller").get(pk=parcours.pk)

@@ -22,7 +22,7 @@ def admin(db):
 @pytest.fixture
 def donnees(parcours, fournisseur_sms):
     autre = nouveau_parcours(parcours.territory, telephone="+33698765432")
-    messages = [envoyer(p, "relance", le=MARDI) for p in (parcours, autre)]
+    messages = [envoyer(p, "relance", at=MARDI) for p in (parcours, autre)]
     for message in messages:
         expedier(message.pk, at=MARDI)
     invalider(Message.objects.get(pk=messages[0].pk), "hardbounce", MARDI)

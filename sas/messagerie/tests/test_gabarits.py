@@ -88,7 +88,7 @@ def test_short_names_are_kept_whole(nom):
 
 def test_the_first_sms_names_the_counsellor_and_the_prescriber(territory, aiguilleur):
     parcours = nouveau_parcours(territory, aiguilleur, prenom="Inès")
-    message = envoyer(parcours, "premier_contact", canal="sms", le=MARDI)
+    message = envoyer(parcours, "premier_contact", canal="sms", at=MARDI)
     lien = LienJeune.objects.get(parcours=parcours)
     assert message.texte_envoye() == (
         f"Inès, ici Camille de l'équipe SAS. Mission locale de Lyon nous a parlé de vous. On en parle ? {lien.url}"
@@ -104,14 +104,14 @@ def test_the_first_sms_names_the_counsellor_and_the_prescriber(territory, aiguil
 def test_without_counsellor_or_prescriber_the_team_and_a_relative_sign(territory):
     parcours = nouveau_parcours(territory, None, prescripteur="x")
     parcours.signalements.update(organisation=None)
-    message = envoyer(parcours, "premier_contact", canal="email", le=MARDI)
+    message = envoyer(parcours, "premier_contact", canal="email", at=MARDI)
     assert message.sujet == "L'équipe SAS vous contacte de la part de un proche"
     assert "Nous sommes l'équipe SAS." in message.corps and "par un proche" in message.corps
 
 
 def test_email_has_subject_link_and_stop_link(parcours):
     rdv = {cle: LONGS[cle] for cle in ("rdv", "modalite", "lieu")}
-    message = envoyer(parcours, "rdv_confirme", canal="email", le=MARDI, contexte=rdv)
+    message = envoyer(parcours, "rdv_confirme", canal="email", at=MARDI, contexte=rdv)
     lien = LienJeune.objects.get(parcours=parcours)
     assert message.sujet == "Votre rendez-vous du mercredi 18/03 à 15h30 est confirmé"
     assert "Bonjour Inès," in message.corps
@@ -125,7 +125,7 @@ def test_email_has_subject_link_and_stop_link(parcours):
 
 def test_letter_has_the_same_text_with_the_address_and_the_code(territory, aiguilleur):
     parcours = nouveau_parcours(territory, aiguilleur, telephone="", email="", adresse="3 rue des Lilas\n69003 Lyon")
-    message = envoyer(parcours, "premier_contact", le=MARDI)
+    message = envoyer(parcours, "premier_contact", at=MARDI)
     lien = LienJeune.objects.get(parcours=parcours)
     assert message.canal == "courrier" and message.destinataire == "3 rue des Lilas\n69003 Lyon"
     assert "https://sas.beta.gouv.fr/j/" in message.corps
@@ -136,6 +136,6 @@ def test_letter_has_the_same_text_with_the_address_and_the_code(territory, aigui
 
 def test_an_unknown_template_or_a_missing_value_is_a_clear_error(parcours):
     with pytest.raises(ValueError, match="Modèle de message inconnu"):
-        envoyer(parcours, "bienvenue", le=MARDI)
+        envoyer(parcours, "bienvenue", at=MARDI)
     with pytest.raises(ValueError, match="a besoin de « quand »"):
-        envoyer(parcours, "rdv_confirme", le=MARDI)
+        envoyer(parcours, "rdv_confirme", at=MARDI)

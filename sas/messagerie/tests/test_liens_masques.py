@@ -8,7 +8,7 @@ from django.urls import reverse
 from sas.espace_jeune.models import LienJeune
 from sas.jeunes.models import Consent
 from sas.messagerie.envoi import envoyer, expedier
-from sas.messagerie.models import Message, MessageStatut
+from sas.messagerie.models import Message, MessageStatus
 
 from .conftest import MARDI, nouveau_parcours
 
@@ -35,8 +35,8 @@ def staff_pages(client, conseiller, admin, message):
 
 
 def test_the_sms_works_but_staff_never_see_the_token(client, parcours, aiguilleur, admin, fournisseur_sms):
-    message = envoyer(parcours, "premier_contact", le=MARDI)
-    assert expedier(message.pk, at=MARDI) == MessageStatut.ENVOYE
+    message = envoyer(parcours, "premier_contact", at=MARDI)
+    assert expedier(message.pk, at=MARDI) == MessageStatus.ENVOYE
     lien = LienJeune.objects.get(parcours=parcours)
     [requete] = fournisseur_sms.requetes
     assert lien.url in requete["json"]["content"]
@@ -53,8 +53,8 @@ def test_the_sms_works_but_staff_never_see_the_token(client, parcours, aiguilleu
 
 
 def test_the_email_through_smtp_works_but_the_row_is_masked(client, parcours, aiguilleur, admin, smtp_server):
-    message = envoyer(parcours, "rdv_confirme", canal="email", le=MARDI, contexte={"rdv": MARDI})
-    assert expedier(message.pk, at=MARDI) == MessageStatut.ENVOYE
+    message = envoyer(parcours, "rdv_confirme", canal="email", at=MARDI, contexte={"rdv": MARDI})
+    assert expedier(message.pk, at=MARDI) == MessageStatus.ENVOYE
     lien = LienJeune.objects.get(parcours=parcours)
     [recu] = smtp_server
     assert lien.url in recu.get_content()
@@ -65,15 +65,15 @@ def test_the_email_through_smtp_works_but_the_row_is_masked(client, parcours, ai
 
 
 def test_the_outbox_keeps_no_token_either(parcours):
-    message = envoyer(parcours, "relance", le=MARDI)
-    assert expedier(message.pk, at=MARDI) == MessageStatut.ENVOYE
+    message = envoyer(parcours, "relance", at=MARDI)
+    assert expedier(message.pk, at=MARDI) == MessageStatus.ENVOYE
     message.refresh_from_db()
     assert message.reference.startswith("outbox-")
     assert message.lien.token not in message.corps and message.lien.token in message.texte_envoye()
 
 
 def test_the_message_admin_is_read_only(client, parcours, admin):
-    message = envoyer(parcours, "premier_contact", le=MARDI)
+    message = envoyer(parcours, "premier_contact", at=MARDI)
     client.force_login(admin)
     change = reverse("admin:messagerie_message_change", args=[message.pk])
     corps = message.corps
@@ -88,9 +88,9 @@ def test_the_message_admin_is_read_only(client, parcours, admin):
 
 
 def test_a_message_whose_link_was_revoked_does_not_leave(parcours, fournisseur_sms):
-    message = envoyer(parcours, "relance", le=MARDI)
+    message = envoyer(parcours, "relance", at=MARDI)
     message.lien.revoquer()
-    assert expedier(message.pk, at=MARDI) == MessageStatut.ANNULE
+    assert expedier(message.pk, at=MARDI) == MessageStatus.ANNULE
     assert fournisseur_sms.requetes == []
     message.refresh_from_db()
     assert message.erreur == "lien personnel révoqué"
@@ -98,7 +98,7 @@ def test_a_message_whose_link_was_revoked_does_not_leave(parcours, fournisseur_s
 
 def test_a_counsellor_opening_the_masked_link_acts_as_nobody(client, parcours, aiguilleur):
     """What a counsellor could copy from the page (the masked link) names no link: nothing is recorded."""
-    envoyer(parcours, "premier_contact", le=MARDI)
+    envoyer(parcours, "premier_contact", at=MARDI)
     client.force_login(aiguilleur)
     response = client.post("/j/•••••/accepter/")
     assert response.status_code == 410
@@ -107,7 +107,7 @@ def test_a_counsellor_opening_the_masked_link_acts_as_nobody(client, parcours, a
 
 def test_the_letter_pdf_is_for_printing_only_while_it_is_to_post(client, territory, aiguilleur):
     parcours = nouveau_parcours(territory, aiguilleur, telephone="", email="", adresse="3 rue des Lilas\n69003 Lyon")
-    lettre = envoyer(parcours, "premier_contact", le=MARDI)
+    lettre = envoyer(parcours, "premier_contact", at=MARDI)
     lien = LienJeune.objects.get(parcours=parcours)
     client.force_login(aiguilleur)
     detail = client.get(reverse("parcours:detail", args=[parcours.uuid])).content.decode()

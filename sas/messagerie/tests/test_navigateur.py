@@ -11,7 +11,7 @@ from .conftest import MARDI
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_sent_messages_page_in_a_narrow_browser(log_in, live_server, page, parcours, aiguilleur):
-    envoyer(parcours, "premier_contact", le=MARDI)
+    envoyer(parcours, "premier_contact", at=MARDI)
     page.set_viewport_size({"width": 320, "height": 800})
     log_in(page, aiguilleur)
     page.goto(live_server.url + reverse("messagerie:envoyes"))

@@ -5,7 +5,7 @@ from django_tasks_db.models import DBTaskResult
 
 from sas.messagerie import politique
 from sas.messagerie.envoi import annuler, arreter, envoyer, expedier
-from sas.messagerie.models import CanalInvalide, Message, MessageStatut
+from sas.messagerie.models import CanalInvalide, Message, MessageStatus
 from sas.messagerie.politique import hors_silence
 from sas.parcours.models import EventKind, ParcoursEvent
 
@@ -59,26 +59,26 @@ def test_hours_open_round_the_clock_send_at_once(settings):
 
 
 def test_a_message_asked_for_the_night_waits_for_the_morning(parcours):
-    message = envoyer(parcours, "relance", le=paris(2026, 3, 10, 22, 30))
+    message = envoyer(parcours, "relance", at=paris(2026, 3, 10, 22, 30))
     assert message.prevu_le == paris(2026, 3, 11, 8, 0)
     # Not due before then.
-    assert expedier(message.pk, at=paris(2026, 3, 11, 7, 0)) == MessageStatut.PROGRAMME
-    assert expedier(message.pk, at=paris(2026, 3, 11, 8, 0)) == MessageStatut.ENVOYE
+    assert expedier(message.pk, at=paris(2026, 3, 11, 7, 0)) == MessageStatus.PROGRAMME
+    assert expedier(message.pk, at=paris(2026, 3, 11, 8, 0)) == MessageStatus.ENVOYE
 
 
 def test_a_late_worker_does_not_send_in_the_night(parcours):
-    message = envoyer(parcours, "relance", le=paris(2026, 3, 10, 19, 0))
-    assert expedier(message.pk, at=paris(2026, 3, 10, 23, 0)) == MessageStatut.PROGRAMME
+    message = envoyer(parcours, "relance", at=paris(2026, 3, 10, 19, 0))
+    assert expedier(message.pk, at=paris(2026, 3, 10, 23, 0)) == MessageStatus.PROGRAMME
     message.refresh_from_db()
     assert message.prevu_le == paris(2026, 3, 11, 8, 0) and message.tentatives == 0
 
 
 def test_sending_through_the_outbox_writes_one_message_event(parcours, aiguilleur):
-    message = envoyer(parcours, "premier_contact", le=MARDI, auteur=aiguilleur)
-    assert (message.canal, message.destinataire, message.statut) == ("sms", "+33612345678", MessageStatut.PROGRAMME)
+    message = envoyer(parcours, "premier_contact", at=MARDI, actor=aiguilleur)
+    assert (message.canal, message.destinataire, message.status) == ("sms", "+33612345678", MessageStatus.PROGRAMME)
     assert DBTaskResult.objects.get().args_kwargs["args"] == [message.pk]
-    assert expedier(message.pk, at=MARDI) == MessageStatut.ENVOYE
-    assert expedier(message.pk, at=MARDI + H) == MessageStatut.ENVOYE
+    assert expedier(message.pk, at=MARDI) == MessageStatus.ENVOYE
+    assert expedier(message.pk, at=MARDI + H) == MessageStatus.ENVOYE
     message.refresh_from_db()
     assert message.reference == f"outbox-{message.uuid}" and message.envoye_le == MARDI
     event = ParcoursEvent.objects.get(parcours=parcours, kind=EventKind.MESSAGE)
@@ -87,14 +87,14 @@ def test_sending_through_the_outbox_writes_one_message_event(parcours, aiguilleu
 
 
 def test_the_same_key_never_makes_a_second_message(parcours):
-    premier = envoyer(parcours, "relance", le=MARDI, cle="cadence-1-0-1-sms")
-    second = envoyer(parcours, "relance", le=MARDI + H, cle="cadence-1-0-1-sms")
+    premier = envoyer(parcours, "relance", at=MARDI, cle="cadence-1-0-1-sms")
+    second = envoyer(parcours, "relance", at=MARDI + H, cle="cadence-1-0-1-sms")
     assert premier == second and Message.objects.count() == 1
 
 
 def test_a_future_message_is_queued_for_its_time(parcours, settings):
     plus_tard = datetime.datetime.now(PARIS) + 30 * J
-    message = envoyer(parcours, "relance", le=plus_tard)
+    message = envoyer(parcours, "relance", at=plus_tard)
     tache = DBTaskResult.objects.get()
     assert tache.run_after == message.prevu_le
     assert message.prevu_le == hors_silence(plus_tard)
@@ -113,98 +113,98 @@ def test_a_future_message_is_queued_for_its_time(parcours, settings):
 )
 def test_channel_choice(territory, aiguilleur, prefere, jeune, canal):
     parcours = nouveau_parcours(territory, aiguilleur, canal_prefere=prefere, **jeune)
-    assert envoyer(parcours, "relance", le=MARDI).canal == canal
+    assert envoyer(parcours, "relance", at=MARDI).canal == canal
 
 
 def test_through_the_prescriber_the_letter_says_who_hands_it_over(territory, aiguilleur):
     parcours = nouveau_parcours(territory, aiguilleur, telephone="", email="", joignable_via_prescripteur=True)
-    message = envoyer(parcours, "premier_contact", le=MARDI)
+    message = envoyer(parcours, "premier_contact", at=MARDI)
     assert message.destinataire == "À remettre par Mission locale de Lyon"
     assert not DBTaskResult.objects.exists(), "a letter waits for the counsellor, no task sends it"
 
 
 def test_nobody_to_reach_sends_nothing(territory, aiguilleur):
     parcours = nouveau_parcours(territory, aiguilleur, telephone="", email="")
-    assert envoyer(parcours, "relance", le=MARDI) is None
-    assert politique.motif_refus(parcours, "relance", le=MARDI) == "aucun moyen de joindre le jeune"
-    assert envoyer(parcours, "relance", canal="sms", le=MARDI) is None
+    assert envoyer(parcours, "relance", at=MARDI) is None
+    assert politique.motif_refus(parcours, "relance", at=MARDI) == "aucun moyen de joindre le jeune"
+    assert envoyer(parcours, "relance", canal="sms", at=MARDI) is None
 
 
 def test_caps_per_week_and_in_total(parcours):
     jours = [MARDI + n * J for n in (0, 1, 2)]
-    assert all(envoyer(parcours, "relance", le=jour) for jour in jours)
+    assert all(envoyer(parcours, "relance", at=jour) for jour in jours)
     # A fourth in the same 7 days: refused, with the reason.
-    assert envoyer(parcours, "relance", le=MARDI + 3 * J) is None
-    assert "3 messages en 7 jours" in politique.motif_refus(parcours, "relance", le=MARDI + 3 * J)
+    assert envoyer(parcours, "relance", at=MARDI + 3 * J) is None
+    assert "3 messages en 7 jours" in politique.motif_refus(parcours, "relance", at=MARDI + 3 * J)
     # An answer to the young person's own booking is not capped.
-    assert envoyer(parcours, "rdv_confirme", le=MARDI + 3 * J, contexte={"rdv": MARDI + 5 * J})
+    assert envoyer(parcours, "rdv_confirme", at=MARDI + 3 * J, contexte={"rdv": MARDI + 5 * J})
     # A week after the third, room again.
-    assert envoyer(parcours, "relance", le=MARDI + 9 * J)
+    assert envoyer(parcours, "relance", at=MARDI + 9 * J)
     # Cancelled and failed messages do not count.
-    Message.objects.filter(gabarit="relance").update(statut=MessageStatut.ANNULE)
-    assert envoyer(parcours, "relance", le=MARDI + 10 * J)
+    Message.objects.filter(gabarit="relance").update(status=MessageStatus.ANNULE)
+    assert envoyer(parcours, "relance", at=MARDI + 10 * J)
 
 
 def test_total_cap(parcours):
     for semaine in range(politique.MAX_TOTAL):
-        assert envoyer(parcours, "relance", le=MARDI + semaine * 7 * J)
-    assert envoyer(parcours, "relance", le=MARDI + 100 * J) is None
-    assert "12 messages au total" in politique.motif_refus(parcours, "relance", le=MARDI + 100 * J)
+        assert envoyer(parcours, "relance", at=MARDI + semaine * 7 * J)
+    assert envoyer(parcours, "relance", at=MARDI + 100 * J) is None
+    assert "12 messages au total" in politique.motif_refus(parcours, "relance", at=MARDI + 100 * J)
 
 
 def test_pause(parcours):
     parcours.jeune.messages_en_pause_jusqu_au = MARDI + 30 * J
     parcours.jeune.save()
-    assert envoyer(parcours, "relance", le=MARDI) is None
-    assert envoyer(parcours, "relance", le=MARDI + 31 * J)
+    assert envoyer(parcours, "relance", at=MARDI) is None
+    assert envoyer(parcours, "relance", at=MARDI + 31 * J)
 
 
 def test_a_pause_decided_after_scheduling_cancels_at_send_time(parcours):
-    message = envoyer(parcours, "relance", le=MARDI)
+    message = envoyer(parcours, "relance", at=MARDI)
     parcours.jeune.messages_en_pause_jusqu_au = MARDI + 30 * J
     parcours.jeune.save()
-    assert expedier(message.pk, at=MARDI) == MessageStatut.ANNULE
+    assert expedier(message.pk, at=MARDI) == MessageStatus.ANNULE
     assert not ParcoursEvent.objects.filter(kind=EventKind.MESSAGE).exists()
 
 
 def test_stop_is_final_cancels_pending_and_is_recorded_once(parcours):
-    envoye = envoyer(parcours, "premier_contact", le=MARDI)
+    envoye = envoyer(parcours, "premier_contact", at=MARDI)
     expedier(envoye.pk, at=MARDI)
-    en_attente = envoyer(parcours, "relance", le=MARDI + 2 * J)
+    en_attente = envoyer(parcours, "relance", at=MARDI + 2 * J)
     assert arreter(parcours.jeune, via="sms", at=MARDI + J) is True
     assert arreter(parcours.jeune, via="lien", at=MARDI + 2 * J) is False
     parcours.jeune.refresh_from_db()
     assert parcours.jeune.messages_arretes_le == MARDI + J
     en_attente.refresh_from_db()
-    assert en_attente.statut == MessageStatut.ANNULE
+    assert en_attente.status == MessageStatus.ANNULE
     envoye.refresh_from_db()
-    assert envoye.statut == MessageStatut.ENVOYE
+    assert envoye.status == MessageStatus.ENVOYE
     opposition = ParcoursEvent.objects.get(kind=EventKind.OPPOSITION)
     assert (opposition.detail, opposition.occurred_at) == ({"via": "sms"}, MARDI + J)
-    assert envoyer(parcours, "rdv_confirme", le=MARDI + 3 * J, contexte={"rdv": MARDI + 5 * J}) is None
+    assert envoyer(parcours, "rdv_confirme", at=MARDI + 3 * J, contexte={"rdv": MARDI + 5 * J}) is None
 
 
 def test_annuler_cancels_only_pending_messages_with_the_prefix(parcours):
     rdv = {"rdv": MARDI + 2 * J}
-    rappel = envoyer(parcours, "rappel_veille", le=MARDI + J, cle="rdv-7-rappel_veille", contexte=rdv)
-    confirme = envoyer(parcours, "rdv_confirme", le=MARDI, cle="rdv-7-confirme", contexte=rdv)
-    autre = envoyer(parcours, "rappel_veille", le=MARDI + J, cle="rdv-70-rappel_veille", contexte=rdv)
+    rappel = envoyer(parcours, "rappel_veille", at=MARDI + J, cle="rdv-7-rappel_veille", contexte=rdv)
+    confirme = envoyer(parcours, "rdv_confirme", at=MARDI, cle="rdv-7-confirme", contexte=rdv)
+    autre = envoyer(parcours, "rappel_veille", at=MARDI + J, cle="rdv-70-rappel_veille", contexte=rdv)
     expedier(confirme.pk, at=MARDI)
     assert annuler("rdv-7-", at=MARDI) == 1
     rappel.refresh_from_db(), confirme.refresh_from_db(), autre.refresh_from_db()
-    assert (rappel.statut, confirme.statut, autre.statut) == ("annule", "envoye", "programme")
+    assert (rappel.status, confirme.status, autre.status) == ("annule", "envoye", "programme")
     with pytest.raises(ValueError):
         annuler("")
 
 
 def test_an_invalid_number_moves_to_the_next_channel_until_corrected(parcours):
     CanalInvalide.objects.create(jeune=parcours.jeune, canal="sms", valeur="+33612345678", raison="hard bounce")
-    assert envoyer(parcours, "relance", le=MARDI).canal == "email"
-    assert envoyer(parcours, "relance", canal="sms", le=MARDI + J) is None
+    assert envoyer(parcours, "relance", at=MARDI).canal == "email"
+    assert envoyer(parcours, "relance", canal="sms", at=MARDI + J) is None
     politique.corriger_coordonnee(parcours.jeune, "sms", "06 98 76 54 32", at=MARDI + J)
     parcours.jeune.refresh_from_db()
     assert parcours.jeune.telephone == "+33698765432"
-    assert envoyer(parcours, "relance", le=MARDI + 2 * J).canal == "sms"
+    assert envoyer(parcours, "relance", at=MARDI + 2 * J).canal == "sms"
 
 
 def test_a_wrong_correction_is_refused_in_french(parcours):
@@ -217,8 +217,8 @@ def test_queue_annotations(parcours, territory):
 
     autre = nouveau_parcours(territory, None, telephone="+33611111111")
     CanalInvalide.objects.create(jeune=parcours.jeune, canal="sms", valeur="+33612345678", raison="hard bounce")
-    message = envoyer(parcours, "relance", le=MARDI)
-    Message.objects.filter(pk=message.pk).update(statut=MessageStatut.ECHEC)
+    message = envoyer(parcours, "relance", at=MARDI)
+    Message.objects.filter(pk=message.pk).update(status=MessageStatus.ECHEC)
     rows = {p.pk: p for p in politique.annoter_alertes(Parcours.objects.all())}
     assert (rows[parcours.pk].canal_a_corriger, rows[parcours.pk].messages_en_echec) == (True, 1)
     assert (rows[autre.pk].canal_a_corriger, rows[autre.pk].messages_en_echec) == (False, 0)

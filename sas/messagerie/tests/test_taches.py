@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from sas.messagerie.envoi import envoyer
-from sas.messagerie.models import Message, MessageStatut
+from sas.messagerie.models import Message, MessageStatus
 from sas.parcours.models import EventKind, ParcoursEvent
 
 from .conftest import MARDI
@@ -20,12 +20,12 @@ def travailler():
 def test_the_database_worker_sends_each_message_at_its_time(parcours, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: MARDI)
     maintenant = envoyer(parcours, "premier_contact")
-    demain = envoyer(parcours, "relance", le=MARDI + datetime.timedelta(days=1))
+    demain = envoyer(parcours, "relance", at=MARDI + datetime.timedelta(days=1))
     travailler()
-    assert Message.objects.get(pk=maintenant.pk).statut == MessageStatut.ENVOYE
-    assert Message.objects.get(pk=demain.pk).statut == MessageStatut.PROGRAMME
+    assert Message.objects.get(pk=maintenant.pk).status == MessageStatus.ENVOYE
+    assert Message.objects.get(pk=demain.pk).status == MessageStatus.PROGRAMME
     monkeypatch.setattr(timezone, "now", lambda: MARDI + datetime.timedelta(days=1, minutes=1))
     travailler()
-    assert Message.objects.get(pk=demain.pk).statut == MessageStatut.ENVOYE
+    assert Message.objects.get(pk=demain.pk).status == MessageStatus.ENVOYE
     travailler()
     assert ParcoursEvent.objects.filter(kind=EventKind.MESSAGE).count() == 2

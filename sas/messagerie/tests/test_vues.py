@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from sas.audit.models import AuditEntry
 from sas.espace_jeune.models import LienJeune
 from sas.messagerie.envoi import envoyer, expedier
-from sas.messagerie.models import CanalInvalide, MessageStatut
+from sas.messagerie.models import CanalInvalide, MessageStatus
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.parcours.models import EventKind, ParcoursEvent
@@ -25,14 +25,14 @@ def autre_aiguilleur(db):
 @pytest.fixture
 def lettre(territory, aiguilleur):
     parcours = nouveau_parcours(territory, aiguilleur, telephone="", email="", adresse="3 rue des Lilas\n69003 Lyon")
-    return envoyer(parcours, "premier_contact", le=MARDI)
+    return envoyer(parcours, "premier_contact", at=MARDI)
 
 
 def test_the_sent_messages_page_lists_the_territory_only(client, parcours, aiguilleur, autre_aiguilleur):
-    mien = envoyer(parcours, "premier_contact", le=MARDI)
+    mien = envoyer(parcours, "premier_contact", at=MARDI)
     expedier(mien.pk, at=MARDI)
     ailleurs = nouveau_parcours(autre_aiguilleur.active_memberships[0].organisation.territory, prenom="Zoé")
-    envoyer(ailleurs, "premier_contact", le=MARDI)
+    envoyer(ailleurs, "premier_contact", at=MARDI)
     client.force_login(aiguilleur)
     html = client.get(reverse("messagerie:envoyes")).content.decode()
     assert "Mission locale de Lyon nous a parlé de vous" in html and "Inès" in html
@@ -42,8 +42,8 @@ def test_the_sent_messages_page_lists_the_territory_only(client, parcours, aigui
 
 
 def test_the_sent_messages_page_filters(client, parcours, aiguilleur):
-    envoyer(parcours, "premier_contact", le=MARDI)
-    envoyer(parcours, "relance", canal="email", le=MARDI)
+    envoyer(parcours, "premier_contact", at=MARDI)
+    envoyer(parcours, "relance", canal="email", at=MARDI)
     client.force_login(aiguilleur)
     html = client.get(reverse("messagerie:envoyes"), {"canal": "email"}).content.decode()
     assert "attend de vos nouvelles" in html and "nous a parlé de vous" not in html
@@ -68,12 +68,12 @@ def test_anonymous_users_are_sent_to_login(client, lettre):
 def test_the_sent_messages_page_has_a_fixed_number_of_queries(client, territory, aiguilleur, count_queries):
     client.force_login(aiguilleur)
     url = reverse("messagerie:envoyes")
-    envoyer(nouveau_parcours(territory, aiguilleur), "premier_contact", le=MARDI)
+    envoyer(nouveau_parcours(territory, aiguilleur), "premier_contact", at=MARDI)
     few = count_queries(url)
     for n in range(8):
         parcours = nouveau_parcours(territory, aiguilleur, telephone=f"+3361111110{n}", prenom=f"Jeune{n}")
-        envoyer(parcours, "premier_contact", le=MARDI)
-        envoyer(parcours, "relance", canal="email", le=MARDI)
+        envoyer(parcours, "premier_contact", at=MARDI)
+        envoyer(parcours, "relance", canal="email", at=MARDI)
     assert count_queries(url) == few
     assert "Jeune7" in client.get(url).content.decode()
 
@@ -99,7 +99,7 @@ def test_another_territory_gets_404_for_the_letter(client, autre_aiguilleur, let
 
 
 def test_an_sms_has_no_letter(client, aiguilleur, parcours):
-    message = envoyer(parcours, "premier_contact", le=MARDI)
+    message = envoyer(parcours, "premier_contact", at=MARDI)
     client.force_login(aiguilleur)
     assert client.get(reverse("messagerie:lettre", args=[message.pk])).status_code == 404
 
@@ -111,7 +111,7 @@ def test_a_posted_letter_counts_as_sent_once(client, aiguilleur, lettre):
     assert response.url == reverse("parcours:detail", args=[lettre.parcours.uuid])
     client.post(url)
     lettre.refresh_from_db()
-    assert lettre.statut == MessageStatut.ENVOYE
+    assert lettre.status == MessageStatus.ENVOYE
     event = ParcoursEvent.objects.get(kind=EventKind.MESSAGE)
     assert event.detail["canal"] == "courrier" and event.actor == aiguilleur
 
@@ -124,17 +124,17 @@ def _rendre(user, parcours):
 
 
 def test_the_journey_section_shows_messages_failures_and_letters(aiguilleur, territory, lettre, parcours):
-    message = envoyer(parcours, "premier_contact", le=MARDI)
+    message = envoyer(parcours, "premier_contact", at=MARDI)
     CanalInvalide.objects.create(jeune=parcours.jeune, canal="sms", valeur="+33612345678", raison="hardBounce")
     html = _rendre(aiguilleur, parcours)
     assert "SMS à corriger" in html and "Nouveau numéro de téléphone" in html
-    assert "Mission locale de Lyon nous a parlé de vous" in html and message.get_statut_display() in html
+    assert "Mission locale de Lyon nous a parlé de vous" in html and message.get_status_display() in html
     html = _rendre(aiguilleur, lettre.parcours)
     assert reverse("messagerie:lettre", args=[lettre.pk]) in html and "Noter comme envoyé" in html
 
 
 def test_the_journey_section_is_for_the_territory_team_only(territory, parcours, autre_aiguilleur):
-    envoyer(parcours, "premier_contact", le=MARDI)
+    envoyer(parcours, "premier_contact", at=MARDI)
     assert _rendre(member(Role.PRESCRIPTEUR, territory=territory), parcours).strip() == ""
     assert _rendre(autre_aiguilleur, parcours).strip() == ""
 

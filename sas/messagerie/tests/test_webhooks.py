@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from sas.messagerie import envoi, webhooks
 from sas.messagerie.envoi import envoyer, expedier
-from sas.messagerie.models import CanalInvalide, Message, MessageStatut, Notification
+from sas.messagerie.models import CanalInvalide, Message, MessageStatus, Notification
 from sas.parcours.models import EventKind, ParcoursEvent
 
 from .conftest import MARDI
@@ -35,7 +35,7 @@ def effets(response):
 
 @pytest.fixture
 def envoye(parcours):
-    message = envoyer(parcours, "relance", le=MARDI)
+    message = envoyer(parcours, "relance", at=MARDI)
     expedier(message.pk, at=MARDI)
     message.refresh_from_db()
     return message
@@ -68,7 +68,7 @@ def test_callbacks_without_the_secret_are_refused(client, envoye, secret, header
     assert response.status_code == 403
     assert response.json() == {"erreur": "Authentification absente ou incorrecte."}
     envoye.refresh_from_db()
-    assert envoye.statut == MessageStatut.ENVOYE and not Notification.objects.exists()
+    assert envoye.status == MessageStatus.ENVOYE and not Notification.objects.exists()
 
 
 def test_no_secret_configured_refuses_everything(client, envoye, settings):
@@ -81,7 +81,7 @@ def test_the_secret_may_come_as_basic_auth(client, envoye):
     response = poster(client, "statut_sms", brevo(envoye, "delivered"), secret=None, HTTP_AUTHORIZATION=basic)
     assert response.status_code == 200
     envoye.refresh_from_db()
-    assert envoye.statut == MessageStatut.DELIVRE
+    assert envoye.status == MessageStatus.DELIVRE
 
 
 def signer(corps, *, secret=SECRET, decalage=0):
@@ -104,19 +104,19 @@ def test_a_signed_callback_is_accepted_only_fresh_and_intact(client, envoye, set
     assert not Notification.objects.exists()
     assert poster(client, "statut_sms", corps, secret=None, **signer(corps)).status_code == 200
     envoye.refresh_from_db()
-    assert envoye.statut == MessageStatut.DELIVRE
+    assert envoye.status == MessageStatus.DELIVRE
 
 
 def test_a_replayed_callback_changes_nothing_and_gets_the_same_answer(client, envoye):
     premier = poster(client, "statut_sms", brevo(envoye, "hardBounce", description="Numéro inexistant"))
     envoye.refresh_from_db()
-    echec = envoye.statut
+    echec = envoye.status
     events = envoye.events.count()
     rejoue = poster(client, "statut_sms", brevo(envoye, "hardBounce", description="Numéro inexistant"))
     assert rejoue.status_code == premier.status_code == 200 and rejoue.json() == premier.json()
     assert Notification.objects.count() == 1 and envoye.events.count() == events
     envoye.refresh_from_db()
-    assert envoye.statut == echec == MessageStatut.ECHEC
+    assert envoye.status == echec == MessageStatus.ECHEC
 
 
 def test_the_answer_is_the_same_for_a_known_and_an_unknown_number(client, parcours, envoye):
@@ -142,7 +142,7 @@ def test_delivered_then_a_late_sent_stays_delivered(client, envoye):
     # A hard bounce arriving after the delivery does not undo it either.
     poster(client, "statut_sms", brevo(envoye, "hardBounce"))
     envoye.refresh_from_db()
-    assert envoye.statut == MessageStatut.DELIVRE and envoye.delivre_le is not None
+    assert envoye.status == MessageStatus.DELIVRE and envoye.delivre_le is not None
     assert not CanalInvalide.objects.exists()
     assert Notification.objects.filter(message=envoye).count() == 3, "every callback is kept"
 
@@ -150,14 +150,14 @@ def test_delivered_then_a_late_sent_stays_delivered(client, envoye):
 def test_a_hard_bounce_fails_the_message_and_the_number(client, envoye):
     poster(client, "statut_sms", brevo(envoye, "hard_bounce", description="Numéro inexistant"))
     envoye.refresh_from_db()
-    assert envoye.statut == MessageStatut.ECHEC and "Numéro inexistant" in envoye.erreur
+    assert envoye.status == MessageStatus.ECHEC and "Numéro inexistant" in envoye.erreur
     assert CanalInvalide.objects.get().valeur == "+33612345678"
 
 
 def test_a_soft_bounce_only_notes_the_error(client, envoye):
     poster(client, "statut_sms", brevo(envoye, "softBounce", description="Téléphone éteint"))
     envoye.refresh_from_db()
-    assert envoye.statut == MessageStatut.ENVOYE and "Téléphone éteint" in envoye.erreur
+    assert envoye.status == MessageStatus.ENVOYE and "Téléphone éteint" in envoye.erreur
 
 
 def test_found_by_message_id_when_the_tag_is_missing(client, envoye):
@@ -165,11 +165,11 @@ def test_found_by_message_id_when_the_tag_is_missing(client, envoye):
     del contenu["tag"]
     poster(client, "statut_sms", contenu)
     envoye.refresh_from_db()
-    assert envoye.statut == MessageStatut.DELIVRE
+    assert envoye.status == MessageStatus.DELIVRE
 
 
 def test_a_callback_that_beats_the_worker_counts_the_message_once(parcours, fournisseur_sms, monkeypatch):
-    message = envoyer(parcours, "relance", le=MARDI)
+    message = envoyer(parcours, "relance", at=MARDI)
     vrai = envoi._conclure_envoi
 
     def rappel_d_abord(message_id, reference, at):
@@ -178,7 +178,7 @@ def test_a_callback_that_beats_the_worker_counts_the_message_once(parcours, four
         return vrai(message_id, reference, at)
 
     monkeypatch.setattr(envoi, "_conclure_envoi", rappel_d_abord)
-    assert expedier(message.pk, at=MARDI) == MessageStatut.DELIVRE
+    assert expedier(message.pk, at=MARDI) == MessageStatus.DELIVRE
     message.refresh_from_db()
     assert message.reference == "1000" and message.envoye_le == MARDI
     assert ParcoursEvent.objects.filter(kind=EventKind.MESSAGE).count() == 1
@@ -187,10 +187,10 @@ def test_a_callback_that_beats_the_worker_counts_the_message_once(parcours, four
 def test_a_delivery_during_a_retry_wait_stops_the_retry(client, parcours, fournisseur_sms, settings):
     settings.SAS_SMS_TIMEOUT = 0.5
     fournisseur_sms.script = ["lent"]
-    message = envoyer(parcours, "relance", le=MARDI)
-    assert expedier(message.pk, at=MARDI) == MessageStatut.PROGRAMME
+    message = envoyer(parcours, "relance", at=MARDI)
+    assert expedier(message.pk, at=MARDI) == MessageStatus.PROGRAMME
     poster(client, "statut_sms", {"event": "delivered", "tag": str(message.uuid)})
-    assert expedier(message.pk, at=MARDI + datetime.timedelta(hours=1)) == MessageStatut.DELIVRE
+    assert expedier(message.pk, at=MARDI + datetime.timedelta(hours=1)) == MessageStatus.DELIVRE
     assert len(fournisseur_sms.requetes) == 1
 
 
@@ -204,18 +204,18 @@ def test_a_batch_of_callbacks_out_of_order(client, envoye):
     lot = [brevo(envoye, "delivered"), brevo(envoye, "accepted"), brevo(envoye, "sent")]
     assert poster(client, "statut_sms", lot).json()["recu"] == 3
     envoye.refresh_from_db()
-    assert envoye.statut == MessageStatut.DELIVRE
+    assert envoye.status == MessageStatus.DELIVRE
 
 
 @pytest.mark.parametrize("texte", ["STOP", " stop ", "Stop.", "s t o p", "Arrêt"])
 def test_an_inbound_stop_stops_messages_for_good(client, parcours, texte):
-    pending = envoyer(parcours, "relance", le=MARDI + datetime.timedelta(days=2))
+    pending = envoyer(parcours, "relance", at=MARDI + datetime.timedelta(days=2))
     response = poster(client, "entrant_sms", {"from": "33612345678", "text": texte})
     assert effets(response) == ["STOP"]
     parcours.jeune.refresh_from_db()
     assert parcours.jeune.messages_arretes_le is not None
     pending.refresh_from_db()
-    assert pending.statut == MessageStatut.ANNULE
+    assert pending.status == MessageStatus.ANNULE
     assert ParcoursEvent.objects.get(kind=EventKind.OPPOSITION).detail == {"via": "sms"}
 
 
@@ -241,4 +241,4 @@ def test_the_unsubscribed_event_stops_too(client, envoye):
     poster(client, "statut_sms", brevo(envoye, "unsubscribed"))
     envoye.jeune.refresh_from_db()
     assert envoye.jeune.messages_arretes_le is not None
-    assert Message.objects.get(pk=envoye.pk).statut == MessageStatut.ENVOYE
+    assert Message.objects.get(pk=envoye.pk).status == MessageStatus.ENVOYE

@@ -12,7 +12,7 @@ from sas.diagnostic.models import Questionnaire
 from sas.organisations.factories import OrganisationFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.orientation import services
-from sas.orientation.models import Par
+from sas.orientation.models import ActorKind
 from sas.parcours import transitions
 from sas.parcours.factories import SignalementFactory
 from sas.parcours.status import Status
@@ -34,9 +34,9 @@ def envoyer(parcours, aiguilleur, cle="logement", partager_diagnostic=False):
     """Propose the ranking, and the young person chooses the service `cle`: the referral is sent."""
     parcours.refresh_from_db()
     ranking = [p for p in services.classer(parcours) if not p.deja_propose]
-    propositions = services.proposer(parcours, ranking, auteur=aiguilleur)
+    propositions = services.proposer(parcours, ranking, actor=aiguilleur)
     chosen = next(p for p in propositions if p.service.identifiant == f"test--{cle}")
-    return services.choisir(chosen, partager_diagnostic=partager_diagnostic, par=Par.JEUNE)
+    return services.choisir(chosen, partager_diagnostic=partager_diagnostic, actor_kind=ActorKind.JEUNE)
 
 
 def token_from(mail):
@@ -105,12 +105,12 @@ def diagnostique(territory, prescripteur, aiguilleur, at):
             "logement": {"niveau": "bloquant", "avis_jeune": "Je dors chez une amie"},
             "mobilite": {"niveau": "a_surveiller", "avis_jeune": ""},
         },
-        auteur=aiguilleur,
+        actor=aiguilleur,
         at=at,
     )
     diagnostics.enregistrer_plan(
-        diagnostic, besoins_retenus=["logement", "mobilite"], auteur=aiguilleur, objectifs="Un logement stable", at=at
+        diagnostic, besoins_retenus=["logement", "mobilite"], actor=aiguilleur, objectifs="Un logement stable", at=at
     )
-    diagnostics.terminer(diagnostic, auteur=aiguilleur, at=at)
+    diagnostics.terminer(diagnostic, actor=aiguilleur, at=at)
     parcours.refresh_from_db()
     return parcours

@@ -13,7 +13,7 @@ from sas.browser_testing import needs_browser, on_first_screen, serious_violatio
 from sas.espace_jeune.models import LienJeune
 from sas.espace_jeune.testing import verifier_dans_le_navigateur
 from sas.orientation import services
-from sas.orientation.models import EventKind, Orientation, Statut
+from sas.orientation.models import EventKind, Orientation, OrientationStatus
 from sas.parcours.status import Status
 
 WAIT = 30_000
@@ -67,7 +67,7 @@ def test_from_the_diagnostic_to_a_confirmed_take_up(
     receiver.get_by_role("heading", name="Orientation terminée").wait_for(timeout=WAIT)
 
     orientation = Orientation.objects.get()
-    assert orientation.statut == Statut.PRISE_EN_CHARGE
+    assert orientation.status == OrientationStatus.PRISE_EN_CHARGE
     parcours.refresh_from_db()
     assert parcours.status == Status.PRIS_EN_CHARGE
 
@@ -108,7 +108,7 @@ def test_on_a_360x640_phone_choosing_a_service_then_answering_the_follow_up_come
     live_server, browser, settings, parcours, aiguilleur, smtp_server
 ):
     settings.SAS_SITE_URL = live_server.url
-    services.proposer(parcours, services.classer(parcours), auteur=aiguilleur)
+    services.proposer(parcours, services.classer(parcours), actor=aiguilleur)
     young = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 640}).new_page()
     young.goto(LienJeune.creer(parcours).url)
     choose = young.get_by_role("link", name="Voir et choisir")

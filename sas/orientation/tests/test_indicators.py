@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from sas.orientation import indicators
-from sas.orientation.models import Motif, Orientation, OrientationEvent, Par, Statut
+from sas.orientation.models import ActorKind, Orientation, OrientationEvent, OrientationStatus, Reason
 from sas.orientation.services import classer
 
 pytestmark = pytest.mark.django_db
@@ -17,27 +17,27 @@ def referral(parcours, service, path, *, sent_at=T0):
         parcours=parcours,
         service=service,
         structure=service.structure,
-        statut=path[-1][0] if path else Statut.ENVOYEE,
-        statut_depuis=sent_at,
+        status=path[-1][0] if path else OrientationStatus.ENVOYEE,
+        status_changed_at=sent_at,
         envoyee_le=sent_at,
     )
     OrientationEvent.objects.create(
-        orientation=orientation, to_statut=Statut.ENVOYEE, par=Par.JEUNE, occurred_at=sent_at
+        orientation=orientation, to_status=OrientationStatus.ENVOYEE, actor_kind=ActorKind.JEUNE, occurred_at=sent_at
     )
-    for statut, days, par, motif in path:
+    for status, days, actor_kind, reason in path:
         OrientationEvent.objects.create(
             orientation=orientation,
-            to_statut=statut,
-            par=par,
-            motif=motif,
+            to_status=status,
+            actor_kind=actor_kind,
+            reason=reason,
             occurred_at=sent_at + datetime.timedelta(days=days),
         )
     return orientation
 
 
-ACCEPT = (Statut.ACCEPTEE, 2, Par.STRUCTURE, "")
-RDV = (Statut.RDV_FIXE, 3, Par.STRUCTURE, "")
-TAKE_UP = (Statut.PRISE_EN_CHARGE, 9, Par.STRUCTURE, "")
+ACCEPT = (OrientationStatus.ACCEPTEE, 2, ActorKind.STRUCTURE, "")
+RDV = (OrientationStatus.RDV_FIXE, 3, ActorKind.STRUCTURE, "")
+TAKE_UP = (OrientationStatus.PRISE_EN_CHARGE, 9, ActorKind.STRUCTURE, "")
 
 
 def test_loop_figures_follow_the_closed_loop_definitions(parcours, catalogue):
@@ -45,10 +45,10 @@ def test_loop_figures_follow_the_closed_loop_definitions(parcours, catalogue):
     for _ in range(6):
         referral(parcours, logement, [ACCEPT, RDV, TAKE_UP])
     for _ in range(2):
-        referral(parcours, logement, [(Statut.ACCEPTEE, 4, Par.STRUCTURE, "")])  # still open
-    referral(parcours, mobilite, [(Statut.REFUSEE, 1, Par.STRUCTURE, Motif.PAS_DE_PLACE)])
-    referral(parcours, mobilite, [(Statut.EXPIREE, 15, Par.SYSTEME, Motif.SANS_REPONSE)])
-    referral(parcours, mobilite, [ACCEPT, (Statut.ANNULEE, 5, Par.JEUNE, Motif.PLUS_INTERESSE)])
+        referral(parcours, logement, [(OrientationStatus.ACCEPTEE, 4, ActorKind.STRUCTURE, "")])  # still open
+    referral(parcours, mobilite, [(OrientationStatus.REFUSEE, 1, ActorKind.STRUCTURE, Reason.PAS_DE_PLACE)])
+    referral(parcours, mobilite, [(OrientationStatus.EXPIREE, 15, ActorKind.SYSTEME, Reason.SANS_REPONSE)])
+    referral(parcours, mobilite, [ACCEPT, (OrientationStatus.ANNULEE, 5, ActorKind.JEUNE, Reason.PLUS_INTERESSE)])
     referral(parcours, mobilite, [])  # sent, no answer yet
 
     figures = indicators.boucle(orientation__parcours__territory=parcours.territory)
@@ -59,7 +59,7 @@ def test_loop_figures_follow_the_closed_loop_definitions(parcours, catalogue):
     # Acceptances after 2 days (×7) and 4 days (×2): median 2; take-ups after 9 days.
     assert figures.delai_acceptation_jours == 2.0
     assert figures.delai_prise_en_charge_jours == 9.0
-    assert [(par, motif, str(n)) for par, motif, n in figures.fins] == [
+    assert [(actor_kind, reason, str(n)) for actor_kind, reason, n in figures.fins] == [
         ("Automatique", "Pas de réponse de la structure", "< 11"),
         ("La structure", "Pas de place", "< 11"),
         ("Le jeune", "Le jeune n'est plus intéressé", "< 11"),
@@ -77,11 +77,18 @@ def test_medians_are_hidden_under_eleven_referrals(parcours, catalogue):
 def test_responsiveness_counts_silence_and_feeds_the_ranking(parcours, catalogue):
     logement, mobilite = catalogue["logement"], catalogue["mobilite"]
     referral(parcours, logement, [ACCEPT])
-    referral(parcours, logement, [(Statut.ACCEPTEE, 4, Par.STRUCTURE, "")])
-    referral(parcours, mobilite, [(Statut.EXPIREE, 15, Par.SYSTEME, Motif.SANS_REPONSE)])
-    referral(parcours, mobilite, [(Statut.ACCEPTEE, 1, Par.STRUCTURE, "")])
-    referral(parcours, mobilite, [(Statut.ACCEPTEE, 2, Par.STRUCTURE, ""), (Statut.ANNULEE, 5, Par.JEUNE, "autre")])
-    referral(parcours, mobilite, [(Statut.REFUSEE, 6, Par.STRUCTURE, Motif.NON_ELIGIBLE)])
+    referral(parcours, logement, [(OrientationStatus.ACCEPTEE, 4, ActorKind.STRUCTURE, "")])
+    referral(parcours, mobilite, [(OrientationStatus.EXPIREE, 15, ActorKind.SYSTEME, Reason.SANS_REPONSE)])
+    referral(parcours, mobilite, [(OrientationStatus.ACCEPTEE, 1, ActorKind.STRUCTURE, "")])
+    referral(
+        parcours,
+        mobilite,
+        [
+            (OrientationStatus.ACCEPTEE, 2, ActorKind.STRUCTURE, ""),
+            (OrientationStatus.ANNULEE, 5, ActorKind.JEUNE, "autre"),
+        ],
+    )
+    referral(parcours, mobilite, [(OrientationStatus.REFUSEE, 6, ActorKind.STRUCTURE, Reason.NON_ELIGIBLE)])
     referral(parcours, mobilite, [])
 
     measured = indicators.reactivite([logement.structure_id, mobilite.structure_id])

@@ -21,8 +21,8 @@ from sas.jeunes.models import CollectionMethod
 from sas.organisations.factories import MembershipFactory, OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.orientation import recues, retrait, services
-from sas.orientation.models import FINALS, Motif, Orientation, Par, Statut
-from sas.orientation.transitions import changer
+from sas.orientation.models import FINALS, ActorKind, Orientation, OrientationStatus, Reason
+from sas.orientation.transitions import transition
 from sas.parcours import transitions
 from sas.parcours.factories import SignalementFactory
 from sas.parcours.status import Status
@@ -85,7 +85,7 @@ def orienter(service, prenom, nom, *, at):
     for status in (Status.A_CONTACTER, Status.CONTACTE, Status.DIAGNOSTIC_FAIT):
         transitions.transition(parcours, status, at=at)
     services.consentir(parcours, service.structure, diagnostic=False, via=CollectionMethod.ORAL, at=at)
-    return services.envoyer(parcours, service, par=Par.CONSEILLER, at=at)
+    return services.envoyer(parcours, service, actor_kind=ActorKind.CONSEILLER, at=at)
 
 
 @pytest.fixture
@@ -93,13 +93,13 @@ def situation(catalogue):
     fjt, fjt2, mob, lille = (catalogue[key] for key in ("fjt", "fjt2", "mob", "lille"))
     ines = orienter(fjt, "Inès", "Perrin", at=day(0))
     sam = orienter(fjt, "Sam", "Diallo", at=day(1))
-    changer(sam, Statut.ACCEPTEE, par=Par.STRUCTURE, at=day(2))
+    transition(sam, OrientationStatus.ACCEPTEE, actor_kind=ActorKind.STRUCTURE, at=day(2))
     services.fixer_rdv(sam, day(5), at=day(3))
     lea = orienter(fjt2, "Léa", "Martin", at=day(2))
-    changer(lea, Statut.REFUSEE, par=Par.STRUCTURE, motif=Motif.PAS_DE_PLACE, at=day(3))
+    transition(lea, OrientationStatus.REFUSEE, actor_kind=ActorKind.STRUCTURE, reason=Reason.PAS_DE_PLACE, at=day(3))
     # She withdrew her agreement for the FJT: it keeps only the cancelled referral, and her initials.
     zoe = orienter(fjt, "Zoé", "Bernard", at=day(3))
-    retrait.retirer_consentement(zoe.parcours, structure=zoe.structure, par=Par.JEUNE, at=day(4))
+    retrait.retirer_consentement(zoe.parcours, structure=zoe.structure, actor_kind=ActorKind.JEUNE, at=day(4))
     noe = orienter(mob, "Noé", "Perrin", at=day(4))
     nord = orienter(lille, "Inès", "Perrin", at=day(5))
     return {"accueil": [ines, sam, lea, zoe], "autre": [noe], "ailleurs": [nord]}
@@ -117,7 +117,7 @@ def attendu(orientation):
 
 def expected_order(orientations):
     """Those waiting for an answer first, newest first within each."""
-    return sorted(orientations, key=lambda o: (o.statut in FINALS, -o.envoyee_le.timestamp(), -o.pk))
+    return sorted(orientations, key=lambda o: (o.status in FINALS, -o.envoyee_le.timestamp(), -o.pk))
 
 
 def fresh(orientations):
@@ -135,7 +135,7 @@ def test_the_full_name_only_under_the_young_persons_consent(situation, structure
     names = {ligne.orientation.pk: ligne.nom for ligne in recues.liste(structure_user).lignes}
     assert names == {o.pk: attendu(o) for o in mine}
     zoe = mine[3]
-    assert zoe.statut == Statut.ANNULEE and names[zoe.pk] == "Z. B."
+    assert zoe.status == OrientationStatus.ANNULEE and names[zoe.pk] == "Z. B."
     assert names[mine[0].pk] == "Inès Perrin"
     client.force_login(structure_user)
     html = client.get(URL).content.decode()
@@ -145,31 +145,31 @@ def test_the_full_name_only_under_the_young_persons_consent(situation, structure
 
 
 def test_a_search_finds_only_the_names_the_structure_may_read(situation, structure_user):
-    def names(recherche, statut=""):
-        return [ligne.nom for ligne in recues.liste(structure_user, recherche=recherche, statut=statut).lignes]
+    def names(recherche, status=""):
+        return [ligne.nom for ligne in recues.liste(structure_user, recherche=recherche, status=status).lignes]
 
     assert names("perrin") == ["Inès Perrin"]  # not the mobility platform's nor Lille's
     assert names("inès PERRIN") == ["Inès Perrin"]
-    assert names("sam") == ["Sam Diallo"] and names("sam", Statut.REFUSEE) == []
+    assert names("sam") == ["Sam Diallo"] and names("sam", OrientationStatus.REFUSEE) == []
     # Her name was sent, but she withdrew: no search tells the structure who "Z. B." is.
     assert names("Zoé") == [] and names("Bernard") == []
     found = recues.liste(structure_user, recherche="a")
     readable = [o for o in fresh(situation["accueil"]) if "a" in attendu(o).lower() and "." not in attendu(o)]
     assert 0 < found.total == len(readable)
-    assert {code: n for code, _, n in found.statuts} == collections.Counter(o.statut for o in readable)
+    assert {code: n for code, _, n in found.statuts} == collections.Counter(o.status for o in readable)
 
 
 def test_each_status_is_a_filter_with_its_count(situation, structure_user):
     mine = fresh(situation["accueil"])
-    counts = collections.Counter(o.statut for o in mine)
+    counts = collections.Counter(o.status for o in mine)
     found = recues.liste(structure_user)
-    assert found.statuts == [(code, label, counts[code]) for code, label in Statut.choices if counts[code]]
+    assert found.statuts == [(code, label, counts[code]) for code, label in OrientationStatus.choices if counts[code]]
     assert found.total == len(mine)
     for code in counts:
-        rows = recues.liste(structure_user, statut=code).lignes
-        assert [ligne.orientation.pk for ligne in rows] == [o.pk for o in expected_order(mine) if o.statut == code]
-    empty = recues.liste(structure_user, statut=Statut.EXPIREE)
-    assert (Statut.EXPIREE, Statut.EXPIREE.label, 0) in empty.statuts and empty.lignes == []
+        rows = recues.liste(structure_user, status=code).lignes
+        assert [ligne.orientation.pk for ligne in rows] == [o.pk for o in expected_order(mine) if o.status == code]
+    empty = recues.liste(structure_user, status=OrientationStatus.EXPIREE)
+    assert (OrientationStatus.EXPIREE, OrientationStatus.EXPIREE.label, 0) in empty.statuts and empty.lignes == []
 
 
 def test_pages_keep_the_search_and_the_filter(situation, structure_user, client, monkeypatch):
@@ -193,13 +193,17 @@ def test_the_page_and_the_export_take_the_same_number_of_queries_whatever_the_nu
     orienter(catalogue["fjt"], "Inès", "Perrin", at=day(0))
 
     def measure():
-        return [count_queries(URL), count_queries(f"{URL}?q=e&statut={Statut.ENVOYEE}"), count_queries(EXPORT)]
+        return [
+            count_queries(URL),
+            count_queries(f"{URL}?q=e&statut={OrientationStatus.ENVOYEE}"),
+            count_queries(EXPORT),
+        ]
 
     one = measure()
     for n in range(6):
         orientation = orienter(catalogue["fjt" if n % 2 else "fjt2"], f"Jeune{n}", "Perrin", at=day(n))
         if n % 3 == 0:
-            changer(orientation, Statut.ACCEPTEE, par=Par.STRUCTURE, at=day(n))
+            transition(orientation, OrientationStatus.ACCEPTEE, actor_kind=ActorKind.STRUCTURE, at=day(n))
     assert count_queries(f"{URL}?page=3") == count_queries(URL)
     assert measure() == one
 
@@ -211,7 +215,7 @@ def test_the_list_itself_takes_a_fixed_number_of_queries(situation, structure_us
     with django_assert_num_queries(6):
         recues.liste(structure_user, recherche="i")
     with django_assert_num_queries(4):
-        recues.liste(structure_user, statut=Statut.ENVOYEE)
+        recues.liste(structure_user, status=OrientationStatus.ENVOYEE)
 
 
 def test_the_export_is_the_filtered_list_on_every_page_with_its_columns(situation, structure_user, client):
@@ -228,15 +232,15 @@ def test_the_export_is_the_filtered_list_on_every_page_with_its_columns(situatio
             o.structure.nom,
             o.service.nom,
             date(o.envoyee_le),
-            o.get_statut_display(),
-            date(o.statut_depuis),
+            o.get_status_display(),
+            date(o.status_changed_at),
             date(o.premier_rdv_le),
         ]
         for o in expected_order(fresh(situation["accueil"]))
     ]
     assert [row[-1] for row in rows if row[0] == "Sam Diallo"] == [date(day(5))]  # his first meeting
-    only = read_csv(client.get(EXPORT, {"statut": Statut.REFUSEE}))
-    assert [row[0] for row in only[1:]] == [attendu(o) for o in fresh(situation["accueil"]) if o.statut == "refusee"]
+    only = read_csv(client.get(EXPORT, {"statut": OrientationStatus.REFUSEE}))
+    assert [row[0] for row in only[1:]] == [attendu(o) for o in fresh(situation["accueil"]) if o.status == "refusee"]
 
 
 def test_a_name_sent_as_a_formula_is_neutralised(catalogue, structure_user, client):
@@ -258,7 +262,7 @@ def test_the_list_and_the_export_are_audited_with_what_they_show(situation, stru
     client.get(EXPORT)
     entry = AuditEntry.objects.get(action=Action.EXPORT, object_type="orientation.orientation")
     assert entry.jeune_ids == sorted(o.parcours.jeune_id for o in order)
-    assert entry.detail == {"page": "orientations_recues", "statut": "", "lignes": len(order)}
+    assert entry.detail == {"page": "orientations_recues", "status": "", "lignes": len(order)}
 
 
 @pytest.mark.parametrize("key", ["autre", "ailleurs"], ids=["other-organisation", "other-territory"])
@@ -304,12 +308,12 @@ def test_a_member_of_two_structures_sees_which_one_each_referral_went_to(situati
 
 def test_the_page_shows_the_filters_labelled_and_the_table_captioned(situation, structure_user, client):
     client.force_login(structure_user)
-    html = client.get(URL, {"statut": Statut.ENVOYEE}).content.decode()
-    counts = collections.Counter(o.statut for o in fresh(situation["accueil"]))
+    html = client.get(URL, {"statut": OrientationStatus.ENVOYEE}).content.decode()
+    counts = collections.Counter(o.status for o in fresh(situation["accueil"]))
     assert '<label class="fr-label" for="id_q">Rechercher un jeune\n' in html and "(Optionnel)" not in html
-    label = Statut.ENVOYEE.label
-    assert f'<label class="fr-label" for="statut-envoyee">{label} ({counts[Statut.ENVOYEE]})</label>' in html
-    n = counts[Statut.ENVOYEE]
+    label = OrientationStatus.ENVOYEE.label
+    assert f'<label class="fr-label" for="statut-envoyee">{label} ({counts[OrientationStatus.ENVOYEE]})</label>' in html
+    n = counts[OrientationStatus.ENVOYEE]
     assert f"<caption>{n} orientation{'s' if n > 1 else ''} reçue{'s' if n > 1 else ''}, statut « {label} »" in html
     assert f'href="{EXPORT}?statut=envoyee"' in html
 
@@ -331,9 +335,9 @@ def test_in_a_browser_the_structure_pages_filters_searches_and_downloads(
     assert "Z. B." in page.locator("tbody").inner_text()
 
     # A DSFR radio is drawn by its label, which takes the click.
-    page.locator("label", has_text=f"{Statut.REFUSEE.label} (1)").click()
+    page.locator("label", has_text=f"{OrientationStatus.REFUSEE.label} (1)").click()
     page.get_by_role("button", name="Afficher").click()
-    page.get_by_text(f"1 orientation reçue, statut « {Statut.REFUSEE.label} »").wait_for()
+    page.get_by_text(f"1 orientation reçue, statut « {OrientationStatus.REFUSEE.label} »").wait_for()
     refused = fresh(situation["accueil"])[2]
     assert page.get_by_role("link", name=re.compile(f"^{attendu(refused)}.*orientation du")).count() == 1
     page.get_by_role("link", name="Retirer la recherche et les filtres").click()

@@ -13,11 +13,11 @@ from sas.espace_jeune.models import LienJeune
 from sas.espace_jeune.testing import verifier
 from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Purpose, may_receive
 from sas.messagerie import envoi as messagerie
-from sas.messagerie.models import Message, MessageStatut
+from sas.messagerie.models import Message, MessageStatus
 from sas.organisations.factories import TerritoryFactory, member
 from sas.organisations.models import Role
 from sas.orientation import indicators, retrait, services
-from sas.orientation.models import EventKind, LienStructure, Motif, Par, Statut
+from sas.orientation.models import ActorKind, EventKind, LienStructure, OrientationStatus, Reason
 from sas.parcours.models import EventKind as ParcoursEventKind
 from sas.parcours.status import Status
 
@@ -65,9 +65,10 @@ def envoyee(parcours, aiguilleur, accueil, smtp_server):
 def assert_nothing_left_for_the_structure(parcours, envoyee, smtp_server):
     orientation = envoyee["orientation"]
     orientation.refresh_from_db()
-    assert orientation.statut == Statut.ANNULEE
+    assert orientation.status == OrientationStatus.ANNULEE
     assert (
-        orientation.events.get(kind=EventKind.TRANSITION, to_statut=Statut.ANNULEE).motif == Motif.CONSENTEMENT_RETIRE
+        orientation.events.get(kind=EventKind.TRANSITION, to_status=OrientationStatus.ANNULEE).reason
+        == Reason.CONSENTEMENT_RETIRE
     )
 
     # The magic link says "annulée", and nothing else.
@@ -105,11 +106,11 @@ def assert_nothing_reaches_the_young_person(parcours, envoyee, smtp_server):
 
     # Nothing pending is sent, nothing new is scheduled, the reminders stay silent.
     assert Message.objects.filter(parcours=parcours).exists()
-    assert not Message.objects.filter(parcours=parcours, statut=MessageStatut.PROGRAMME).exists()
+    assert not Message.objects.filter(parcours=parcours, status=MessageStatus.PROGRAMME).exists()
     assert messagerie.envoyer(parcours, "relance") is None
     later = timezone.now() + datetime.timedelta(days=4)
     messagerie.envoyer_dus(wet_run=True, at=later)
-    assert not Message.objects.filter(parcours=parcours, statut=MessageStatut.ENVOYE).exists()
+    assert not Message.objects.filter(parcours=parcours, status=MessageStatus.ENVOYE).exists()
     mails = len(smtp_server)
     assert services.relancer(wet_run=True, at=later) == []
     assert len(smtp_server) == mails
@@ -139,7 +140,10 @@ def test_the_young_person_withdraws_everything_from_their_page(client, parcours,
     assert transitions.last().to_status == Status.CONSENTEMENT_RETIRE
     assert transitions.last().reason == "Le jeune a retiré son accord sur sa page"
     assert not transitions.filter(to_status=Status.ORIENTATION_REFUSEE).exists(), "the journey closes, full stop"
-    assert envoyee["orientation"].events.get(kind=EventKind.TRANSITION, to_statut=Statut.ANNULEE).par == Par.JEUNE
+    assert (
+        envoyee["orientation"].events.get(kind=EventKind.TRANSITION, to_status=OrientationStatus.ANNULEE).actor_kind
+        == ActorKind.JEUNE
+    )
     assert_nothing_left_for_the_structure(parcours, envoyee, smtp_server)
     assert_nothing_reaches_the_young_person(parcours, envoyee, smtp_server)
     entry = AuditEntry.objects.get(detail__retrait_consentement="tout")
@@ -165,8 +169,8 @@ def test_the_counsellor_withdraws_everything_with_the_young_person(client, parco
     parcours.refresh_from_db()
     assert parcours.status == Status.CONSENTEMENT_RETIRE
     assert parcours.events.get(to_status=Status.CONSENTEMENT_RETIRE).actor == aiguilleur
-    event = envoyee["orientation"].events.get(kind=EventKind.TRANSITION, to_statut=Statut.ANNULEE)
-    assert (event.par, event.actor) == (Par.CONSEILLER, aiguilleur)
+    event = envoyee["orientation"].events.get(kind=EventKind.TRANSITION, to_status=OrientationStatus.ANNULEE)
+    assert (event.actor_kind, event.actor) == (ActorKind.CONSEILLER, aiguilleur)
     assert AuditEntry.objects.get(detail__retrait_consentement="tout").actor == aiguilleur
     assert_nothing_left_for_the_structure(parcours, envoyee, smtp_server)
     assert_nothing_reaches_the_young_person(parcours, envoyee, smtp_server)
@@ -233,7 +237,7 @@ def test_a_consent_naming_several_structures_is_withdrawn_for_one_only(parcours,
     )
     consent.structures.set([fjt, mob])
 
-    retrait.retirer_consentement(parcours, structure=fjt, par=Par.CONSEILLER, actor=aiguilleur)
+    retrait.retirer_consentement(parcours, structure=fjt, actor_kind=ActorKind.CONSEILLER, actor=aiguilleur)
 
     jeune = parcours.jeune
     assert not may_receive(jeune, fjt, DataCategory.IDENTITE)
@@ -250,14 +254,17 @@ def test_a_consent_naming_several_structures_is_withdrawn_for_one_only(parcours,
 
 def test_withdrawing_for_a_structure_nothing_names_is_refused(parcours, catalogue):
     with pytest.raises(Exception, match="Aucun accord en cours"):
-        retrait.retirer_consentement(parcours, structure=catalogue["mobilite"].structure, par=Par.JEUNE)
+        retrait.retirer_consentement(parcours, structure=catalogue["mobilite"].structure, actor_kind=ActorKind.JEUNE)
 
 
 def test_withdrawing_everything_twice_writes_one_transition(parcours, envoyee):
-    retrait.retirer_consentement(parcours, par=Par.JEUNE)
-    retrait.retirer_consentement(parcours, par=Par.JEUNE)
+    retrait.retirer_consentement(parcours, actor_kind=ActorKind.JEUNE)
+    retrait.retirer_consentement(parcours, actor_kind=ActorKind.JEUNE)
     assert parcours.events.filter(to_status=Status.CONSENTEMENT_RETIRE, kind=ParcoursEventKind.TRANSITION).count() == 1
-    assert envoyee["orientation"].events.filter(kind=EventKind.TRANSITION, to_statut=Statut.ANNULEE).count() == 1
+    assert (
+        envoyee["orientation"].events.filter(kind=EventKind.TRANSITION, to_status=OrientationStatus.ANNULEE).count()
+        == 1
+    )
 
 
 @pytest.mark.parametrize(
@@ -303,7 +310,7 @@ def test_an_expired_revoked_or_foreign_link_cannot_withdraw(client, parcours, te
     assert verifier(client, other).post(url, {"confirmation": "on"}).status_code == 404
     assert parcours.jeune.consents.active().count() == 2
     envoyee["orientation"].refresh_from_db()
-    assert envoyee["orientation"].statut == Statut.ENVOYEE
+    assert envoyee["orientation"].status == OrientationStatus.ENVOYEE
 
 
 # Magic links (finding 7).
@@ -315,17 +322,17 @@ def test_opening_the_magic_link_is_not_reading_it(client, parcours, aiguilleur, 
     for _ in range(2):  # a scanner, then the person
         assert client.get(url).status_code == 200
     orientation.refresh_from_db()
-    assert orientation.statut == Statut.ENVOYEE
-    assert not orientation.events.filter(to_statut=Statut.VUE).exists()
+    assert orientation.status == OrientationStatus.ENVOYEE
+    assert not orientation.events.filter(to_status=OrientationStatus.VUE).exists()
     assert indicators.reactivite([orientation.structure_id]) == {}
     assert indicators.boucle(orientation=orientation).bouclees.atteints == 0
 
     seen = reverse("orientation:lien_agir", args=[token_from(smtp_server[0]), "vue"])
     client.post(seen)
     client.post(seen)
-    assert orientation.events.filter(to_statut=Statut.VUE).count() == 1
+    assert orientation.events.filter(to_status=OrientationStatus.VUE).count() == 1
     orientation.refresh_from_db()
-    assert orientation.statut == Statut.VUE
+    assert orientation.status == OrientationStatus.VUE
 
 
 def test_opening_a_received_referral_with_an_account_is_not_reading_it(client, parcours, aiguilleur, accueil):
@@ -333,10 +340,10 @@ def test_opening_a_received_referral_with_an_account_is_not_reading_it(client, p
     client.force_login(member(Role.STRUCTURE, accueil))
     assert "J'ai pris connaissance" in client.get(reverse("orientation:recue", args=[orientation.pk])).text
     orientation.refresh_from_db()
-    assert orientation.statut == Statut.ENVOYEE
+    assert orientation.status == OrientationStatus.ENVOYEE
     client.post(reverse("orientation:recue_agir", args=[orientation.pk, "vue"]))
     orientation.refresh_from_db()
-    assert orientation.statut == Statut.VUE
+    assert orientation.status == OrientationStatus.VUE
 
 
 def test_a_reminder_leaves_one_valid_link(client, parcours, aiguilleur, smtp_server):

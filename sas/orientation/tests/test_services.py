@@ -8,17 +8,17 @@ from django.utils import timezone
 from sas.annuaire.factories import create_catalogue, service_row
 from sas.jeunes.models import CollectionMethod, Consent, DataCategory
 from sas.messagerie.envoi import expedier
-from sas.messagerie.models import MASQUE, Destinataire, Message, MessageStatut
+from sas.messagerie.models import MASQUE, Destinataire, Message, MessageStatus
 from sas.orientation import services
 from sas.orientation.models import (
+    ActorKind,
     EventKind,
     LienStructure,
-    Motif,
     Orientation,
     OrientationEvent,
-    Par,
+    OrientationStatus,
     Proposition,
-    Statut,
+    Reason,
 )
 from sas.orientation.transitions import TransitionError
 from sas.parcours.models import Parcours
@@ -32,12 +32,12 @@ pytestmark = pytest.mark.django_db
 def proposer_tout(parcours, aiguilleur, at=None):
     parcours.refresh_from_db()
     ranking = [p for p in services.classer(parcours) if not p.deja_propose]
-    return services.proposer(parcours, ranking, auteur=aiguilleur, at=at)
+    return services.proposer(parcours, ranking, actor=aiguilleur, at=at)
 
 
 def choisir(parcours, aiguilleur, cle="logement", *, diagnostic=False, at=None):
     propositions = {p.service.identifiant.removeprefix("test--"): p for p in proposer_tout(parcours, aiguilleur, at)}
-    return services.choisir(propositions[cle], partager_diagnostic=diagnostic, par=Par.JEUNE, at=at)
+    return services.choisir(propositions[cle], partager_diagnostic=diagnostic, actor_kind=ActorKind.JEUNE, at=at)
 
 
 def token_du_courriel(message):
@@ -59,13 +59,13 @@ def test_proposing_needs_a_diagnostic_and_at_most_three_services(parcours, aigui
         jeune=parcours.jeune, territory=parcours.territory, status=Status.CONTACTE, status_changed_at=timezone.now()
     )
     with pytest.raises(ValidationError, match="après le diagnostic"):
-        services.proposer(fresh, services.classer(parcours), auteur=aiguilleur)
+        services.proposer(fresh, services.classer(parcours), actor=aiguilleur)
     with pytest.raises(ValidationError, match="au moins un"):
-        services.proposer(parcours, [], auteur=aiguilleur)
+        services.proposer(parcours, [], actor=aiguilleur)
     more = [service_row(f"autre{n}", structure="fjt", thematiques=[LOGEMENT], **IN_PERSON) for n in range(2)]
     create_catalogue([], more)
     with pytest.raises(ValidationError, match="au plus 3"):
-        services.proposer(parcours, services.classer(parcours), auteur=aiguilleur)
+        services.proposer(parcours, services.classer(parcours), actor=aiguilleur)
     assert not Proposition.objects.exists()
 
 
@@ -76,7 +76,7 @@ def test_the_choice_records_consent_for_that_structure_and_sends_the_referral(pa
     assert list(consent.structures.all()) == [orientation.structure]
     assert consent.categories == [DataCategory.IDENTITE, DataCategory.COORDONNEES]
     assert consent.collected_via == CollectionMethod.LIEN_SIGNE
-    assert orientation.statut == Statut.ENVOYEE
+    assert orientation.status == OrientationStatus.ENVOYEE
     assert not services.propositions_ouvertes(parcours).exists()
     parcours.refresh_from_db()
     assert parcours.status == Status.ORIENTATION_ENVOYEE
@@ -95,7 +95,7 @@ def test_only_the_consented_part_of_the_diagnostic_is_shared(parcours, aiguilleu
     assert sans.partage["identite"]["prenom"] == "Inès"
     assert sans.partage["coordonnees"]["telephone"] == "+33612345678"
 
-    services.annuler(sans, par=Par.CONSEILLER, motif=Motif.PLUS_INTERESSE)
+    services.annuler(sans, actor_kind=ActorKind.CONSEILLER, reason=Reason.PLUS_INTERESSE)
     avec = choisir(parcours, aiguilleur, "mobilite", diagnostic=True)
     assert avec.partage["diagnostic"]["objectifs"] == "Un logement stable"
     assert "Logement (bloquant)" in avec.partage["diagnostic"]["besoins"]
@@ -109,7 +109,7 @@ def test_no_transfer_without_a_consent_that_covers_that_structure(parcours, aigu
     Consent.objects.filter(structures=catalogue["logement"].structure).get().withdraw()
 
     with pytest.raises(ValidationError, match="Aucun accord du jeune ne couvre la transmission"):
-        services.envoyer(parcours, catalogue["logement"], par=Par.CONSEILLER, auteur=aiguilleur)
+        services.envoyer(parcours, catalogue["logement"], actor_kind=ActorKind.CONSEILLER, actor=aiguilleur)
     assert not Orientation.objects.exists()
     parcours.refresh_from_db()
     assert parcours.status == Status.ORIENTATION_PROPOSEE
@@ -122,7 +122,7 @@ def test_a_magic_link_opens_its_own_referral_only_and_not_after_it_is_over(parco
     assert LienStructure.trouver(token) == orientation
     assert LienStructure.trouver(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
     assert LienStructure.trouver(token, at=timezone.now() + datetime.timedelta(days=46)) is None
-    services.refuser(orientation, motif=Motif.PAS_DE_PLACE)
+    services.refuser(orientation, reason=Reason.PAS_DE_PLACE)
     # Reused after the referral ended: refused, and every link of it is revoked.
     assert LienStructure.trouver(token) is None
     assert not orientation.liens.filter(revoked_at__isnull=True).exists()
@@ -134,7 +134,7 @@ def test_a_double_click_on_accept_writes_one_event(parcours, aiguilleur):
     with pytest.raises(TransitionError):
         services.accepter(Orientation.objects.get(pk=orientation.pk))
 
-    assert orientation.events.filter(to_statut=Statut.ACCEPTEE, kind=EventKind.TRANSITION).count() == 1
+    assert orientation.events.filter(to_status=OrientationStatus.ACCEPTEE, kind=EventKind.TRANSITION).count() == 1
     assert parcours.events.filter(to_status=Status.ACCEPTEE_PAR_STRUCTURE).count() == 1
 
 
@@ -149,8 +149,14 @@ def test_the_whole_loop_up_to_take_up(parcours, aiguilleur):
         services.confirmer_prise_en_charge(orientation, at=t0 + datetime.timedelta(days=2))
     services.confirmer_prise_en_charge(orientation, at=t0 + datetime.timedelta(days=6))
 
-    statuts = list(orientation.events.filter(kind=EventKind.TRANSITION).values_list("to_statut", flat=True))
-    assert statuts == [Statut.ENVOYEE, Statut.VUE, Statut.ACCEPTEE, Statut.RDV_FIXE, Statut.PRISE_EN_CHARGE]
+    statuts = list(orientation.events.filter(kind=EventKind.TRANSITION).values_list("to_status", flat=True))
+    assert statuts == [
+        OrientationStatus.ENVOYEE,
+        OrientationStatus.VUE,
+        OrientationStatus.ACCEPTEE,
+        OrientationStatus.RDV_FIXE,
+        OrientationStatus.PRISE_EN_CHARGE,
+    ]
     parcours.refresh_from_db()
     assert parcours.status == Status.PRIS_EN_CHARGE
     gabarits = set(Message.objects.filter(parcours=parcours).values_list("gabarit", flat=True))
@@ -167,29 +173,29 @@ def test_the_young_person_confirms_the_meeting_separately(parcours, aiguilleur):
     assert services.a_demander_au_jeune(parcours) == orientation
     services.rencontre_confirmee_par_jeune(orientation, rencontre=False)
     answer = orientation.events.get(kind=EventKind.RENCONTRE_JEUNE)
-    assert (answer.par, answer.detail) == (Par.JEUNE, {"rencontre": False})
+    assert (answer.actor_kind, answer.detail) == (ActorKind.JEUNE, {"rencontre": False})
     assert services.a_demander_au_jeune(parcours) is None, "asked once"
     # The structure's own confirmation is a separate fact.
-    assert orientation.statut == Statut.RDV_FIXE
+    assert orientation.status == OrientationStatus.RDV_FIXE
 
 
 def test_a_refusal_sends_the_person_back_to_the_counsellor_with_the_next_service(parcours, aiguilleur):
     orientation = choisir(parcours, aiguilleur)
     with pytest.raises(TransitionError, match="motif"):
-        services.refuser(orientation, motif="")
+        services.refuser(orientation, reason="")
     with pytest.raises(TransitionError, match="Précisez"):
-        services.refuser(orientation, motif=Motif.AUTRE)
-    services.refuser(orientation, motif=Motif.PAS_DE_PLACE, precision="Complet jusqu'en mars")
+        services.refuser(orientation, reason=Reason.AUTRE)
+    services.refuser(orientation, reason=Reason.PAS_DE_PLACE, precision="Complet jusqu'en mars")
 
     parcours.refresh_from_db()
     assert parcours.status == Status.ORIENTATION_REFUSEE
     assert parcours.events.last().reason == "Foyer jeunes travailleurs : Pas de place (Complet jusqu'en mars)"
-    event = orientation.events.get(to_statut=Statut.REFUSEE)
-    assert (event.par, event.motif) == (Par.STRUCTURE, Motif.PAS_DE_PLACE)
+    event = orientation.events.get(to_status=OrientationStatus.REFUSEE)
+    assert (event.actor_kind, event.reason) == (ActorKind.STRUCTURE, Reason.PAS_DE_PLACE)
     assert services.suggestion(parcours).service_nom == "Conseil mobilité"
     assert Message.objects.get(parcours=parcours, gabarit="orientation_fermee")
     # Back in aiguillage: another referral can go out.
-    assert choisir(parcours, aiguilleur, "mobilite").statut == Statut.ENVOYEE
+    assert choisir(parcours, aiguilleur, "mobilite").status == OrientationStatus.ENVOYEE
 
 
 def test_reminders_after_3_and_7_days_never_more_then_expiry(parcours, aiguilleur, smtp_server):
@@ -213,9 +219,9 @@ def test_reminders_after_3_and_7_days_never_more_then_expiry(parcours, aiguilleu
 
     services.relancer(wet_run=True, at=day(15))
     orientation.refresh_from_db()
-    assert orientation.statut == Statut.EXPIREE
-    event = orientation.events.get(to_statut=Statut.EXPIREE)
-    assert (event.par, event.motif) == (Par.SYSTEME, Motif.SANS_REPONSE)
+    assert orientation.status == OrientationStatus.EXPIREE
+    event = orientation.events.get(to_status=OrientationStatus.EXPIREE)
+    assert (event.actor_kind, event.reason) == (ActorKind.SYSTEME, Reason.SANS_REPONSE)
     parcours.refresh_from_db()
     assert parcours.status == Status.ORIENTATION_REFUSEE
     assert services.relancer(wet_run=True, at=day(16)) == []
@@ -229,7 +235,7 @@ def test_a_failed_email_is_noted_and_retried_by_the_next_reminder(parcours, aigu
     failure = orientation.events.get(kind=EventKind.ECHEC_COURRIEL)
     assert failure.precision
     assert not orientation.liens.filter(revoked_at__isnull=True).exists(), "an unsent link is revoked"
-    assert orientation.statut == Statut.ENVOYEE
+    assert orientation.status == OrientationStatus.ENVOYEE
 
 
 def test_events_are_append_only(parcours, aiguilleur):
@@ -249,13 +255,13 @@ def test_the_structure_email_goes_through_messagerie_masked_and_is_retried(parco
         orientation.pk,
         None,
     )
-    assert (message.statut, message.tentatives) == (MessageStatut.PROGRAMME, 1)
+    assert (message.status, message.tentatives) == (MessageStatus.PROGRAMME, 1)
     assert f"/orientation/s/{MASQUE}/" in message.corps
     assert orientation.events.filter(kind=EventKind.ECHEC_COURRIEL).count() == 1
     assert not orientation.liens.filter(revoked_at__isnull=True).exists(), "the failed attempt's link is revoked"
 
     settings.EMAIL_PORT = port
-    assert expedier(message.pk, at=message.prevu_le) == MessageStatut.ENVOYE
+    assert expedier(message.pk, at=message.prevu_le) == MessageStatus.ENVOYE
     (mail,) = smtp_server
     assert mail["Message-ID"] == f"<{message.uuid}@sas>"
     token = token_du_courriel(mail)
@@ -272,23 +278,23 @@ def test_a_retry_after_the_referral_ended_sends_nothing(parcours, aiguilleur, sm
     port, settings.EMAIL_PORT = settings.EMAIL_PORT, 9
     orientation = choisir(parcours, aiguilleur)
     message = Message.objects.get(nature=Destinataire.STRUCTURE)
-    services.annuler(orientation, par=Par.CONSEILLER, motif=Motif.PLUS_INTERESSE)
+    services.annuler(orientation, actor_kind=ActorKind.CONSEILLER, reason=Reason.PLUS_INTERESSE)
     settings.EMAIL_PORT = port
-    assert expedier(message.pk, at=message.prevu_le) == MessageStatut.ANNULE
+    assert expedier(message.pk, at=message.prevu_le) == MessageStatus.ANNULE
     assert smtp_server == []
     assert not orientation.liens.filter(revoked_at__isnull=True).exists()
 
 
 def test_a_service_already_sent_is_marked_and_not_proposed_again(parcours, aiguilleur):
     orientation = choisir(parcours, aiguilleur)
-    services.annuler(orientation, par=Par.CONSEILLER, motif=Motif.PLUS_INTERESSE)
+    services.annuler(orientation, actor_kind=ActorKind.CONSEILLER, reason=Reason.PLUS_INTERESSE)
     parcours.refresh_from_db()
 
     ranking = {p.service_nom: p for p in services.classer(parcours)}
     assert ranking["Logement temporaire"].deja_propose and not ranking["Conseil mobilité"].deja_propose
     with pytest.raises(ValidationError, match="Déjà proposé à ce jeune : Logement temporaire"):
-        services.proposer(parcours, [ranking["Logement temporaire"]], auteur=aiguilleur)
-    created = services.proposer(parcours, [ranking["Conseil mobilité"]], auteur=aiguilleur)
+        services.proposer(parcours, [ranking["Logement temporaire"]], actor=aiguilleur)
+    created = services.proposer(parcours, [ranking["Conseil mobilité"]], actor=aiguilleur)
     assert services.classer(parcours)[created[0].rang - 1].deja_propose  # waiting for the young person's choice
 
 
@@ -315,6 +321,6 @@ def test_a_suspended_service_cannot_be_sent(parcours, aiguilleur, catalogue):
     proposition = {p.service.identifiant: p for p in proposer_tout(parcours, aiguilleur)}["test--logement"]
     type(catalogue["logement"]).objects.filter(pk=catalogue["logement"].pk).update(date_suspension=timezone.localdate())
     with pytest.raises(ValidationError, match="« Logement temporaire » est suspendu"):
-        services.choisir(proposition, partager_diagnostic=False, par=Par.JEUNE)
+        services.choisir(proposition, partager_diagnostic=False, actor_kind=ActorKind.JEUNE)
     assert not Orientation.objects.exists()
     assert "Logement temporaire" not in {p.service_nom for p in services.classer(parcours)}

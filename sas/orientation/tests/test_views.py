@@ -12,7 +12,7 @@ from sas.espace_jeune.testing import verifier
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.orientation import services
-from sas.orientation.models import EventKind, Orientation, Par, Statut
+from sas.orientation.models import ActorKind, EventKind, Orientation, OrientationStatus
 from sas.parcours.status import Status
 
 from .conftest import IN_PERSON, LOGEMENT, envoyer, token_from
@@ -47,7 +47,7 @@ def test_filters_change_the_ranking(client, parcours, aiguilleur):
 def test_a_service_waiting_for_the_young_persons_choice_is_marked_and_cannot_be_ticked(client, parcours, aiguilleur):
     client.force_login(aiguilleur)
     first = services.classer(parcours)[0]
-    services.proposer(parcours, [first], auteur=aiguilleur)
+    services.proposer(parcours, [first], actor=aiguilleur)
 
     html = client.get(reverse("orientation:parcours", args=[parcours.uuid])).content.decode()
     checkbox = html[html.index(f'id="service-{first.service_id}"') :].split(">", 1)[0]
@@ -57,7 +57,7 @@ def test_a_service_waiting_for_the_young_persons_choice_is_marked_and_cannot_be_
 
 def test_the_counsellor_records_a_choice_made_with_them_only_with_oral_consent(client, parcours, aiguilleur):
     client.force_login(aiguilleur)
-    (proposition, _other) = services.proposer(parcours, services.classer(parcours), auteur=aiguilleur)
+    (proposition, _other) = services.proposer(parcours, services.classer(parcours), actor=aiguilleur)
     url = reverse("orientation:choisir", args=[parcours.uuid, proposition.pk])
 
     client.post(url, {})
@@ -69,7 +69,7 @@ def test_the_counsellor_records_a_choice_made_with_them_only_with_oral_consent(c
 
 
 def test_the_young_person_chooses_from_their_link(client, parcours, aiguilleur):
-    services.proposer(parcours, services.classer(parcours), auteur=aiguilleur)
+    services.proposer(parcours, services.classer(parcours), actor=aiguilleur)
     lien = LienJeune.creer(parcours)
     token = lien.token
     page = client.get(reverse("espace_jeune:page", args=[token])).content.decode()
@@ -95,7 +95,7 @@ def test_the_young_person_chooses_from_their_link(client, parcours, aiguilleur):
 
 
 def test_a_young_persons_link_cannot_choose_for_another_journey(client, parcours, aiguilleur, territory):
-    services.proposer(parcours, services.classer(parcours), auteur=aiguilleur)
+    services.proposer(parcours, services.classer(parcours), actor=aiguilleur)
     other = LienJeune.creer(
         type(parcours).objects.create(
             jeune=parcours.jeune, territory=territory, status=Status.SIGNALE, status_changed_at=timezone.now()
@@ -119,23 +119,25 @@ def test_a_receiver_without_account_answers_through_the_magic_link(client, parco
     assert "Orientation de Inès" in html and "+33612345678" in html
     assert "Logement (bloquant)" not in html, "the diagnostic was not consented"
     orientation.refresh_from_db()
-    assert orientation.statut == Statut.ENVOYEE, "opening the link is not reading it: scanners open links too"
+    assert orientation.status == OrientationStatus.ENVOYEE, (
+        "opening the link is not reading it: scanners open links too"
+    )
 
     accept = reverse("orientation:lien_agir", args=[token, "accepter"])
     client.post(accept)
     client.post(accept)  # a double click
-    assert orientation.events.filter(to_statut=Statut.ACCEPTEE, kind=EventKind.TRANSITION).count() == 1
-    assert list(orientation.events.filter(kind=EventKind.TRANSITION).values_list("to_statut", flat=True)) == [
-        Statut.ENVOYEE,
-        Statut.VUE,
-        Statut.ACCEPTEE,
+    assert orientation.events.filter(to_status=OrientationStatus.ACCEPTEE, kind=EventKind.TRANSITION).count() == 1
+    assert list(orientation.events.filter(kind=EventKind.TRANSITION).values_list("to_status", flat=True)) == [
+        OrientationStatus.ENVOYEE,
+        OrientationStatus.VUE,
+        OrientationStatus.ACCEPTEE,
     ], "the first answer records the referral as read"
 
     response = client.post(reverse("orientation:lien_agir", args=[token, "rdv"]), {"le": "pas une date"})
     assert response.status_code == 400
     assert "Saisissez une date et une heure valides" in response.content.decode()
-    le = (timezone.localtime() - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
-    client.post(reverse("orientation:lien_agir", args=[token, "rdv"]), {"le": le})
+    at = (timezone.localtime() - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    client.post(reverse("orientation:lien_agir", args=[token, "rdv"]), {"le": at})
     response = client.post(reverse("orientation:lien_agir", args=[token, "prise_en_charge"]))
     assert "Orientation terminée" in response.content.decode()
     parcours.refresh_from_db()
@@ -153,8 +155,8 @@ def test_a_refusal_needs_a_reason_from_the_list(client, parcours, aiguilleur, sm
 
     assert client.post(refuse, {"motif": "n_importe_quoi"}).status_code == 400
     client.post(refuse, {"motif": "non_eligible", "precision": "Plus de 25 ans"})
-    event = orientation.events.get(to_statut=Statut.REFUSEE)
-    assert (event.par, event.motif, event.precision) == (Par.STRUCTURE, "non_eligible", "Plus de 25 ans")
+    event = orientation.events.get(to_status=OrientationStatus.REFUSEE)
+    assert (event.actor_kind, event.reason, event.precision) == (ActorKind.STRUCTURE, "non_eligible", "Plus de 25 ans")
 
 
 def test_unknown_or_tampered_links_are_refused_and_counted(client, parcours, aiguilleur, smtp_server):
@@ -173,8 +175,8 @@ def test_a_structure_with_an_account_sees_only_its_own_referrals(client, parcour
     assert "FJT Villeurbanne" in html and "Inès" in html
     client.post(reverse("orientation:recue_agir", args=[orientation.pk, "accepter"]))
     orientation.refresh_from_db()
-    assert orientation.statut == Statut.ACCEPTEE
-    assert orientation.events.get(to_statut=Statut.ACCEPTEE).actor == user
+    assert orientation.status == OrientationStatus.ACCEPTEE
+    assert orientation.events.get(to_status=OrientationStatus.ACCEPTEE).actor == user
 
 
 @pytest.mark.parametrize(
@@ -208,7 +210,7 @@ def test_others_get_404_or_403_everywhere(client, parcours, aiguilleur, territor
     for url in posts:
         assert client.post(url, {"motif": "autre", "precision": "x", "accord_oral": "on"}).status_code in (403, 404)
     orientation.refresh_from_db()
-    assert orientation.statut == Statut.ENVOYEE
+    assert orientation.status == OrientationStatus.ENVOYEE
     if Role.STRUCTURE in user.roles:
         assert "Inès" not in client.get(reverse("orientation:recues")).content.decode()
 
@@ -225,7 +227,7 @@ def test_the_received_list_makes_the_same_number_of_queries_with_one_or_three(
         [], [service_row(f"logement{n}", structure="fjt", thematiques=[LOGEMENT], **IN_PERSON) for n in (2, 3)]
     )
     for n in (2, 3):
-        services.annuler(orientation, par=Par.CONSEILLER, motif="autre", precision="test")
+        services.annuler(orientation, actor_kind=ActorKind.CONSEILLER, reason="autre", precision="test")
         orientation = envoyer(parcours, aiguilleur, f"logement{n}")
     assert Orientation.objects.count() == 3
     assert count_queries(url) == one
@@ -237,12 +239,12 @@ def test_the_counsellor_page_makes_the_same_number_of_queries_with_one_or_three(
     client.force_login(aiguilleur)
     url = reverse("orientation:parcours", args=[parcours.uuid])
     orientation = envoyer(parcours, aiguilleur)
-    services.annuler(orientation, par=Par.CONSEILLER, motif="autre", precision="test")
+    services.annuler(orientation, actor_kind=ActorKind.CONSEILLER, reason="autre", precision="test")
     one = count_queries(url)
     create_catalogue([], [service_row("logement2", structure="fjt", thematiques=[LOGEMENT], **IN_PERSON)])
     for cle in ("mobilite", "logement2"):
         orientation = envoyer(parcours, aiguilleur, cle)
-        services.annuler(orientation, par=Par.CONSEILLER, motif="autre", precision="test")
+        services.annuler(orientation, actor_kind=ActorKind.CONSEILLER, reason="autre", precision="test")
     assert count_queries(url) == one
 
 
@@ -287,14 +289,14 @@ def test_a_choice_recorded_by_the_counsellor_with_the_young_person_is_the_counse
     """Issue #10: what a counsellor does for the young person is recorded as done by the counsellor, never as the
     young person acting through their link."""
     client.force_login(aiguilleur)
-    (proposition, _other) = services.proposer(parcours, services.classer(parcours), auteur=aiguilleur)
+    (proposition, _other) = services.proposer(parcours, services.classer(parcours), actor=aiguilleur)
     client.post(reverse("orientation:choisir", args=[parcours.uuid, proposition.pk]), {"accord_oral": "on"})
     orientation = Orientation.objects.get()
     consent = parcours.jeune.consents.get(purpose="transmission")
     assert (consent.collected_via, consent.collected_by) == ("oral", aiguilleur)
     assert orientation.envoyee_par == aiguilleur
-    envoi = orientation.events.filter(to_statut=Statut.ENVOYEE).first()
-    assert (envoi.par, envoi.actor) == (Par.CONSEILLER, aiguilleur)
+    envoi = orientation.events.filter(to_status=OrientationStatus.ENVOYEE).first()
+    assert (envoi.actor_kind, envoi.actor) == (ActorKind.CONSEILLER, aiguilleur)
     event = parcours.events.get(to_status=Status.ORIENTATION_ENVOYEE)
     assert event.actor == aiguilleur
     assert AuditEntry.objects.filter(actor=aiguilleur, object_id=str(orientation.pk)).exists()
@@ -310,7 +312,7 @@ def test_each_proposed_service_says_what_where_when_and_how_to_reach_it(client, 
         horaires_accueil="Mo-Fr 09:00-12:00",
         telephone="04 72 00 00 00",
     )
-    services.proposer(parcours, services.classer(parcours), auteur=aiguilleur)
+    services.proposer(parcours, services.classer(parcours), actor=aiguilleur)
     lien = LienJeune.creer(parcours)
     verifier(client, lien)
     html = client.get(reverse("orientation:jeune", args=[lien.token])).content.decode()

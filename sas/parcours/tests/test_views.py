@@ -9,7 +9,7 @@ from django.utils import timezone
 from sas.aiguillage.services import assigner, creer_tache, journaliser_contact, reporter
 from sas.audit.models import Action, AuditEntry
 from sas.communes.factories import CommuneFactory
-from sas.messagerie.models import CanalInvalide, Message, MessageStatut
+from sas.messagerie.models import CanalInvalide, Message, MessageStatus
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.parcours import transitions
@@ -121,7 +121,7 @@ def test_the_prescriber_sees_the_stages_but_not_the_counsellors_contact_work(cli
     a = world["a"]
     parcours = a["parcours"]
     transitions.transition(parcours, Status.A_CONTACTER)
-    journaliser_contact(parcours, canal="appel", resultat="message_laisse", auteur=a["aiguilleur"])
+    journaliser_contact(parcours, canal="appel", resultat="message_laisse", actor=a["aiguilleur"])
     client.force_login(a["prescripteur"])
     html = client.get(reverse("parcours:detail", args=[parcours.uuid])).content.decode()
     assert "À contacter" in html
@@ -252,11 +252,11 @@ def test_queue_shows_targets_tasks_delivery_failures_and_caseload(client, world)
     wrong = _signal(a, "Erreur", days_ago=1)
     Message.objects.create(
         parcours=failed, jeune=failed.jeune, canal="sms", gabarit="premier_contact", destinataire="+33612345678",
-        corps="Bonjour", statut=MessageStatut.ECHEC, prevu_le=timezone.now(),
+        corps="Bonjour", status=MessageStatus.ECHEC, prevu_le=timezone.now(),
     )  # fmt: skip
     CanalInvalide.objects.create(jeune=wrong.jeune, canal="sms", valeur="+33612345678", raison="Numéro inexistant")
     creer_tache(late, "appel", echeance=timezone.now() - datetime.timedelta(hours=1), motif="Rappeler")
-    assigner(late, me, par=me)
+    assigner(late, me, actor=me)
     response = _queue(client, me)
     rows = {p.jeune.prenom: p for p in response.context["parcours"]}
     assert [b.texte.split(" :")[0] for b in rows["Tardif"].badges if b.en_retard] == ["Premier contact"]
@@ -279,7 +279,7 @@ def test_queue_filters(client, world):
                     parcours__jeune__tranche_age="15-17")  # fmt: skip
     transitions.transition(young, Status.A_CONTACTER)
     old = _signal(a, "Ancien", days_ago=5, parcours__jeune__date_naissance=datetime.date(1998, 1, 1))
-    assigner(old, me, par=me)
+    assigner(old, me, actor=me)
     deferred = _signal(a, "Plus tard")
     reporter(deferred, timezone.localdate() + datetime.timedelta(days=90), via="lien")
     other_commune = _signal(a, "Ailleurs", parcours__jeune__commune=CommuneFactory(nom="Zzville"))
@@ -312,13 +312,13 @@ def test_the_queue_makes_a_fixed_number_of_queries_with_many_rows(client, world,
     def add(numbers):
         for n in numbers:
             p = _signal(a, f"Jeune{n}", days_ago=20 + n, parcours__jeune__commune=CommuneFactory())
-            assigner(p, me, par=me)
+            assigner(p, me, actor=me)
             creer_tache(p, "appel", echeance=timezone.now(), motif="Appeler")
-            journaliser_contact(p, canal="appel", resultat="sans_reponse", auteur=me)
+            journaliser_contact(p, canal="appel", resultat="sans_reponse", actor=me)
             reporter(p, timezone.localdate() + datetime.timedelta(days=1 + n % 2 * 60), via="lien")
             Message.objects.create(
                 parcours=p, jeune=p.jeune, canal="sms", gabarit="relance", destinataire="+33612345678", corps="…",
-                statut=MessageStatut.ECHEC, prevu_le=timezone.now(),
+                status=MessageStatus.ECHEC, prevu_le=timezone.now(),
             )  # fmt: skip
             _signal(a, f"Sortie{n}", parcours__status=Status.SORTIE_A_VENIR)
 
@@ -369,7 +369,7 @@ def test_the_queue_is_paged_and_its_query_count_does_not_grow_with_the_journeys(
         for n in numbers:
             p = _signal(a, f"Page{n}", days_ago=20 + n % 40)
             creer_tache(p, "appel", echeance=timezone.now(), motif="Appeler")
-            journaliser_contact(p, canal="appel", resultat="sans_reponse", auteur=me)
+            journaliser_contact(p, canal="appel", resultat="sans_reponse", actor=me)
 
     add(range(4))
     url = reverse("parcours:file_active") + "?groupe=en_cours"

@@ -29,7 +29,7 @@ from sas.messagerie.models import CanalInvalide
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.orientation import services as orientations
-from sas.orientation.models import LienStructure, Par
+from sas.orientation.models import ActorKind, LienStructure
 from sas.parcours import transitions
 from sas.parcours.factories import ParcoursFactory, SignalementFactory
 from sas.parcours.status import Status
@@ -162,14 +162,12 @@ def monde():
     for status in (Status.A_CONTACTER, Status.CONTACTE):
         transitions.transition(parcours, status, at=at)
     diagnostic = diagnostics.demarrer(parcours, conseiller=aiguilleur, at=at)
-    diagnostics.enregistrer(
-        diagnostic, {"logement": {"niveau": "bloquant", "avis_jeune": ""}}, auteur=aiguilleur, at=at
-    )
-    diagnostics.enregistrer_plan(diagnostic, besoins_retenus=["logement"], auteur=aiguilleur, objectifs="", at=at)
-    diagnostics.terminer(diagnostic, auteur=aiguilleur, at=at)
+    diagnostics.enregistrer(diagnostic, {"logement": {"niveau": "bloquant", "avis_jeune": ""}}, actor=aiguilleur, at=at)
+    diagnostics.enregistrer_plan(diagnostic, besoins_retenus=["logement"], actor=aiguilleur, objectifs="", at=at)
+    diagnostics.terminer(diagnostic, actor=aiguilleur, at=at)
     parcours.refresh_from_db()
-    [proposition] = orientations.proposer(parcours, orientations.classer(parcours), auteur=aiguilleur)
-    orientation = orientations.choisir(proposition, partager_diagnostic=False, par=Par.JEUNE)
+    [proposition] = orientations.proposer(parcours, orientations.classer(parcours), actor=aiguilleur)
+    orientation = orientations.choisir(proposition, partager_diagnostic=False, actor_kind=ActorKind.JEUNE)
 
     creneau = Creneau.objects.create(
         conseiller=aiguilleur,
@@ -199,7 +197,7 @@ def monde():
         "extension": "csv",
         "uid": "MQ",
         "jeton_reinitialisation": "set-password",
-        "lettre": envoyer_message(parcours, "premier_contact", canal="courrier", le=MARDI).pk,
+        "lettre": envoyer_message(parcours, "premier_contact", canal="courrier", at=MARDI).pk,
         "canal_invalide": CanalInvalide.objects.create(
             jeune=parcours.jeune, canal="sms", valeur=TELEPHONE, raison="hardbounce", constate_le=maintenant
         ).pk,

@@ -17,7 +17,7 @@ from sas.diagnostic.models import Diagnostic, Questionnaire
 from sas.messagerie.models import CanalMessage, Message
 from sas.organisations.factories import MembershipFactory, OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role, User
-from sas.orientation.models import Orientation, Statut
+from sas.orientation.models import Orientation, OrientationStatus
 from sas.parcours.factories import SignalementFactory
 from sas.permissions import (
     assignable_counsellors,
@@ -297,8 +297,8 @@ def _orientation(parcours, structure_org=None, key="a"):
         parcours=parcours,
         service=found,
         structure=found.structure,
-        statut=Statut.ENVOYEE,
-        statut_depuis=now,
+        status=OrientationStatus.ENVOYEE,
+        status_changed_at=now,
         envoyee_le=now,
     )
 

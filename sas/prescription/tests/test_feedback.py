@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sas.messagerie.envoi import expedier
-from sas.messagerie.models import Destinataire, Message, MessageStatut
+from sas.messagerie.models import Destinataire, Message, MessageStatus
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import Role
 from sas.parcours import transitions
@@ -119,13 +119,13 @@ def test_the_digest_goes_through_messagerie_and_is_retried_when_the_server_is_do
     assert send_digests(wet_run=True) == (1, 0)
     message = Message.objects.get(nature=Destinataire.PRESCRIPTEUR)
     assert (message.destinataire, message.gabarit, message.jeune_id) == (user.email, "digest_prescripteur", None)
-    assert (message.statut, message.tentatives) == (MessageStatut.PROGRAMME, 1)
+    assert (message.status, message.tentatives) == (MessageStatus.PROGRAMME, 1)
     assert smtp_server == []
     # Retried by messagerie, not sent again by the next weekly run.
     assert send_digests(wet_run=True) == (0, 0)
 
     settings.EMAIL_PORT = port
-    assert expedier(message.pk, at=message.prevu_le) == MessageStatut.ENVOYE
+    assert expedier(message.pk, at=message.prevu_le) == MessageStatus.ENVOYE
     [mail] = smtp_server
     assert mail["To"] == user.email and "1 nouvelle étape pour vos signalements" in mail["Subject"]
     assert mail["Message-ID"] == f"<{message.uuid}@sas>"

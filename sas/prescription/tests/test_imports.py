@@ -1043,10 +1043,10 @@ def test_forbidden_moves_are_refused_and_write_nothing(ase, prescripteur, start,
         ImportStatus.TERMINE: [ImportStatus.EN_COURS, ImportStatus.TERMINE],
     }
     for status in path[start]:
-        import_transitions.changer(batch, status)
+        import_transitions.transition(batch, status)
     events = ImportBatchEvent.objects.count()
     with pytest.raises(import_transitions.TransitionError, match="impossible de le passer"):
-        import_transitions.changer(batch, to)
+        import_transitions.transition(batch, to)
     batch.refresh_from_db()
     assert batch.status == start and ImportBatchEvent.objects.count() == events
 

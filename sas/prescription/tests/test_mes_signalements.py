@@ -229,7 +229,7 @@ def test_the_export_is_the_filtered_list_on_every_page_with_the_page_columns(
             by_pk[pk].jeune.commune.nom,
             date(vue.depuis),
             vue.etape.libelle,
-            date(vue.etape.le),
+            date(vue.etape.at),
             *(date(reached.get(status)) for status in PRESCRIBER_MILESTONES),
         ]
 

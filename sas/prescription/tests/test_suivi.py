@@ -16,7 +16,7 @@ from sas.organisations.factories import OrganisationFactory, TerritoryFactory, m
 from sas.organisations.models import OrganisationKind, Role
 from sas.orientation import services as orientation
 from sas.orientation import transitions as orientation_transitions
-from sas.orientation.models import Motif, Par, Statut
+from sas.orientation.models import ActorKind, OrientationStatus, Reason
 from sas.parcours import transitions
 from sas.parcours.factories import SignalementFactory
 from sas.parcours.models import EventKind, Parcours
@@ -78,7 +78,7 @@ def point_justice():
 
 def send_to(parcours, point_justice, aiguilleur, at):
     orientation.consentir(parcours, point_justice.structure, diagnostic=False, via=CollectionMethod.ORAL, at=at)
-    return orientation.envoyer(parcours, point_justice, par=Par.CONSEILLER, auteur=aiguilleur, at=at)
+    return orientation.envoyer(parcours, point_justice, actor_kind=ActorKind.CONSEILLER, actor=aiguilleur, at=at)
 
 
 @pytest.fixture
@@ -99,7 +99,9 @@ def journey(territory, org_p, org_q, aiguilleur, point_justice, client):
     for n, status in enumerate([Status.A_CONTACTER, Status.CONTACTE, Status.DIAGNOSTIC_FAIT], 1):
         transitions.transition(parcours, status, actor=aiguilleur, at=day(n))
     referral = send_to(parcours, point_justice, aiguilleur, day(4))
-    orientation_transitions.changer(referral, Statut.REFUSEE, par=Par.STRUCTURE, motif=Motif.AUTRE, precision=REFUS)
+    orientation_transitions.transition(
+        referral, OrientationStatus.REFUSEE, actor_kind=ActorKind.STRUCTURE, reason=Reason.AUTRE, precision=REFUS
+    )
     client.force_login(aiguilleur)
     response = client.post(
         reverse("parcours:change_status", args=[parcours.uuid]), {"to_status": Status.ABANDON, "reason": SORTIE}
@@ -221,7 +223,7 @@ def test_a_signalement_attached_later_follows_from_its_attachment_on(client, ter
     transitions.transition(parcours, Status.ORIENTATION_PROPOSEE, at=day(5))
 
     vue = vue_prescripteur(avec_suivi(Parcours.objects.all(), [org_p.pk]).get())
-    assert [(e.code, e.le) for e in vue.etapes] == [
+    assert [(e.code, e.at) for e in vue.etapes] == [
         (Status.SIGNALE, day(4)),
         (Status.ORIENTATION_PROPOSEE, day(5)),
     ]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from sas.aiguillage.models import TacheContact
 from sas.browser_testing import needs_browser, serious_violations
 
-from ..models import Creneau, RendezVousStatut
+from ..models import Creneau, RendezVousStatus
 from ..services import reserver
 from .conftest import lundi, publier
 
@@ -19,7 +19,7 @@ from .conftest import lundi, publier
 def test_a_counsellor_publishes_a_morning_and_records_a_missed_appointment(
     log_in, live_server, page, aiguilleur, creneau, parcours
 ):
-    rdv = reserver(parcours, creneau, par="jeune", at=lundi())
+    rdv = reserver(parcours, creneau, pris_par="jeune", at=lundi())
     Creneau.objects.filter(pk=creneau.pk).update(
         debut=timezone.now() - datetime.timedelta(hours=2), fin=timezone.now() - datetime.timedelta(hours=1)
     )
@@ -45,7 +45,7 @@ def test_a_counsellor_publishes_a_morning_and_records_a_missed_appointment(
     page.get_by_role("heading", level=1, name="Mes rendez-vous").wait_for(timeout=5000)
     assert "Aucun rendez-vous passé à renseigner." in page.inner_text("main")
     rdv.refresh_from_db()
-    assert rdv.statut == RendezVousStatut.MANQUE
+    assert rdv.status == RendezVousStatus.MANQUE
     assert sorted(TacheContact.objects.filter(parcours=parcours).values_list("nature", flat=True)) == [
         "appel",
         "visite",
@@ -57,7 +57,7 @@ def test_a_counsellor_publishes_a_morning_and_records_a_missed_appointment(
 @pytest.mark.django_db(transaction=True)
 def test_the_journey_section_is_accessible(live_server, page, rf, aiguilleur, equipe, creneau, parcours):
     """The section the journey page includes, rendered in the site's layout (the lead wires it into the page)."""
-    reserver(parcours, creneau, par="jeune", at=lundi())
+    reserver(parcours, creneau, pris_par="jeune", at=lundi())
     publier(aiguilleur, equipe, lundi(heure=15), nombre=2)
     request = rf.get(reverse("parcours:detail", args=[parcours.uuid]))
     request.user = aiguilleur

@@ -23,7 +23,7 @@ def test_two_young_people_booking_the_same_slot_at_once_get_one_appointment(cren
     def book(parcours):
         try:
             barrier.wait(timeout=10)
-            results.append(reserver(parcours, creneau, par="jeune", at=lundi()))
+            results.append(reserver(parcours, creneau, pris_par="jeune", at=lundi()))
         except ValidationError as error:
             results.append(error)
         finally:

@@ -12,7 +12,7 @@ from sas.organisations.factories import OrganisationFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.parcours.factories import ParcoursFactory, SignalementFactory
 
-from ..models import Creneau, RendezVous, RendezVousStatut
+from ..models import Creneau, RendezVous, RendezVousStatus
 from ..services import reserver
 from .conftest import lundi, publier
 
@@ -36,7 +36,7 @@ def intrus(client):
 @pytest.fixture
 def passe(creneau, parcours, aiguilleur):
     """An appointment that started an hour ago (the slot moved to the past after the booking)."""
-    rdv = reserver(parcours, creneau, par="jeune", at=lundi())
+    rdv = reserver(parcours, creneau, pris_par="jeune", at=lundi())
     Creneau.objects.filter(pk=creneau.pk).update(
         debut=timezone.now() - datetime.timedelta(hours=1), fin=timezone.now() - datetime.timedelta(minutes=15)
     )
@@ -71,13 +71,13 @@ def test_a_counsellor_publishes_a_morning_from_one_form(logged, aiguilleur, equi
 
 @pytest.mark.parametrize("role", [Role.PRESCRIPTEUR, Role.PILOTE, Role.STRUCTURE])
 def test_other_roles_are_refused(client, role, creneau, parcours):
-    rdv = reserver(parcours, creneau, par="jeune", at=lundi())
+    rdv = reserver(parcours, creneau, pris_par="jeune", at=lundi())
     client.force_login(member(role, territory=parcours.territory))
     assert client.get(reverse("rendezvous:agenda")).status_code == 403
     assert client.get(reverse("rendezvous:publier")).status_code == 403
     assert client.post(reverse("rendezvous:annuler", args=[rdv.pk])).status_code == 403
     assert client.post(reverse("rendezvous:reserver", args=[parcours.uuid]), {"creneau": creneau.pk}).status_code == 403
-    assert RendezVous.objects.get().statut == RendezVousStatut.CONFIRME
+    assert RendezVous.objects.get().status == RendezVousStatus.CONFIRME
 
 
 def test_another_teams_counsellor_gets_404_on_guessed_ids(intrus, passe, parcours, aiguilleur, equipe):
@@ -90,7 +90,7 @@ def test_another_teams_counsellor_gets_404_on_guessed_ids(intrus, passe, parcour
     page = intrus.get(reverse("rendezvous:agenda"), {"vue": "equipe"}).content.decode()
     assert parcours.jeune.prenom not in page
     passe.refresh_from_db()
-    assert passe.statut == RendezVousStatut.CONFIRME
+    assert passe.status == RendezVousStatus.CONFIRME
     assert Creneau.objects.filter(pk=libre.pk).exists()
 
 
@@ -107,7 +107,7 @@ def test_booking_from_the_journey_page(logged, parcours, creneau, aiguilleur):
     assert response.status_code == 302
     assert response["Location"] == reverse("parcours:detail", args=[parcours.uuid])
     rdv = RendezVous.objects.get()
-    assert (rdv.parcours, rdv.creneau, rdv.pris_par, rdv.auteur) == (parcours, creneau, "conseiller", aiguilleur)
+    assert (rdv.parcours, rdv.creneau, rdv.pris_par, rdv.actor) == (parcours, creneau, "conseiller", aiguilleur)
     again = logged.post(reverse("rendezvous:reserver", args=[parcours.uuid]), {"creneau": creneau.pk}, follow=True)
     assert "vient d&#x27;être réservé" in again.content.decode()
     assert RendezVous.objects.count() == 1
@@ -118,20 +118,20 @@ def test_marking_missed_goes_back_where_it_came_from(logged, passe, parcours):
     response = logged.post(reverse("rendezvous:constater", args=[passe.pk]), {"issue": "manque", "suite": suite})
     assert response["Location"] == suite
     passe.refresh_from_db()
-    assert passe.statut == RendezVousStatut.MANQUE
+    assert passe.status == RendezVousStatus.MANQUE
     response = logged.post(
         reverse("rendezvous:constater", args=[passe.pk]), {"issue": "honore", "suite": "https://evil.example.org/"}
     )
     assert response["Location"] == reverse("rendezvous:agenda")
     passe.refresh_from_db()
-    assert passe.statut == RendezVousStatut.MANQUE
+    assert passe.status == RendezVousStatus.MANQUE
 
 
 def test_cancel_from_the_agenda_frees_the_slot(logged, creneau, parcours):
-    rdv = reserver(parcours, creneau, par="jeune", at=lundi())
+    rdv = reserver(parcours, creneau, pris_par="jeune", at=lundi())
     logged.post(reverse("rendezvous:annuler", args=[rdv.pk]))
     rdv.refresh_from_db()
-    assert rdv.statut == RendezVousStatut.ANNULE
+    assert rdv.status == RendezVousStatus.ANNULE
     logged.post(reverse("rendezvous:retirer", args=[creneau.pk]))
     # Kept, withdrawn: the cancelled appointment's history stays whole; nobody is offered it any more.
     assert Creneau.objects.get(pk=creneau.pk).retire_le is not None
@@ -145,9 +145,9 @@ def _remplir(conseiller, equipe, territory, n, start, decalage=0):
         creneau, libre = publier(conseiller, equipe, debut, nombre=2, duree=30)
         parcours = ParcoursFactory(territory=territory)
         SignalementFactory(parcours=parcours)
-        reserver(parcours, creneau, par="jeune")
+        reserver(parcours, creneau, pris_par="jeune")
         passe = publier(conseiller, equipe, start + datetime.timedelta(days=3, hours=i))[0]
-        reserver(parcours, passe, par="conseiller", auteur=conseiller)
+        reserver(parcours, passe, pris_par="conseiller", actor=conseiller)
         Creneau.objects.filter(pk=passe.pk).update(
             debut=timezone.now() - datetime.timedelta(days=1 + decalage, hours=i),
             fin=timezone.now() - datetime.timedelta(days=1 + decalage, hours=i - 1),
@@ -196,8 +196,8 @@ def test_the_journey_section_lists_appointments_and_offers_free_slots(parcours, 
         reserver(
             parcours,
             publier(aiguilleur, equipe, lundi(heure=8) + datetime.timedelta(days=i + 2))[0],
-            par="conseiller",
-            auteur=aiguilleur,
+            pris_par="conseiller",
+            actor=aiguilleur,
             at=lundi(),
         )
     with CaptureQueriesContext(connection) as many:
@@ -206,7 +206,7 @@ def test_the_journey_section_lists_appointments_and_offers_free_slots(parcours, 
 
 
 def test_the_journey_section_shows_nothing_to_a_prescriber(parcours, creneau):
-    reserver(parcours, creneau, par="jeune", at=lundi())
+    reserver(parcours, creneau, pris_par="jeune", at=lundi())
     signalement = SignalementFactory(parcours=parcours)
     prescripteur = member(Role.PRESCRIPTEUR, signalement.organisation)
     assert TAG.render(Context({"parcours": parcours, "user": prescripteur})).strip() == ""

@@ -11,7 +11,7 @@ class Command(DataCommand):
 
     def agir(self, *, wet_run):
         bloques, dus, bilan = envoyer_dus(wet_run=wet_run)
-        lignes = [f"  {statut} : {nombre}" for statut, nombre in sorted(bilan.items(), key=lambda item: str(item[0]))]
+        lignes = [f"  {status} : {nombre}" for status, nombre in sorted(bilan.items(), key=lambda item: str(item[0]))]
         return (
             Bilan(lignes=lignes)
             .compter(len(dus), "message(s) dû(s)")
