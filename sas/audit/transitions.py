@@ -4,7 +4,12 @@ row, check the move against the model's table, write its append-only event, then
 Each stateful model keeps its own transition function (its table, its French messages, what else moves with it);
 this only removes the locking and bookkeeping they would otherwise repeat."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+
+
+class TransitionError(ValidationError):
+    """A move the model's table or rules forbid; its message, in French, is for the person who tried."""
 
 
 def apply_transition(instance, to_state, *, field, table, refused, event, values=None, check=None, then=None):

@@ -1,18 +1,13 @@
 """The single entry point for every status change of a diagnostic: opened as a draft, then completed, once."""
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from sas.audit.transitions import apply_transition
+from sas.audit.transitions import TransitionError, apply_transition
 
 from .models import DiagnosticEvent, DiagnosticStatus
 
 TRANSITIONS = {DiagnosticStatus.BROUILLON: {DiagnosticStatus.TERMINE}, DiagnosticStatus.TERMINE: set()}
-
-
-class TransitionError(ValidationError):
-    pass
 
 
 def start(diagnostic, *, actor=None, at=None):

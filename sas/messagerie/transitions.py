@@ -3,6 +3,8 @@
 from django.db import transaction
 from django.utils import timezone
 
+from sas.audit.transitions import TransitionError
+
 from .models import EN_ATTENTE, Message, MessageEvent, MessageStatus
 
 S = MessageStatus
@@ -16,10 +18,6 @@ TRANSITIONS = {
     S.ECHEC: set(),
     S.ANNULE: set(),
 }
-
-
-class TransitionError(ValueError):
-    pass
 
 
 def start(message, *, at=None):

@@ -56,7 +56,8 @@ def structures_retirables(parcours, *, at=None):
 
 def retirer_consentement(parcours, *, structure=None, actor_kind, actor=None, at=None):
     """Withdraw the young person's consent, for everything (`structure` None) or for one receiving structure, and do
-    what that implies. `actor_kind` is the young person (on their page) or the counsellor (with them, recorded as theirs).
+    what that implies. `actor_kind` is the young person (on their page) or the counsellor (with them, recorded as
+    theirs).
 
     Everything: every active consent is withdrawn, the open referrals are cancelled, the structures' and the young
     person's links revoked, upcoming appointments and pending messages cancelled, and the journey closes as

@@ -1,10 +1,9 @@
 """The single entry point for every status change of a referral; it keeps the journey's status in step."""
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from sas.audit.transitions import apply_transition
+from sas.audit.transitions import TransitionError, apply_transition
 from sas.parcours import transitions as parcours_transitions
 from sas.parcours.status import Status
 
@@ -33,10 +32,6 @@ PARCOURS_STATUS = {
     S.EXPIREE: Status.ORIENTATION_REFUSEE,
     S.ANNULEE: Status.ORIENTATION_REFUSEE,
 }
-
-
-class TransitionError(ValidationError):
-    pass
 
 
 def start(*, parcours, service, actor_kind, actor=None, at=None, **fields):

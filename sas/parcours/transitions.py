@@ -1,17 +1,12 @@
 """The single entry point for every status change of a journey."""
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from sas.audit.transitions import apply_transition
+from sas.audit.transitions import TransitionError, apply_transition
 
 from .models import EventKind, Parcours, ParcoursEvent
 from .status import INITIAL, SIDE_EXITS, TRANSITIONS, Status
-
-
-class TransitionError(ValidationError):
-    pass
 
 
 def start(*, jeune, territory, status=Status.SIGNALE, actor=None, at=None):

@@ -1,11 +1,10 @@
 """The single entry point for every status change of a batch file: previewed, then importing, then done or failed
 (a failed import resumes where it stopped)."""
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from sas.audit.transitions import apply_transition
+from sas.audit.transitions import TransitionError, apply_transition
 
 from .models import ImportBatch, ImportBatchEvent, ImportStatus
 
@@ -16,10 +15,6 @@ TRANSITIONS = {
     S.ECHEC: {S.EN_COURS},
     S.TERMINE: set(),
 }
-
-
-class TransitionError(ValidationError):
-    pass
 
 
 def start(*, actor=None, at=None, **fields):

@@ -6,14 +6,15 @@ from sas.orientation.services import propositions_ouvertes
 register = template.Library()
 
 # Where the referral stands, as the young person reads it.
+AUTRE_SOLUTION = "votre conseiller cherche une autre solution avec vous"
 EN_CLAIR = {
     OrientationStatus.ENVOYEE: "elle est envoyée, la structure va vous répondre",
     OrientationStatus.VUE: "la structure l'a lue et va vous répondre",
     OrientationStatus.ACCEPTEE: "la structure est d'accord pour vous recevoir",
     OrientationStatus.RDV_FIXE: "vous avez un premier rendez-vous avec la structure",
     OrientationStatus.PRISE_EN_CHARGE: "la structure vous accompagne",
-    OrientationStatus.REFUSEE: "la structure ne peut pas vous recevoir : votre conseiller cherche une autre solution avec vous",
-    OrientationStatus.EXPIREE: "la structure n'a pas répondu : votre conseiller cherche une autre solution avec vous",
+    OrientationStatus.REFUSEE: f"la structure ne peut pas vous recevoir : {AUTRE_SOLUTION}",
+    OrientationStatus.EXPIREE: f"la structure n'a pas répondu : {AUTRE_SOLUTION}",
     OrientationStatus.ANNULEE: "elle est annulée",
 }
 
