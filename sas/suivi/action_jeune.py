@@ -5,13 +5,13 @@ from django.urls import reverse
 
 from sas.espace_jeune.actions import ActionAttendue
 
-from .models import Par
+from .models import ActorKind
 from .services import point_ouvert, reponses
 
 
 def action_suivi(parcours, lien):
     point = point_ouvert(parcours)
-    if point is None or "accompagne" in reponses(point, Par.JEUNE):
+    if point is None or "accompagne" in reponses(point, ActorKind.JEUNE):
         return None
     return ActionAttendue(
         "point_etape",

@@ -1,7 +1,7 @@
 """Follow-up after take-up (points d'étape at 1, 3 and 6 months), positive exits, the one more try given to people
 left unreachable or deferred, and the young person's word on each right screened by `droits`.
 
-A PointEtape moves through `sas.suivi.transitions.changer()` only, which writes one PointEtapeEvent per move; the
+A PointEtape moves through `sas.suivi.transitions.transition()` only, which writes one PointEtapeEvent per move; the
 answers of the young person and of the structure are PointEtapeEvents too."""
 
 import hashlib
@@ -26,7 +26,9 @@ class NatureSortie(models.TextChoices):
     AUTRE_ACCOMPAGNEMENT = "autre_accompagnement", "Autre accompagnement"
 
 
-class Par(models.TextChoices):
+class ActorKind(models.TextChoices):
+    """Who made a move or gave an answer."""
+
     JEUNE = "jeune", "Le jeune"
     STRUCTURE = "structure", "La structure"
     CONSEILLER = "conseiller", "Le conseiller SAS"
@@ -44,10 +46,10 @@ class Suivi(models.Model):
     debut = models.DateTimeField("prise en charge le")
     termine_le = models.DateTimeField("terminé le", null=True, blank=True)
     fin = models.CharField("fin", max_length=20, choices=FinSuivi.choices, blank=True)
-    motif_fin = models.TextField("motif de fin", blank=True)
+    end_reason = models.TextField("motif de fin", blank=True)
     sortie_nature = models.CharField("nature de la sortie", max_length=30, choices=NatureSortie.choices, blank=True)
     sortie_le = models.DateField("date de la sortie", null=True, blank=True)
-    sortie_par = models.CharField("sortie indiquée par", max_length=20, choices=Par.choices, blank=True)
+    sortie_actor_kind = models.CharField("sortie indiquée par", max_length=20, choices=ActorKind.choices, blank=True)
 
     class Meta:
         verbose_name = "suivi après prise en charge"
@@ -66,7 +68,7 @@ class Suivi(models.Model):
         return self.orientation.structure if self.orientation else None
 
 
-class Statut(models.TextChoices):
+class PointEtapeStatus(models.TextChoices):
     A_VENIR = "a_venir", "À venir"
     ENVOYE = "envoye", "Question envoyée"
     REPONDU = "repondu", "Répondu"
@@ -75,7 +77,9 @@ class Statut(models.TextChoices):
     ANNULE = "annule", "Annulé (suivi terminé)"
 
 
-FINALS = frozenset({Statut.REPONDU, Statut.SANS_REPONSE, Statut.SAUTE, Statut.ANNULE})
+FINALS = frozenset(
+    {PointEtapeStatus.REPONDU, PointEtapeStatus.SANS_REPONSE, PointEtapeStatus.SAUTE, PointEtapeStatus.ANNULE}
+)
 
 
 class PointEtape(models.Model):
@@ -85,8 +89,10 @@ class PointEtape(models.Model):
     mois = models.PositiveSmallIntegerField("mois après la prise en charge")
     prevu_le = models.DateTimeField("prévu le")
     # Only sas.suivi.transitions writes these two fields.
-    statut = models.CharField("statut", max_length=20, choices=Statut.choices, default=Statut.A_VENIR, editable=False)
-    statut_depuis = models.DateTimeField("statut depuis", editable=False)
+    status = models.CharField(
+        "statut", max_length=20, choices=PointEtapeStatus.choices, default=PointEtapeStatus.A_VENIR, editable=False
+    )
+    status_changed_at = models.DateTimeField("statut depuis", editable=False)
     envoye_le = models.DateTimeField("question envoyée le", null=True, blank=True, editable=False)
 
     class Meta:
@@ -94,14 +100,14 @@ class PointEtape(models.Model):
         verbose_name_plural = "points d'étape"
         ordering = ["prevu_le", "pk"]
         constraints = [models.UniqueConstraint(fields=["suivi", "mois"], name="un_point_par_mois")]
-        indexes = [models.Index(fields=["statut", "prevu_le"])]
+        indexes = [models.Index(fields=["status", "prevu_le"])]
 
     def __str__(self):
-        return f"Point d'étape à {self.mois} mois ({self.get_statut_display().lower()})"
+        return f"Point d'étape à {self.mois} mois ({self.get_status_display().lower()})"
 
     @property
     def finale(self):
-        return self.statut in FINALS
+        return self.status in FINALS
 
 
 class EventKind(models.TextChoices):
@@ -115,12 +121,12 @@ class PointEtapeEvent(AppendOnly):
 
     point = models.ForeignKey(PointEtape, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField("nature", max_length=20, choices=EventKind.choices, default=EventKind.TRANSITION)
-    from_statut = models.CharField("de", max_length=20, choices=Statut.choices, blank=True)
-    to_statut = models.CharField("vers", max_length=20, choices=Statut.choices)
-    par = models.CharField("par", max_length=20, choices=Par.choices)
-    motif = models.TextField("motif", blank=True)
-    # An answer: {"accompagne": …, "utile": …, "besoin": …, "sortie": …, "droits": {code: statut}}; a reminder:
-    # {"destinataire": "jeune" | "structure", "numero": 1 | 2}.
+    from_status = models.CharField("de", max_length=20, choices=PointEtapeStatus.choices, blank=True)
+    to_status = models.CharField("vers", max_length=20, choices=PointEtapeStatus.choices)
+    actor_kind = models.CharField("par", max_length=20, choices=ActorKind.choices)
+    reason = models.TextField("motif", blank=True)
+    # An answer: {question: answer}, the question being "accompagne", "utile", "besoin", "sortie" or "droit_<code>";
+    # a reminder: {"numero": 1 | 2, "a": [the sides asked]}.
     detail = models.JSONField("détail", default=dict, blank=True)
     actor = models.ForeignKey("organisations.User", on_delete=models.SET_NULL, null=True, blank=True)
     occurred_at = models.DateTimeField("date")
@@ -130,7 +136,7 @@ class PointEtapeEvent(AppendOnly):
         ordering = ["occurred_at", "pk"]
 
     def __str__(self):
-        return f"{self.get_kind_display()} ({self.get_par_display().lower()})"
+        return f"{self.get_kind_display()} ({self.get_actor_kind_display().lower()})"
 
 
 def _hash(token):
@@ -171,12 +177,12 @@ class LienSuiviStructure(models.Model):
             .filter(token_hash=_hash(token or ""), expires_at__gt=at, revoked_at__isnull=True)
             .first()
         )
-        if lien is None or lien.point.statut not in (Statut.ENVOYE, Statut.REPONDU):
+        if lien is None or lien.point.status not in (PointEtapeStatus.ENVOYE, PointEtapeStatus.REPONDU):
             return None
         return lien.point
 
 
-class StatutDroit(models.TextChoices):
+class ReponseDroit(models.TextChoices):
     DEJA = "deja", "Je l'avais déjà"
     DEMANDE = "demande", "Je l'ai demandé"
     REFUSE = "refuse", "On me l'a refusé"
@@ -190,8 +196,8 @@ class RecoursDroit(models.Model):
     point = models.ForeignKey(PointEtape, on_delete=models.CASCADE, related_name="droits")
     parcours = models.ForeignKey("parcours.Parcours", on_delete=models.CASCADE, related_name="recours_droits")
     droit = models.CharField("droit", max_length=30)
-    statut = models.CharField("réponse", max_length=20, choices=StatutDroit.choices)
-    par = models.CharField("par", max_length=20, choices=Par.choices)
+    reponse = models.CharField("réponse", max_length=20, choices=ReponseDroit.choices)
+    actor_kind = models.CharField("par", max_length=20, choices=ActorKind.choices)
     declare_le = models.DateTimeField("déclaré le")
 
     class Meta:
@@ -200,7 +206,7 @@ class RecoursDroit(models.Model):
         ordering = ["declare_le", "pk"]
 
     def __str__(self):
-        return f"{self.droit} : {self.get_statut_display()}"
+        return f"{self.droit} : {self.get_reponse_display()}"
 
 
 class OrigineEssai(models.TextChoices):
@@ -216,7 +222,7 @@ class NouvelEssai(models.Model):
     origine = models.CharField("origine", max_length=20, choices=OrigineEssai.choices)
     lance_le = models.DateTimeField("relancé le", null=True, blank=True)
     clos_le = models.DateTimeField("dossier clos le", null=True, blank=True)
-    motif_cloture = models.TextField("motif de clôture", blank=True)
+    closing_reason = models.TextField("motif de clôture", blank=True)
 
     class Meta:
         verbose_name = "nouvel essai de contact"

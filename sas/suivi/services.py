@@ -24,7 +24,7 @@ from sas.diagnostic import services as diagnostics
 from sas.droits import services as droits
 from sas.messagerie import envoi as messagerie
 from sas.messagerie.models import MASQUE, Destinataire
-from sas.orientation.models import Statut as StatutOrientation
+from sas.orientation.models import OrientationStatus
 from sas.parcours import transitions as parcours_transitions
 from sas.parcours.models import EventKind as ParcoursEventKind
 from sas.parcours.models import Parcours, ParcoursEvent
@@ -32,18 +32,18 @@ from sas.parcours.status import Status
 
 from . import transitions
 from .models import (
+    ActorKind,
     EventKind,
     FinSuivi,
     LienSuiviStructure,
     NatureSortie,
     NouvelEssai,
     OrigineEssai,
-    Par,
     PointEtape,
     PointEtapeEvent,
+    PointEtapeStatus,
     RecoursDroit,
-    Statut,
-    StatutDroit,
+    ReponseDroit,
     Suivi,
 )
 
@@ -70,7 +70,7 @@ def questions():
         "utile": UTILE,
         "besoin": BESOIN,
         "sortie": dict(NatureSortie.choices),
-        **{f"{PREFIXE_DROIT}{d.code}": dict(StatutDroit.choices) for d in droits.situation.DROITS},
+        **{f"{PREFIXE_DROIT}{d.code}": dict(ReponseDroit.choices) for d in droits.situation.DROITS},
     }
 
 
@@ -114,11 +114,11 @@ def demarrer(parcours, *, orientation=None, at=None):
         if parcours.status not in (Status.PRIS_EN_CHARGE, Status.SUIVI):
             raise ValidationError(f"Le parcours est au statut « {parcours.get_status_display()} » : pas de suivi.")
         orientation = orientation or (
-            parcours.orientations.filter(statut=StatutOrientation.PRISE_EN_CHARGE).select_related("structure").first()
+            parcours.orientations.filter(status=OrientationStatus.PRISE_EN_CHARGE).select_related("structure").first()
         )
         suivi = Suivi.objects.create(parcours=parcours, orientation=orientation, debut=at)
         for mois in settings.SAS_SUIVI_MOIS:
-            transitions.creer(suivi, mois, ajouter_mois(at, mois), at=at)
+            transitions.start(suivi, mois, ajouter_mois(at, mois), at=at)
         if parcours.status == Status.PRIS_EN_CHARGE:
             mois = ", ".join(str(m) for m in settings.SAS_SUIVI_MOIS)
             parcours_transitions.transition(
@@ -152,7 +152,7 @@ def contact_recent(parcours, at):
     structure = PointEtapeEvent.objects.filter(
         point__suivi__parcours=parcours,
         kind=EventKind.REPONSE,
-        par=Par.STRUCTURE,
+        actor_kind=ActorKind.STRUCTURE,
         occurred_at__gt=depuis,
         occurred_at__lte=at,
     )
@@ -188,7 +188,11 @@ class RenduLienSuivi:
     def preparer(self, message, at):
         point = PointEtape.objects.select_related("suivi").filter(pk=message.lien_objet).first()
         # Still asked once the young person answered: the structure's word is wanted too.
-        if point is None or point.statut not in (Statut.ENVOYE, Statut.REPONDU) or point.suivi.termine_le:
+        if (
+            point is None
+            or point.status not in (PointEtapeStatus.ENVOYE, PointEtapeStatus.REPONDU)
+            or point.suivi.termine_le
+        ):
             return None
         lien, token = LienSuiviStructure.creer(point, duree=_jours("SAS_LIEN_SUIVI_JOURS"), at=at)
         return _LienAEnvoyer(point, lien, token)
@@ -207,7 +211,7 @@ def _demander(point, numero, at, *, jeune=True, structure=True):
         gabarit = "point_etape" if numero == 0 else "point_etape_relance"
         contexte = {"structure": orientation.structure.nom[:40]} if orientation else {"structure": "votre structure"}
         message = messagerie.envoyer(
-            parcours, gabarit, le=at, contexte=contexte, cle=f"suivi-{point.pk}-jeune-{numero}"
+            parcours, gabarit, at=at, contexte=contexte, cle=f"suivi-{point.pk}-jeune-{numero}"
         )
         envoyes.append("jeune" if message else "jeune (non envoyé)")
     if structure and orientation is not None and orientation.destinataire:
@@ -233,7 +237,7 @@ def _demander(point, numero, at, *, jeune=True, structure=True):
 
 
 def _repondants(point):
-    return set(point.events.filter(kind=EventKind.REPONSE).values_list("par", flat=True))
+    return set(point.events.filter(kind=EventKind.REPONSE).values_list("actor_kind", flat=True))
 
 
 def _relances(point):
@@ -255,17 +259,17 @@ def _faire_le_point(point, now, wet_run):
     parcours = point.suivi.parcours
     if point.suivi.points.filter(prevu_le__gt=point.prevu_le, prevu_le__lte=now).exists():
         if wet_run:
-            motif = "Remplacé par le point d'étape suivant, déjà dû"
-            transitions.changer(point, Statut.SAUTE, par=Par.SYSTEME, motif=motif, at=now)
+            reason = "Remplacé par le point d'étape suivant, déjà dû"
+            transitions.transition(point, PointEtapeStatus.SAUTE, actor_kind=ActorKind.SYSTEME, reason=reason, at=now)
         return Ligne(parcours, f"point à {point.mois} mois sauté (le suivant est dû)")
     if contact_recent(parcours, now):
         if wet_run:
             jours = settings.SAS_SUIVI_CONTACT_RECENT_JOURS
-            motif = f"Contact enregistré dans les {jours} derniers jours"
-            transitions.changer(point, Statut.SAUTE, par=Par.SYSTEME, motif=motif, at=now)
+            reason = f"Contact enregistré dans les {jours} derniers jours"
+            transitions.transition(point, PointEtapeStatus.SAUTE, actor_kind=ActorKind.SYSTEME, reason=reason, at=now)
         return Ligne(parcours, f"point à {point.mois} mois sauté (contact récent)")
     if wet_run:
-        transitions.changer(point, Statut.ENVOYE, par=Par.SYSTEME, at=now)
+        transitions.transition(point, PointEtapeStatus.ENVOYE, actor_kind=ActorKind.SYSTEME, at=now)
         _demander(point, 0, now)
     return Ligne(parcours, f"point à {point.mois} mois : question envoyée")
 
@@ -282,32 +286,38 @@ def _relancer_ou_conclure(point, now, wet_run):
     if faites < len(relances) and now >= envoye_le + datetime.timedelta(days=relances[faites]):
         if wet_run:
             envoyes = _demander(point, faites + 1, now)
-            transitions.noter(
-                point, EventKind.RELANCE, par=Par.SYSTEME, at=now, detail={"numero": faites + 1, "a": envoyes}
+            transitions.record_fact(
+                point,
+                EventKind.RELANCE,
+                actor_kind=ActorKind.SYSTEME,
+                at=now,
+                detail={"numero": faites + 1, "a": envoyes},
             )
         return Ligne(parcours, f"point à {point.mois} mois : relance {faites + 1}")
     if faites >= len(relances) and now >= envoye_le + _jours("SAS_SUIVI_SANS_REPONSE_JOURS"):
         if wet_run:
-            motif = f"Sans réponse du jeune ni de la structure au point d'étape à {point.mois} mois, après relances"
+            reason = f"Sans réponse du jeune ni de la structure au point d'étape à {point.mois} mois, après relances"
             with transaction.atomic():
-                transitions.changer(point, Statut.SANS_REPONSE, par=Par.SYSTEME, motif=motif, at=now)
-                remobiliser(point.suivi, motif=motif, at=now)
+                transitions.transition(
+                    point, PointEtapeStatus.SANS_REPONSE, actor_kind=ActorKind.SYSTEME, reason=reason, at=now
+                )
+                remobiliser(point.suivi, reason=reason, at=now)
         return Ligne(parcours, f"point à {point.mois} mois sans réponse : retour vers le conseiller")
     return None
 
 
-def _terminer(suivi, fin, motif, at):
+def _terminer(suivi, fin, reason, at):
     """End the follow-up: what was still planned is cancelled, its links stop working, its messages do not leave."""
-    Suivi.objects.filter(pk=suivi.pk).update(termine_le=at, fin=fin, motif_fin=motif)
-    suivi.termine_le, suivi.fin, suivi.motif_fin = at, fin, motif
-    for point in suivi.points.filter(statut__in=[Statut.A_VENIR, Statut.ENVOYE]):
-        transitions.changer(point, Statut.ANNULE, par=Par.SYSTEME, motif=motif, at=at)
+    Suivi.objects.filter(pk=suivi.pk).update(termine_le=at, fin=fin, end_reason=reason)
+    suivi.termine_le, suivi.fin, suivi.end_reason = at, fin, reason
+    for point in suivi.points.filter(status__in=[PointEtapeStatus.A_VENIR, PointEtapeStatus.ENVOYE]):
+        transitions.transition(point, PointEtapeStatus.ANNULE, actor_kind=ActorKind.SYSTEME, reason=reason, at=at)
     LienSuiviStructure.objects.filter(point__suivi=suivi, revoked_at__isnull=True).update(revoked_at=at)
     for point in suivi.points.all():
         messagerie.annuler(f"suivi-{point.pk}-", at=at)
 
 
-def remobiliser(suivi, *, motif, actor=None, at=None):
+def remobiliser(suivi, *, reason, actor=None, at=None):
     """Back to the counsellor's queue as remobilisation: the journey moves to "abandon" with the reason, in its
     history; the counsellor then restarts contact, re-runs the diagnostic or proposes another structure."""
     at = at or timezone.now()
@@ -315,32 +325,37 @@ def remobiliser(suivi, *, motif, actor=None, at=None):
         parcours = Parcours.objects.select_for_update().get(pk=suivi.parcours_id)
         if parcours.status in (Status.SUIVI, Status.PRIS_EN_CHARGE):
             parcours_transitions.transition(
-                parcours, Status.ABANDON, actor=actor, reason=f"Remobilisation : {motif}", at=at
+                parcours, Status.ABANDON, actor=actor, reason=f"Remobilisation : {reason}", at=at
             )
-        _terminer(suivi, FinSuivi.REMOBILISATION, motif, at)
+        _terminer(suivi, FinSuivi.REMOBILISATION, reason, at)
     return parcours
 
 
-def sortie_positive(parcours, *, nature, le, par, actor=None, at=None):
-    """A positive exit (job, training, apprenticeship, other support) on date `le`, told by the structure, the
+def sortie_positive(parcours, *, nature, date_sortie, actor_kind, actor=None, at=None):
+    """A positive exit (job, training, apprenticeship, other support) on `date_sortie`, told by the structure, the
     counsellor or the young person: the journey moves to "sortie positive" and the follow-up ends. Raises
     ValidationError in French for an unknown kind, a date to come or before the take-up."""
     at = at or timezone.now()
     if nature not in NatureSortie.values:
         raise ValidationError("Choisissez la nature de la sortie : emploi, formation, apprentissage ou autre.")
-    if le is None or le > timezone.localdate(at):
+    if date_sortie is None or date_sortie > timezone.localdate(at):
         raise ValidationError("Indiquez la date de la sortie : aujourd'hui ou avant.")
-    nature, par = NatureSortie(nature), Par(par)
+    nature, actor_kind = NatureSortie(nature), ActorKind(actor_kind)
     with transaction.atomic():
         parcours = Parcours.objects.select_for_update().get(pk=parcours.pk)
         suivi = parcours.suivis.filter(termine_le__isnull=True).first()
-        if suivi is not None and le < timezone.localdate(suivi.debut):
+        if suivi is not None and date_sortie < timezone.localdate(suivi.debut):
             raise ValidationError("La date de la sortie précède la prise en charge.")
-        motif = f"Sortie positive : {nature.label.lower()}, le {le:%d/%m/%Y} (indiquée par {par.label.lower()})"
-        parcours_transitions.transition(parcours, Status.SORTI_POSITIF, actor=actor, reason=motif, at=at)
+        reason = (
+            f"Sortie positive : {nature.label.lower()}, le {date_sortie:%d/%m/%Y}"
+            f" (indiquée par {actor_kind.label.lower()})"
+        )
+        parcours_transitions.transition(parcours, Status.SORTI_POSITIF, actor=actor, reason=reason, at=at)
         if suivi is not None:
-            Suivi.objects.filter(pk=suivi.pk).update(sortie_nature=nature, sortie_le=le, sortie_par=par)
-            _terminer(suivi, FinSuivi.SORTIE_POSITIVE, motif, at)
+            Suivi.objects.filter(pk=suivi.pk).update(
+                sortie_nature=nature, sortie_le=date_sortie, sortie_actor_kind=actor_kind
+            )
+            _terminer(suivi, FinSuivi.SORTIE_POSITIVE, reason, at)
     return parcours
 
 
@@ -354,7 +369,9 @@ def point_ouvert(parcours, at=None):
     """The check-in of `parcours` waiting for answers (asked, answered by one side or not), or None."""
     return (
         PointEtape.objects.filter(
-            suivi__parcours=parcours, suivi__termine_le__isnull=True, statut__in=[Statut.ENVOYE, Statut.REPONDU]
+            suivi__parcours=parcours,
+            suivi__termine_le__isnull=True,
+            status__in=[PointEtapeStatus.ENVOYE, PointEtapeStatus.REPONDU],
         )
         .select_related("suivi__orientation__structure")
         .order_by("-prevu_le")
@@ -369,63 +386,78 @@ def droits_a_demander(parcours):
     return [r.droit for r in resultats or [] if r.eligible or r.deja_percu]
 
 
-def reponses(point, par):
-    """{question: last answer} given by `par` at this check-in."""
+def reponses(point, actor_kind):
+    """{question: last answer} given by `actor_kind` at this check-in."""
     out = {}
-    for event in point.events.filter(kind=EventKind.REPONSE, par=par):
+    for event in point.events.filter(kind=EventKind.REPONSE, actor_kind=actor_kind):
         out.update({key: value for key, value in event.detail.items() if key in questions()})
     return out
 
 
-def repondre(point, question, valeur, *, par, actor=None, at=None, le=None):
+def repondre(point, question, valeur, *, actor_kind, actor=None, at=None, date_sortie=None):
     """One answer (one tap) of the young person, the structure or the counsellor: a REPONSE event, then what it
     means. "Stopped" or "doesn't suit me" sends the person back to the counsellor; a positive exit's kind ends the
     follow-up; needing something gives the counsellor a call task; a right's answer is stored for the take-up
-    figures. The first answer on whether the support goes on makes the check-in answered. `le`: the positive
-    exit's date (default: the day of the answer)."""
+    figures. The first answer on whether the support goes on makes the check-in answered. `date_sortie`: the
+    positive exit's date (default: the day of the answer)."""
     at = at or timezone.now()
-    par = Par(par)
+    actor_kind = ActorKind(actor_kind)
     choix = questions().get(question)
     if choix is None or valeur not in choix:
         raise ValidationError("Réponse inconnue : choisissez une des réponses proposées.")
     with transaction.atomic():
         point = PointEtape.objects.select_for_update().select_related("suivi__parcours").get(pk=point.pk)
         suivi = point.suivi
-        if suivi.termine_le is not None or point.statut not in (Statut.ENVOYE, Statut.REPONDU):
+        if suivi.termine_le is not None or point.status not in (PointEtapeStatus.ENVOYE, PointEtapeStatus.REPONDU):
             raise ValidationError("Ce point d'étape est terminé : merci, il n'y a plus rien à répondre.")
-        motif = f"{par.label} : {choix[valeur]}"
-        transitions.noter(point, EventKind.REPONSE, par=par, motif=motif, actor=actor, at=at, detail={question: valeur})
+        reason = f"{actor_kind.label} : {choix[valeur]}"
+        transitions.record_fact(
+            point,
+            EventKind.REPONSE,
+            actor_kind=actor_kind,
+            reason=reason,
+            actor=actor,
+            at=at,
+            detail={question: valeur},
+        )
         parcours_transitions.record_fact(
             suivi.parcours,
             ParcoursEventKind.POINT_ETAPE,
             actor=actor,
-            reason=f"Point d'étape à {point.mois} mois, {motif[0].lower()}{motif[1:]}",
+            reason=f"Point d'étape à {point.mois} mois, {reason[0].lower()}{reason[1:]}",
             at=at,
-            detail={"point": point.pk, "par": par.value, question: valeur},
+            detail={"point": point.pk, "actor_kind": actor_kind.value, question: valeur},
         )
-        if question == "accompagne" and point.statut == Statut.ENVOYE:
-            transitions.changer(point, Statut.REPONDU, par=par, actor=actor, at=at)
+        if question == "accompagne" and point.status == PointEtapeStatus.ENVOYE:
+            transitions.transition(point, PointEtapeStatus.REPONDU, actor_kind=actor_kind, actor=actor, at=at)
         if question == "accompagne" and valeur in RUPTURES:
-            remobiliser(suivi, motif=f"{motif} (point d'étape à {point.mois} mois)", actor=actor, at=at)
+            remobiliser(suivi, reason=f"{reason} (point d'étape à {point.mois} mois)", actor=actor, at=at)
         elif question == "sortie":
-            le = le or timezone.localdate(at)
-            sortie_positive(suivi.parcours, nature=valeur, le=le, par=par, actor=actor, at=at)
+            sortie_positive(
+                suivi.parcours,
+                nature=valeur,
+                date_sortie=date_sortie or timezone.localdate(at),
+                actor_kind=actor_kind,
+                actor=actor,
+                at=at,
+            )
         elif question == "besoin" and valeur == "oui":
+            qui = actor_kind.label.lower()
             aiguillage.creer_tache(
                 suivi.parcours,
                 NatureTache.APPEL,
                 echeance=at + datetime.timedelta(days=2),
-                motif=f"Point d'étape à {point.mois} mois : {par.label.lower()} dit avoir besoin de quelque chose.",
+                motif=f"Point d'étape à {point.mois} mois : {qui} dit avoir besoin de quelque chose.",
                 at=at,
-                cle=f"suivi-{point.pk}-besoin-{par.value}",
+                cle=f"suivi-{point.pk}-besoin-{actor_kind.value}",
             )
         elif question.startswith(PREFIXE_DROIT):
             RecoursDroit.objects.create(
                 point=point,
                 parcours=suivi.parcours,
                 droit=question.removeprefix(PREFIXE_DROIT),
-                statut=valeur,
-                par=par,
+                reponse=valeur,
+                actor_kind=actor_kind,
                 declare_le=at,
             )
     point.refresh_from_db()
@@ -433,33 +465,33 @@ def repondre(point, question, valeur, *, par, actor=None, at=None, le=None):
 
 
 def mesurer_recours(declarations):
-    """Take-up of rights from (parcours id, droit, statut, declared at) rows: the latest answer per journey and
-    right counts. Returns {droit: {statut: count}} with every statut present (0 when none)."""
+    """Take-up of rights from (parcours id, droit, reponse, declared at) rows: the latest answer per journey and
+    right counts. Returns {droit: {reponse: count}} with every answer present (0 when none)."""
     derniere = {}
-    for parcours_id, droit, statut, _le in sorted(declarations, key=lambda row: row[3]):
-        derniere[(parcours_id, droit)] = statut
+    for parcours_id, droit, reponse, _declare_le in sorted(declarations, key=lambda row: row[3]):
+        derniere[(parcours_id, droit)] = reponse
     comptes = {}
-    for (_, droit), statut in derniere.items():
-        comptes.setdefault(droit, dict.fromkeys(StatutDroit.values, 0))[statut] += 1
+    for (_, droit), reponse in derniere.items():
+        comptes.setdefault(droit, dict.fromkeys(ReponseDroit.values, 0))[reponse] += 1
     return comptes
 
 
 def declarations(queryset=None):
     """The rows mesurer_recours() reads, from RecoursDroit (all, or `queryset`)."""
     queryset = RecoursDroit.objects.all() if queryset is None else queryset
-    return list(queryset.values_list("parcours_id", "droit", "statut", "declare_le"))
+    return list(queryset.values_list("parcours_id", "droit", "reponse", "declare_le"))
 
 
 # One more try for unreachable people, then closing
 
 
 def _cloturer(parcours, essai, now):
-    motif = (
+    reason = (
         f"Dossier clos : toujours injoignable après le nouvel essai du {timezone.localtime(essai.lance_le):%d/%m/%Y}"
     )
-    NouvelEssai.objects.filter(pk=essai.pk).update(clos_le=now, motif_cloture=motif)
-    parcours_transitions.record_fact(parcours, ParcoursEventKind.CLOTURE, reason=motif, at=now)
-    return motif
+    NouvelEssai.objects.filter(pk=essai.pk).update(clos_le=now, closing_reason=reason)
+    parcours_transitions.record_fact(parcours, ParcoursEventKind.CLOTURE, reason=reason, at=now)
+    return reason
 
 
 def nouveaux_essais(now, wet_run):
@@ -478,11 +510,11 @@ def nouveaux_essais(now, wet_run):
         reporte = parcours.events.filter(kind=ParcoursEventKind.REPORT).exists()
         origine = OrigineEssai.REPORT if reporte else OrigineEssai.INJOIGNABLE
         if wet_run:
-            motif = f"Nouvel essai de contact, {settings.SAS_NOUVEL_ESSAI_MOIS} mois après « injoignable »"
+            reason = f"Nouvel essai de contact, {settings.SAS_NOUVEL_ESSAI_MOIS} mois après « injoignable »"
             try:
                 with transaction.atomic():
                     NouvelEssai.objects.create(parcours=parcours, origine=origine, lance_le=now)
-                    parcours_transitions.transition(parcours, Status.A_CONTACTER, reason=motif, at=now)
+                    parcours_transitions.transition(parcours, Status.A_CONTACTER, reason=reason, at=now)
             except IntegrityError:  # a concurrent run launched it
                 continue
         lignes.append(Ligne(parcours, "nouvel essai de contact"))
@@ -519,18 +551,18 @@ def avancer(now=None, *, wet_run=True):
         lignes.append(Ligne(parcours, "suivi démarré"))
     ouverts = Suivi.objects.filter(termine_le__isnull=True).select_related("parcours__jeune")
     for suivi in ouverts.exclude(parcours__status=Status.SUIVI).order_by("pk"):
-        motif = f"Le parcours est passé au statut « {suivi.parcours.get_status_display()} »"
+        reason = f"Le parcours est passé au statut « {suivi.parcours.get_status_display()} »"
         if wet_run:
             with transaction.atomic():
-                _terminer(suivi, FinSuivi.TERMINE, motif, now)
-        lignes.append(Ligne(suivi.parcours, f"suivi terminé ({motif})"))
+                _terminer(suivi, FinSuivi.TERMINE, reason, now)
+        lignes.append(Ligne(suivi.parcours, f"suivi terminé ({reason})"))
     points = PointEtape.objects.filter(suivi__termine_le__isnull=True, suivi__parcours__status=Status.SUIVI)
-    for point in points.filter(statut=Statut.A_VENIR, prevu_le__lte=now).select_related(
+    for point in points.filter(status=PointEtapeStatus.A_VENIR, prevu_le__lte=now).select_related(
         "suivi__parcours__jeune", "suivi__orientation__structure"
     ):
         with transaction.atomic():
             lignes.append(_faire_le_point(point, now, wet_run))
-    for point in points.filter(statut=Statut.ENVOYE).select_related(
+    for point in points.filter(status=PointEtapeStatus.ENVOYE).select_related(
         "suivi__parcours__jeune", "suivi__orientation__structure"
     ):
         with transaction.atomic():
@@ -538,11 +570,15 @@ def avancer(now=None, *, wet_run=True):
         if ligne:
             lignes.append(ligne)
     for suivi in Suivi.objects.filter(termine_le__isnull=True, parcours__status=Status.SUIVI).exclude(
-        Exists(PointEtape.objects.filter(suivi=OuterRef("pk"), statut__in=[Statut.A_VENIR, Statut.ENVOYE]))
+        Exists(
+            PointEtape.objects.filter(
+                suivi=OuterRef("pk"), status__in=[PointEtapeStatus.A_VENIR, PointEtapeStatus.ENVOYE]
+            )
+        )
     ):
-        motif = f"Points d'étape à {', '.join(str(m) for m in settings.SAS_SUIVI_MOIS)} mois faits"
+        reason = f"Points d'étape à {', '.join(str(m) for m in settings.SAS_SUIVI_MOIS)} mois faits"
         if wet_run:
-            _terminer(suivi, FinSuivi.TERMINE, motif, now)
+            _terminer(suivi, FinSuivi.TERMINE, reason, now)
         lignes.append(Ligne(suivi.parcours, "points d'étape terminés"))
     lignes.extend(nouveaux_essais(now, wet_run))
     return lignes

@@ -14,14 +14,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from sas.audit.models import Action, record
+from sas.audit.transitions import TransitionError
 from sas.espace_jeune.views import avec_lien_verifie
 from sas.limites import Limite, cle_ip, client_ip
 from sas.organisations.models import Role
-from sas.parcours.transitions import TransitionError
 from sas.permissions import parcours_for_role
 
 from . import services
-from .models import FinSuivi, LienSuiviStructure, NatureSortie, Par, Suivi
+from .models import ActorKind, FinSuivi, LienSuiviStructure, NatureSortie, Suivi
 
 _QUESTIONS_JEUNE = {
     "accompagne": "Êtes-vous toujours accompagné·e par {structure} ?",
@@ -50,9 +50,9 @@ _REPONSES_STRUCTURE = {
 }
 
 
-def _prochaine(point, par, ordre):
+def _prochaine(point, actor_kind, ordre):
     """The first question of `ordre` this side has not answered yet (after "sortie" only when it was chosen)."""
-    deja = services.reponses(point, par)
+    deja = services.reponses(point, actor_kind)
     for question in ordre:
         if question == "sortie" and deja.get("accompagne") != "sortie":
             continue
@@ -78,7 +78,7 @@ def _question_jeune(question, structure):
 def jeune(request, lien):
     parcours = lien.parcours
     point = services.point_ouvert(parcours)
-    question = _prochaine(point, Par.JEUNE, _ordre_jeune(parcours)) if point else None
+    question = _prochaine(point, ActorKind.JEUNE, _ordre_jeune(parcours)) if point else None
     record(None, Action.CONSULTATION, parcours, [parcours.jeune_id], via="page", page="suivi")
     sortie = None if point else parcours.suivis.filter(fin=FinSuivi.SORTIE_POSITIVE).first()
     context = {"title": "Où en êtes-vous ?", "lien": lien, "point": point, "question": question, "sortie": sortie}
@@ -96,7 +96,9 @@ def jeune_repondre(request, lien):
         messages.info(request, "Ce point d'étape est terminé : merci, il n'y a plus rien à répondre.")
         return redirect("espace_jeune:page", token=lien.token)
     try:
-        services.repondre(point, request.POST.get("question", ""), request.POST.get("valeur", ""), par=Par.JEUNE)
+        services.repondre(
+            point, request.POST.get("question", ""), request.POST.get("valeur", ""), actor_kind=ActorKind.JEUNE
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("suivi:jeune", token=lien.token)
@@ -130,7 +132,7 @@ def _lien_structure(view):
 
 
 def _page_structure(request, token, point, status=200):
-    question = _prochaine(point, Par.STRUCTURE, ["accompagne", "sortie"])
+    question = _prochaine(point, ActorKind.STRUCTURE, ["accompagne", "sortie"])
     prenom = services._prenom_partage(point.suivi.orientation) if point.suivi.orientation else "Ce jeune"
     context = {
         "title": "Point d'étape",
@@ -157,8 +159,8 @@ def structure(request, token, point):
 def structure_repondre(request, token, point):
     question, valeur = request.POST.get("question", ""), request.POST.get("valeur", "")
     try:
-        le = _date(request.POST.get("le")) if question == "sortie" else None
-        services.repondre(point, question, valeur, par=Par.STRUCTURE, le=le)
+        date_sortie = _date(request.POST.get("date_sortie")) if question == "sortie" else None
+        services.repondre(point, question, valeur, actor_kind=ActorKind.STRUCTURE, date_sortie=date_sortie)
     except (ValidationError, TransitionError) as error:
         messages.error(request, " ".join(error.messages))
         return _page_structure(request, token, point, status=400)
@@ -205,8 +207,8 @@ def sortie(request, uuid):
         services.sortie_positive(
             parcours,
             nature=request.POST.get("nature", ""),
-            le=_date(request.POST.get("le")),
-            par=Par.CONSEILLER,
+            date_sortie=_date(request.POST.get("date_sortie")),
+            actor_kind=ActorKind.CONSEILLER,
             actor=request.user,
         )
     except (ValidationError, TransitionError) as error:

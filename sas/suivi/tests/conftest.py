@@ -7,7 +7,7 @@ from django.utils import timezone
 from sas.messagerie.envoi import expedier
 from sas.messagerie.models import Message
 from sas.orientation import services as orientations
-from sas.orientation.models import Par
+from sas.orientation.models import ActorKind
 from sas.orientation.tests.conftest import (  # noqa: F401 (fixtures)
     accueil,
     catalogue,
@@ -31,9 +31,9 @@ def prendre_en_charge(dossier, aiguilleur, at, *, envoyee_le=None):
         orientation = envoyer(dossier, aiguilleur)
     else:
         ranking = [p for p in orientations.classer(dossier) if not p.deja_propose]
-        propositions = orientations.proposer(dossier, ranking, auteur=aiguilleur, at=envoyee_le)
+        propositions = orientations.proposer(dossier, ranking, actor=aiguilleur, at=envoyee_le)
         chosen = next(p for p in propositions if p.service.identifiant == "test--logement")
-        orientation = orientations.choisir(chosen, partager_diagnostic=False, par=Par.JEUNE, at=envoyee_le)
+        orientation = orientations.choisir(chosen, partager_diagnostic=False, actor_kind=ActorKind.JEUNE, at=envoyee_le)
     rdv = at - datetime.timedelta(days=2)
     orientations.accepter(orientation, at=rdv - datetime.timedelta(days=3))
     orientations.fixer_rdv(orientation, rdv, at=rdv - datetime.timedelta(days=2))

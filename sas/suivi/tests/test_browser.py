@@ -8,7 +8,7 @@ from sas.browser_testing import needs_browser, on_first_screen, serious_violatio
 from sas.espace_jeune.testing import verifier_dans_le_navigateur
 from sas.messagerie.models import Message
 from sas.suivi import services
-from sas.suivi.models import Par
+from sas.suivi.models import ActorKind
 
 from .conftest import envoyer_courriels_structure
 
@@ -42,7 +42,7 @@ def test_the_check_in_on_a_phone(live_server, browser, settings, pris_en_charge_
     young.get_by_role("button", name="Non, ça va").click()
     young.get_by_text("Vos réponses sont notées").wait_for(timeout=WAIT)
     assert serious_violations(young) == []
-    assert services.reponses(point, Par.JEUNE) == {"accompagne": "oui", "utile": "un_peu", "besoin": "non"}
+    assert services.reponses(point, ActorKind.JEUNE) == {"accompagne": "oui", "utile": "un_peu", "besoin": "non"}
 
     (token,) = envoyer_courriels_structure(timezone.now(), smtp_server)
     structure = browser.new_context(locale="fr-FR", viewport=TELEPHONE).new_page()
@@ -52,4 +52,4 @@ def test_the_check_in_on_a_phone(live_server, browser, settings, pris_en_charge_
     assert structure.evaluate("document.documentElement.scrollWidth") <= TELEPHONE["width"]
     structure.get_by_role("button", name="Oui, toujours").click()
     structure.get_by_text("Merci, votre réponse est notée").wait_for(timeout=WAIT)
-    assert services.reponses(point, Par.STRUCTURE) == {"accompagne": "oui"}
+    assert services.reponses(point, ActorKind.STRUCTURE) == {"accompagne": "oui"}

@@ -13,7 +13,7 @@ from sas.messagerie.models import Message
 from sas.parcours.models import EventKind as ParcoursEventKind
 from sas.parcours.status import TRANSITIONS, Status
 from sas.suivi import models, services
-from sas.suivi.models import EventKind, FinSuivi, NatureSortie, Par, Statut
+from sas.suivi.models import ActorKind, EventKind, FinSuivi, NatureSortie, PointEtapeStatus
 
 from .conftest import PRISE_EN_CHARGE, envoyer_courriels_structure
 
@@ -46,11 +46,11 @@ def test_take_up_then_still_supported_then_silence_sends_back_to_the_counsellor(
 
     # Nothing is asked before the date.
     services.avancer(un_mois - JOUR)
-    assert _point(parcours, 1).statut == Statut.A_VENIR
+    assert _point(parcours, 1).status == PointEtapeStatus.A_VENIR
 
     # At one month: the young person gets their message, the structure its e-mail.
     services.avancer(un_mois)
-    assert _point(parcours, 1).statut == Statut.ENVOYE
+    assert _point(parcours, 1).status == PointEtapeStatus.ENVOYE
     assert _messages("point_etape") == 1
     assert _messages("structure_point_etape") == 1
 
@@ -64,9 +64,9 @@ def test_take_up_then_still_supported_then_silence_sends_back_to_the_counsellor(
     )
     assert reponse.status_code == 302
     point = _point(parcours, 1)
-    assert point.statut == Statut.REPONDU
+    assert point.status == PointEtapeStatus.REPONDU
     answer = point.events.get(kind=EventKind.REPONSE)
-    assert (answer.par, answer.detail) == (Par.JEUNE, {"accompagne": "oui"})
+    assert (answer.actor_kind, answer.detail) == (ActorKind.JEUNE, {"accompagne": "oui"})
     assert parcours.events.filter(kind=ParcoursEventKind.POINT_ETAPE).count() == 1
     # Answered: no reminder at one month.
     services.avancer(un_mois + relances[-1] * JOUR)
@@ -75,7 +75,7 @@ def test_take_up_then_still_supported_then_silence_sends_back_to_the_counsellor(
     # At three months nobody answers: two reminders to both sides, never a third, then back to the counsellor.
     trois_mois = services.ajouter_mois(PRISE_EN_CHARGE, 3)
     services.avancer(trois_mois)
-    assert _point(parcours, 3).statut == Statut.ENVOYE
+    assert _point(parcours, 3).status == PointEtapeStatus.ENVOYE
     for numero, jours in enumerate(relances, start=1):
         services.avancer(trois_mois + jours * JOUR - datetime.timedelta(minutes=1))
         assert _point(parcours, 3).events.filter(kind=EventKind.RELANCE).count() == numero - 1
@@ -99,8 +99,8 @@ def test_take_up_then_still_supported_then_silence_sends_back_to_the_counsellor(
     assert "Remobilisation" in retour.reason and "3 mois" in retour.reason
     suivi = parcours.suivis.get()
     assert suivi.fin == FinSuivi.REMOBILISATION
-    assert _point(parcours, 3).statut == Statut.SANS_REPONSE
-    assert _point(parcours, 6).statut == Statut.ANNULE
+    assert _point(parcours, 3).status == PointEtapeStatus.SANS_REPONSE
+    assert _point(parcours, 6).status == PointEtapeStatus.ANNULE
     # Back in the counsellor's queue ("à traiter"), with what they can do next.
     assert {Status.A_CONTACTER, Status.CONTACTE, Status.ORIENTATION_PROPOSEE} <= set(TRANSITIONS[Status.ABANDON])
     # Nothing more happens to it: the six-month check-in is never asked.
@@ -119,22 +119,27 @@ def test_the_structure_answers_through_its_link_and_a_positive_exit_ends_the_fol
 
     # The structure taps "sortie positive", then its kind and date, on the controlled clock.
     repondu = un_mois + 2 * JOUR
-    services.repondre(point, "accompagne", "sortie", par=Par.STRUCTURE, at=repondu)
+    services.repondre(point, "accompagne", "sortie", actor_kind=ActorKind.STRUCTURE, at=repondu)
     sortie_le = un_mois.date() - 3 * JOUR
-    services.repondre(point, "sortie", NatureSortie.APPRENTISSAGE, par=Par.STRUCTURE, at=repondu, le=sortie_le)
+    services.repondre(
+        point, "sortie", NatureSortie.APPRENTISSAGE, actor_kind=ActorKind.STRUCTURE, at=repondu, date_sortie=sortie_le
+    )
 
     parcours.refresh_from_db()
     assert parcours.status == Status.SORTI_POSITIF
     suivi = parcours.suivis.get()
-    assert (suivi.fin, suivi.sortie_nature, suivi.sortie_le, suivi.sortie_par) == (
+    assert (suivi.fin, suivi.sortie_nature, suivi.sortie_le, suivi.sortie_actor_kind) == (
         FinSuivi.SORTIE_POSITIVE,
         NatureSortie.APPRENTISSAGE,
         sortie_le,
-        Par.STRUCTURE,
+        ActorKind.STRUCTURE,
     )
     raison = parcours.events.get(to_status=Status.SORTI_POSITIF).reason
     assert "apprentissage" in raison and f"{sortie_le:%d/%m/%Y}" in raison and "la structure" in raison
-    assert list(suivi.points.exclude(mois=1).values_list("statut", flat=True)) == [Statut.ANNULE, Statut.ANNULE]
+    assert list(suivi.points.exclude(mois=1).values_list("status", flat=True)) == [
+        PointEtapeStatus.ANNULE,
+        PointEtapeStatus.ANNULE,
+    ]
     # The link no longer opens the check-in, and nothing more is asked.
     assert models.LienSuiviStructure.trouver(token, at=repondu) is None
     services.avancer(services.ajouter_mois(PRISE_EN_CHARGE, 3))

@@ -16,7 +16,7 @@ from sas.organisations.factories import OrganisationFactory, TerritoryFactory, m
 from sas.organisations.models import OrganisationKind, Role
 from sas.parcours.status import Status
 from sas.suivi import services
-from sas.suivi.models import LienSuiviStructure, NatureSortie, Par, RecoursDroit
+from sas.suivi.models import ActorKind, LienSuiviStructure, NatureSortie, RecoursDroit
 
 from .conftest import envoyer_courriels_structure
 
@@ -64,7 +64,7 @@ def test_the_young_person_answers_each_question_in_one_tap(client, point):
         assert f'name="question" value="{question}"' in page
         assert client.post(repondre, {"question": question, "valeur": valeur}).status_code == 302
     assert "Merci" in client.get(url).content.decode()
-    assert services.reponses(point, Par.JEUNE) == dict(parcours_des_questions)
+    assert services.reponses(point, ActorKind.JEUNE) == dict(parcours_des_questions)
     assert sorted(RecoursDroit.objects.values_list("droit", flat=True)) == sorted(attendus)
     # Answered: the page no longer puts the check-in first.
     assert (
@@ -92,7 +92,7 @@ def test_a_wrong_answer_is_told_in_french_and_changes_nothing(client, point):
         reverse("suivi:jeune_repondre", args=[lien.token]), {"question": "accompagne", "valeur": "bof"}, follow=True
     )
     assert "choisissez une des réponses proposées" in reponse.content.decode()
-    assert not services.reponses(point, Par.JEUNE)
+    assert not services.reponses(point, ActorKind.JEUNE)
 
 
 def test_the_young_persons_page_asks_for_the_check_first(client, point):
@@ -102,7 +102,7 @@ def test_the_young_persons_page_asks_for_the_check_first(client, point):
     assert client.post(
         reverse("suivi:jeune_repondre", args=[lien.token]), {"question": "accompagne", "valeur": "arrete"}
     )
-    assert not services.reponses(point, Par.JEUNE)
+    assert not services.reponses(point, ActorKind.JEUNE)
 
 
 def test_the_structure_answers_through_its_link(client, point, smtp_server):
@@ -112,7 +112,7 @@ def test_the_structure_answers_through_its_link(client, point, smtp_server):
     assert page["X-Robots-Tag"] == "noindex, nofollow"
     url = reverse("suivi:structure_repondre", args=[token])
     assert client.post(url, {"question": "accompagne", "valeur": "oui"}).status_code == 302
-    assert services.reponses(point, Par.STRUCTURE) == {"accompagne": "oui"}
+    assert services.reponses(point, ActorKind.STRUCTURE) == {"accompagne": "oui"}
 
 
 def test_a_positive_exit_dated_in_the_future_is_refused_in_french(client, point, smtp_server):
@@ -120,9 +120,9 @@ def test_a_positive_exit_dated_in_the_future_is_refused_in_french(client, point,
     url = reverse("suivi:structure_repondre", args=[token])
     client.post(url, {"question": "accompagne", "valeur": "sortie"})
     demain = timezone.localdate() + datetime.timedelta(days=1)
-    reponse = client.post(url, {"question": "sortie", "valeur": NatureSortie.EMPLOI, "le": demain.isoformat()})
+    reponse = client.post(url, {"question": "sortie", "valeur": NatureSortie.EMPLOI, "date_sortie": demain.isoformat()})
     assert reponse.status_code == 400 and "aujourd&#x27;hui ou avant" in reponse.content.decode()
-    reponse = client.post(url, {"question": "sortie", "valeur": NatureSortie.EMPLOI, "le": "hier"})
+    reponse = client.post(url, {"question": "sortie", "valeur": NatureSortie.EMPLOI, "date_sortie": "hier"})
     assert reponse.status_code == 400 and "Indiquez la date de la sortie" in reponse.content.decode()
     point.suivi.parcours.refresh_from_db()
     assert point.suivi.parcours.status == Status.SUIVI
@@ -141,13 +141,13 @@ def test_expired_revoked_unknown_and_finished_links_open_nothing(client, point, 
     )
     assert client.get(reverse("suivi:structure", args=[token])).status_code == 410
     LienSuiviStructure.objects.filter(pk=lien.pk).update(revoked_at=None)
-    services.remobiliser(point.suivi, motif="test")
+    services.remobiliser(point.suivi, reason="test")
     reponse = client.post(
         reverse("suivi:structure_repondre", args=[token]), {"question": "accompagne", "valeur": "oui"}
     )
     assert reponse.status_code == 410
     assert "Inès" not in reponse.content.decode()
-    assert not services.reponses(point, Par.STRUCTURE)
+    assert not services.reponses(point, ActorKind.STRUCTURE)
 
 
 def test_the_counsellor_follows_and_records_a_positive_exit(client, point, aiguilleur):
@@ -161,13 +161,18 @@ def test_the_counsellor_follows_and_records_a_positive_exit(client, point, aigui
     )
     hier = timezone.localdate() - datetime.timedelta(days=1)
     reponse = client.post(
-        reverse("suivi:sortie", args=[parcours.uuid]), {"nature": NatureSortie.FORMATION, "le": hier.isoformat()}
+        reverse("suivi:sortie", args=[parcours.uuid]),
+        {"nature": NatureSortie.FORMATION, "date_sortie": hier.isoformat()},
     )
     assert reponse.status_code == 302
     parcours.refresh_from_db()
     assert parcours.status == Status.SORTI_POSITIF
     suivi = parcours.suivis.get()
-    assert (suivi.sortie_nature, suivi.sortie_le, suivi.sortie_par) == (NatureSortie.FORMATION, hier, Par.CONSEILLER)
+    assert (suivi.sortie_nature, suivi.sortie_le, suivi.sortie_actor_kind) == (
+        NatureSortie.FORMATION,
+        hier,
+        ActorKind.CONSEILLER,
+    )
 
 
 def test_another_territory_or_organisation_gets_nothing(client, point):
@@ -179,7 +184,9 @@ def test_another_territory_or_organisation_gets_nothing(client, point):
         if user:
             client.force_login(user)
         assert client.get(reverse("suivi:parcours", args=[parcours.uuid])).status_code in (302, 403, 404)
-        reponse = client.post(reverse("suivi:sortie", args=[parcours.uuid]), {"nature": "emploi", "le": "2020-01-01"})
+        reponse = client.post(
+            reverse("suivi:sortie", args=[parcours.uuid]), {"nature": "emploi", "date_sortie": "2020-01-01"}
+        )
         assert reponse.status_code in (302, 403, 404)
     parcours.refresh_from_db()
     assert parcours.status == Status.SUIVI
