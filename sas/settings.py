@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "sas.diagnostic",
     "sas.droits",
     "sas.annuaire",
+    # Before orientation: its question on the young person's page (a check-in) comes before the hand-off's ones.
+    "sas.suivi",
     "sas.orientation",
     "sas.rgpd",
     "sas.accueil",
@@ -303,6 +305,17 @@ check_quiet_hours(SAS_ENVOI_DEBUT, SAS_ENVOI_FIN, SAS_ENVOI_JOURS_FERMES, may_wi
 SAS_LIEN_JEUNE_JOURS = int(os.environ.get("SAS_LIEN_JEUNE_JOURS", "30"))
 # How long a receiving structure's magic link stays valid (it is refused earlier once the referral is over).
 SAS_LIEN_STRUCTURE_JOURS = int(os.environ.get("SAS_LIEN_STRUCTURE_JOURS", "45"))
+# Follow-up after take-up (sas.suivi): check-ins so many months after it, at most two reminders (days after the
+# question) to whoever has not answered, then "no answer" so many days after the question sends the person back to
+# the counsellor. A check-in is skipped after a contact logged in the last SAS_SUIVI_CONTACT_RECENT_JOURS days.
+SAS_SUIVI_MOIS = tuple(int(m) for m in env_list("SAS_SUIVI_MOIS", "1,3,6"))
+SAS_SUIVI_RELANCES_JOURS = tuple(int(d) for d in env_list("SAS_SUIVI_RELANCES_JOURS", "7,14"))
+SAS_SUIVI_SANS_REPONSE_JOURS = int(os.environ.get("SAS_SUIVI_SANS_REPONSE_JOURS", "21"))
+SAS_SUIVI_CONTACT_RECENT_JOURS = int(os.environ.get("SAS_SUIVI_CONTACT_RECENT_JOURS", "15"))
+# How long a structure's check-in link stays valid (refused earlier once the check-in is over).
+SAS_LIEN_SUIVI_JOURS = int(os.environ.get("SAS_LIEN_SUIVI_JOURS", "30"))
+# People left unreachable (deferred ones included) are tried again once, so many months later, before closing.
+SAS_NOUVEL_ESSAI_MOIS = int(os.environ.get("SAS_NOUVEL_ESSAI_MOIS", "3"))
 
 # The OpenFisca-France web API (its own service, bound to loopback: `make run` starts it).
 SAS_OPENFISCA_URL = os.environ.get("SAS_OPENFISCA_URL", "http://127.0.0.1:5001")

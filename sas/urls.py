@@ -27,6 +27,7 @@ urlpatterns = [
     path("orientation/", include("sas.orientation.urls")),
     path("mes-donnees/", include("sas.rgpd.urls")),
     path("pilotage/", include("sas.pilotage.urls")),
+    path("suivi/", include("sas.suivi.urls")),
     # The young person's page: a short signed link that fits in one SMS.
     path("j/", include("sas.espace_jeune.urls")),
     path("communes/", include("sas.communes.urls")),

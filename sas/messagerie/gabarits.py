@@ -142,6 +142,20 @@ GABARITS = {
         " page :\n{lien}" + _FIN,
         attendu=True,
     ),
+    # Follow-up after take-up (points d'étape): three one-tap questions on their page.
+    "point_etape": Gabarit(
+        sms="{prenom}, tout va bien avec {structure} ? 3 questions, 1 minute. {Signature} : {lien}",
+        sujet="Ça se passe bien avec {structure} ?",
+        texte="Bonjour {prenom},\n\nVous êtes accompagné·e par {structure} depuis quelque temps. Est-ce que ça se"
+        " passe bien ? Trois questions, une minute, une réponse en un clic :\n{lien}\n\nSi quelque chose ne va"
+        " pas, dites-le : nous cherchons une autre solution avec vous." + _FIN,
+    ),
+    "point_etape_relance": Gabarit(
+        sms="{prenom}, petit rappel de {signature} : tout va bien avec {structure} ? 1 minute : {lien}",
+        sujet="Rappel : tout va bien avec {structure} ?",
+        texte="Bonjour {prenom},\n\nNous n'avons pas encore de vos nouvelles. Est-ce que ça se passe bien avec"
+        " {structure} ? Une réponse en un clic :\n{lien}" + _FIN,
+    ),
     # Asked for on the young person's page when their birth date is unknown: proves they hold the phone or mailbox.
     "code_verification": Gabarit(
         sms="Code SAS : {code_verification}, valable 10 min. Ne le donnez à personne, y compris à {conseiller}. {lien}",
@@ -303,6 +317,13 @@ _TEXTE_ORIENTATION = (
     "l'orientation expire et le jeune est orienté ailleurs.\n\nL'équipe SAS"
 )
 
+_TEXTE_POINT_ETAPE = (
+    "Bonjour,\n\nVous avez pris en charge {prenom}, orienté·e par l'équipe SAS, le {debut}. {mois} mois plus"
+    " tard, où en est son accompagnement ? Une réponse en un clic (toujours accompagné·e, accompagnement arrêté,"
+    " ou sortie vers un emploi, une formation…) :\n{lien}\n\n"
+    "Ce lien personnel ouvre ce point d'étape seulement ; ne le transférez pas.\n\nL'équipe SAS"
+)
+
 COURRIELS_PROS = {
     # The structure's magic link: {lien} holds the mask, the token is put in only when the e-mail leaves.
     "structure_orientation": CourrielPro(
@@ -348,6 +369,15 @@ COURRIELS_PROS = {
         sujet="SAS : {prenom} a annulé son rendez-vous du {quand}",
         texte="Bonjour {conseiller},\n\n{prenom} a annulé son rendez-vous du {quand}. Le créneau est de nouveau"
         " libre. Son parcours :\n{lien}\n\nL'équipe SAS",
+    ),
+    # Follow-up after take-up: the structure's magic link for one check-in ({lien} holds the mask).
+    "structure_point_etape": CourrielPro(
+        sujet="Point d'étape SAS : où en est {prenom} ?",
+        texte=_TEXTE_POINT_ETAPE,
+    ),
+    "structure_point_etape_relance": CourrielPro(
+        sujet="Relance : où en est {prenom} ?",
+        texte=_TEXTE_POINT_ETAPE,
     ),
     # The weekly digest: its list is rendered by the prescription app's template.
     "digest_prescripteur": CourrielPro(

@@ -31,7 +31,10 @@ MAX_PROPOSITIONS = 3
 RELANCES_APRES = (datetime.timedelta(days=3), datetime.timedelta(days=7))
 EXPIRE_APRES = datetime.timedelta(days=15)
 # Where the counsellor may propose from.
-PEUT_PROPOSER = frozenset({Status.DIAGNOSTIC_FAIT, Status.ORIENTATION_PROPOSEE, Status.ORIENTATION_REFUSEE})
+# ABANDON: back from a follow-up that broke (remobilisation), another structure may be proposed.
+PEUT_PROPOSER = frozenset(
+    {Status.DIAGNOSTIC_FAIT, Status.ORIENTATION_PROPOSEE, Status.ORIENTATION_REFUSEE, Status.ABANDON}
+)
 # Without identity and contact details a structure cannot reach the young person: both are needed to send.
 CATEGORIES_REQUISES = (DataCategory.IDENTITE, DataCategory.COORDONNEES)
 

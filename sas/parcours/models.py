@@ -153,6 +153,8 @@ class EventKind(models.TextChoices):
     DIAGNOSTIC = "diagnostic", "Diagnostic"
     VERIFICATION = "verification", "Signalement vérifié"
     DOUBLON = "doublon", "Doublon possible résolu"
+    POINT_ETAPE = "point_etape", "Point d'étape"
+    CLOTURE = "cloture", "Dossier clos"
 
 
 # A first attempt to reach the young person: a contact (call, visit…) or a message sent.

@@ -65,8 +65,9 @@ _MOVES = {
     S.SORTI_POSITIF: set(),
     # Back to aiguillage: the counsellor proposes another structure.
     S.ORIENTATION_REFUSEE: {S.ORIENTATION_PROPOSEE, S.REFUS_DU_JEUNE, S.ABANDON},
-    # Remobilisation queue: contact is attempted again instead of closing the file.
-    S.ABANDON: {S.A_CONTACTER},
+    # Remobilisation queue: contact is attempted again instead of closing the file, or the diagnostic is run
+    # again, or another structure is proposed (the hand-off again).
+    S.ABANDON: {S.A_CONTACTER, S.CONTACTE, S.ORIENTATION_PROPOSEE},
     # The young person may come back later.
     S.INJOIGNABLE: {S.A_CONTACTER},
     S.REFUS_DU_JEUNE: {S.A_CONTACTER},
@@ -80,7 +81,14 @@ TRANSITIONS = {
 }
 
 # The stages a prescriber follows (never the diagnostic content).
-PRESCRIBER_MILESTONES = [S.CONTACTE, S.DIAGNOSTIC_FAIT, S.ORIENTATION_ENVOYEE, S.PRIS_EN_CHARGE]
+PRESCRIBER_MILESTONES = [
+    S.CONTACTE,
+    S.DIAGNOSTIC_FAIT,
+    S.ORIENTATION_ENVOYEE,
+    S.PRIS_EN_CHARGE,
+    S.SUIVI,
+    S.SORTI_POSITIF,
+]
 MAIN_STAGES = [S.CONTACTE, S.DIAGNOSTIC_FAIT, S.ORIENTATION_ENVOYEE, S.PRIS_EN_CHARGE, S.SORTI_POSITIF]
 
 

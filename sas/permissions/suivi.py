@@ -26,7 +26,7 @@ SORTIES = {
     S.ABANDON: "L'accompagnement s'est interrompu : l'équipe SAS cherche à reprendre contact",
     S.CONSENTEMENT_RETIRE: "Le jeune a retiré son accord",
 }
-LIBELLES = {status: status.label for status in Status if status not in SIDE_EXITS} | SORTIES
+LIBELLES = {status: status.label for status in Status if status not in SIDE_EXITS} | SORTIES | {S.SUIVI: "En suivi"}
 
 # Stages at which the journey is with a receiving structure: the only ones where naming it means something.
 CHEZ_UNE_STRUCTURE = frozenset(

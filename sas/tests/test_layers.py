@@ -14,6 +14,7 @@ STEPS = {
     "espace_jeune",
     "rendezvous",
     "orientation",
+    "suivi",
     "api",
     "accueil",
     "pilotage",

@@ -77,7 +77,11 @@ def catalogue(accueil):
 @pytest.fixture
 def parcours(territory, prescripteur, aiguilleur, catalogue):
     """A young person of Villeurbanne whose diagnostic was done a month ago: housing and mobility needs."""
-    at = timezone.now() - datetime.timedelta(days=30)
+    return diagnostique(territory, prescripteur, aiguilleur, timezone.now() - datetime.timedelta(days=30))
+
+
+def diagnostique(territory, prescripteur, aiguilleur, at):
+    """A young person of Villeurbanne signalled, contacted and diagnosed at `at`: housing and mobility needs."""
     # The data migration published the questionnaire today; this diagnostic dates from before.
     Questionnaire.objects.update(published_at=at)
     commune = CommuneFactory(code_insee="69266", nom="Villeurbanne", **VILLEURBANNE)

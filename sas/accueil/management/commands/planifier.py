@@ -14,6 +14,7 @@ PERIODIQUES = [
     ("avancer_cadence", 60),
     ("envoyer_messages_dus", 5 * 60),
     ("relancer_orientations", 60 * 60),
+    ("avancer_suivi", 60 * 60),
     ("envoyer_resumes_prescripteurs", 24 * 60 * 60),
     ("appliquer_conservation", 24 * 60 * 60),
 ]
