@@ -66,7 +66,7 @@ def journey(territory, *, signale_il_y_a, derniere_activite_il_y_a, service_):
         from_status=OrientationStatus.ENVOYEE,
         to_status=OrientationStatus.REFUSEE,
         actor_kind=ActorKind.STRUCTURE,
-        motif=Reason.PAS_DE_PLACE,
+        reason=Reason.PAS_DE_PLACE,
         precision="Il a déjà un dossier chez nous au nom de Martin",
         occurred_at=jours(signale_il_y_a - 5),
     )
