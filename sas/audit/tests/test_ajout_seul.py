@@ -5,12 +5,12 @@ import datetime
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from sas.audit.ajout_seul import autoriser_purge
 from sas.audit.models import Action, AppendOnly, AuditEntry, record
+from sas.audit.purge import purger_journal
 from sas.organisations.factories import member
 from sas.organisations.models import Role
 from sas.parcours.factories import ParcoursFactory
@@ -96,7 +96,7 @@ def test_a_failed_purge_leaves_nothing_allowed_behind(entree):
     refuse("DELETE FROM audit_auditentry WHERE id = %s", [entree.pk])
 
 
-def test_the_retention_command_purges_only_old_entries(entree, settings):
+def test_the_retention_purge_deletes_only_old_entries(entree, settings):
     settings.SAS_AUDIT_RETENTION_DAYS = 30
     recente = record(None, Action.LISTE, ParcoursFactory(), [])
     # An entry written 31 days ago (backdating one would be an UPDATE, refused): inserted with its date.
@@ -107,7 +107,7 @@ def test_the_retention_command_purges_only_old_entries(entree, settings):
             [timezone.now() - datetime.timedelta(days=31)],
         )
     ancienne = AuditEntry.objects.get(object_type="test")
-    call_command("purger_journal")
-    assert AuditEntry.objects.filter(pk=ancienne.pk).exists(), "dry run by default"
-    call_command("purger_journal", "--wet-run")
+    assert purger_journal(wet_run=False) == 1
+    assert AuditEntry.objects.filter(pk=ancienne.pk).exists(), "a dry run deletes nothing"
+    assert purger_journal(wet_run=True) == 1
     assert set(AuditEntry.objects.values_list("pk", flat=True)) == {entree.pk, recente.pk}
