@@ -112,7 +112,7 @@ class Message(models.Model):
 
 
 class MessageEvent(AppendOnly):
-    """Append-only log of a message's status: every move, written by transitions.changer() only."""
+    """Append-only log of a message's status: every move, written by transitions.transition() only."""
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField("de", max_length=10, choices=MessageStatus.choices, blank=True)

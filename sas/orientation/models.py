@@ -1,6 +1,6 @@
 """The hand-off (relai): services proposed to the young person, then the closed-loop referral to one structure.
 
-An Orientation moves through `sas.orientation.transitions.changer()` only, which writes one OrientationEvent per
+An Orientation moves through `sas.orientation.transitions.transition()` only, which writes one OrientationEvent per
 move; the loop figures and the structures' responsiveness are computed from those events."""
 
 import hashlib

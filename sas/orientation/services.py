@@ -1,5 +1,5 @@
 """The hand-off: propose services, let the young person choose, send the referral under their consent, and follow
-it until take-up. Views stay thin; every move goes through transitions.changer()."""
+it until take-up. Views stay thin; every move goes through transitions.transition()."""
 
 import datetime
 import logging

@@ -124,7 +124,7 @@ def _suivre_parcours(orientation, to_status, reason, precision, actor, at):
 def record_fact(orientation, kind, *, actor_kind, actor=None, precision="", at=None, detail=None):
     """Write an event that does not change the status (a reminder, an e-mail, the young person's answer)."""
     if kind == EventKind.TRANSITION:
-        raise ValueError("Un changement de statut passe par changer().")
+        raise ValueError("Un changement de statut passe par transition().")
     return OrientationEvent.objects.create(
         orientation=orientation,
         kind=kind,
