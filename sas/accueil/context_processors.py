@@ -19,7 +19,7 @@ NAVIGATION = {
         ("messagerie:envoyes", "Messages envoyés"),
         ("connexion:demandes", "Demandes d'accès"),
     ],
-    Role.STRUCTURE: [("orientation:recues", "Orientations reçues")],
+    Role.STRUCTURE: [("orientation:recues", "Orientations reçues"), ("suivi:points_recus", "Points d'étape")],
     Role.PILOTE: [("pilotage:tableau_de_bord", "Tableau de bord"), ("parcours:indicateurs", "Indicateurs")],
     Role.ADMIN: [("admin:index", "Administration"), ("connexion:demandes", "Demandes d'accès")],
 }

@@ -5,9 +5,9 @@ here; no other module reads a membership's role to decide access. What a prescri
 see (stages, never free text) is `sas.permissions.suivi`.
 
 Layering: this package sits above the models it scopes (organisations, jeunes, parcours, orientation, diagnostic,
-messagerie, rendezvous) and below the views and services that call it. It imports models only, and no model imports
-it, so putting the rules here adds no cycle. It is not a Django app: it has no models of its own. The models keep
-plain filters without role knowledge (`Parcours.objects.signalled_by`, `Orientation.objects.ouvertes`).
+messagerie, rendezvous, suivi) and below the views and services that call it. It imports models only, and no model
+imports it, so putting the rules here adds no cycle. It is not a Django app: it has no models of its own. The models
+keep plain filters without role knowledge (`Parcours.objects.signalled_by`, `Orientation.objects.ouvertes`).
 
 A user with no active membership in a role (an anonymous visitor, a deactivated account, an ended membership) gets
 an empty scope and fails every guard and check.
@@ -30,6 +30,7 @@ from sas.orientation.models import Orientation
 from sas.parcours.models import Parcours
 from sas.rendezvous.models import Creneau, RendezVous
 from sas.rgpd.models import Reclamation
+from sas.suivi.models import PointEtape, PointEtapeStatus
 
 from .suivi import avec_suivi
 
@@ -205,6 +206,17 @@ def orientations_for_structure(user):
     """The referrals addressed to the receiving organisations the user is a member of."""
     organisations = organisations_for_role(user, Role.STRUCTURE)
     return Orientation.objects.filter(structure__organisation_id__in=[o.pk for o in organisations])
+
+
+def points_etape_for_structure(user):
+    """The open check-ins (asked, answered by one side or not, follow-up under way) of the young people taken up by
+    the receiving organisations the user is a member of."""
+    organisations = organisations_for_role(user, Role.STRUCTURE)
+    return PointEtape.objects.filter(
+        suivi__orientation__structure__organisation_id__in=[o.pk for o in organisations],
+        suivi__termine_le__isnull=True,
+        status__in=[PointEtapeStatus.ENVOYE, PointEtapeStatus.REPONDU],
+    )
 
 
 def diagnostics_for_aiguilleur(user):

@@ -177,6 +177,8 @@ ROUTES = {
     "suivi:jeune_repondre": jeune(),
     "suivi:structure": structure(),
     "suivi:structure_repondre": structure(),
+    "suivi:points_recus": role(S),
+    "suivi:point_recu_repondre": role(S, pk="point_etape"),
     "espace_jeune:page": jeune(),
     "espace_jeune:verifier": jeune(),
     "espace_jeune:pourquoi": jeune(),

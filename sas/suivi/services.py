@@ -388,9 +388,15 @@ def droits_a_demander(parcours):
 
 def reponses(point, actor_kind):
     """{question: last answer} given by `actor_kind` at this check-in."""
+    return reponses_de(point.events.filter(kind=EventKind.REPONSE, actor_kind=actor_kind))
+
+
+def reponses_de(events):
+    """{question: last answer} of these answer events, oldest first (a list loads them once for all its rows)."""
     out = {}
-    for event in point.events.filter(kind=EventKind.REPONSE, actor_kind=actor_kind):
-        out.update({key: value for key, value in event.detail.items() if key in questions()})
+    connues = questions()
+    for event in events:
+        out.update({key: value for key, value in event.detail.items() if key in connues})
     return out
 
 

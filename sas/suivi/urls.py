@@ -13,4 +13,7 @@ urlpatterns = [
     # The receiving structure, from the check-in's magic link.
     path("s/<str:token>/", views.structure, name="structure"),
     path("s/<str:token>/repondre/", views.structure_repondre, name="structure_repondre"),
+    # The receiving structure, from its account.
+    path("recus/", views.points_recus, name="points_recus"),
+    path("recus/<int:pk>/repondre/", views.point_recu_repondre, name="point_recu_repondre"),
 ]

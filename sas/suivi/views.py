@@ -8,7 +8,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -18,10 +21,11 @@ from sas.audit.transitions import TransitionError
 from sas.espace_jeune.views import avec_lien_verifie
 from sas.limites import Limite, cle_ip, client_ip
 from sas.organisations.models import Role
-from sas.permissions import parcours_for_role
+from sas.orientation.recues import identite_lisible, nom_affiche
+from sas.permissions import parcours_for_role, points_etape_for_structure, require_role
 
 from . import services
-from .models import ActorKind, FinSuivi, LienSuiviStructure, NatureSortie, Suivi
+from .models import ActorKind, EventKind, FinSuivi, LienSuiviStructure, NatureSortie, PointEtape, PointEtapeEvent, Suivi
 
 _QUESTIONS_JEUNE = {
     "accompagne": "Êtes-vous toujours accompagné·e par {structure} ?",
@@ -50,9 +54,10 @@ _REPONSES_STRUCTURE = {
 }
 
 
-def _prochaine(point, actor_kind, ordre):
-    """The first question of `ordre` this side has not answered yet (after "sortie" only when it was chosen)."""
-    deja = services.reponses(point, actor_kind)
+def _prochaine(point, actor_kind, ordre, deja=None):
+    """The first question of `ordre` this side has not answered yet (after "sortie" only when it was chosen);
+    `deja`: this side's answers when already loaded."""
+    deja = services.reponses(point, actor_kind) if deja is None else deja
     for question in ordre:
         if question == "sortie" and deja.get("accompagne") != "sortie":
             continue
@@ -168,6 +173,69 @@ def structure_repondre(request, token, point):
     if LienSuiviStructure.trouver(token) is None or Suivi.objects.get(pk=point.suivi_id).termine_le:
         return render(request, "suivi/merci.html", {"title": "Merci"})
     return redirect("suivi:structure", token=token)
+
+
+# The receiving structure, from its account: the same questions and answers as its magic link.
+
+PAR_PAGE = 50
+_ORDRE_STRUCTURE = ["accompagne", "sortie"]
+
+
+def _points_structure(request):
+    require_role(request.user, Role.STRUCTURE)
+    return points_etape_for_structure(request.user).select_related("suivi__orientation__structure", "suivi__parcours")
+
+
+@login_required
+def points_recus(request):
+    """The open check-ins of the young people the user's structures take care of, oldest due first."""
+    reponses = PointEtapeEvent.objects.filter(kind=EventKind.REPONSE, actor_kind=ActorKind.STRUCTURE)
+    scope = (
+        _points_structure(request)
+        .prefetch_related(Prefetch("events", queryset=reponses, to_attr="reponses_structure"))
+        .order_by("prevu_le", "pk")
+    )
+    page = Paginator(scope, PAR_PAGE).get_page(request.GET.get("page"))
+    points = list(page.object_list)
+    paires = {(p.suivi.parcours.jeune_id, p.suivi.orientation.structure_id) for p in points}
+    lisibles = identite_lisible(paires)
+    lignes = []
+    for point in points:
+        orientation = point.suivi.orientation
+        nom = nom_affiche(orientation, (point.suivi.parcours.jeune_id, orientation.structure_id) in lisibles)
+        deja = services.reponses_de(point.reponses_structure)
+        question = _prochaine(point, ActorKind.STRUCTURE, _ORDRE_STRUCTURE, deja)
+        ligne = {"point": point, "nom": nom, "question": question}
+        if question:
+            ligne["libelle"] = _QUESTIONS_STRUCTURE[question].format(prenom=nom)
+            ligne["choix"] = _REPONSES_STRUCTURE[question]
+        lignes.append(ligne)
+    jeune_ids = sorted({p.suivi.parcours.jeune_id for p in points})
+    record(request.user, Action.LISTE, PointEtape, jeune_ids, page="points_etape")
+    context = {"title": "Points d'étape", "page": page, "lignes": lignes, "aujourdhui": timezone.localdate()}
+    return render(request, "suivi/points_recus.html", context)
+
+
+@login_required
+@require_POST
+def point_recu_repondre(request, pk):
+    point = get_object_or_404(_points_structure(request), pk=pk)
+    question, valeur = request.POST.get("question", ""), request.POST.get("valeur", "")
+    try:
+        if question not in _ORDRE_STRUCTURE:
+            raise ValidationError("Réponse inconnue : choisissez une des réponses proposées.")
+        date_sortie = _date(request.POST.get("date_sortie")) if question == "sortie" else None
+        services.repondre(
+            point, question, valeur, actor_kind=ActorKind.STRUCTURE, actor=request.user, date_sortie=date_sortie
+        )
+    except (ValidationError, TransitionError) as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        record(request.user, Action.MODIFICATION, point, [point.suivi.parcours.jeune_id], page="points_etape")
+        messages.success(request, "Merci, c'est noté.")
+    url = reverse("suivi:points_recus")
+    page = request.POST.get("page", "")
+    return redirect(f"{url}?page={page}" if page.isdigit() else url)
 
 
 def _date(valeur):

@@ -38,6 +38,9 @@ from sas.permissions.routes import PARAMETRES, ROUTES, Acces
 from sas.prescription.models import DoublonPossible, ImportBatch, RencontreMode, RencontreTripartite
 from sas.rendezvous.models import Creneau, Modalite, PrisPar, RendezVous
 from sas.rgpd.models import Reclamation
+from sas.suivi import transitions as suivi_transitions
+from sas.suivi.models import ActorKind as SuiviActorKind
+from sas.suivi.models import PointEtapeStatus, Suivi
 
 pytestmark = pytest.mark.django_db
 
@@ -171,6 +174,11 @@ def monde():
     [proposition] = orientations.proposer(parcours, orientations.classer(parcours), actor=aiguilleur)
     orientation = orientations.choisir(proposition, partager_diagnostic=False, actor_kind=ActorKind.JEUNE)
 
+    # A check-in asked to the structure: its follow-up as if the take-up were confirmed.
+    suivi = Suivi.objects.create(parcours=parcours, orientation=orientation, debut=at)
+    point_etape = suivi_transitions.start(suivi, 1, at, at=at)
+    suivi_transitions.transition(point_etape, PointEtapeStatus.ENVOYE, actor_kind=SuiviActorKind.SYSTEME, at=at)
+
     creneau = Creneau.objects.create(
         conseiller=aiguilleur,
         organisation=equipe,
@@ -211,6 +219,7 @@ def monde():
             nouveau=doublon_parcours, existant=parcours, identifiants=["telephone"]
         ).pk,
         "creneau": creneau.pk,
+        "point_etape": point_etape.pk,
         "rendez_vous": RendezVous.objects.create(creneau=creneau, parcours=parcours, pris_par=PrisPar.JEUNE).pk,
         "import": ImportBatch.objects.create(organisation=ase, filename="jeunes.csv", sha256="0" * 64).pk,
         "rencontre": RencontreTripartite.objects.create(

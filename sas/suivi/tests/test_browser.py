@@ -2,11 +2,14 @@
 answers through its link; axe finds no serious violation and nothing overflows."""
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from sas.browser_testing import needs_browser, on_first_screen, serious_violations
 from sas.espace_jeune.testing import verifier_dans_le_navigateur
 from sas.messagerie.models import Message
+from sas.organisations.factories import member
+from sas.organisations.models import Role
 from sas.suivi import services
 from sas.suivi.models import ActorKind
 
@@ -52,4 +55,23 @@ def test_the_check_in_on_a_phone(live_server, browser, settings, pris_en_charge_
     assert structure.evaluate("document.documentElement.scrollWidth") <= TELEPHONE["width"]
     structure.get_by_role("button", name="Oui, toujours").click()
     structure.get_by_text("Merci, votre réponse est notée").wait_for(timeout=WAIT)
+    assert services.reponses(point, ActorKind.STRUCTURE) == {"accompagne": "oui"}
+
+
+@needs_browser
+def test_the_structure_answers_from_its_account_on_a_phone_and_a_desktop(
+    log_in, live_server, browser, pris_en_charge_il_y_a_un_mois, accueil
+):
+    services.avancer()
+    point = pris_en_charge_il_y_a_un_mois.suivis.get().points.get(mois=1)
+    membre = member(Role.STRUCTURE, accueil)
+    for viewport in (TELEPHONE, {"width": 1280, "height": 800}):
+        page = log_in(browser.new_context(locale="fr-FR", viewport=viewport).new_page(), membre)
+        page.goto(f"{live_server.url}{reverse('suivi:points_recus')}")
+        page.get_by_role("heading", level=1, name="Points d'étape").wait_for(timeout=WAIT)
+        assert serious_violations(page) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    page.get_by_role("button", name="Oui, toujours").click()
+    page.get_by_text("Merci, votre réponse est notée").wait_for(timeout=WAIT)
+    assert serious_violations(page) == []
     assert services.reponses(point, ActorKind.STRUCTURE) == {"accompagne": "oui"}
