@@ -143,11 +143,12 @@ def _reporte_jusqu_au(parcours, today):
     return etat.reporte_jusqu_au if etat is not None and etat.est_reporte(today) else None
 
 
-def choix_filtres(user):
-    """(communes, counsellors) offered by the queue's filters: those of the user's open journeys and teams."""
+def choix_filtres(user, teams):
+    """(communes, counsellors) offered by the queue's filters: those of the user's open journeys and of `teams`
+    (equipes(user), read once for the whole page)."""
     visible = parcours_for_role(user, Role.AIGUILLEUR).exclude(status__in=CLOSED)
     communes = Commune.objects.filter(pk__in=visible.values("jeune__commune_id")).order_by("nom")
-    counsellors = {u.pk: u for team in equipes(user).values() for u in team}
+    counsellors = {u.pk: u for team in teams.values() for u in team}
     return list(communes), list(counsellors.values())
 
 
@@ -157,6 +158,9 @@ class File:
     equipes: dict
     charges: list
     sans_conseiller: int
+    # How many open journeys of the user's territories are late on each target, whatever the filters:
+    # {"premier_essai", "contact", "diagnostic"}.
+    retards: dict = dataclasses.field(default_factory=dict)
     # The tab shown and every tab with its count: [(Groupe, n)] for these filters.
     groupe: Groupe = GROUPES[0]
     groupes: list = dataclasses.field(default_factory=list)
@@ -233,15 +237,15 @@ def en_retard(now):
     )
 
 
-def retards(queryset, now):
-    """How many journeys of `queryset` are late on each target (the queue's badges), in one query:
-    {"premier_essai", "contact", "diagnostic"}."""
+def _retards(now):
+    """The counts of journeys late on each target (the queue's badges), as aggregates: {"premier_essai", "contact",
+    "diagnostic"}."""
     debut = F("objectifs_depuis")
-    return queryset.exclude(status__in=CLOSED).aggregate(
-        premier_essai=Count("pk", filter=SANS_ESSAI & Q(LessThan(debut, now - DELAI_PREMIER_ESSAI))),
-        contact=Count("pk", filter=CONTACT_A_DECIDER & Q(LessThan(debut, now - DELAI_CONTACT))),
-        diagnostic=Count("pk", filter=DIAGNOSTIC_A_FAIRE & Q(LessThan(debut, un_mois_avant(now)))),
-    )
+    return {
+        "premier_essai": Count("pk", filter=SANS_ESSAI & Q(LessThan(debut, now - DELAI_PREMIER_ESSAI))),
+        "contact": Count("pk", filter=CONTACT_A_DECIDER & Q(LessThan(debut, now - DELAI_CONTACT))),
+        "diagnostic": Count("pk", filter=DIAGNOSTIC_A_FAIRE & Q(LessThan(debut, un_mois_avant(now)))),
+    }
 
 
 # services.EN_ATTENTE_DU_CONSEILLER for a whole territory: the few journeys with a signalement nobody vouched for or a
@@ -297,7 +301,7 @@ def _resoudre(visible, filtered, late):
     return visible.filter(pk__in=[pk for pk, _ in rows]), late, resolution
 
 
-def file_active(user, *, filtres=None, now=None, page=None):
+def file_active(user, *, filtres=None, now=None, page=None, teams=None):
     """The journeys of the user's territories, filtered, in tabs (GROUPES, `filtres["groupe"]`, "À traiter" by
     default or the first tab with journeys): the tab's PAR_PAGE journeys of `page`, most urgent first (the nearest
     deadline: overdue targets, then those due soonest and upcoming exits by their end of support; closed journeys
@@ -305,7 +309,8 @@ def file_active(user, *, filtres=None, now=None, page=None):
     `taches_ouvertes`, `echec_message`, `canal_invalide`, `message_non_lu`. Journeys deferred to a future date are
     left out unless `filtres["reportes"]`, which keeps only them. Journeys waiting for the counsellor's decision (a
     possible duplicate, then no verified signalement) are apart, in `doublons` and `a_verifier`, under "À traiter".
-    A fixed number of queries, whatever the number of journeys."""
+    `teams` is equipes(user) when the caller has it already. A fixed number of queries, whatever the number of
+    journeys."""
     filtres = filtres or {}
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -347,19 +352,23 @@ def file_active(user, *, filtres=None, now=None, page=None):
     requetes += [result.object_list, rows]
     by_pk = {p.pk: p for p in rows}
     rows = [by_pk[pk] for pk in pks]
-    teams = equipes(user)
+    teams = equipes(user) if teams is None else teams
     for p in rows:
         _annoter(p, now, today)
         # "Me l'attribuer": for a journey of a territory where the user is in a team, not already theirs.
         p.pour_moi = p.conseiller_id != user.pk and user in teams.get(p.territory_id, [])
-    open_counts = visible.exclude(status__in=CLOSED).order_by().values("conseiller_id").annotate(n=Count("pk"))
-    counts_by_counsellor = dict(open_counts.values_list("conseiller_id", "n"))
+    # The caseloads and the territory's lateness scan the same open journeys: one query for both.
+    open_counts = list(
+        visible.exclude(status__in=CLOSED).order_by().values("conseiller_id").annotate(n=Count("pk"), **_retards(now))
+    )
+    counts_by_counsellor = {row["conseiller_id"]: row["n"] for row in open_counts}
     counsellors = {u.pk: u for team in teams.values() for u in team}
     return File(
         parcours=rows,
         equipes=teams,
         charges=[(u, counts_by_counsellor.get(u.pk, 0)) for u in counsellors.values()],
         sans_conseiller=counts_by_counsellor.get(None, 0),
+        retards={key: sum(row[key] for row in open_counts) for key in _retards(now)},
         groupe=groupe,
         groupes=[(g, counts[g.cle]) for g in GROUPES],
         doublons=doublons,

@@ -1,6 +1,7 @@
 import uuid
 
 from django import forms
+from django.utils.html import format_html, format_html_join
 from dsfr.forms import DsfrBaseForm
 
 from sas.jeunes.models import Sexe, TrancheAge
@@ -22,6 +23,33 @@ PRESCRIBER_KINDS = [
 ]
 
 
+def _attrs(attrs):
+    """What django/forms/widgets/attrs.html writes: True as a bare name, False left out."""
+    return format_html_join(
+        "",
+        " {}{}",
+        ((name, "" if v is True else format_html('="{}"', v)) for name, v in attrs.items() if v is not False),
+    )
+
+
+class OptionsSelect(forms.Select):
+    """A select whose options are written in Python, as Django's templates would: the queue's filters offer a hundred
+    options (communes, counsellors) on every page, and a template included per option cost more than the page's rows.
+    Flat choices only (no optgroup)."""
+
+    template_name = "aiguillage/widgets/select.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        options = (option for _, group, _ in context["widget"]["optgroups"] for option in group)
+        context["widget"]["options_html"] = format_html_join(
+            "",
+            '\n  <option value="{}"{}>{}</option>\n',
+            ((option["value"], _attrs(option["attrs"]), option["label"]) for option in options),
+        )
+        return context
+
+
 class FiltreFileForm(DsfrBaseForm):
     """The queue's filters (GET); every field is optional."""
 
@@ -35,17 +63,22 @@ class FiltreFileForm(DsfrBaseForm):
     groupe = forms.ChoiceField(
         required=False, widget=forms.HiddenInput, choices=[("", ""), *((g.cle, g.libelle) for g in GROUPES)]
     )
-    statut = forms.ChoiceField(label="Statut", required=False, choices=[("", "Tous les statuts"), *Status.choices])
+    statut = forms.ChoiceField(
+        label="Statut", required=False, widget=OptionsSelect, choices=[("", "Tous les statuts"), *Status.choices]
+    )
     prescripteur = forms.ChoiceField(
         label="Signalé par",
         required=False,
+        widget=OptionsSelect,
         choices=[("", "Tous les prescripteurs")]
         + [(k.value, k.label) for k in PRESCRIBER_KINDS]
         + [(SANS_ORGANISATION, "Un proche ou le jeune lui-même")],
     )
-    age = forms.ChoiceField(label="Âge", required=False, choices=[("", "Tous les âges"), *TrancheAge.choices])
-    commune = forms.ChoiceField(label="Commune", required=False)
-    conseiller = forms.ChoiceField(label="Conseiller", required=False)
+    age = forms.ChoiceField(
+        label="Âge", required=False, widget=OptionsSelect, choices=[("", "Tous les âges"), *TrancheAge.choices]
+    )
+    commune = forms.ChoiceField(label="Commune", required=False, widget=OptionsSelect)
+    conseiller = forms.ChoiceField(label="Conseiller", required=False, widget=OptionsSelect)
     en_retard = forms.BooleanField(label="Seulement les parcours en retard sur un objectif", required=False)
     reportes = forms.BooleanField(label="Seulement les recontacts reportés à une date future", required=False)
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from sas.aiguillage.conversation import marquer_lus
-from sas.aiguillage.file import choix_filtres, retards
+from sas.aiguillage.file import choix_filtres, equipes
 from sas.aiguillage.file import file_active as build_queue
 from sas.aiguillage.forms import FiltreFileForm
 from sas.aiguillage.indicators import indicateurs_h2
@@ -79,10 +79,11 @@ def mes_signalements_csv(request):
 @role_required(Role.AIGUILLEUR)
 def file_active(request):
     user = request.user
-    communes, conseillers = choix_filtres(user)
+    teams = equipes(user)
+    communes, conseillers = choix_filtres(user, teams)
     form = FiltreFileForm(request.GET or None, communes=communes, conseillers=conseillers)
     filtres = form.filtres()
-    queue = build_queue(user, filtres=filtres, page=request.GET.get("page"))
+    queue = build_queue(user, filtres=filtres, page=request.GET.get("page"), teams=teams)
     params = request.GET.copy()
     params.pop("page", None)
     querystring = params.urlencode()
@@ -102,7 +103,7 @@ def file_active(request):
             "form": form,
             "filtered": any(key != "groupe" for key in filtres),
             "conseillers": conseillers,
-            "retards": retards(parcours_for_role(user, Role.AIGUILLEUR), timezone.now()),
+            "retards": queue.retards,
             "title": "File active du territoire",
         },
     )

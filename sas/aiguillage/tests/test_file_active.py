@@ -263,14 +263,15 @@ def _rich(make_parcours, aiguilleur, n, ase):
         )
 
 
-# Session, user, their second factor and memberships, the filters' communes and counsellors, the tabs' counts, the
-# page's journeys, their rows and two prefetches, the teams' caseloads, the overdue counts, the audit entry; on the
-# first tab the two lists of pending decisions too; a search first finds its journeys.
+# Session, user, their second factor and memberships, the teams (once for the filters and the rows), the filters'
+# communes, the tabs' counts, the page's journeys, their rows and two prefetches, the teams' caseloads with the
+# overdue counts, the audit entry; on the first tab the two lists of pending decisions too; a search first finds its
+# journeys.
 PAGES = [
-    ({}, 17),
-    ({"q": "charge"}, 18),
-    ({"groupe": "en_cours", "en_retard": "on", "prescripteur": "ase"}, 15),
-    ({"groupe": "clos", "page": "2"}, 15),
+    ({}, 15),
+    ({"q": "charge"}, 16),
+    ({"groupe": "en_cours", "en_retard": "on", "prescripteur": "ase"}, 13),
+    ({"groupe": "clos", "page": "2"}, 13),
 ]
 
 
