@@ -121,14 +121,11 @@ def _douze_mois_et(mois):
 
 
 def _historique(mois):
-    """The months from January, ANNEES_HISTORIQUE years back, to the 12 before `mois` (excluded)."""
-    debut = f"{int(mois[:4]) - ANNEES_HISTORIQUE:04d}-01"
-    out = []
-    for precedent in _mois_precedents(_douze_mois_et(mois)[-1], 12 * (ANNEES_HISTORIQUE + 1)):
-        if precedent < debut:
-            break
-        out.append(precedent)
-    return out
+    """The years from ANNEES_HISTORIQUE back, then the months, before the 12 before `mois`: whole years in one value
+    each (OpenFisca spreads them over their months), which keeps a batch of many persons light."""
+    year, month = map(int, mois.split("-"))
+    annees = [f"{annee:04d}" for annee in range(year - ANNEES_HISTORIQUE, year - 1)]
+    return annees + [f"{year - 1:04d}-{m:02d}" for m in range(1, month)]
 
 
 def _par_mois(total, mois):
