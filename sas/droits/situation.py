@@ -3,8 +3,10 @@
 Only the variables and the month needed are asked. What the diagnostic does not say is assumed the plainest way and
 written here: the situation of today (activity, housing) held over the last 12 months, incomes spread evenly over
 them and going on in the month screened (else the RSA and the prime d'activité neutralise them as if the job had just
-ended), taxable pay taken as the net pay (the aide au logement reads taxable pay), children aged 5, a partner born
-the same day as the young person. An estimate is never a decision: the page says whom to ask."""
+ended), no income before them (given as 0, with the household's revenu fiscal de référence of those years: else
+OpenFisca works out years of payroll contributions and tax returns back to zero), taxable pay taken as the net pay
+(the aide au logement reads taxable pay), children aged 5, a partner born the same day as the young person. An
+estimate is never a decision: the page says whom to ask."""
 
 import dataclasses
 import datetime
@@ -23,6 +25,9 @@ ENTREES = {
 }
 TRANCHES = {"non_imposable": 0, "premiere_tranche": 1, "au_dela": 2}
 AGE_ENFANTS = 5
+# How far back OpenFisca reads incomes from the month screened: the CSS reads the AAH of the year before, the AAH
+# the incomes of two years before, the CSG on unemployment benefit the tax return of two years before that.
+ANNEES_HISTORIQUE = 6
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,12 +120,26 @@ def _douze_mois_et(mois):
     return [mois, *_mois_precedents(mois, 12)]
 
 
+def _historique(mois):
+    """The years from ANNEES_HISTORIQUE back, then the months, before the 12 before `mois`: whole years in one value
+    each (OpenFisca spreads them over their months), which keeps a batch of many persons light."""
+    year, month = map(int, mois.split("-"))
+    annees = [f"{annee:04d}" for annee in range(year - ANNEES_HISTORIQUE, year - 1)]
+    return annees + [f"{year - 1:04d}-{m:02d}" for m in range(1, month)]
+
+
 def _par_mois(total, mois):
-    return dict.fromkeys(_douze_mois_et(mois), round(total / 12, 2))
+    return dict.fromkeys(_historique(mois), 0) | dict.fromkeys(_douze_mois_et(mois), round(total / 12, 2))
 
 
-def _revenus(total, mois, *variables):
-    return dict.fromkeys(variables, _par_mois(total, mois)) if total else {}
+def _revenus(travail=0.0, chomage=0.0, *, mois):
+    """Every income OpenFisca would otherwise work out from gross pay, month by month over the years it reads."""
+    return {
+        "salaire_net": _par_mois(travail, mois),
+        "salaire_imposable": _par_mois(travail, mois),
+        "chomage_net": _par_mois(chomage, mois),
+        "chomage_imposable": _par_mois(chomage, mois),
+    }
 
 
 def mois_de(at):
@@ -135,8 +154,7 @@ def construire(reponses, *, date_naissance, depcom, mois):
     jeune = {
         "date_naissance": {"ETERNITY": date_naissance.isoformat()},
         "activite": dict.fromkeys(_douze_mois_et(mois), activite),
-        **_revenus(travail, mois, "salaire_net", "salaire_imposable"),
-        **_revenus(_nombre(reponses, "chomage_12_mois"), mois, "chomage_net", "chomage_imposable"),
+        **_revenus(travail, _nombre(reponses, "chomage_12_mois"), mois=mois),
         "contrat_engagement_jeune": {mois: None},
     }
     individus = {"jeune": jeune}
@@ -144,17 +162,22 @@ def construire(reponses, *, date_naissance, depcom, mois):
     if "en_couple" in oui:
         individus["conjoint"] = {
             "date_naissance": {"ETERNITY": date_naissance.isoformat()},
-            **_revenus(_nombre(reponses, "revenus_conjoint_12_mois"), mois, "salaire_net", "salaire_imposable"),
+            **_revenus(_nombre(reponses, "revenus_conjoint_12_mois"), mois=mois),
         }
         parents.append("conjoint")
     year, month = map(int, mois.split("-"))
     naissance_enfant = datetime.date(year - AGE_ENFANTS, month, 1).isoformat()
     enfants = [f"enfant_{i}" for i in range(1, int(_nombre(reponses, "enfants_nombre")) + 1)]
     for enfant in enfants:
-        individus[enfant] = {"date_naissance": {"ETERNITY": naissance_enfant}}
+        individus[enfant] = {"date_naissance": {"ETERNITY": naissance_enfant}, **_revenus(mois=mois)}
     famille = {"parents": parents, "enfants": enfants}
     famille.update({v: {mois: None} for v in ("rsa", "ppa", "aide_logement", "cmu_c", PARTICIPATION_CSS)})
-    foyer = {"declarants": parents, "personnes_a_charge": enfants}
+    # No income in those years: their revenu fiscal de référence is 0 (the years OpenFisca reads back from `mois`).
+    foyer = {
+        "declarants": parents,
+        "personnes_a_charge": enfants,
+        "rfr": {str(annee): 0 for annee in range(year - ANNEES_HISTORIQUE, year - 1)},
+    }
     if (tranche := TRANCHES.get(reponses.get("foyer_fiscal_impot"))) is not None:
         foyer["ir_tranche"] = {str(year - 2): tranche}
     menage = {

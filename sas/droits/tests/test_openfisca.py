@@ -203,3 +203,51 @@ def test_many_situations_in_one_request_answer_as_each_alone(openfisca, diagnost
     reponses, _ = simulateur.calculer_lot([e.entrees for e in seules])
     for estimation, reponse in zip(seules, reponses, strict=True):
         assert reponse == estimation.reponse
+
+
+def _sans_historique(entrees, mois):
+    """The situation without the incomes SAS gives as 0 nor the revenus fiscaux de référence of those years: what
+    OpenFisca then works out itself from the same assumptions."""
+    garder = set(situation._douze_mois_et(mois))
+    individus = {}
+    for cle, personne in entrees["individus"].items():
+        individus[cle] = {
+            variable: (
+                {m: v for m, v in valeurs.items() if m in garder}
+                if variable in ("salaire_net", "salaire_imposable", "chomage_net", "chomage_imposable")
+                else valeurs
+            )
+            for variable, valeurs in personne.items()
+            if not (variable.startswith(("salaire_", "chomage_")) and not any(valeurs.values()))
+        }
+    foyers = {cle: {k: v for k, v in foyer.items() if k != "rfr"} for cle, foyer in entrees["foyers_fiscaux"].items()}
+    return {**entrees, "individus": individus, "foyers_fiscaux": foyers}
+
+
+def test_the_incomes_given_as_zero_back_in_time_change_no_amount(openfisca, diagnostic_de):
+    """Giving OpenFisca the years of incomes it would work out as 0 only spares it the work."""
+    cas = [
+        (27, SEUL_LOCATAIRE),
+        (22, {"enfants_nombre": "2", "en_couple": "oui", "revenus_conjoint_12_mois": "18000", **SEUL_LOCATAIRE}),
+        (19, {"revenus_travail_12_mois": "7200", "chomage_12_mois": "3600", **LOGE_GRATUITEMENT}),
+        (24, {"revenus_travail_12_mois": "19200", "etudiant": "oui", "foyer_fiscal_impot": "au_dela"}),
+    ]
+    entrees = []
+    for age, reponses in cas:
+        diagnostic = diagnostic_de(age, **reponses)
+        entrees.append(
+            situation.construire(
+                diagnostic.reponses,
+                date_naissance=diagnostic.parcours.jeune.date_naissance,
+                depcom="69123",
+                mois="2026-12",
+            )
+        )
+    sans = [_sans_historique(e, "2026-12") for e in entrees]
+    assert all("rfr" not in s["foyers_fiscaux"]["foyer"] for s in sans)
+    assert len(sans[0]["individus"]["jeune"]) < len(entrees[0]["individus"]["jeune"]), "no income: none given"
+    avec, _ = simulateur.calculer_lot(entrees)
+    reference, _ = simulateur.calculer_lot(sans)
+    for reponses, reponse, attendu in zip([r for _, r in cas], avec, reference, strict=True):
+        assert situation.lire(reponse, reponses, "2026-12") == situation.lire(attendu, reponses, "2026-12")
+    assert any(r.eligible for r in situation.lire(avec[2], cas[2][1], "2026-12")), "some amount is compared"
