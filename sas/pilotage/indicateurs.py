@@ -405,6 +405,11 @@ def tableau_de_bord(dossiers, *, debut, fin, now, organisations_prescriptrices):
         "h2": _h2(dossiers, now),
         "h3": _h3(dossiers, envois, now, reactivite, refus)
         | {
+            # The rate and its denominator are cells of the exits' table: shown only when both are (a rate times
+            # its denominator would give a hidden count back).
+            "sorties_positives": None
+            if cellules[("sortie", TOTAL)].masquee or cellules[("etape", 4)].masquee
+            else Part(cellules[("sortie", TOTAL)].valeur, cellules[("etape", 4)].valeur),
             "sorties": sorties,
             "depistage": depistage,
             "recours": recours,
@@ -550,13 +555,11 @@ def _h3(dossiers, envois, now, reactivite, refus):
     for n in MOIS_SUIVI:
         mesures = [r for d in dossiers if (r := accompagne_apres(d, n, now)) is not None]
         suivis[n] = Part(sum(mesures), len(mesures))
-    pris = [d for d in dossiers if d.premiere_fois(Status.PRIS_EN_CHARGE)]
     return {
         "envoyees": len(envois),
         "acceptees": Part(len(acceptees), len(envois)),
         "prise_en_charge_15j": _part_mure(prises, now),
         "suivis": [(n, f"Toujours accompagnés {n} mois après la prise en charge", suivis[n]) for n in MOIS_SUIVI],
-        "sorties_positives": Part(sum(1 for d in pris if d.premiere_fois(Status.SORTI_POSITIF)), len(pris)),
         "structures": reactivite,
         "refus": refus,
     }
