@@ -73,7 +73,7 @@ def dossiers(filtre):
             sortie_nature=Subquery(
                 Suivi.objects.filter(parcours=OuterRef("pk"))
                 .exclude(sortie_nature="")
-                .order_by("-termine_le", "-pk")
+                .order_by("-debut", "-pk")
                 .values("sortie_nature")[:1]
             ),
         )
