@@ -1,4 +1,4 @@
-"""The records `indicateurs` reads, from the database: four queries whatever the number of journeys, no name read."""
+"""The records `indicateurs` reads, from the database: six queries whatever the number of journeys, no name read."""
 
 import dataclasses
 import datetime
@@ -8,11 +8,14 @@ from collections import defaultdict
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
+from sas.droits import services as droits
+from sas.droits.models import Estimation
 from sas.jeunes.models import TrancheAge, age_on
 from sas.organisations.models import Organisation
 from sas.orientation.models import OrientationEvent
 from sas.parcours.models import EventKind, Parcours, ParcoursEvent, Signalement, SignalementSource
 from sas.prescription.models import RencontreTripartite
+from sas.suivi.models import RecoursDroit, Suivi
 
 from .indicateurs import PRESCRIPTEURS, Dossier, Envoi, Evenement
 
@@ -67,6 +70,12 @@ def dossiers(filtre):
             organisation_id=Subquery(premier.values("organisation_id")[:1]),
             organisation_kind=Subquery(premier.values("organisation__kind")[:1]),
             rencontre=Exists(RencontreTripartite.objects.filter(parcours=OuterRef("pk"), took_place=True)),
+            sortie_nature=Subquery(
+                Suivi.objects.filter(parcours=OuterRef("pk"))
+                .exclude(sortie_nature="")
+                .order_by("-debut", "-pk")
+                .values("sortie_nature")[:1]
+            ),
         )
         .order_by("pk")
         .values_list(
@@ -80,10 +89,11 @@ def dossiers(filtre):
             "jeune__sexe",
             "jeune__qpv",
             "rencontre",
+            "sortie_nature",
         )
     )
     records = {}
-    for pk, created, source, org, kind, band, naissance, sexe, qpv, rencontre in rows:
+    for pk, created, source, org, kind, band, naissance, sexe, qpv, rencontre, nature in rows:
         source = _SOURCE.get(source, "prescripteur")
         if filtre.source and not _garde(filtre.source, source, kind, org):
             continue
@@ -96,6 +106,7 @@ def dossiers(filtre):
             "sexe": sexe,
             "qpv": qpv,
             "rencontre": rencontre,
+            "sortie_nature": nature or "",
         }
     selection = parcours_du_filtre(filtre).values("pk")
     events = defaultdict(list)
@@ -122,7 +133,41 @@ def dossiers(filtre):
     )
     for (pid, _oid, nom), group in itertools.groupby(rows, key=lambda r: r[:3]):
         envois[pid].append(Envoi(nom, tuple((status, at, motif) for *_k, status, at, motif in group)))
-    return [Dossier(evenements=tuple(events[pk]), envois=tuple(envois[pk]), **record) for pk, record in records.items()]
+    probables = _droits_probables(selection)
+    recours = defaultdict(list)
+    for pid, droit, reponse, at in (
+        RecoursDroit.objects.filter(parcours__in=selection)
+        .order_by("parcours_id", "declare_le", "pk")
+        .values_list("parcours_id", "droit", "reponse", "declare_le")
+    ):
+        recours[pid].append((droit, reponse, at))
+    return [
+        Dossier(
+            evenements=tuple(events[pk]),
+            envois=tuple(envois[pk]),
+            droits_probables=probables.get(pk),
+            recours=tuple(recours[pk]),
+            **record,
+        )
+        for pk, record in records.items()
+    ]
+
+
+def _droits_probables(selection):
+    """{parcours id: codes of the rights its latest screening that succeeded found probably open, not yet received}:
+    what the young person's page shows them as probable."""
+    out = {}
+    estimations = (
+        Estimation.objects.filter(diagnostic__parcours__in=selection, reponse__isnull=False)
+        .select_related("diagnostic")
+        .order_by("diagnostic__parcours_id", "-calculee_le", "-pk")
+    )
+    for estimation in estimations:
+        pid = estimation.diagnostic.parcours_id
+        lu = None if pid in out else droits.pour_le_jeune(estimation)
+        if lu is not None:
+            out[pid] = tuple(r.droit.code for r in lu[0])
+    return out
 
 
 def _garde(choix, source, kind, org):

@@ -16,12 +16,15 @@ from collections import Counter
 from django.utils import timezone
 
 from sas.aiguillage.indicators import Part, jalons
+from sas.droits.situation import DROITS
 from sas.jeunes.models import TrancheAge
 from sas.organisations.models import OrganisationKind
 from sas.orientation.models import OrientationStatus, Reason
 from sas.parcours.indicators import SMALL_COUNT
 from sas.parcours.status import Status
 from sas.secret_statistique import TOTAL, proteger, taux_publiable
+from sas.suivi.models import NatureSortie, ReponseDroit
+from sas.suivi.services import mesurer_recours
 
 SOURCES = {"prescripteur": "Professionnels", "proche": "Proches", "jeune": "Jeunes eux-mêmes"}
 PRESCRIPTEURS = [
@@ -70,6 +73,13 @@ _ISSUE_DU_STATUT = {
 DELAI_PRISE_EN_CHARGE = datetime.timedelta(days=15)
 MOIS_SUIVI = (1, 3, 6)
 NON_RENSEIGNE = "Non renseigné"
+# The young person's answers on a right (first person on their page), said of them on the dashboard.
+REPONSES_DROIT = {
+    ReponseDroit.DEJA: "Déjà perçu",
+    ReponseDroit.DEMANDE: "Demandé",
+    ReponseDroit.REFUSE: "Refusé",
+    ReponseDroit.PAS_FAIT: "Pas encore demandé",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,6 +129,9 @@ class Dossier:
     qpv: bool | None = None
     rencontre: bool = False
     envois: tuple = ()
+    sortie_nature: str = ""  # a NatureSortie of its latest positive exit, "" when not told
+    droits_probables: tuple | None = None  # codes of its latest screening's probable rights; None: never screened
+    recours: tuple = ()  # (droit, reponse, declared at): the young person's answers on their rights at check-ins
 
     @property
     def sortie_a_venir(self):
@@ -377,8 +390,11 @@ def tableau_de_bord(dossiers, *, debut, fin, now, organisations_prescriptrices):
         denominateur="parcours signalés dans la période",
         definition="etapes",
     )
+    sorties = _sorties(bloc, dossiers)
+    depistage = _depistage(bloc, dossiers)
+    recours = _recours(bloc, dossiers)
     cellules = bloc.proteger()
-    tous = [entonnoir, h1_mois, *tableaux, reactivite, refus]
+    tous = [entonnoir, h1_mois, *tableaux, reactivite, refus, sorties, depistage, recours]
     for t in tous:
         t.cellules = cellules
     return {
@@ -387,12 +403,106 @@ def tableau_de_bord(dossiers, *, debut, fin, now, organisations_prescriptrices):
         "tableaux": tous,
         "h1": _h1(dossiers, organisations_prescriptrices, h1_mois),
         "h2": _h2(dossiers, now),
-        "h3": _h3(dossiers, envois, now, reactivite, refus),
+        "h3": _h3(dossiers, envois, now, reactivite, refus)
+        | {
+            # The rate and its denominator are cells of the exits' table: shown only when both are (a rate times
+            # its denominator would give a hidden count back).
+            "sorties_positives": None
+            if cellules[("sortie", TOTAL)].masquee or cellules[("etape", 4)].masquee
+            else Part(cellules[("sortie", TOTAL)].valeur, cellules[("etape", 4)].valeur),
+            "sorties": sorties,
+            "depistage": depistage,
+            "recours": recours,
+        },
         "repartitions": tableaux,
         "valeurs": bloc.valeurs,
         "relations": bloc.relations,
         "cellules": cellules,
     }
+
+
+def _sorties(bloc, dossiers):
+    """Positive exits by kind. A positive exit comes only after a take-up: the exits and the others taken in charge
+    add up to the funnel's "taken in charge" stage."""
+    sortis = [d for d in dossiers if d.premiere_fois(Status.SORTI_POSITIF)]
+    natures = Counter(d.sortie_nature if d.sortie_nature in NatureSortie.values else "" for d in sortis)
+    cles = [*NatureSortie.values, ""]
+    for nature in cles:
+        bloc.valeurs[("sortie", nature)] = natures[nature]
+    bloc.valeurs[("sortie", TOTAL)] = len(sortis)
+    bloc.valeurs[("sortie", "sans")] = bloc.valeurs[("etape", 4)] - len(sortis)
+    bloc.relations.append(([("sortie", n) for n in cles], ("sortie", TOTAL)))
+    bloc.relations.append(([("sortie", TOTAL), ("sortie", "sans")], ("etape", 4)))
+    labels = dict(NatureSortie.choices) | {"": NON_RENSEIGNE}
+    return Tableau(
+        slug="sorties",
+        titre="Sorties positives, par nature",
+        entete="Nature de la sortie",
+        colonnes=["Parcours"],
+        lignes=[
+            *((labels[n], [("sortie", n)]) for n in cles),
+            ("Total des sorties positives", [("sortie", TOTAL)]),
+            ("Pris en charge, sans sortie positive", [("sortie", "sans")]),
+            ("Pris en charge", [("etape", 4)]),
+        ],
+        denominateur="parcours signalés dans la période et pris en charge",
+        definition="sorties-positives",
+    )
+
+
+def _depistage(bloc, dossiers):
+    """Young people whose rights were screened, and those with at least one probable right: the screened and the
+    others add up to the signalled journeys (the funnel's first stage)."""
+    estimes = [d for d in dossiers if d.droits_probables is not None]
+    probables = sum(1 for d in estimes if d.droits_probables)
+    bloc.valeurs[("depistage", "probable")] = probables
+    bloc.valeurs[("depistage", "aucun")] = len(estimes) - probables
+    bloc.valeurs[("depistage", TOTAL)] = len(estimes)
+    bloc.valeurs[("depistage", "sans")] = len(dossiers) - len(estimes)
+    bloc.relations.append(([("depistage", "probable"), ("depistage", "aucun")], ("depistage", TOTAL)))
+    bloc.relations.append(([("depistage", TOTAL), ("depistage", "sans")], ("etape", 0)))
+    return Tableau(
+        slug="depistage",
+        titre="Estimation des droits",
+        entete="Jeunes",
+        colonnes=["Parcours"],
+        lignes=[
+            ("Au moins un droit probable", [("depistage", "probable")]),
+            ("Aucun droit probable", [("depistage", "aucun")]),
+            ("Droits estimés", [("depistage", TOTAL)]),
+            ("Droits jamais estimés", [("depistage", "sans")]),
+            ("Signalés", [("etape", 0)]),
+        ],
+        denominateur="parcours signalés dans la période",
+        definition="droits-estimes",
+    )
+
+
+def _recours(bloc, dossiers):
+    """Per right, the young people's latest answer at a check-in (suivi's mesurer_recours): a two-way table."""
+    comptes = mesurer_recours(
+        (i, droit, reponse, at) for i, d in enumerate(dossiers) for droit, reponse, at in d.recours
+    )
+    labels = {droit.code: droit.label for droit in DROITS}
+    lignes = sorted(comptes, key=lambda code: labels.get(code, code))
+    cles_lignes, cles_colonnes, cle_total = bloc.tableau(
+        "recours", lignes, list(REPONSES_DROIT), lambda droit, reponse: comptes[droit][reponse]
+    )
+    return Tableau(
+        slug="recours",
+        titre="Recours aux droits estimés, d'après les jeunes aux points d'étape",
+        entete="Droit",
+        colonnes=[*REPONSES_DROIT.values(), "Total"],
+        lignes=[
+            *(
+                (labels.get(code, code), [*(("recours", code, r) for r in REPONSES_DROIT), cles_lignes[code]])
+                for code in lignes
+            ),
+            ("Total", [*(cles_colonnes[r] for r in REPONSES_DROIT), cle_total]),
+        ],
+        denominateur="réponses des jeunes signalés dans la période, la dernière par jeune et par droit",
+        definition="recours-droits",
+    )
 
 
 def _h1(dossiers, organisations_prescriptrices, tableau):
@@ -445,13 +555,11 @@ def _h3(dossiers, envois, now, reactivite, refus):
     for n in MOIS_SUIVI:
         mesures = [r for d in dossiers if (r := accompagne_apres(d, n, now)) is not None]
         suivis[n] = Part(sum(mesures), len(mesures))
-    pris = [d for d in dossiers if d.premiere_fois(Status.PRIS_EN_CHARGE)]
     return {
         "envoyees": len(envois),
         "acceptees": Part(len(acceptees), len(envois)),
         "prise_en_charge_15j": _part_mure(prises, now),
         "suivis": [(n, f"Toujours accompagnés {n} mois après la prise en charge", suivis[n]) for n in MOIS_SUIVI],
-        "sorties_positives": Part(sum(1 for d in pris if d.premiere_fois(Status.SORTI_POSITIF)), len(pris)),
         "structures": reactivite,
         "refus": refus,
     }

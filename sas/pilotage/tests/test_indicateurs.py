@@ -1,8 +1,10 @@
 """The dashboard's figures on small hand-built event histories: each expected figure is worked out from the story."""
 
+import dataclasses
 import datetime
 
 from sas.aiguillage.indicators import Part
+from sas.droits.situation import DROITS
 from sas.orientation.models import OrientationStatus, Reason
 from sas.parcours.status import Status
 from sas.pilotage.indicateurs import (
@@ -189,4 +191,97 @@ def test_no_hidden_cell_of_the_whole_dashboard_can_be_worked_out():
     f = calcul(journeys)
     hidden = [k for k, c in f["cellules"].items() if c.masquee]
     assert hidden  # the story has small cells
+    assert recomputable(f["valeurs"], f["relations"], f["cellules"]) == []
+
+
+PRISE_EN_CHARGE = [(S.A_CONTACTER, H), (S.CONTACTE, D), (S.DIAGNOSTIC_FAIT, 2 * D)]
+PRISE_EN_CHARGE += [(S.ORIENTATION_ENVOYEE, 3 * D), (S.PRIS_EN_CHARGE, 5 * D)]
+
+
+def test_positive_exits_by_kind_add_up_to_the_journeys_taken_in_charge():
+    natures = ["emploi"] * 12 + ["formation"] * 3 + [""]  # one exit whose kind nobody said
+    sortis = [dossier(JAN, *PRISE_EN_CHARGE, (S.SORTI_POSITIF, 40 * D), sortie_nature=n) for n in natures]
+    restes = [dossier(JAN, *PRISE_EN_CHARGE, (S.SUIVI, 6 * D)) for _ in range(2)]
+    contacte = dossier(JAN, (S.A_CONTACTER, H), (S.CONTACTE, D))
+    f = calcul([*sortis, *restes, contacte])
+    rows = dict(f["h3"]["sorties"].rangs())
+    # 16 exits: 12 to a job, 3 to training, 1 not told; 18 taken in charge, 2 of them with no exit yet.
+    assert rows["Emploi"][0].valeur == natures.count("emploi") == 12
+    assert str(rows["Emploi"][0]) in ("12", SECONDAIRE)
+    assert rows["Formation"][0].valeur == 3 and rows["Formation"][0].masquee
+    assert rows["Apprentissage ou alternance"][0].valeur == 0
+    assert rows["Non renseigné"][0].valeur == 1 and rows["Non renseigné"][0].masquee
+    assert rows["Total des sorties positives"][0].valeur == len(sortis) == 16
+    assert rows["Pris en charge, sans sortie positive"][0].valeur == len(restes) == 2
+    # The last row is the funnel's own "taken in charge" cell: the 2 without an exit are 18 − 16, so one of these
+    assert rows["Pris en charge"][0] is f["cellules"][("etape", 4)]
+    assert rows["Pris en charge"][0].valeur == len(sortis) + len(restes)
+    # two is hidden too: the exits' total (an inner cell of that sum before its total). The rate would give it back:
+    # not shown either.
+    assert rows["Total des sorties positives"][0].masquee
+    assert f["h3"]["sorties_positives"] is None
+    assert recomputable(f["valeurs"], f["relations"], f["cellules"]) == []
+    # With 11 more still supported and no one stopped before the take-up, the funnel has no small cell and neither
+    # the 16 exits nor the 13 others are small: 16 out of 29, the rate shown.
+    restes += [dossier(JAN, *PRISE_EN_CHARGE, (S.SUIVI, 6 * D)) for _ in range(11)]
+    f = calcul([*sortis, *restes])
+    assert f["h3"]["sorties_positives"] == Part(16, 16 + 13)
+
+
+def test_rights_screened_and_the_latest_answer_per_right_at_check_ins():
+    avec = [dossier(JAN, droits_probables=("rsa", "css")) for _ in range(14)]
+    sans_droit = [dossier(JAN, droits_probables=()) for _ in range(2)]
+    jamais = [dossier(JAN) for _ in range(4)]
+    # RSA: 11 asked for it; the first of them said "not done" at 1 month, then "asked" at 3: the latest counts.
+    # One was refused it. CSS: 3 already had it.
+    recours = [[] for _ in avec]
+    for i in range(11):
+        recours[i].append(("rsa", "demande", JAN + 100 * D))
+    recours[0].insert(0, ("rsa", "pas_fait", JAN + 40 * D))
+    recours[11].append(("rsa", "refuse", JAN + 100 * D))
+    for i in range(3):
+        recours[i].append(("css", "deja", JAN + 40 * D))
+    avec = [dataclasses.replace(d, recours=tuple(r)) for d, r in zip(avec, recours, strict=True)]
+    f = calcul([*avec, *sans_droit, *jamais])
+    depistage = {label: cells[0] for label, cells in f["h3"]["depistage"].rangs()}
+    assert depistage["Au moins un droit probable"].valeur == len(avec) == 14
+    assert depistage["Aucun droit probable"].valeur == len(sans_droit) == 2
+    assert depistage["Droits estimés"].valeur == 16
+    assert depistage["Droits jamais estimés"].valeur == len(jamais) == 4
+    assert depistage["Signalés"] is f["cellules"][("etape", 0)] and depistage["Signalés"].valeur == 20
+    # The 2 without a probable right (< 11) would be 16 − 14: a second cell of that sum is hidden.
+    assert depistage["Aucun droit probable"].masquee
+    assert depistage["Au moins un droit probable"].masquee or depistage["Droits estimés"].masquee
+    labels = {droit.code: droit.label for droit in DROITS}
+    rows = {label: [c.valeur for c in cells] for label, cells in f["h3"]["recours"].rangs()}
+    # Columns: already had, asked, refused, not yet, total; the superseded "not done" counts nowhere.
+    assert rows[labels["rsa"]] == [0, 11, 1, 0, 12]
+    assert rows[labels["css"]] == [3, 0, 0, 0, 3]
+    assert rows["Total"] == [3, 11, 1, 0, 15]
+    assert recomputable(f["valeurs"], f["relations"], f["cellules"]) == []
+
+
+def test_no_hidden_cell_can_be_worked_out_with_exits_screenings_and_answers():
+    journeys = []
+    for n in range(60):
+        etapes = PRISE_EN_CHARGE if n % 2 else [(S.A_CONTACTER, H), (S.CONTACTE, (n % 20 + 1) * D)]
+        if n % 2 and n % 3:
+            etapes = [*etapes, (S.SORTI_POSITIF, 40 * D)]
+        recours = [("rsa", ["deja", "demande", "refuse", "pas_fait"][n % 4], JAN + 40 * D)] if n % 5 else []
+        if n % 7 == 0:
+            recours.append(("css", ["demande", "pas_fait"][n % 2], JAN + 50 * D))
+        journeys.append(
+            dossier(
+                JAN + (n % 4) * 31 * D,
+                *etapes,
+                source=["prescripteur", "proche", "jeune"][n % 3],
+                sexe=["f", "h", ""][n % 3],
+                sortie_nature=["emploi", "formation", "apprentissage", "autre_accompagnement", ""][n % 5],
+                droits_probables=[None, (), ("rsa",), ("rsa", "css")][n % 4],
+                recours=tuple(recours),
+            )
+        )
+    f = calcul(journeys)
+    hidden = [k for k, c in f["cellules"].items() if c.masquee]
+    assert any(k[0] == "sortie" for k in hidden) and any(k[0] == "recours" for k in hidden)
     assert recomputable(f["valeurs"], f["relations"], f["cellules"]) == []

@@ -197,6 +197,10 @@ def test_the_dashboard_query_count_does_not_grow_with_the_journeys(client, terri
     client.force_login(a["pilote"])
     url = reverse("pilotage:tableau_de_bord")
     few = count_queries(url)
+    # 8 for the session, the user, their device, memberships and territory and the filters' choices; 6 for the
+    # figures: the journeys, events, referrals, screenings and rights' answers (these two for H3's rights) and the
+    # prescribing organisations' count.
+    assert few == 14
     for _ in range(5):
         signaler(a["territory"], a["ase"], days_ago=10, commune=a["commune"], contacte_apres=1)
     assert count_queries(url) == few
