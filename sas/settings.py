@@ -323,6 +323,9 @@ SAS_OPENFISCA_TIMEOUT = float(os.environ.get("SAS_OPENFISCA_TIMEOUT", "10"))
 
 # Records are anonymised this many days after the last contact (DESIGN.md, RGPD).
 SAS_RETENTION_DAYS = int(os.environ.get("SAS_RETENTION_DAYS", str(2 * 365)))
+# An API idempotency key only serves a client's retries; its stored response names the young person, so it goes
+# after this many hours.
+SAS_IDEMPOTENCY_RETENTION_HOURS = int(os.environ.get("SAS_IDEMPOTENCY_RETENTION_HOURS", "24"))
 
 # Scripts only from our own static files, never inline: an injected <script> or on…= attribute does not run. The DSFR
 # loads its scripts from static files; a page that one day needs an inline script gives it

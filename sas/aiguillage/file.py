@@ -33,6 +33,7 @@ from sas.parcours.status import CLOSED, Status
 from sas.permissions import organisations_for_role, parcours_du_code, parcours_for_role
 from sas.prescription.models import DoublonPossible
 from sas.prescription.services import normalise_phone
+from sas.rgpd.models import DemandeEffacement, Reclamation
 
 from .forms import SANS_CONSEILLER, SANS_ORGANISATION
 from .groupes import A_TRAITER, GROUPES, GROUPES_PAR_CLE, Groupe
@@ -107,6 +108,8 @@ def _filtrer(queryset, filtres, today, user):
         else:
             signalements = signalements.filter(organisation__kind=kind)
         queryset = queryset.filter(Exists(signalements))
+    if filtres.get("demandes"):
+        queryset = queryset.filter(DEMANDE_OUVERTE)
     if (band := filtres.get("age")) in TrancheAge.values:
         queryset = queryset.filter(_age_filter(band, today))
     if commune := filtres.get("commune"):
@@ -119,6 +122,12 @@ def _filtrer(queryset, filtres, today, user):
     return queryset
 
 
+# An erasure request or a complaint nobody handled yet: the young person is owed an answer within a month.
+DEMANDE_OUVERTE = Exists(DemandeEffacement.objects.filter(parcours=OuterRef("pk"), traitee_le__isnull=True)) | Exists(
+    Reclamation.objects.filter(parcours=OuterRef("pk"), repondue_le__isnull=True)
+)
+
+
 def _avec_contexte(queryset):
     failed = Message.objects.filter(parcours=OuterRef("pk"), status=MessageStatus.ECHEC)
     invalid = CanalInvalide.objects.filter(jeune=OuterRef("jeune_id"), corrige_le__isnull=True)
@@ -129,7 +138,12 @@ def _avec_contexte(queryset):
             Prefetch("signalements", queryset=Signalement.objects.select_related("organisation")),
             Prefetch("taches_contact", queryset=TacheContact.objects.ouvertes(), to_attr="taches_ouvertes"),
         )
-        .annotate(echec_message=Exists(failed), canal_invalide=Exists(invalid), message_non_lu=Exists(unread))
+        .annotate(
+            echec_message=Exists(failed),
+            canal_invalide=Exists(invalid),
+            message_non_lu=Exists(unread),
+            demande_donnees=DEMANDE_OUVERTE,
+        )
     )
 
 
@@ -168,6 +182,8 @@ class File:
     # nobody vouched for.
     doublons: list = dataclasses.field(default_factory=list)
     a_verifier: list = dataclasses.field(default_factory=list)
+    # Journeys (these filters, every tab) with an erasure request or a complaint waiting for an answer.
+    demandes_donnees: int = 0
     # The page shown (`parcours` is its rows); page.paginator.count counts the whole list.
     page: object = None
     # The queries that find the page's rows, for measuring them bare (bench/file_active.py).
@@ -269,18 +285,24 @@ class _Pages(Paginator):
 
 
 def _compter(queryset, dans_la_liste, en_attente):
-    """({tab key: number of journeys listed under it}, number of decisions waiting), in one query."""
+    """({tab key: number of journeys listed under it}, number of decisions waiting, number of journeys with an open
+    request on their data, closed ones included: an erasure is asked after the end too), in one query."""
     rows = (
         queryset.order_by()
         .values("status")
-        .annotate(listed=Count("pk", filter=dans_la_liste), decisions=Count("pk", filter=en_attente))
+        .annotate(
+            listed=Count("pk", filter=dans_la_liste),
+            decisions=Count("pk", filter=en_attente),
+            demandes=Count("pk", filter=DEMANDE_OUVERTE),
+        )
     )
-    counts, decisions = dict.fromkeys((g.cle for g in GROUPES), 0), 0
+    counts, decisions, demandes = dict.fromkeys((g.cle for g in GROUPES), 0), 0, 0
     groupe_de = {status: g.cle for g in GROUPES for status in g.statuts}
     for row in rows:
         counts[groupe_de[row["status"]]] += row["listed"]
         decisions += row["decisions"] if row["status"] not in CLOSED else 0
-    return counts, decisions
+        demandes += row["demandes"]
+    return counts, decisions, demandes
 
 
 # A search finds its journeys once, so that its text matching runs in one query rather than in each of the page's;
@@ -325,7 +347,7 @@ def file_active(user, *, filtres=None, now=None, page=None, teams=None):
     dans_la_liste = ~EN_ATTENTE & (deferred if filtres.get("reportes") else ~deferred)
     if late is not None:
         dans_la_liste &= late
-    listed_count, decisions = _compter(filtered, dans_la_liste, EN_ATTENTE)
+    listed_count, decisions, demandes = _compter(filtered, dans_la_liste, EN_ATTENTE)
     counts = {**listed_count, A_TRAITER: listed_count[A_TRAITER] + decisions}
     groupe = GROUPES_PAR_CLE.get(filtres.get("groupe"))
     if groupe is None:
@@ -373,6 +395,7 @@ def file_active(user, *, filtres=None, now=None, page=None, teams=None):
         groupes=[(g, counts[g.cle]) for g in GROUPES],
         doublons=doublons,
         a_verifier=a_verifier,
+        demandes_donnees=demandes,
         page=result,
         requetes=requetes,
     )

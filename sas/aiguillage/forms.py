@@ -81,6 +81,9 @@ class FiltreFileForm(DsfrBaseForm):
     conseiller = forms.ChoiceField(label="Conseiller", required=False, widget=OptionsSelect)
     en_retard = forms.BooleanField(label="Seulement les parcours en retard sur un objectif", required=False)
     reportes = forms.BooleanField(label="Seulement les recontacts reportés à une date future", required=False)
+    demandes = forms.BooleanField(
+        label="Seulement les demandes d'effacement et les réclamations sans réponse", required=False
+    )
 
     def __init__(self, *args, communes, conseillers, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,6 +4,7 @@
 import logging
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.http import Http404, HttpResponse
@@ -23,7 +24,7 @@ from .schemas import Erreur, SignalementCree, SignalementIn, SuiviOut, SuiviPage
 
 logger = logging.getLogger(__name__)
 
-DESCRIPTION = """
+DESCRIPTION = f"""
 API de SAS pour les systèmes d'information des prescripteurs : signaler un jeune dont l'accompagnement
 s'arrête sans solution, puis suivre l'étape atteinte par son parcours (jamais le contenu du diagnostic).
 
@@ -32,8 +33,10 @@ s'arrête sans solution, puis suivre l'étape atteinte par son parcours (jamais 
 
 **Idempotence** : envoyez un en-tête `Idempotency-Key` (par exemple un UUID) avec chaque création. Une
 nouvelle tentative avec la même clé et le même corps renvoie la réponse d'origine sans rien créer de plus.
+La clé est gardée {settings.SAS_IDEMPOTENCY_RETENTION_HOURS} heures : au-delà, elle est oubliée (la réponse
+d'origine nomme le jeune).
 
-**Erreurs** : toujours `{"erreur": {"code", "message", "champs": [{"chemin", "message"}]}}`.
+**Erreurs** : toujours `{{"erreur": {{"code", "message", "champs": [{{"chemin", "message"}}]}}}}`.
 """
 
 

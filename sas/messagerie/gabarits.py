@@ -370,6 +370,18 @@ COURRIELS_PROS = {
         texte="Bonjour {conseiller},\n\n{prenom} a annulé son rendez-vous du {quand}. Le créneau est de nouveau"
         " libre. Son parcours :\n{lien}\n\nL'équipe SAS",
     ),
+    # A young person used their rights on their page: the counsellor is told what to handle and by when, never the
+    # complaint's text nor anything beyond the first name.
+    "conseiller_demande_effacement": CourrielPro(
+        sujet="SAS : {prenom} demande l'effacement de ses données",
+        texte="Bonjour {conseiller},\n\n{prenom} demande l'effacement de ses données SAS. Elle est à traiter"
+        " avant le {avant}. Son parcours :\n{lien}\n\nL'équipe SAS",
+    ),
+    "conseiller_reclamation": CourrielPro(
+        sujet="SAS : {prenom} a déposé une réclamation",
+        texte="Bonjour {conseiller},\n\n{prenom} a déposé une réclamation sur ses données. Elle attend une réponse"
+        " avant le {avant}. Lisez-la et répondez depuis son parcours :\n{lien}\n\nL'équipe SAS",
+    ),
     # Follow-up after take-up: the structure's magic link for one check-in ({lien} holds the mask).
     "structure_point_etape": CourrielPro(
         sujet="Point d'étape SAS : où en est {prenom} ?",

@@ -1,6 +1,7 @@
 """The retention purge (CNIL référentiel of the social and medico-social sector, deliberation 2023-095: active data
 two years after the last contact): young people anonymised after SAS_RETENTION_DAYS of silence, the audit log and
-django-axes' login attempts deleted after SAS_AUDIT_RETENTION_DAYS."""
+django-axes' login attempts deleted after SAS_AUDIT_RETENTION_DAYS, the API's idempotency keys (their stored response
+names the young person) after SAS_IDEMPOTENCY_RETENTION_HOURS."""
 
 import datetime
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.utils import timezone
 
+from sas.api.models import IdempotencyKey
 from sas.audit.purge import purger_journal
 from sas.prescription.models import ImportBatch
 
@@ -28,6 +30,15 @@ def purger_connexions(*, wet_run, at=None):
     return sum(queryset.delete()[0] for queryset in anciennes)
 
 
+def purger_idempotence(*, wet_run, at=None):
+    """Idempotency keys past the delay of a client's retries: a retry after it is a new request."""
+    limite = (at or timezone.now()) - datetime.timedelta(hours=settings.SAS_IDEMPOTENCY_RETENTION_HOURS)
+    anciennes = IdempotencyKey.objects.filter(created_at__lt=limite)
+    if not wet_run:
+        return anciennes.count()
+    return anciennes.delete()[0]
+
+
 def vider_fichiers(*, wet_run, at=None):
     """Imported files older than the retention: their rows (and the errors quoting cells) name many people at once,
     each of whom has their own record; the batch's counts stay."""
@@ -44,6 +55,7 @@ class Conservation:
     fichiers: int
     audit: int
     connexions: int
+    idempotence: int
 
 
 def appliquer(*, wet_run, at=None):
@@ -57,4 +69,5 @@ def appliquer(*, wet_run, at=None):
         fichiers=vider_fichiers(wet_run=wet_run, at=at),
         audit=purger_journal(wet_run=wet_run, at=at),
         connexions=purger_connexions(wet_run=wet_run, at=at),
+        idempotence=purger_idempotence(wet_run=wet_run, at=at),
     )

@@ -4,9 +4,11 @@ write the audit trail."""
 
 import contextlib
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from sas.audit.models import Action, record
@@ -16,6 +18,7 @@ from sas.espace_jeune.models import CODE_VALIDITE
 from sas.messagerie import envoi as messagerie
 from sas.messagerie.models import Destinataire, Message
 from sas.messagerie.politique import normaliser_numero
+from sas.organisations.models import Membership, Role
 from sas.orientation import retrait
 from sas.orientation.models import ActorKind
 from sas.parcours.status import Status
@@ -212,15 +215,52 @@ def confirmer_changement(lien, code, *, at=None):
     return changement
 
 
+# Telling the counsellor
+
+
+def a_prevenir(parcours):
+    """Who answers the journey's requests: its counsellor, else the territory's SAS team."""
+    if parcours.conseiller_id and parcours.conseiller.is_active:
+        return [parcours.conseiller]
+    memberships = Membership.objects.filter(
+        role=Role.AIGUILLEUR, is_active=True, user__is_active=True, organisation__territory_id=parcours.territory_id
+    ).select_related("user")
+    return list({m.user_id: m.user for m in memberships.order_by("user_id")}.values())
+
+
+def prevenir(parcours, demande, gabarit, *, actor=None, at=None):
+    """E-mail those who answer (but the one who recorded it) where to handle the request, and by when: the first
+    name only. Returns the Messages."""
+    lien = settings.SAS_SITE_URL + reverse("parcours:detail", args=[parcours.uuid])
+    contexte = {
+        "prenom": parcours.jeune.prenom,
+        "avant": _jour(timezone.localtime(demande.repondre_avant)),
+        "lien": lien,
+    }
+    return [
+        messagerie.envoyer_courriel_pro(
+            user.email,
+            gabarit,
+            {**contexte, "conseiller": user.first_name or str(user)},
+            nature=Destinataire.CONSEILLER,
+            cle=f"{gabarit}-{demande.pk}-{user.pk}",
+            at=at,
+        )
+        for user in a_prevenir(parcours)
+        if user.email and user != actor
+    ]
+
+
 # Erasure
 
 
 def demander_effacement(parcours, *, via=Via.PAGE, actor=None, at=None):
-    """The open request of the journey (a second click asks nothing more)."""
+    """The open request of the journey (a second click asks nothing more); its counsellor is told of a new one."""
     demande = parcours.demandes_effacement.filter(traitee_le__isnull=True).first()
     if demande is None:
         demande = DemandeEffacement.objects.create(parcours=parcours, via=via, demandee_le=at or timezone.now())
         record(actor, Action.CREATION, demande, [parcours.jeune_id], droit="effacement", via=via)
+        prevenir(parcours, demande, "conseiller_demande_effacement", actor=actor, at=at)
     return demande
 
 
@@ -265,6 +305,7 @@ def deposer_reclamation(parcours, texte, *, at=None):
         raise ValidationError("Écrivez votre réclamation.")
     reclamation = Reclamation.objects.create(parcours=parcours, texte=texte, deposee_le=at or timezone.now())
     record(None, Action.CREATION, reclamation, [parcours.jeune_id], via="page", droit="reclamation")
+    prevenir(parcours, reclamation, "conseiller_reclamation", at=at)
     return reclamation
 
 

@@ -19,6 +19,7 @@ from sas.parcours import transitions
 from sas.parcours.factories import SignalementFactory
 from sas.parcours.models import EventKind, Parcours
 from sas.parcours.status import CLOSED, Status
+from sas.rgpd import services as rgpd
 
 pytestmark = pytest.mark.django_db
 
@@ -252,8 +253,10 @@ def _rich(make_parcours, aiguilleur, n, ase):
         services.creer_tache(p, "appel", echeance=now, motif="Appeler")
         SignalementFactory(parcours=p, organisation=ase)
         LienJeune.creer(p)
+        rgpd.deposer_reclamation(p, "Mon adresse est fausse")
         q = make_parcours(f"Charge{i}b", at=now - datetime.timedelta(days=20 + i))
         services.journaliser_contact(q, canal="appel", resultat="sans_reponse", actor=aiguilleur)
+        rgpd.demander_effacement(q)
         walk(make_parcours(f"Charge{i}c"), Status.HORS_CIBLE)
         SignalementFactory(
             organisation=ase,
@@ -264,9 +267,9 @@ def _rich(make_parcours, aiguilleur, n, ase):
 
 
 # Session, user, their second factor and memberships, the teams (once for the filters and the rows), the filters'
-# communes, the tabs' counts, the page's journeys, their rows and two prefetches, the teams' caseloads with the
-# overdue counts, the audit entry; on the first tab the two lists of pending decisions too; a search first finds its
-# journeys.
+# communes, the tabs' counts (with the open requests on data), the page's journeys, their rows and two prefetches,
+# the teams' caseloads with the overdue counts, the audit entry; on the first tab the two lists of pending decisions
+# too; a search first finds its journeys.
 PAGES = [
     ({}, 15),
     ({"q": "charge"}, 16),
@@ -301,3 +304,34 @@ def test_a_filter_finds_the_same_journeys_resolved_or_as_a_subquery(
     response = get(client, aiguilleur, q="filtre", en_retard="on")
     assert names(response) == ["Filtre2", "Filtre1"]
     assert {g.cle: n for g, n in response.context["file"].groupes}["a_traiter"] == 2
+
+
+def test_open_requests_on_their_data_are_badged_counted_and_filtered_in_the_queue(
+    client, aiguilleur, make_parcours, ase
+):
+    efface = make_parcours("Effacement")
+    rgpd.demander_effacement(efface)
+    plainte = make_parcours("Plainte")
+    reclamation = rgpd.deposer_reclamation(plainte, "Mon nom est mal écrit")
+    # Closed since: the request still waits for its answer.
+    walk(plainte, Status.HORS_CIBLE)
+    make_parcours("Calme")
+    ailleurs = member(Role.AIGUILLEUR)
+    autre = SignalementFactory(parcours__territory=ailleurs.memberships.get().organisation.territory).parcours
+    rgpd.demander_effacement(autre)
+
+    response = get(client, aiguilleur)
+    assert response.context["file"].demandes_donnees == 2
+    assert "2 jeunes attendent une réponse sur leurs données" in response.content.decode()
+    badges = {p.jeune.prenom: p.demande_donnees for p in response.context["parcours"]}
+    assert badges["Effacement"] and not badges["Calme"]
+    assert "Demande sur ses données" in response.content.decode()
+
+    response = get(client, aiguilleur, demandes="on", groupe="clos")
+    assert names(response) == ["Plainte"]
+    assert {g.cle: n for g, n in response.context["file"].groupes}["clos"] == 1
+
+    rgpd.repondre(reclamation, "Corrigé.", actor=aiguilleur)
+    response = get(client, aiguilleur, demandes="on")
+    assert names(response) == ["Effacement"]
+    assert response.context["file"].demandes_donnees == 1

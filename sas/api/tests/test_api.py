@@ -39,8 +39,11 @@ def champs(response):
 # Schema
 
 
-def test_the_openapi_schema_and_docs_are_served(client):
+def test_the_openapi_schema_and_docs_are_served(client, settings):
     schema = client.get("/api/openapi.json").json()
+    description = schema["info"]["description"]
+    assert f"La clé est gardée {settings.SAS_IDEMPOTENCY_RETENTION_HOURS} heures" in description
+    assert '`{"erreur": {"code", "message", "champs": [{"chemin", "message"}]}}`' in description
     assert schema["info"]["title"] == "SAS — API prescripteurs"
     assert schema["info"]["version"] == "1"
     assert set(schema["paths"]) == {"/api/v1/signalements", "/api/v1/signalements/{id}"}

@@ -1,4 +1,5 @@
 import datetime
+from io import StringIO
 
 import pytest
 from axes.models import AccessAttempt
@@ -9,10 +10,12 @@ from django.utils import timezone
 from sas.aiguillage.indicators import indicateurs_h2
 from sas.aiguillage.models import MessageJeune, ViaMessage
 from sas.annuaire.factories import service
+from sas.api import services as api
+from sas.api.models import IdempotencyKey
 from sas.audit.models import Action, AuditEntry, record
 from sas.diagnostic.models import Diagnostic, Questionnaire
 from sas.jeunes.models import Jeune, TrancheAge
-from sas.organisations.factories import TerritoryFactory
+from sas.organisations.factories import OrganisationFactory, TerritoryFactory
 from sas.orientation.indicators import boucle, reactivite_du_territoire
 from sas.orientation.models import ActorKind, Orientation, OrientationEvent, OrientationStatus, Reason
 from sas.parcours import transitions
@@ -188,3 +191,38 @@ def test_anonymising_twice_changes_nothing():
     parcours = ParcoursFactory()
     assert anonymiser(parcours.jeune) is True
     assert anonymiser(parcours.jeune) is False
+
+
+def test_idempotency_keys_go_once_past_the_delay_of_retries(settings):
+    settings.SAS_IDEMPOTENCY_RETENTION_HOURS = 24
+    organisation = OrganisationFactory()
+    traites = []
+
+    def creer():
+        traites.append(1)
+        return 201, {"prenom": "Inès", "telephone": "+33612345678"}
+
+    for cle in ("hier", "ce-matin"):
+        api.idempotent(organisation, cle, b"{}", creer)
+    limite = timezone.now() - datetime.timedelta(hours=settings.SAS_IDEMPOTENCY_RETENTION_HOURS)
+    IdempotencyKey.objects.filter(key="hier").update(created_at=limite - datetime.timedelta(minutes=5))
+    IdempotencyKey.objects.filter(key="ce-matin").update(created_at=limite + datetime.timedelta(minutes=5))
+
+    sortie = StringIO()
+    call_command("appliquer_conservation", stdout=sortie)
+    assert "1 clé(s) d'idempotence" in sortie.getvalue()
+    assert IdempotencyKey.objects.count() == 2, "a dry run by default"
+
+    sortie = StringIO()
+    call_command("appliquer_conservation", "--wet-run", stdout=sortie)
+    assert "1 clé(s) d'idempotence" in sortie.getvalue()
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["ce-matin"]
+    # A retry within the delay is replayed; one after it is a new request.
+    api.idempotent(organisation, "ce-matin", b"{}", creer)
+    assert len(traites) == 2
+    api.idempotent(organisation, "hier", b"{}", creer)
+    assert len(traites) == 3
+
+    sortie = StringIO()
+    call_command("appliquer_conservation", "--wet-run", stdout=sortie)
+    assert "0 clé(s) d'idempotence" in sortie.getvalue()

@@ -3,6 +3,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from sas.aiguillage.services import assigner
 from sas.audit.models import Action, AuditEntry
 from sas.espace_jeune.testing import verifier
 from sas.jeunes.models import Jeune
@@ -139,3 +140,52 @@ def test_a_letter_request_after_stop_is_erased_and_the_counsellor_is_told_to_wri
     assert "prévenez-le par courrier" in response.content.decode()
     assert Jeune.objects.get(pk=parcours.jeune_id).anonymised_at is not None
     assert not Message.objects.filter(gabarit="effacement_fait").exists()
+
+
+def _courriels(smtp_server, sujet):
+    return {m["To"]: m for m in smtp_server if sujet in m["Subject"]}
+
+
+def test_an_erasure_request_emails_the_territorys_team_when_the_journey_has_no_counsellor(
+    client, lien, parcours, aiguilleur, equipe, territory, smtp_server
+):
+    collegue = member(Role.AIGUILLEUR, equipe)
+    ailleurs = member(Role.AIGUILLEUR)
+    verifier(client, lien)
+    client.post(url("jeune_effacement", lien), {"confirmation": "on"})
+    # A second click asks nothing more, and tells nobody again.
+    client.post(url("jeune_effacement", lien), {"confirmation": "on"})
+
+    recus = _courriels(smtp_server, "demande l'effacement")
+    assert set(recus) == {aiguilleur.email, collegue.email}
+    assert ailleurs.email not in recus
+    demande = DemandeEffacement.objects.get()
+    corps = recus[aiguilleur.email].get_content()
+    assert recus[aiguilleur.email]["Subject"].strip() == "SAS : Inès demande l'effacement de ses données"
+    assert f"avant le {demande.repondre_avant:%d/%m/%Y}" in corps
+    assert reverse("parcours:detail", args=[parcours.uuid]) in corps
+    # The first name only: neither the name nor the phone.
+    assert "Benali" not in corps and "612345678" not in corps
+
+
+def test_a_complaint_emails_the_journeys_counsellor_without_its_text(
+    client, lien, parcours, aiguilleur, equipe, smtp_server
+):
+    member(Role.AIGUILLEUR, equipe)
+    assigner(parcours, aiguilleur, actor=aiguilleur)
+    verifier(client, lien)
+    client.post(url("jeune_reclamation", lien), {"texte": "Mon nom est mal écrit"})
+
+    recus = _courriels(smtp_server, "réclamation")
+    assert list(recus) == [aiguilleur.email]
+    corps = recus[aiguilleur.email].get_content()
+    assert f"Bonjour {aiguilleur.first_name}," in corps and "Inès a déposé une réclamation" in corps
+    assert "mal écrit" not in corps and "Benali" not in corps
+    assert reverse("parcours:detail", args=[parcours.uuid]) in corps
+
+
+def test_a_request_recorded_by_the_counsellor_is_not_emailed_to_them(client, parcours, aiguilleur, smtp_server):
+    client.force_login(aiguilleur)
+    client.post(reverse("rgpd:conseiller_demande", args=[parcours.uuid]), {"confirmation": "on"})
+    assert DemandeEffacement.objects.filter(parcours=parcours).exists()
+    assert not _courriels(smtp_server, "effacement")
