@@ -32,3 +32,20 @@ def timed(function, *args):
 
 def report(name, metric, value, unit):
     print(f"BENCH {name} {metric} {value:.4g} {unit}", flush=True)
+
+
+# A journey's path through the state machine, as the benchmarks' generated histories take it.
+CHEMIN = [
+    "signale",
+    "a_contacter",
+    "contact_en_cours",
+    "contacte",
+    "diagnostic_fait",
+    "orientation_proposee",
+    "orientation_envoyee",
+    "acceptee_par_structure",
+    "premier_rdv",
+    "pris_en_charge",
+    "suivi",
+    "sorti_positif",
+]

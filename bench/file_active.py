@@ -21,7 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from common import report, test_database
+from common import CHEMIN, report, test_database
 
 JOURNEYS = 20_000
 EVENTS = 200_000
@@ -31,21 +31,7 @@ WORKERS = 4
 DURATION = float(os.environ.get("FILE_ACTIVE_DUREE", "60"))
 PRENOMS = ["Inès", "Yanis", "Léa", "Moussa", "Chloé", "Kevin", "Sarah", "Nathan", "Aya", "Lucas", "Jade", "Enzo"]
 NOMS = ["Martin", "Bernard", "Diallo", "Petit", "Durand", "Leroy", "Moreau", "Nguyen", "Garcia", "Roux", "Fournier"]
-# The journey's path through the state machine, and the side exits reached from it.
-CHEMIN = [
-    "signale",
-    "a_contacter",
-    "contact_en_cours",
-    "contacte",
-    "diagnostic_fait",
-    "orientation_proposee",
-    "orientation_envoyee",
-    "acceptee_par_structure",
-    "premier_rdv",
-    "pris_en_charge",
-    "suivi",
-    "sorti_positif",
-]
+# The side exits reached from the journey's path (common.CHEMIN).
 SORTIES = {"hors_cible": "signale", "injoignable": "contact_en_cours", "refus_du_jeune": "contacte"}
 # A territory with a few years of history: half of it closed.
 REPARTITION = {

@@ -12,25 +12,12 @@ import statistics
 import sys
 import time
 
-from common import report, test_database
+from common import CHEMIN, report, test_database
 
 JEUNES = int(os.environ.get("PILOTAGE_JEUNES", "50000"))
 EVENEMENTS_PAR_JEUNE = 10
 DEPARTEMENTS = 20
 RUNS = 3
-CHEMIN = [
-    "signale",
-    "a_contacter",
-    "contact_en_cours",
-    "contacte",
-    "diagnostic_fait",
-    "orientation_proposee",
-    "orientation_envoyee",
-    "acceptee_par_structure",
-    "premier_rdv",
-    "pris_en_charge",
-    "suivi",
-]
 
 
 def _insert_select(cursor, model, count_sql, exprs):
