@@ -41,16 +41,18 @@ DEMO_ACCOUNTS = [
     (Role.PILOTE, "pilote@demo.sas.localhost"),
     (Role.ADMIN, "admin@demo.sas.localhost"),
 ]
+# Fictitious SIRETs (SIREN 999…, valid checksum) so that ProConnect logins and join requests find the demo
+# organisations by the SIRET their identity provider sends.
 ORGANISATIONS = [
-    ("Mission locale de Lyon (démo)", OrganisationKind.MISSION_LOCALE, "69387"),
-    ("ASE de la Métropole de Lyon (démo)", OrganisationKind.ASE, "69383"),
-    ("SPIP du Rhône (démo)", OrganisationKind.SPIP, "69383"),
-    ("Lycée professionnel de Vénissieux (démo)", OrganisationKind.ECOLE, "69259"),
-    ("Association Passerelles Jeunesse (démo)", OrganisationKind.ASSOCIATION, "69266"),
-    ("Équipe SAS Lyon (démo)", OrganisationKind.EQUIPE_SAS, "69383"),
-    ("E2C Lyon Métropole (démo)", OrganisationKind.STRUCTURE_ACCUEIL, "69388"),
-    ("Pilotage SAS Métropole de Lyon (démo)", OrganisationKind.PILOTAGE, "69383"),
-    ("Opérateur SAS (démo)", OrganisationKind.OPERATEUR, "69383"),
+    ("Mission locale de Lyon (démo)", OrganisationKind.MISSION_LOCALE, "69387", "99900000100019"),
+    ("ASE de la Métropole de Lyon (démo)", OrganisationKind.ASE, "69383", "99900000200017"),
+    ("SPIP du Rhône (démo)", OrganisationKind.SPIP, "69383", "99900000300015"),
+    ("Lycée professionnel de Vénissieux (démo)", OrganisationKind.ECOLE, "69259", "99900000400013"),
+    ("Association Passerelles Jeunesse (démo)", OrganisationKind.ASSOCIATION, "69266", "99900000500010"),
+    ("Équipe SAS Lyon (démo)", OrganisationKind.EQUIPE_SAS, "69383", "99900000600018"),
+    ("E2C Lyon Métropole (démo)", OrganisationKind.STRUCTURE_ACCUEIL, "69388", "99900000700016"),
+    ("Pilotage SAS Métropole de Lyon (démo)", OrganisationKind.PILOTAGE, "69383", "99900000800014"),
+    ("Opérateur SAS (démo)", OrganisationKind.OPERATEUR, "69383", "99900000900012"),
 ]
 ACCOUNT_ORGANISATION = {
     Role.PRESCRIPTEUR: OrganisationKind.MISSION_LOCALE,
@@ -207,9 +209,9 @@ def seed(*, wet_run, people=300, seed_value=2026):
             raise RuntimeError("Référentiel des communes vide : lancez d'abord importer_communes --wet-run.")
         territory.communes.add(*communes)
         organisations = {}
-        for nom, kind, code_insee in ORGANISATIONS:
+        for nom, kind, code_insee, siret in ORGANISATIONS:
             organisations[kind], created = Organisation.objects.get_or_create(
-                nom=nom, territory=territory, defaults={"kind": kind, "commune_id": code_insee}
+                nom=nom, territory=territory, defaults={"kind": kind, "commune_id": code_insee, "siret": siret}
             )
             report.organisations += created
         users = {}

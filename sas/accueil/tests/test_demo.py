@@ -4,6 +4,7 @@ from django.core.management import CommandError, call_command
 from sas.accueil.demo import DEMO_ACCOUNTS, DEMO_TERRITORY, seed
 from sas.aiguillage.indicators import indicateurs_h2, jalons
 from sas.communes.services import import_communes
+from sas.connexion.proconnect import identite, utilisateur_reconnu
 from sas.messagerie.models import Message
 from sas.organisations.models import Organisation, Territory, User
 from sas.parcours.models import EventKind, Parcours, ParcoursEvent
@@ -102,3 +103,21 @@ def test_the_demo_hands_journeys_off_consistently(communes):
             assert PARCOURS_STATUS.get(orientation.status) in (parcours.status, None)
     # The demo receiving organisation answers for the E2C with its account.
     assert any(o.structure.organisation and o.structure.organisation.nom.startswith("E2C") for o in orientations)
+
+
+def _luhn(number):
+    digits = [int(d) for d in reversed(number)]
+    return sum(d if i % 2 == 0 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(digits)) % 10 == 0
+
+
+def test_demo_accounts_are_recognised_by_the_siret_proconnect_sends(communes):
+    seed(wet_run=True, people=0)
+    sirets = list(Organisation.objects.values_list("siret", flat=True))
+    assert len(set(sirets)) == len(sirets) and all(len(s) == 14 and s.isdigit() and _luhn(s) for s in sirets)
+    for _, email in DEMO_ACCOUNTS:
+        user = User.objects.get(email=email)
+        siret = user.memberships.get().organisation.siret
+        claims = {"sub": "demo", "email": email.upper(), "siret": f"{siret[:9]} {siret[9:]}"}
+        assert utilisateur_reconnu(identite(claims)) == user
+        autre = next(s for s in sirets if s != siret)
+        assert utilisateur_reconnu(identite({**claims, "siret": autre})) is None
