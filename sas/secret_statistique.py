@@ -10,7 +10,7 @@ Pure functions: no database, no Django; the callers build the tables.
 """
 
 import dataclasses
-from fractions import Fraction
+import math
 
 SEUIL = 11
 PRIMAIRE = "< 11"
@@ -102,42 +102,55 @@ def _complement(cle, valeurs, relations, masques):
 
 def _determinables(valeurs, relations, masques):
     """The hidden cells whose value follows exactly from the relations and the visible cells: those whose unit
-    vector lies in the row space of the relations restricted to the hidden cells (reduced row echelon form)."""
+    vector lies in the row space of the relations restricted to the hidden cells (reduced row echelon form). Hidden
+    cells that share no relation, even through other hidden cells, are independent: each block is reduced apart."""
     inconnues = [k for k in valeurs if k in masques]
-    if not inconnues:
-        return []
     index = {k: i for i, k in enumerate(inconnues)}
+    parent = list(range(len(inconnues)))
+
+    def racine(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
     lignes = []
     for parts, total in relations:
-        ligne = [Fraction(0)] * len(inconnues)
+        ligne = {}
         for cle, signe in [*((p, 1) for p in parts), (total, -1)]:
             if cle in index:
-                ligne[index[cle]] += signe
-        if any(ligne):
+                ligne[index[cle]] = ligne.get(index[cle], 0) + signe
+        if ligne := {j: x for j, x in ligne.items() if x}:
             lignes.append(ligne)
-    pivots = _echelonner(lignes)
-    return [
-        inconnues[colonne]
-        for ligne, colonne in pivots
-        if all(x == 0 for j, x in enumerate(lignes[ligne]) if j != colonne)
-    ]
+            premier, *autres = ligne
+            for j in autres:
+                parent[racine(j)] = racine(premier)
+    blocs = {}
+    for ligne in lignes:
+        blocs.setdefault(racine(next(iter(ligne))), []).append(ligne)
+    return [inconnues[j] for j in sorted(j for bloc in blocs.values() for j in _pivots_seuls(bloc))]
 
 
-def _echelonner(lignes):
-    """Reduce `lignes` in place to reduced row echelon form; [(row, pivot column)]."""
-    pivots, rang = [], 0
-    largeur = len(lignes[0]) if lignes else 0
-    for colonne in range(largeur):
-        pivot = next((r for r in range(rang, len(lignes)) if lignes[r][colonne] != 0), None)
-        if pivot is None:
+def _pivots_seuls(lignes):
+    """The columns whose unit vector is in the row space of `lignes` (sparse integer rows {column: coefficient}):
+    Gauss-Jordan elimination in exact integers, rows scaled by the pivot instead of divided by it."""
+    lignes = list(lignes)
+    pivots = {}  # column: index of its row
+    libres = set(range(len(lignes)))  # rows not yet a pivot's
+    for colonne in sorted({j for ligne in lignes for j in ligne}):
+        rang = min((r for r in libres if lignes[r].get(colonne)), default=None)
+        if rang is None:
             continue
-        lignes[rang], lignes[pivot] = lignes[pivot], lignes[rang]
-        tete = lignes[rang][colonne]
-        lignes[rang] = [x / tete for x in lignes[rang]]
-        for r in range(len(lignes)):
-            if r != rang and lignes[r][colonne] != 0:
-                facteur = lignes[r][colonne]
-                lignes[r] = [a - facteur * b for a, b in zip(lignes[r], lignes[rang], strict=True)]
-        pivots.append((rang, colonne))
-        rang += 1
-    return pivots
+        libres.discard(rang)
+        pivot = lignes[rang]
+        tete = pivot[colonne]
+        for r, ligne in enumerate(lignes):
+            facteur = ligne.get(colonne)
+            if r == rang or not facteur:
+                continue
+            combinee = {j: tete * ligne.get(j, 0) - facteur * pivot.get(j, 0) for j in ligne.keys() | pivot.keys()}
+            combinee = {j: x for j, x in combinee.items() if x}
+            diviseur = math.gcd(*combinee.values()) if combinee else 1
+            lignes[r] = {j: x // diviseur for j, x in combinee.items()}
+        pivots[colonne] = rang
+    return [colonne for colonne, rang in pivots.items() if len(lignes[rang]) == 1]

@@ -1,13 +1,16 @@
-"""The records `indicateurs` reads, from the database: six queries whatever the number of journeys, no name read."""
+"""What `indicateurs` reads, from the database, no name read: each journey's Synthese, rewritten from its records
+as they are written (signals.py), and the sums of the syntheses a pilot's filter selects."""
 
 import dataclasses
 import datetime
 import itertools
 from collections import defaultdict
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db import models
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
+from sas.aiguillage.indicators import Part
 from sas.droits import services as droits
 from sas.droits.models import Estimation
 from sas.jeunes.models import TrancheAge, age_on
@@ -15,11 +18,26 @@ from sas.organisations.models import Organisation
 from sas.orientation.models import OrientationEvent
 from sas.parcours.models import EventKind, Parcours, ParcoursEvent, Signalement, SignalementSource
 from sas.prescription.models import RencontreTripartite
-from sas.suivi.models import RecoursDroit, Suivi
+from sas.suivi.models import NatureSortie, RecoursDroit, Suivi
 
-from .indicateurs import PRESCRIPTEURS, Dossier, Envoi, Evenement
+from .indicateurs import (
+    MOIS_SUIVI,
+    PRESCRIPTEURS,
+    SOURCES,
+    Comptes,
+    Dossier,
+    Envoi,
+    Evenement,
+    Profil,
+    synthese,
+    tableau_de_bord,
+)
+from .models import Synthese
 
 _SOURCE = {SignalementSource.PROCHE: "proche", SignalementSource.JEUNE: "jeune"}
+# The events the dashboard reads of a journey.
+EVENEMENTS_LUS = [EventKind.TRANSITION, EventKind.CONTACT, EventKind.MESSAGE]
+_CHAMPS = [f.name for f in Synthese._meta.concrete_fields if not f.primary_key]
 _BORNES = [(17, TrancheAge.T15_17), (21, TrancheAge.T18_21), (25, TrancheAge.T22_25), (29, TrancheAge.T26_29)]
 
 
@@ -50,22 +68,12 @@ def tranche(jeune_tranche, naissance, at):
     return next((band for limite, band in _BORNES if age <= limite), "")
 
 
-def parcours_du_filtre(filtre):
-    start, end = filtre.bornes()
-    parcours = Parcours.objects.filter(territory__in=filtre.territoires, created_at__gte=start, created_at__lt=end)
-    if filtre.departement:
-        parcours = parcours.filter(jeune__commune__departement_id=filtre.departement)
-    if filtre.epci:
-        parcours = parcours.filter(jeune__commune__epci_id=filtre.epci)
-    return parcours
-
-
-def dossiers(filtre):
-    """[Dossier] of the journeys `filtre` selects."""
+def dossiers(parcours):
+    """{parcours id: (Dossier, where it is counted: Synthese's territory, departement and epci)} of the journeys of
+    the queryset `parcours`: three queries whatever their number."""
     premier = Signalement.objects.filter(parcours=OuterRef("pk")).order_by("created_at", "pk")
     rows = (
-        parcours_du_filtre(filtre)
-        .annotate(
+        parcours.annotate(
             source=Subquery(premier.values("source")[:1]),
             organisation_id=Subquery(premier.values("organisation_id")[:1]),
             organisation_kind=Subquery(premier.values("organisation__kind")[:1]),
@@ -90,37 +98,149 @@ def dossiers(filtre):
             "jeune__qpv",
             "rencontre",
             "sortie_nature",
+            "territory_id",
+            "jeune__commune__departement_id",
+            "jeune__commune__epci_id",
         )
     )
     records = {}
-    for pk, created, source, org, kind, band, naissance, sexe, qpv, rencontre, nature in rows:
+    for pk, created, source, org, kind, band, naissance, sexe, qpv, rencontre, nature, *lieu in rows:
         source = _SOURCE.get(source, "prescripteur")
-        if filtre.source and not _garde(filtre.source, source, kind, org):
-            continue
-        records[pk] = {
-            "signale_le": created,
-            "source": source,
-            "organisation_id": org if source == "prescripteur" else None,
-            "type_prescripteur": (kind or "") if source == "prescripteur" else "",
-            "tranche_age": tranche(band, naissance, timezone.localtime(created)),
-            "sexe": sexe,
-            "qpv": qpv,
-            "rencontre": rencontre,
-            "sortie_nature": nature or "",
-        }
-    selection = parcours_du_filtre(filtre).values("pk")
+        territory, departement, epci = lieu
+        records[pk] = (
+            {
+                "signale_le": created,
+                "source": source,
+                "organisation_id": org if source == "prescripteur" else None,
+                "type_prescripteur": (kind or "") if source == "prescripteur" else "",
+                "tranche_age": tranche(band, naissance, timezone.localtime(created)),
+                "sexe": sexe,
+                "qpv": qpv,
+                "rencontre": rencontre,
+                "sortie_nature": nature or "",
+            },
+            {"territory_id": territory, "departement": departement or "", "epci": epci or ""},
+        )
+    selection = parcours.values("pk")
     events = defaultdict(list)
     for pid, kind, de, vers, at in (
-        ParcoursEvent.objects.filter(
-            parcours__in=selection, kind__in=[EventKind.TRANSITION, EventKind.CONTACT, EventKind.MESSAGE]
-        )
+        ParcoursEvent.objects.filter(parcours__in=selection, kind__in=EVENEMENTS_LUS)
         .order_by("parcours_id", "occurred_at", "pk")
         .values_list("parcours_id", "kind", "from_status", "to_status", "occurred_at")
     ):
         events[pid].append(Evenement(kind, de, vers, at))
-    envois = defaultdict(list)
+    probables = _droits_probables(selection)
+    return {
+        pk: (Dossier(evenements=tuple(events[pk]), droits_probables=probables.get(pk), **record), lieu)
+        for pk, (record, lieu) in records.items()
+    }
+
+
+def enregistrer(lus):
+    """Write the syntheses of `lus` ({parcours id: (Dossier, lieu)}, as dossiers() reads them), replacing those
+    already written."""
+    Synthese.objects.bulk_create(
+        [Synthese(parcours_id=pk, **lieu, **synthese(dossier)) for pk, (dossier, lieu) in lus.items()],
+        update_conflicts=True,
+        unique_fields=["parcours"],
+        update_fields=_CHAMPS,
+    )
+
+
+def rafraichir(parcours):
+    """Rewrite the syntheses of the journeys of the queryset `parcours` from their records."""
+    enregistrer(dossiers(parcours))
+
+
+def syntheses(filtre):
+    """The syntheses of the journeys `filtre` selects; those never written (journeys written in bulk, by a file
+    import) are written first."""
+    start, end = filtre.bornes()
+    # Those of the territories and months, wherever the young people live: no join to read the place.
+    manquants = Parcours.objects.filter(territory__in=filtre.territoires, created_at__gte=start, created_at__lt=end)
+    manquants = manquants.exclude(Exists(Synthese.objects.filter(parcours=OuterRef("pk"))))
+    if manquants := list(manquants.values_list("pk", flat=True)):
+        rafraichir(Parcours.objects.filter(pk__in=manquants))
+    choisies = Synthese.objects.filter(territory__in=filtre.territoires, signale_le__gte=start, signale_le__lt=end)
+    if filtre.departement:
+        choisies = choisies.filter(departement=filtre.departement)
+    if filtre.epci:
+        choisies = choisies.filter(epci=filtre.epci)
+    if filtre.source:
+        choisies = choisies.filter(_source(filtre.source))
+    return choisies
+
+
+def comptes(choisies, now):
+    """Comptes of the syntheses `choisies` on the day `now`: four queries whatever their number."""
+    stade = Case(
+        When(etape=4, accompagne_6=True, suivi_6_le__lte=now, then=Value(5)),
+        default=F("etape"),
+        output_field=models.PositiveSmallIntegerField(),
+    )
+    profils = {
+        Profil(*row[:-1]): row[-1]
+        for row in choisies.annotate(stade=stade).values_list(*Profil._fields).annotate(n=Count("pk")).order_by()
+    }
+    par_mois = {(m, s): n for m, s, n in choisies.values_list("mois", "source").annotate(n=Count("pk")).order_by()}
+    parts = _parts(now)
+    natures = [*NatureSortie.values, ""]
+    sommes = choisies.aggregate(
+        **{f"{nom}_mesures": Count("pk", filter=mesures) for nom, (mesures, _a) in parts.items()},
+        **{f"{nom}_atteints": Count("pk", filter=mesures & atteints) for nom, (mesures, atteints) in parts.items()},
+        **{f"sortie_{n}": Count("pk", filter=Q(sortie_positive=True, sortie_nature=n)) for n in natures},
+        droits_estimes=Count("pk", filter=Q(droits_estimes=True)),
+        droit_probable=Count("pk", filter=Q(droit_probable=True)),
+        organisations_actives=Count("organisation_id", distinct=True, filter=Q(source="prescripteur")),
+    )
+    return Comptes(
+        profils=profils,
+        mois=par_mois,
+        parts={nom: Part(sommes[f"{nom}_atteints"], sommes[f"{nom}_mesures"]) for nom in parts},
+        sorties={n: sommes[f"sortie_{n}"] for n in natures},
+        droits_estimes=sommes["droits_estimes"],
+        droit_probable=sommes["droit_probable"],
+        delais=list(choisies.filter(delai_contact__isnull=False).values_list("delai_contact", flat=True)),
+        organisations_actives=sommes["organisations_actives"],
+    )
+
+
+def figures(filtre, *, now, organisations_prescriptrices):
+    """indicateurs.tableau_de_bord() of the journeys `filtre` selects."""
+    choisies = syntheses(filtre)
+    return tableau_de_bord(
+        comptes(choisies, now),
+        envois=envois(choisies),
+        recours=recours(choisies),
+        debut=filtre.debut,
+        fin=filtre.fin,
+        now=now,
+        organisations_prescriptrices=organisations_prescriptrices,
+    )
+
+
+def _parts(now):
+    """{name of a share of Comptes.parts: (the journeys it measures, those of them it counts)}: a delay target
+    measures the journeys whose deadline passed."""
+    contact = Q(limite_contact__lte=now)
+    rencontre = contact & Q(sortie_a_venir=True)
+    return {
+        "premier_essai_72h": (Q(limite_premier_essai__lte=now), Q(premier_essai_a_temps=True)),
+        "contact_15j": (contact, Q(contact_a_temps=True)),
+        "diagnostic_1_mois": (Q(limite_diagnostic__lte=now), Q(diagnostic_a_temps=True)),
+        "injoignables": (contact, Q(injoignable=True)),
+        "rencontre_avec": (rencontre & Q(rencontre=True), Q(contact_a_temps=True)),
+        "rencontre_sans": (rencontre & Q(rencontre=False), Q(contact_a_temps=True)),
+        **{f"suivi_{n}": (Q(**{f"suivi_{n}_le__lte": now}), Q(**{f"accompagne_{n}": True})) for n in MOIS_SUIVI},
+        "avant_la_sortie": (Q(pk__isnull=False), Q(sortie_a_venir=True)),
+        "proches_et_jeunes": (Q(pk__isnull=False), Q(source__in=["proche", "jeune"])),
+    }
+
+
+def envois(choisies):
+    """[Envoi] of the journeys of the syntheses `choisies`: their referrals."""
     rows = (
-        OrientationEvent.objects.filter(orientation__parcours__in=selection, kind="transition")
+        OrientationEvent.objects.filter(orientation__parcours__in=choisies.values("parcours_id"), kind="transition")
         .order_by("orientation__parcours_id", "orientation_id", "occurred_at", "pk")
         .values_list(
             "orientation__parcours_id",
@@ -131,26 +251,19 @@ def dossiers(filtre):
             "reason",
         )
     )
-    for (pid, _oid, nom), group in itertools.groupby(rows, key=lambda r: r[:3]):
-        envois[pid].append(Envoi(nom, tuple((status, at, motif) for *_k, status, at, motif in group)))
-    probables = _droits_probables(selection)
-    recours = defaultdict(list)
-    for pid, droit, reponse, at in (
-        RecoursDroit.objects.filter(parcours__in=selection)
+    return [
+        Envoi(nom, tuple((status, at, motif) for *_k, status, at, motif in group))
+        for (_pid, _oid, nom), group in itertools.groupby(rows, key=lambda r: r[:3])
+    ]
+
+
+def recours(choisies):
+    """The young people's answers on their rights at check-ins: [(parcours id, droit, reponse, declared at)]."""
+    return list(
+        RecoursDroit.objects.filter(parcours__in=choisies.values("parcours_id"))
         .order_by("parcours_id", "declare_le", "pk")
         .values_list("parcours_id", "droit", "reponse", "declare_le")
-    ):
-        recours[pid].append((droit, reponse, at))
-    return [
-        Dossier(
-            evenements=tuple(events[pk]),
-            envois=tuple(envois[pk]),
-            droits_probables=probables.get(pk),
-            recours=tuple(recours[pk]),
-            **record,
-        )
-        for pk, record in records.items()
-    ]
+    )
 
 
 def _droits_probables(selection):
@@ -170,13 +283,16 @@ def _droits_probables(selection):
     return out
 
 
-def _garde(choix, source, kind, org):
-    if choix in ("prescripteur", "proche", "jeune"):
-        return source == choix
+def _source(choix):
+    """The syntheses of the source a pilot chose (Filtre.source)."""
+    if choix in SOURCES:
+        return Q(source=choix)
     nature, _, valeur = choix.partition(":")
-    if source != "prescripteur":
-        return False
-    return (nature == "type" and kind == valeur) or (nature == "organisation" and str(org) == valeur)
+    if nature == "type":
+        return Q(source="prescripteur", type_prescripteur=valeur)
+    if nature == "organisation" and valeur.isdigit():
+        return Q(source="prescripteur", organisation_id=int(valeur))
+    return Q(pk__in=[])
 
 
 def organisations_prescriptrices(territoires):

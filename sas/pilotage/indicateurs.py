@@ -1,4 +1,6 @@
-"""The pilots' dashboard from plain records of journeys: pure functions, no database (`donnees` builds the records).
+"""The pilots' dashboard from plain records of journeys: pure functions, no database. `synthese()` sums up one journey
+whatever the day; the database adds these syntheses up on the dashboard's day (donnees.comptes(), the same rules as
+etape_atteinte() and accompagne_apres() here) and `tableau_de_bord()` makes the figures of those sums.
 
 The cohort is the journeys signalled in the period. A delay target counts a journey only once its delay has run out
 (a mature cohort, as RDV-Insertion computes its delays): the current month does not look bad by construction.
@@ -8,6 +10,7 @@ differences across the whole page. Definitions in plain French: templates/pilota
 """
 
 import calendar
+import collections
 import dataclasses
 import datetime
 import statistics
@@ -128,10 +131,8 @@ class Dossier:
     sexe: str = ""
     qpv: bool | None = None
     rencontre: bool = False
-    envois: tuple = ()
     sortie_nature: str = ""  # a NatureSortie of its latest positive exit, "" when not told
     droits_probables: tuple | None = None  # codes of its latest screening's probable rights; None: never screened
-    recours: tuple = ()  # (droit, reponse, declared at): the young person's answers on their rights at check-ins
 
     @property
     def sortie_a_venir(self):
@@ -161,22 +162,75 @@ def mois(moment):
     return f"{timezone.localtime(moment):%Y-%m}"
 
 
+def accompagne_le(dossier, n):
+    """(the day `n` months after the journey's first take-up, whether it was still supported that day), or None when
+    it was never taken in charge. For a day still to come, whether it is so far: only a later event changes it."""
+    debut = dossier.premiere_fois(Status.PRIS_EN_CHARGE)
+    if debut is None:
+        return None
+    jour = mois_apres(debut, n)
+    return jour, dossier.statut_le(jour) in ACCOMPAGNE
+
+
 def accompagne_apres(dossier, n, now):
     """None when the journey was not taken in charge `n` months ago or more; else whether it still was supported
     `n` months after its take-up."""
-    debut = dossier.premiere_fois(Status.PRIS_EN_CHARGE)
-    if debut is None or mois_apres(debut, n) > now:
+    suivi = accompagne_le(dossier, n)
+    if suivi is None or suivi[0] > now:
         return None
-    return dossier.statut_le(mois_apres(debut, n)) in ACCOMPAGNE
+    return suivi[1]
+
+
+def etape_avant_six_mois(dossier):
+    """The index in ETAPES of the furthest stage the journey reached, up to the take-up."""
+    atteints = {e.to_status for e in dossier.evenements if e.kind == "transition"}
+    return max((i for i, (_l, s) in enumerate(ETAPES) if s in atteints), default=0)
 
 
 def etape_atteinte(dossier, now):
     """The index in ETAPES of the furthest stage the journey reached."""
-    atteints = {e.to_status for e in dossier.evenements if e.kind == "transition"}
-    plus_loin = max((i for i, (_l, s) in enumerate(ETAPES) if s in atteints), default=0)
+    plus_loin = etape_avant_six_mois(dossier)
     if plus_loin == 4 and accompagne_apres(dossier, 6, now):
         return 5
     return plus_loin
+
+
+def synthese(dossier):
+    """What the dashboard counts of one journey whatever the day (models.Synthese's fields): the dashboard compares
+    the dates with its own day. A delay target counts a journey once its deadline passed."""
+    valeurs = {
+        "signale_le": dossier.signale_le,
+        "mois": mois(dossier.signale_le),
+        "source": dossier.source,
+        "organisation_id": dossier.organisation_id,
+        "type_prescripteur": dossier.type_prescripteur,
+        "tranche_age": dossier.tranche_age,
+        "sexe": dossier.sexe,
+        "qpv": dossier.qpv,
+        "sortie_a_venir": dossier.sortie_a_venir,
+        "rencontre": dossier.rencontre,
+        "etape": etape_avant_six_mois(dossier),
+        "sortie_positive": dossier.premiere_fois(Status.SORTI_POSITIF) is not None,
+        "sortie_nature": dossier.sortie_nature if dossier.sortie_nature in NatureSortie.values else "",
+        "droits_estimes": dossier.droits_probables is not None,
+        "droit_probable": bool(dossier.droits_probables),
+    }
+    for n in MOIS_SUIVI:
+        jour, accompagne = accompagne_le(dossier, n) or (None, False)
+        valeurs |= {f"suivi_{n}_le": jour, f"accompagne_{n}": accompagne}
+    j = jalons(dossier.evenements)
+    if j is not None:
+        valeurs |= {
+            "limite_premier_essai": j.limite_premier_essai,
+            "premier_essai_a_temps": bool(j.premier_essai and j.premier_essai <= j.limite_premier_essai),
+            "limite_contact": j.limite_contact,
+            "contact_a_temps": bool(j.contacte and j.contacte <= j.limite_contact),
+            "injoignable": bool(j.injoignable),
+            "limite_diagnostic": j.limite_diagnostic,
+            "diagnostic_a_temps": bool(j.diagnostic and j.diagnostic <= j.limite_diagnostic),
+            "delai_contact": (j.contacte - j.debut).total_seconds() / 86400 if j.contacte else None,
+        }
+    return valeurs
 
 
 # Figures
@@ -222,6 +276,34 @@ def _part_mure(items, now):
     return Part(sum(mures), len(mures))
 
 
+# H2's shares, counted by the database (donnees.comptes()): the mature targets and the joint meeting's effect.
+PARTS_H2 = [
+    "premier_essai_72h",
+    "contact_15j",
+    "diagnostic_1_mois",
+    "injoignables",
+    "rencontre_avec",
+    "rencontre_sans",
+]
+# A group of journeys alike for the breakdowns: `stade` is the index in ETAPES of the furthest stage reached.
+Profil = collections.namedtuple("Profil", ["source", "type_prescripteur", "tranche_age", "sexe", "qpv", "stade"])
+
+
+@dataclasses.dataclass(frozen=True)
+class Comptes:
+    """The sums the database makes of the cohort's syntheses on the dashboard's day (donnees.comptes())."""
+
+    profils: dict  # {Profil: journeys}
+    mois: dict  # {(month "AAAA-MM", source): journeys}
+    # {name: Part}: PARTS_H2, "suivi_<n>" for n in MOIS_SUIVI (H3), "avant_la_sortie" and "proches_et_jeunes" (H1)
+    parts: dict
+    sorties: dict  # {NatureSortie or "": journeys gone out positively}
+    droits_estimes: int
+    droit_probable: int
+    delais: list  # days from the start of the clock to the contact, of the journeys contacted
+    organisations_actives: int  # prescribing organisations that signalled one of them
+
+
 class _Bloc:
     """The counts of all tables and the sums that bind them, protected in one call."""
 
@@ -260,13 +342,14 @@ def _mois_de(debut, fin):
     return out
 
 
-def _lignes_breakdown(dossiers, cle):
-    valeurs = Counter(cle(d) for d in dossiers)
-    return [v for v in valeurs if valeurs[v]]
+def _lignes_breakdown(profils, cle):
+    return sorted({cle(p) for p, n in profils.items() if n})
 
 
+_TRANCHES = dict(TrancheAge.choices)
+_TYPES = dict(OrganisationKind.choices)
 DIMENSIONS = {
-    "age": ("Tranche d'âge", lambda d: dict(TrancheAge.choices).get(d.tranche_age, NON_RENSEIGNE)),
+    "age": ("Tranche d'âge", lambda d: _TRANCHES.get(d.tranche_age, NON_RENSEIGNE)),
     "sexe": ("Sexe", lambda d: {"f": "Femme", "h": "Homme"}.get(d.sexe, NON_RENSEIGNE)),
     "qpv": (
         "Habite un quartier prioritaire (QPV)",
@@ -274,34 +357,32 @@ DIMENSIONS = {
     ),
     "type": (
         "Origine du signalement",
-        lambda d: (
-            dict(OrganisationKind.choices).get(d.type_prescripteur, "Professionnel")
-            if d.source == "prescripteur"
-            else SOURCES[d.source]
-        ),
+        lambda d: _TYPES.get(d.type_prescripteur, "Professionnel") if d.source == "prescripteur" else SOURCES[d.source],
     ),
 }
 
 
-def tableau_de_bord(dossiers, *, debut, fin, now, organisations_prescriptrices):
-    """Every figure of the dashboard for `dossiers` (the cohort signalled from month `debut` to month `fin`, dates)
-    and the number of prescribing organisations of the territory. Returns a dict the template and exports read."""
-    dossiers = list(dossiers)
+def tableau_de_bord(comptes, *, envois, recours, debut, fin, now, organisations_prescriptrices):
+    """Every figure of the dashboard from `comptes` (the sums of the cohort signalled from month `debut` to month
+    `fin`, dates), the cohort's referrals (Envoi) and answers on rights ((journey, droit, reponse, at)), and the
+    number of prescribing organisations of the territory. Returns a dict the template and exports read."""
+    profils = comptes.profils
     bloc = _Bloc()
-    etapes = [etape_atteinte(d, now) for d in dossiers]
     # The funnel: each stage = the next one + those who stopped there.
     for k in range(len(ETAPES)):
-        bloc.valeurs[("etape", k)] = sum(1 for e in etapes if e >= k)
+        bloc.valeurs[("etape", k)] = sum(n for p, n in profils.items() if p.stade >= k)
     for k in range(len(ARRETS)):
-        bloc.valeurs[("arret", k)] = sum(1 for e in etapes if e == k)
+        bloc.valeurs[("arret", k)] = sum(n for p, n in profils.items() if p.stade == k)
         bloc.relations.append(([("etape", k + 1), ("arret", k)], ("etape", k)))
     # A breakdown's columns: the furthest stage, up to the take-up; their totals are funnel cells.
     colonnes_stade = [0, 1, 2, 3, 4]
     cle_stade = {k: ("arret", k) for k in range(4)} | {4: ("etape", 4)}
     tableaux = []
     for slug, (titre, cle) in DIMENSIONS.items():
-        lignes = _lignes_breakdown(dossiers, cle)
-        actor = Counter((cle(d), min(e, 4)) for d, e in zip(dossiers, etapes, strict=True))
+        lignes = _lignes_breakdown(profils, cle)
+        actor = Counter()
+        for p, n in profils.items():
+            actor[(cle(p), min(p.stade, 4))] += n
         cles_lignes, cles_colonnes, cle_total = bloc.tableau(
             slug,
             lignes,
@@ -326,7 +407,7 @@ def tableau_de_bord(dossiers, *, debut, fin, now, organisations_prescriptrices):
         )
     # H1: signalements per month and source; the grand total is the funnel's first stage.
     liste_mois = _mois_de(debut, fin)
-    par_mois = Counter((mois(d.signale_le), d.source) for d in dossiers)
+    par_mois = Counter(comptes.mois)
     cles_mois, cles_sources, cle_total = bloc.tableau(
         "mois", liste_mois, list(SOURCES), lambda m, s: par_mois[(m, s)], total=("etape", 0)
     )
@@ -343,7 +424,7 @@ def tableau_de_bord(dossiers, *, debut, fin, now, organisations_prescriptrices):
         definition="signalements",
     )
     # H3: referrals of the cohort by outcome, refusals by reason, and by receiving structure.
-    envois = [e for d in dossiers for e in d.envois if e.envoyee_le]
+    envois = [e for e in envois if e.envoyee_le]
     structures = sorted({e.structure for e in envois})
     par_structure = Counter((e.structure, e.issue) for e in envois)
     cles_structures, cles_issues, cle_envois = bloc.tableau(
@@ -390,9 +471,9 @@ def tableau_de_bord(dossiers, *, debut, fin, now, organisations_prescriptrices):
         denominateur="parcours signalés dans la période",
         definition="etapes",
     )
-    sorties = _sorties(bloc, dossiers)
-    depistage = _depistage(bloc, dossiers)
-    recours = _recours(bloc, dossiers)
+    sorties = _sorties(bloc, comptes)
+    depistage = _depistage(bloc, comptes)
+    recours = _recours(bloc, recours)
     cellules = bloc.proteger()
     tous = [entonnoir, h1_mois, *tableaux, reactivite, refus, sorties, depistage, recours]
     for t in tous:
@@ -401,9 +482,9 @@ def tableau_de_bord(dossiers, *, debut, fin, now, organisations_prescriptrices):
         "signales": cellules[("etape", 0)],
         "entonnoir": entonnoir,
         "tableaux": tous,
-        "h1": _h1(dossiers, organisations_prescriptrices, h1_mois),
-        "h2": _h2(dossiers, now),
-        "h3": _h3(dossiers, envois, now, reactivite, refus)
+        "h1": _h1(comptes, organisations_prescriptrices, h1_mois),
+        "h2": _h2(comptes),
+        "h3": _h3(comptes, envois, now, reactivite, refus)
         | {
             # The rate and its denominator are cells of the exits' table: shown only when both are (a rate times
             # its denominator would give a hidden count back).
@@ -421,16 +502,15 @@ def tableau_de_bord(dossiers, *, debut, fin, now, organisations_prescriptrices):
     }
 
 
-def _sorties(bloc, dossiers):
+def _sorties(bloc, comptes):
     """Positive exits by kind. A positive exit comes only after a take-up: the exits and the others taken in charge
     add up to the funnel's "taken in charge" stage."""
-    sortis = [d for d in dossiers if d.premiere_fois(Status.SORTI_POSITIF)]
-    natures = Counter(d.sortie_nature if d.sortie_nature in NatureSortie.values else "" for d in sortis)
     cles = [*NatureSortie.values, ""]
+    sortis = sum(comptes.sorties.get(nature, 0) for nature in cles)
     for nature in cles:
-        bloc.valeurs[("sortie", nature)] = natures[nature]
-    bloc.valeurs[("sortie", TOTAL)] = len(sortis)
-    bloc.valeurs[("sortie", "sans")] = bloc.valeurs[("etape", 4)] - len(sortis)
+        bloc.valeurs[("sortie", nature)] = comptes.sorties.get(nature, 0)
+    bloc.valeurs[("sortie", TOTAL)] = sortis
+    bloc.valeurs[("sortie", "sans")] = bloc.valeurs[("etape", 4)] - sortis
     bloc.relations.append(([("sortie", n) for n in cles], ("sortie", TOTAL)))
     bloc.relations.append(([("sortie", TOTAL), ("sortie", "sans")], ("etape", 4)))
     labels = dict(NatureSortie.choices) | {"": NON_RENSEIGNE}
@@ -450,15 +530,13 @@ def _sorties(bloc, dossiers):
     )
 
 
-def _depistage(bloc, dossiers):
+def _depistage(bloc, comptes):
     """Young people whose rights were screened, and those with at least one probable right: the screened and the
     others add up to the signalled journeys (the funnel's first stage)."""
-    estimes = [d for d in dossiers if d.droits_probables is not None]
-    probables = sum(1 for d in estimes if d.droits_probables)
-    bloc.valeurs[("depistage", "probable")] = probables
-    bloc.valeurs[("depistage", "aucun")] = len(estimes) - probables
-    bloc.valeurs[("depistage", TOTAL)] = len(estimes)
-    bloc.valeurs[("depistage", "sans")] = len(dossiers) - len(estimes)
+    bloc.valeurs[("depistage", "probable")] = comptes.droit_probable
+    bloc.valeurs[("depistage", "aucun")] = comptes.droits_estimes - comptes.droit_probable
+    bloc.valeurs[("depistage", TOTAL)] = comptes.droits_estimes
+    bloc.valeurs[("depistage", "sans")] = bloc.valeurs[("etape", 0)] - comptes.droits_estimes
     bloc.relations.append(([("depistage", "probable"), ("depistage", "aucun")], ("depistage", TOTAL)))
     bloc.relations.append(([("depistage", TOTAL), ("depistage", "sans")], ("etape", 0)))
     return Tableau(
@@ -478,11 +556,9 @@ def _depistage(bloc, dossiers):
     )
 
 
-def _recours(bloc, dossiers):
+def _recours(bloc, recours):
     """Per right, the young people's latest answer at a check-in (suivi's mesurer_recours): a two-way table."""
-    comptes = mesurer_recours(
-        (i, droit, reponse, at) for i, d in enumerate(dossiers) for droit, reponse, at in d.recours
-    )
+    comptes = mesurer_recours(recours)
     labels = {droit.code: droit.label for droit in DROITS}
     lignes = sorted(comptes, key=lambda code: labels.get(code, code))
     cles_lignes, cles_colonnes, cle_total = bloc.tableau(
@@ -505,56 +581,28 @@ def _recours(bloc, dossiers):
     )
 
 
-def _h1(dossiers, organisations_prescriptrices, tableau):
-    actives = {d.organisation_id for d in dossiers if d.source == "prescripteur" and d.organisation_id}
-    n = len(dossiers)
+def _h1(comptes, organisations_prescriptrices, tableau):
     return {
         "mois": tableau,
-        "prescripteurs_actifs": len(actives),
+        "prescripteurs_actifs": comptes.organisations_actives,
         "prescripteurs": organisations_prescriptrices,
-        "avant_la_sortie": Part(sum(d.sortie_a_venir for d in dossiers), n),
-        "proches_et_jeunes": Part(sum(d.source in ("proche", "jeune") for d in dossiers), n),
+        "avant_la_sortie": comptes.parts["avant_la_sortie"],
+        "proches_et_jeunes": comptes.parts["proches_et_jeunes"],
     }
 
 
-def _h2(dossiers, now):
-    premiers, contacts, diagnostics, injoignables, jours = [], [], [], [], []
-    avec, sans = [], []
-    for d in dossiers:
-        j = jalons(d.evenements)
-        if j is None:
-            continue
-        premiers.append((j.limite_premier_essai, bool(j.premier_essai and j.premier_essai <= j.limite_premier_essai)))
-        contact = (j.limite_contact, bool(j.contacte and j.contacte <= j.limite_contact))
-        contacts.append(contact)
-        if d.sortie_a_venir:
-            (avec if d.rencontre else sans).append(contact)
-        diagnostics.append((j.limite_diagnostic, bool(j.diagnostic and j.diagnostic <= j.limite_diagnostic)))
-        injoignables.append((j.limite_contact, bool(j.injoignable)))
-        if j.contacte:
-            jours.append((j.contacte - j.debut).total_seconds() / 86400)
-    return {
-        "premier_essai_72h": _part_mure(premiers, now),
-        "contact_15j": _part_mure(contacts, now),
-        "diagnostic_1_mois": _part_mure(diagnostics, now),
-        "injoignables": _part_mure(injoignables, now),
-        "delai_contact": _delais(jours),
-        "rencontre_avec": _part_mure(avec, now),
-        "rencontre_sans": _part_mure(sans, now),
-    }
+def _h2(comptes):
+    return {nom: comptes.parts[nom] for nom in PARTS_H2} | {"delai_contact": _delais(comptes.delais)}
 
 
-def _h3(dossiers, envois, now, reactivite, refus):
+def _h3(comptes, envois, now, reactivite, refus):
     acceptees = [e for e in envois if e.atteint(OrientationStatus.ACCEPTEE)]
     prises = [
         (e.envoyee_le + DELAI_PRISE_EN_CHARGE, bool(p and p <= e.envoyee_le + DELAI_PRISE_EN_CHARGE))
         for e in envois
         for p in [e.atteint(OrientationStatus.PRISE_EN_CHARGE)]
     ]
-    suivis = {}
-    for n in MOIS_SUIVI:
-        mesures = [r for d in dossiers if (r := accompagne_apres(d, n, now)) is not None]
-        suivis[n] = Part(sum(mesures), len(mesures))
+    suivis = {n: comptes.parts[f"suivi_{n}"] for n in MOIS_SUIVI}
     return {
         "envoyees": len(envois),
         "acceptees": Part(len(acceptees), len(envois)),

@@ -7,7 +7,7 @@ import dataclasses
 from sas.communes.models import Departement
 
 from . import donnees
-from .indicateurs import SOURCES, tableau_de_bord
+from .indicateurs import SOURCES
 
 SCHEMA = [
     ("mois", "string (AAAA-MM)", "Mois du signalement, heure de Paris."),
@@ -33,13 +33,7 @@ def lignes(filtre, *, now):
     rows = []
     for departement in departements:
         par_departement = dataclasses.replace(filtre, departement=departement.code, epci="", source="")
-        figures = tableau_de_bord(
-            donnees.dossiers(par_departement),
-            debut=filtre.debut,
-            fin=filtre.fin,
-            now=now,
-            organisations_prescriptrices=0,
-        )
+        figures = donnees.figures(par_departement, now=now, organisations_prescriptrices=0)
         tableau = next(t for t in figures["tableaux"] if t.slug == "mois")
         for mois, cellules in tableau.rangs()[:-1]:
             noms = ["signalements_professionnels", "signalements_proches", "signalements_jeunes", "signalements"]

@@ -8,7 +8,6 @@ from sas.permissions import role_required, territories_for_role
 
 from . import donnees, open_data, svg
 from .forms import FiltreForm
-from .indicateurs import tableau_de_bord as calculer
 
 
 def _tableau_de_bord(request):
@@ -16,10 +15,8 @@ def _tableau_de_bord(request):
     organisations = donnees.organisations_prescriptrices(territoires).order_by("nom")
     form = FiltreForm(request.GET or None, territoires=territoires, organisations=organisations)
     filtre = form.filtre()
-    figures = calculer(
-        donnees.dossiers(filtre),
-        debut=filtre.debut,
-        fin=filtre.fin,
+    figures = donnees.figures(
+        filtre,
         now=timezone.now(),
         organisations_prescriptrices=donnees.organisations_prescriptrices(filtre.territoires).count(),
     )

@@ -350,11 +350,13 @@ def sortie_positive(parcours, *, nature, date_sortie, actor_kind, actor=None, at
             f"Sortie positive : {nature.label.lower()}, le {date_sortie:%d/%m/%Y}"
             f" (indiquée par {actor_kind.label.lower()})"
         )
-        parcours_transitions.transition(parcours, Status.SORTI_POSITIF, actor=actor, reason=reason, at=at)
         if suivi is not None:
+            # Before the transition: its event is what the pilots' figures are rewritten from.
             Suivi.objects.filter(pk=suivi.pk).update(
                 sortie_nature=nature, sortie_le=date_sortie, sortie_actor_kind=actor_kind
             )
+        parcours_transitions.transition(parcours, Status.SORTI_POSITIF, actor=actor, reason=reason, at=at)
+        if suivi is not None:
             _terminer(suivi, FinSuivi.SORTIE_POSITIVE, reason, at)
     return parcours
 

@@ -1,12 +1,17 @@
-"""The dashboard's figures on small hand-built event histories: each expected figure is worked out from the story."""
+"""The dashboard's figures on small hand-built event histories: each expected figure is worked out from the story.
+Each story's synthesis is written for a journey in the database, and the database adds them up, as for the page."""
 
-import dataclasses
 import datetime
+
+import pytest
 
 from sas.aiguillage.indicators import Part
 from sas.droits.situation import DROITS
+from sas.organisations.factories import TerritoryFactory
 from sas.orientation.models import OrientationStatus, Reason
+from sas.parcours.factories import ParcoursFactory
 from sas.parcours.status import Status
+from sas.pilotage import donnees
 from sas.pilotage.indicateurs import (
     Dossier,
     Envoi,
@@ -19,6 +24,7 @@ from sas.pilotage.indicateurs import (
 from sas.secret_statistique import PRIMAIRE, SECONDAIRE
 from sas.tests.test_secret_statistique import recomputable
 
+pytestmark = pytest.mark.django_db
 UTC = datetime.UTC
 NOW = datetime.datetime(2026, 6, 30, 12, tzinfo=UTC)
 JAN = datetime.datetime(2026, 1, 10, 9, tzinfo=UTC)
@@ -40,8 +46,22 @@ def dossier(debut, *etapes, first=S.SIGNALE, **kw):
     return Dossier(signale_le=debut, source=kw.pop("source", "prescripteur"), evenements=tuple(evenements), **kw)
 
 
-def calcul(dossiers, debut=datetime.date(2026, 1, 1), fin=datetime.date(2026, 6, 1), prescriptrices=0):
-    return tableau_de_bord(dossiers, debut=debut, fin=fin, now=NOW, organisations_prescriptrices=prescriptrices)
+def calcul(dossiers, debut=datetime.date(2026, 1, 1), fin=datetime.date(2026, 6, 1), prescriptrices=0, **kw):
+    """The dashboard of `dossiers` in a territory of their own; kw: the cohort's referrals (`envois`) and answers on
+    rights (`recours`: (journey's index, droit, reponse, at))."""
+    territory = TerritoryFactory()
+    lieu = {"territory_id": territory.pk, "departement": "", "epci": ""}
+    donnees.enregistrer({ParcoursFactory(territory=territory, at=d.signale_le).pk: (d, lieu) for d in dossiers})
+    comptes = donnees.comptes(donnees.syntheses(donnees.Filtre((territory,), debut, fin)), NOW)
+    return tableau_de_bord(
+        comptes,
+        envois=kw.get("envois", ()),
+        recours=kw.get("recours", ()),
+        debut=debut,
+        fin=fin,
+        now=NOW,
+        organisations_prescriptrices=prescriptrices,
+    )
 
 
 def test_delay_targets_count_only_journeys_whose_delay_ran_out():
@@ -151,13 +171,13 @@ def test_referrals_by_outcome_structure_and_refusal_reason():
         + [envoi("Beta", (OrientationStatus.EXPIREE, ""), apres=15 * D) for _ in range(3)]
         + [envoi("Beta", (OrientationStatus.ACCEPTEE, ""), (OrientationStatus.PRISE_EN_CHARGE, ""), apres=20 * D)]
     )
-    journeys = [dossier(JAN, envois=(e,)) for e in envois]
-    h3 = calcul(journeys)["h3"]
+    journeys = [dossier(JAN) for _ in envois]
+    h3 = calcul(journeys, envois=envois)["h3"]
     # 27 sent: 13 accepted (12 Alpha, 1 Beta).
     assert h3["acceptees"] == Part(13, 27)
     # Taken in charge within 15 days of sending: Alpha's 12 (after a day), not Beta's one (after 20 days).
     assert h3["prise_en_charge_15j"] == Part(12, 27)
-    f = calcul(journeys)
+    f = calcul(journeys, envois=envois)
     rows = {label: [str(c) for c in cells] for label, cells in f["h3"]["structures"].rangs()}
     # Beta: 1 taken in charge and 3 expired, both under 11.
     assert rows["Beta"][0] == PRIMAIRE and rows["Beta"][3] == PRIMAIRE
@@ -241,8 +261,8 @@ def test_rights_screened_and_the_latest_answer_per_right_at_check_ins():
     recours[11].append(("rsa", "refuse", JAN + 100 * D))
     for i in range(3):
         recours[i].append(("css", "deja", JAN + 40 * D))
-    avec = [dataclasses.replace(d, recours=tuple(r)) for d, r in zip(avec, recours, strict=True)]
-    f = calcul([*avec, *sans_droit, *jamais])
+    reponses = [(i, droit, reponse, at) for i, r in enumerate(recours) for droit, reponse, at in r]
+    f = calcul([*avec, *sans_droit, *jamais], recours=reponses)
     depistage = {label: cells[0] for label, cells in f["h3"]["depistage"].rangs()}
     assert depistage["Au moins un droit probable"].valeur == len(avec) == 14
     assert depistage["Aucun droit probable"].valeur == len(sans_droit) == 2
@@ -262,7 +282,7 @@ def test_rights_screened_and_the_latest_answer_per_right_at_check_ins():
 
 
 def test_no_hidden_cell_can_be_worked_out_with_exits_screenings_and_answers():
-    journeys = []
+    journeys, reponses = [], []
     for n in range(60):
         etapes = PRISE_EN_CHARGE if n % 2 else [(S.A_CONTACTER, H), (S.CONTACTE, (n % 20 + 1) * D)]
         if n % 2 and n % 3:
@@ -278,10 +298,10 @@ def test_no_hidden_cell_can_be_worked_out_with_exits_screenings_and_answers():
                 sexe=["f", "h", ""][n % 3],
                 sortie_nature=["emploi", "formation", "apprentissage", "autre_accompagnement", ""][n % 5],
                 droits_probables=[None, (), ("rsa",), ("rsa", "css")][n % 4],
-                recours=tuple(recours),
             )
         )
-    f = calcul(journeys)
+        reponses += [(n, droit, reponse, at) for droit, reponse, at in recours]
+    f = calcul(journeys, recours=reponses)
     hidden = [k for k, c in f["cellules"].items() if c.masquee]
     assert any(k[0] == "sortie" for k in hidden) and any(k[0] == "recours" for k in hidden)
     assert recomputable(f["valeurs"], f["relations"], f["cellules"]) == []

@@ -1,0 +1,32 @@
+"""Each journey's Synthese is rewritten in the same transaction as any record it is made of, so that a new event
+changes the dashboard at once (receivers connected in apps.py). A record changed by a queryset update() has its
+journey's event written after it (a meeting's outcome, an exit's kind), which rewrites the synthesis then."""
+
+from django.db.models.signals import post_save
+
+from sas.droits.models import Estimation
+from sas.jeunes.models import Jeune
+from sas.parcours.models import Parcours, ParcoursEvent, Signalement
+from sas.prescription.models import RencontreTripartite
+from sas.suivi.models import Suivi
+
+from . import donnees
+
+
+def _parcours(instance):
+    """The journeys `instance` is a record of."""
+    if isinstance(instance, Jeune):
+        return Parcours.objects.filter(jeune=instance)
+    if isinstance(instance, Estimation):
+        return Parcours.objects.filter(diagnostics__estimations=instance)
+    return Parcours.objects.filter(pk=instance.parcours_id)
+
+
+def _rafraichir(sender, instance, raw=False, **kwargs):
+    if not raw:
+        donnees.rafraichir(_parcours(instance))
+
+
+def connecter():
+    for model in (ParcoursEvent, Signalement, RencontreTripartite, Suivi, Estimation, Jeune):
+        post_save.connect(_rafraichir, sender=model, dispatch_uid=f"pilotage-synthese-{model.__name__}")
