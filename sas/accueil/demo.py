@@ -149,7 +149,7 @@ MAIN_PATH = [
     S.SIGNALE, S.A_CONTACTER, S.CONTACT_EN_COURS, S.CONTACTE, S.DIAGNOSTIC_FAIT, S.ORIENTATION_PROPOSEE,
     S.ORIENTATION_ENVOYEE, S.ACCEPTEE_PAR_STRUCTURE, S.PREMIER_RDV, S.PRIS_EN_CHARGE, S.SUIVI, S.SORTI_POSITIF,
 ]  # fmt: skip
-# Side exit -> (the status it leaves from, a plausible reason).
+# A status off the main path -> (the status it leaves from, a plausible reason).
 SIDE_EXITS = {
     S.HORS_CIBLE: (S.SIGNALE, "Réside hors du territoire"),
     S.DEJA_ACCOMPAGNE: (S.A_CONTACTER, "Suivi en cours par la Mission locale de Villeurbanne"),
@@ -157,6 +157,7 @@ SIDE_EXITS = {
     S.INJOIGNABLE: (S.CONTACT_EN_COURS, "Aucune réponse après la cadence complète (SMS, courriel, appels)"),
     S.ORIENTATION_REFUSEE: (S.ORIENTATION_ENVOYEE, "Structure complète jusqu'au mois prochain"),
     S.ABANDON: (S.PRIS_EN_CHARGE, "Ne s'est plus présenté aux rendez-vous"),
+    S.SUIVI_TERMINE: (S.SUIVI, "Points d'étape faits : toujours accompagné par la structure"),
     S.CONSENTEMENT_RETIRE: (S.CONTACTE, "Retrait du consentement demandé par le jeune"),
 }
 # Typical days spent before leaving each status (the last ones are the 1-, 3- and 6-month follow-ups). A signalement

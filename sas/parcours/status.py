@@ -16,6 +16,8 @@ class Status(models.TextChoices):
     PREMIER_RDV = "premier_rdv", "Premier rendez-vous"
     PRIS_EN_CHARGE = "pris_en_charge", "Pris en charge"
     SUIVI = "suivi", "Suivi"
+    # The check-ins are done and the young person is still supported: nothing more is asked of anybody.
+    SUIVI_TERMINE = "suivi_termine", "Suivi terminé, toujours accompagné"
     SORTI_POSITIF = "sorti_positif", "Sortie positive"
     # Side exits: each needs a reason.
     REFUS_DU_JEUNE = "refus_du_jeune", "Refus du jeune"
@@ -42,7 +44,15 @@ SIDE_EXITS = frozenset(
 )
 # Out of the queues: nothing more is expected from the SAS team.
 CLOSED = frozenset(
-    {S.SORTI_POSITIF, S.REFUS_DU_JEUNE, S.INJOIGNABLE, S.HORS_CIBLE, S.DEJA_ACCOMPAGNE, S.CONSENTEMENT_RETIRE}
+    {
+        S.SORTI_POSITIF,
+        S.SUIVI_TERMINE,
+        S.REFUS_DU_JEUNE,
+        S.INJOIGNABLE,
+        S.HORS_CIBLE,
+        S.DEJA_ACCOMPAGNE,
+        S.CONSENTEMENT_RETIRE,
+    }
 )
 
 _EARLY_EXITS = {S.HORS_CIBLE, S.DEJA_ACCOMPAGNE, S.REFUS_DU_JEUNE}
@@ -61,7 +71,9 @@ _MOVES = {
     # The first meeting did not lead to take-up: back to the counsellor.
     S.PREMIER_RDV: {S.PRIS_EN_CHARGE, S.ORIENTATION_REFUSEE, S.ABANDON},
     S.PRIS_EN_CHARGE: {S.SUIVI, S.SORTI_POSITIF, S.ABANDON},
-    S.SUIVI: {S.SORTI_POSITIF, S.ABANDON},
+    S.SUIVI: {S.SUIVI_TERMINE, S.SORTI_POSITIF, S.ABANDON},
+    # A job found later is still recorded; support that breaks later still goes back to the counsellor.
+    S.SUIVI_TERMINE: {S.SORTI_POSITIF, S.ABANDON},
     S.SORTI_POSITIF: set(),
     # Back to aiguillage: the counsellor proposes another structure.
     S.ORIENTATION_REFUSEE: {S.ORIENTATION_PROPOSEE, S.REFUS_DU_JEUNE, S.ABANDON},
@@ -87,6 +99,7 @@ PRESCRIBER_MILESTONES = [
     S.ORIENTATION_ENVOYEE,
     S.PRIS_EN_CHARGE,
     S.SUIVI,
+    S.SUIVI_TERMINE,
     S.SORTI_POSITIF,
 ]
 MAIN_STAGES = [S.CONTACTE, S.DIAGNOSTIC_FAIT, S.ORIENTATION_ENVOYEE, S.PRIS_EN_CHARGE, S.SORTI_POSITIF]

@@ -30,7 +30,15 @@ LIBELLES = {status: status.label for status in Status if status not in SIDE_EXIT
 
 # Stages at which the journey is with a receiving structure: the only ones where naming it means something.
 CHEZ_UNE_STRUCTURE = frozenset(
-    {S.ORIENTATION_ENVOYEE, S.ACCEPTEE_PAR_STRUCTURE, S.PREMIER_RDV, S.PRIS_EN_CHARGE, S.SUIVI, S.SORTI_POSITIF}
+    {
+        S.ORIENTATION_ENVOYEE,
+        S.ACCEPTEE_PAR_STRUCTURE,
+        S.PREMIER_RDV,
+        S.PRIS_EN_CHARGE,
+        S.SUIVI,
+        S.SUIVI_TERMINE,
+        S.SORTI_POSITIF,
+    }
 )
 
 

@@ -54,7 +54,7 @@ ARRETS = [
     "Pris en charge, pas encore 6 mois ou plus accompagnés",
 ]
 # Still supported: taken in charge, followed, or gone out positively (a positive exit ends the support well).
-ACCOMPAGNE = frozenset({Status.PRIS_EN_CHARGE, Status.SUIVI, Status.SORTI_POSITIF})
+ACCOMPAGNE = frozenset({Status.PRIS_EN_CHARGE, Status.SUIVI, Status.SUIVI_TERMINE, Status.SORTI_POSITIF})
 ISSUES = {
     "prise_en_charge": "Prise en charge confirmée",
     "acceptee": "Acceptée, en attente de prise en charge",

@@ -317,6 +317,26 @@ def _terminer(suivi, fin, reason, at):
         messagerie.annuler(f"suivi-{point.pk}-", at=at)
 
 
+def _finir(suivi, now, wet_run):
+    """The last check-in is done and nobody said the support stopped: the follow-up ends, the journey is "suivi
+    terminé" and leaves the queue. An answered check-in first waits for the other side's answer and the rights
+    questions, until both answered or the delay without answer passed."""
+    dernier = suivi.points.order_by("-prevu_le").first()
+    if (
+        dernier is not None
+        and dernier.status == PointEtapeStatus.REPONDU
+        and len(_repondants(dernier)) < 2
+        and now < dernier.envoye_le + _jours("SAS_SUIVI_SANS_REPONSE_JOURS")
+    ):
+        return None
+    reason = f"Points d'étape à {', '.join(str(m) for m in settings.SAS_SUIVI_MOIS)} mois faits : toujours accompagné"
+    if wet_run:
+        with transaction.atomic():
+            parcours_transitions.transition(suivi.parcours, Status.SUIVI_TERMINE, reason=reason, at=now)
+            _terminer(suivi, FinSuivi.TERMINE, reason, now)
+    return Ligne(suivi.parcours, "points d'étape terminés : suivi terminé")
+
+
 def remobiliser(suivi, *, reason, actor=None, at=None):
     """Back to the counsellor's queue as remobilisation: the journey moves to "abandon" with the reason, in its
     history; the counsellor then restarts contact, re-runs the diagnostic or proposes another structure."""
@@ -344,6 +364,9 @@ def sortie_positive(parcours, *, nature, date_sortie, actor_kind, actor=None, at
     with transaction.atomic():
         parcours = Parcours.objects.select_for_update().get(pk=parcours.pk)
         suivi = parcours.suivis.filter(termine_le__isnull=True).first()
+        if suivi is None and parcours.status == Status.SUIVI_TERMINE:
+            # Told after the check-ins: the kind goes on the follow-up that ended, which stays ended.
+            suivi = parcours.suivis.order_by("-debut", "-pk").first()
         if suivi is not None and date_sortie < timezone.localdate(suivi.debut):
             raise ValidationError("La date de la sortie précède la prise en charge.")
         reason = (
@@ -356,15 +379,15 @@ def sortie_positive(parcours, *, nature, date_sortie, actor_kind, actor=None, at
                 sortie_nature=nature, sortie_le=date_sortie, sortie_actor_kind=actor_kind
             )
         parcours_transitions.transition(parcours, Status.SORTI_POSITIF, actor=actor, reason=reason, at=at)
-        if suivi is not None:
+        if suivi is not None and suivi.termine_le is None:
             _terminer(suivi, FinSuivi.SORTIE_POSITIVE, reason, at)
     return parcours
 
 
 # Answers
 
-# Where a positive exit may be recorded: during the follow-up, or at take-up before it started.
-PEUT_SORTIR = frozenset({Status.SUIVI, Status.PRIS_EN_CHARGE})
+# Where a positive exit may be recorded: during the follow-up, at take-up before it started, or after it ended.
+PEUT_SORTIR = frozenset({Status.SUIVI, Status.PRIS_EN_CHARGE, Status.SUIVI_TERMINE})
 
 
 def point_ouvert(parcours, at=None):
@@ -584,9 +607,7 @@ def avancer(now=None, *, wet_run=True):
             )
         )
     ):
-        reason = f"Points d'étape à {', '.join(str(m) for m in settings.SAS_SUIVI_MOIS)} mois faits"
-        if wet_run:
-            _terminer(suivi, FinSuivi.TERMINE, reason, now)
-        lignes.append(Ligne(suivi.parcours, "points d'étape terminés"))
+        if ligne := _finir(suivi, now, wet_run):
+            lignes.append(ligne)
     lignes.extend(nouveaux_essais(now, wet_run))
     return lignes

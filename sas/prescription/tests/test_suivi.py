@@ -232,8 +232,9 @@ def test_a_signalement_attached_later_follows_from_its_attachment_on(client, ter
     assert "Contacté" not in page and "Diagnostic fait" not in page and "Orientation proposée" in page
     rows = client.get(reverse("parcours:mes_signalements")).content.decode()
     tbody = rows[rows.index("<tbody>") :]
-    assert day(1).strftime("%d/%m/%Y") not in tbody and day(2).strftime("%d/%m/%Y") not in tbody
-    assert day(4).strftime("%d/%m/%Y") in tbody  # "signalé le": when it joined, not when the journey began
+    jour = [timezone.localtime(day(n)).strftime("%d/%m/%Y") for n in range(5)]
+    assert jour[1] not in tbody and jour[2] not in tbody
+    assert jour[4] in tbody  # "signalé le": when it joined, not when the journey began
     body = api_get(client, org_p, f"/api/v1/signalements/{parcours.uuid}").json()
     assert [e["code"] for e in body["etapes"]] == ["signale", "orientation_proposee"]
     assert dict(stages_reached(org_p)[1])["Contacté"] == 0

@@ -2,6 +2,7 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from sas.aiguillage.services import assigner
 from sas.audit.models import Action, AuditEntry
@@ -104,7 +105,7 @@ def test_a_complaint_is_answered_on_the_young_persons_page(client, lien, parcour
     client.post(url("jeune_reclamation", lien), {"texte": "Mon nom est mal écrit"})
     reclamation = Reclamation.objects.get()
     page = client.get(url("jeune", lien)).content.decode()
-    assert f"Réponse au plus tard le {reclamation.repondre_avant.day}" in page
+    assert f"Réponse au plus tard le {timezone.localtime(reclamation.repondre_avant).day}" in page
 
     client.force_login(aiguilleur)
     client.post(reverse("rgpd:conseiller_repondre", args=[reclamation.pk]), {"texte": "Corrigé, merci."})
@@ -162,7 +163,7 @@ def test_an_erasure_request_emails_the_territorys_team_when_the_journey_has_no_c
     demande = DemandeEffacement.objects.get()
     corps = recus[aiguilleur.email].get_content()
     assert recus[aiguilleur.email]["Subject"].strip() == "SAS : Inès demande l'effacement de ses données"
-    assert f"avant le {demande.repondre_avant:%d/%m/%Y}" in corps
+    assert f"avant le {timezone.localtime(demande.repondre_avant):%d/%m/%Y}" in corps
     assert reverse("parcours:detail", args=[parcours.uuid]) in corps
     # The first name only: neither the name nor the phone.
     assert "Benali" not in corps and "612345678" not in corps

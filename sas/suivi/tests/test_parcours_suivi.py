@@ -8,10 +8,14 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from sas.aiguillage.groupes import GROUPES
+from sas.audit.transitions import TransitionError
 from sas.espace_jeune.testing import verifier
 from sas.messagerie.models import Message
 from sas.parcours.models import EventKind as ParcoursEventKind
 from sas.parcours.status import TRANSITIONS, Status
+from sas.parcours.transitions import transition
+from sas.permissions.suivi import LIBELLES
 from sas.suivi import models, services
 from sas.suivi.models import ActorKind, EventKind, FinSuivi, NatureSortie, PointEtapeStatus
 
@@ -144,3 +148,76 @@ def test_the_structure_answers_through_its_link_and_a_positive_exit_ends_the_fol
     assert models.LienSuiviStructure.trouver(token, at=repondu) is None
     services.avancer(services.ajouter_mois(PRISE_EN_CHARGE, 3))
     assert _messages("point_etape") == 1
+
+
+def _repondre_au_point(parcours, mois, *, actor_kinds, at):
+    point = _point(parcours, mois)
+    for actor_kind in actor_kinds:
+        services.repondre(point, "accompagne", "oui", actor_kind=actor_kind, at=at)
+
+
+def test_still_supported_at_the_last_check_in_ends_the_follow_up_and_leaves_the_queue(pris_en_charge, settings):
+    parcours = pris_en_charge
+    *avant, dernier = settings.SAS_SUIVI_MOIS
+    services.avancer(PRISE_EN_CHARGE + JOUR)
+    for mois in avant:
+        le = services.ajouter_mois(PRISE_EN_CHARGE, mois)
+        services.avancer(le)
+        _repondre_au_point(parcours, mois, actor_kinds=[ActorKind.JEUNE], at=le + JOUR)
+        services.avancer(le + 2 * JOUR)
+        parcours.refresh_from_db()
+        assert parcours.status == Status.SUIVI
+
+    # The last check-in answered by the young person alone: the structure and the rights questions still have time.
+    le = services.ajouter_mois(PRISE_EN_CHARGE, dernier)
+    services.avancer(le)
+    _repondre_au_point(parcours, dernier, actor_kinds=[ActorKind.JEUNE], at=le + JOUR)
+    services.avancer(le + 2 * JOUR)
+    parcours.refresh_from_db()
+    assert parcours.status == Status.SUIVI
+    assert parcours.suivis.get().termine_le is None
+
+    # The structure answers too: the next run ends the follow-up, with its reason, out of the queue's open tabs.
+    _repondre_au_point(parcours, dernier, actor_kinds=[ActorKind.STRUCTURE], at=le + 3 * JOUR)
+    services.avancer(le + 3 * JOUR)
+    services.avancer(le + 4 * JOUR)  # twice: idempotent
+    parcours.refresh_from_db()
+    assert parcours.status == Status.SUIVI_TERMINE
+    fin = parcours.events.get(to_status=Status.SUIVI_TERMINE)
+    assert (fin.from_status, fin.occurred_at) == (Status.SUIVI, le + 3 * JOUR)
+    assert f"{dernier} mois faits" in fin.reason and "toujours accompagné" in fin.reason
+    assert parcours.suivis.get().fin == FinSuivi.TERMINE
+    assert [groupe.cle for groupe in GROUPES if parcours.status in groupe.statuts] == ["clos"]
+    assert LIBELLES[Status.SUIVI_TERMINE] == "Suivi terminé, toujours accompagné"
+
+    # A job found later is still recorded, on the follow-up that ended.
+    sortie_le = (le + 10 * JOUR).date()
+    services.sortie_positive(
+        parcours, nature=NatureSortie.EMPLOI, date_sortie=sortie_le, actor_kind=ActorKind.CONSEILLER, at=le + 11 * JOUR
+    )
+    parcours.refresh_from_db()
+    suivi = parcours.suivis.get()
+    assert parcours.status == Status.SORTI_POSITIF
+    assert (suivi.fin, suivi.sortie_nature, suivi.sortie_le) == (FinSuivi.TERMINE, NatureSortie.EMPLOI, sortie_le)
+
+
+def test_the_last_check_in_answered_by_one_side_ends_after_the_delay_without_answer(pris_en_charge, settings):
+    parcours = pris_en_charge
+    settings.SAS_SUIVI_MOIS = (1,)
+    services.avancer(PRISE_EN_CHARGE + JOUR)
+    le = services.ajouter_mois(PRISE_EN_CHARGE, 1)
+    services.avancer(le)
+    _repondre_au_point(parcours, 1, actor_kinds=[ActorKind.STRUCTURE], at=le + JOUR)
+    fin = le + settings.SAS_SUIVI_SANS_REPONSE_JOURS * JOUR
+    services.avancer(fin - datetime.timedelta(minutes=1))
+    parcours.refresh_from_db()
+    assert parcours.status == Status.SUIVI
+    services.avancer(fin)
+    parcours.refresh_from_db()
+    assert parcours.status == Status.SUIVI_TERMINE
+
+
+def test_the_follow_up_ends_as_still_supported_only_from_the_follow_up(pris_en_charge):
+    with pytest.raises(TransitionError):
+        transition(pris_en_charge, Status.SUIVI_TERMINE, reason="essai")
+    assert set(TRANSITIONS[Status.SUIVI_TERMINE]) == {Status.SORTI_POSITIF, Status.ABANDON, Status.CONSENTEMENT_RETIRE}
