@@ -5,12 +5,12 @@ from functools import wraps
 from data_inclusion.schema.v1 import Thematique
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from sas.actions import action_postee, refus_en_message
 from sas.audit.models import Action, record
 from sas.espace_jeune import services as espace_jeune
 from sas.espace_jeune.views import lien_verifie
@@ -89,13 +89,11 @@ def parcours(request, uuid):
 @require_POST
 def demarrer(request, uuid):
     parcours = _parcours(request, uuid)
-    try:
+    with refus_en_message(request):
         diagnostic = services.demarrer(parcours, conseiller=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-        return redirect("parcours:detail", uuid=parcours.uuid)
-    _audit(request, Action.CREATION, diagnostic)
-    return redirect("diagnostic:sommaire", pk=diagnostic.pk)
+        _audit(request, Action.CREATION, diagnostic)
+        return redirect("diagnostic:sommaire", pk=diagnostic.pk)
+    return redirect("parcours:detail", uuid=parcours.uuid)
 
 
 @login_required
@@ -227,35 +225,25 @@ def resume(request, pk):
     return render(request, "diagnostic/resume.html", context)
 
 
-@login_required
-@require_POST
-def terminer(request, pk):
-    diagnostic = _diagnostic(request, pk)
-    try:
-        services.terminer(diagnostic, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        _audit(request, Action.TRANSITION, diagnostic, to="diagnostic_fait")
-        messages.success(request, "Diagnostic terminé. Donnez ou envoyez le plan d'action au jeune.")
+def _vers_resume(request, diagnostic):
     return redirect("diagnostic:resume", pk=diagnostic.pk)
 
 
-@login_required
-@require_POST
-def envoyer(request, pk):
-    diagnostic = _diagnostic(request, pk)
-    try:
-        message = services.envoyer_au_jeune(diagnostic, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
+@action_postee(_diagnostic, _vers_resume)
+def terminer(request, diagnostic):
+    services.terminer(diagnostic, actor=request.user)
+    _audit(request, Action.TRANSITION, diagnostic, to="diagnostic_fait")
+    messages.success(request, "Diagnostic terminé. Donnez ou envoyez le plan d'action au jeune.")
+
+
+@action_postee(_diagnostic, _vers_resume)
+def envoyer(request, diagnostic):
+    message = services.envoyer_au_jeune(diagnostic, actor=request.user)
+    _audit(request, Action.MODIFICATION, diagnostic, envoi="plan_action")
+    if message is None:
+        messages.error(request, "Le plan d'action n'a pas pu être envoyé (voir les messages du parcours).")
     else:
-        _audit(request, Action.MODIFICATION, diagnostic, envoi="plan_action")
-        if message is None:
-            messages.error(request, "Le plan d'action n'a pas pu être envoyé (voir les messages du parcours).")
-        else:
-            messages.success(request, "Plan d'action envoyé au jeune.")
-    return redirect("diagnostic:resume", pk=diagnostic.pk)
+        messages.success(request, "Plan d'action envoyé au jeune.")
 
 
 # The young person's pages: the signed link is the key, and it only opens its own journey.
