@@ -85,6 +85,11 @@ def ase(territory):
 
 
 @pytest.fixture
+def prescripteur(ase):
+    return member(Role.PRESCRIPTEUR, ase)
+
+
+@pytest.fixture
 def questionnaire_publie():
     """Transactional tests flush the questionnaire that the data migration published: publish it again."""
     publier(Questionnaire, wet_run=True)

@@ -62,11 +62,6 @@ def territory():
     return territory
 
 
-@pytest.fixture
-def prescripteur(ase):
-    return member(Role.PRESCRIPTEUR, ase)
-
-
 def birth(years=19, days=0):
     return timezone.localdate() - datetime.timedelta(days=years * 365 + 30 + days)
 
