@@ -141,11 +141,9 @@ def section(request, pk, code):
     )
     if request.method == "POST" and form.is_valid():
         services.enregistrer(diagnostic, form.valeurs(), actor=request.user, section=code)
-        _audit(request, Action.MODIFICATION, diagnostic, section=code)
-        if action == "plus_tard":
-            messages.success(request, f"Section « {current['label']} » enregistrée. Reprenez quand vous voulez.")
-            return redirect("diagnostic:sommaire", pk=diagnostic.pk)
-        return redirect(_etape_suivante(diagnostic, code))
+        return _apres_enregistrement(
+            request, diagnostic, code, f"Section « {current['label']} » enregistrée.", _etape_suivante(diagnostic, code)
+        )
     if request.method == "GET":
         _audit(request, Action.CONSULTATION, diagnostic, section=code)
     return render(
@@ -159,6 +157,15 @@ def section(request, pk, code):
             "title": f"{current['label']} — diagnostic de {diagnostic.parcours.jeune.prenom}",
         },
     )
+
+
+def _apres_enregistrement(request, diagnostic, section, enregistre, suite):
+    """Once a step is saved: back to the list of steps when the counsellor resumes later, else on to `suite`."""
+    _audit(request, Action.MODIFICATION, diagnostic, section=section)
+    if request.POST.get("action") == "plus_tard":
+        messages.success(request, f"{enregistre} Reprenez quand vous voulez.")
+        return redirect("diagnostic:sommaire", pk=diagnostic.pk)
+    return redirect(suite)
 
 
 def _thematique_labels(besoins):
@@ -186,11 +193,9 @@ def plan(request, pk):
             actor=request.user,
             **{name: data[name] for name in services.PLAN_FIELDS},
         )
-        _audit(request, Action.MODIFICATION, diagnostic, section=PLAN)
-        if request.POST.get("action") == "plus_tard":
-            messages.success(request, "Plan d'action enregistré. Reprenez quand vous voulez.")
-            return redirect("diagnostic:sommaire", pk=diagnostic.pk)
-        return redirect("diagnostic:resume", pk=diagnostic.pk)
+        return _apres_enregistrement(
+            request, diagnostic, PLAN, "Plan d'action enregistré.", reverse("diagnostic:resume", args=[diagnostic.pk])
+        )
     if request.method == "GET":
         _audit(request, Action.CONSULTATION, diagnostic, section=PLAN)
     return render(

@@ -282,10 +282,24 @@ def accepter(request, lien):
     return _retour(lien)
 
 
-@avec_lien
+def _apres_confirmation(gabarit, titre):
+    """A step the young person confirms first: the link's GET shows the page that asks, only its POST acts."""
+
+    def decorator(action):
+        @avec_lien
+        @wraps(action)
+        def view(request, lien):
+            if request.method != "POST":
+                return render(request, gabarit, {"lien": lien, "title": titre})
+            return action(request, lien)
+
+        return view
+
+    return decorator
+
+
+@_apres_confirmation("espace_jeune/refuser.html", "Dire non")
 def refuser(request, lien):
-    if request.method != "POST":
-        return render(request, "espace_jeune/refuser.html", {"lien": lien, "title": "Dire non"})
     try:
         services.refuser(lien.parcours)
     except TransitionError:
@@ -381,10 +395,8 @@ def ecrire(request, lien):
     return _retour(lien)
 
 
-@avec_lien
+@_apres_confirmation("espace_jeune/stop.html", "Ne plus recevoir de messages")
 def stop(request, lien):
-    if request.method != "POST":
-        return render(request, "espace_jeune/stop.html", {"lien": lien, "title": "Ne plus recevoir de messages"})
     services.arreter_messages(lien.parcours.jeune)
     _audit(Action.MODIFICATION, lien.parcours.jeune, lien.parcours, "stop")
     messages.success(request, "C'est noté : vous ne recevrez plus de messages de l'équipe SAS.")
