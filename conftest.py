@@ -250,6 +250,14 @@ def page(browser):
 
 
 @pytest.fixture
+def telephone(browser):
+    """A page on a 320 px wide phone, the narrowest screen the pages must fit."""
+    context = browser.new_context(locale="fr-FR", viewport={"width": 320, "height": 640})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
 def log_in(live_server):
     """log_in(page, user, next_url=""): sign `user` in through the login form (every test user's password)."""
 

@@ -651,13 +651,19 @@ def test_the_same_young_person_twice_in_one_file_is_one_person_with_one_journey(
     assert Consent.objects.count() == 6
 
 
-def test_a_row_imported_meanwhile_by_another_run_is_already_imported(ase, prescripteur, monkeypatch):
-    batch = create_batch(
+@pytest.fixture
+def deux_lignes(ase, prescripteur):
+    """A file of two young people, Inès and Zoé, sent and not yet imported."""
+    return create_batch(
         organisation=ase,
         user=prescripteur,
         filename="f.csv",
         content=csv_bytes([row(), row(prenom="Zoé", telephone="0745123456")]),
     )
+
+
+def test_a_row_imported_meanwhile_by_another_run_is_already_imported(deux_lignes, monkeypatch):
+    batch = deux_lignes
 
     def concurrent_run_first(rows, **kwargs):
         # Another worker imports line 2 between the check of existing rows and the writing of the chunk.
@@ -670,13 +676,8 @@ def test_a_row_imported_meanwhile_by_another_run_is_already_imported(ase, prescr
     assert Signalement.objects.count() == 2 and Jeune.objects.count() == 2
 
 
-def test_a_row_that_cannot_be_written_is_reported_and_the_others_go_in(ase, prescripteur, monkeypatch):
-    batch = create_batch(
-        organisation=ase,
-        user=prescripteur,
-        filename="f.csv",
-        content=csv_bytes([row(), row(prenom="Zoé", telephone="0745123456")]),
-    )
+def test_a_row_that_cannot_be_written_is_reported_and_the_others_go_in(deux_lignes, monkeypatch):
+    batch = deux_lignes
 
     def failing(*args, **kwargs):
         raise DatabaseError("disk full")

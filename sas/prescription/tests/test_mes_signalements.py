@@ -317,10 +317,10 @@ def test_the_page_shows_the_filters_labelled_and_the_table_captioned(situation, 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_in_a_browser_the_prescriber_pages_filters_searches_and_downloads(
-    situation, prescripteur, browser, log_in, live_server, monkeypatch
+    situation, prescripteur, telephone, log_in, live_server, monkeypatch
 ):
     monkeypatch.setattr(liste, "PAR_PAGE", 2)
-    page = browser.new_context(locale="fr-FR", viewport={"width": 320, "height": 640}).new_page()
+    page = telephone
     log_in(page, prescripteur, URL)
     page.get_by_role("heading", level=1, name="Mes signalements").wait_for()
     assert serious_violations(page) == []
