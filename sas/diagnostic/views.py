@@ -144,19 +144,18 @@ def section(request, pk, code):
         return _apres_enregistrement(
             request, diagnostic, code, f"Section « {current['label']} » enregistrée.", _etape_suivante(diagnostic, code)
         )
+    return _page_d_etape(
+        request, diagnostic, code, "diagnostic/section.html", current["label"], section=current, form=form
+    )
+
+
+def _page_d_etape(request, diagnostic, code, gabarit, libelle, **contexte):
+    """A step of the interview with its stepper; reading it is audited (a form sent back with errors is not)."""
     if request.method == "GET":
         _audit(request, Action.CONSULTATION, diagnostic, section=code)
-    return render(
-        request,
-        "diagnostic/section.html",
-        {
-            "diagnostic": diagnostic,
-            "section": current,
-            "form": form,
-            "stepper": _stepper(diagnostic, code),
-            "title": f"{current['label']} — diagnostic de {diagnostic.parcours.jeune.prenom}",
-        },
-    )
+    titre = f"{libelle} — diagnostic de {diagnostic.parcours.jeune.prenom}"
+    contexte.update(diagnostic=diagnostic, stepper=_stepper(diagnostic, code), title=titre)
+    return render(request, gabarit, contexte)
 
 
 def _apres_enregistrement(request, diagnostic, section, enregistre, suite):
@@ -196,18 +195,14 @@ def plan(request, pk):
         return _apres_enregistrement(
             request, diagnostic, PLAN, "Plan d'action enregistré.", reverse("diagnostic:resume", args=[diagnostic.pk])
         )
-    if request.method == "GET":
-        _audit(request, Action.CONSULTATION, diagnostic, section=PLAN)
-    return render(
+    return _page_d_etape(
         request,
+        diagnostic,
+        PLAN,
         "diagnostic/plan.html",
-        {
-            "diagnostic": diagnostic,
-            "form": form,
-            "besoins": _thematique_labels(besoins),
-            "stepper": _stepper(diagnostic, PLAN),
-            "title": f"Besoins et plan d'action — diagnostic de {diagnostic.parcours.jeune.prenom}",
-        },
+        "Besoins et plan d'action",
+        form=form,
+        besoins=_thematique_labels(besoins),
     )
 
 
