@@ -759,12 +759,18 @@ def worker_killed_at_second_chunk(monkeypatch):
     monkeypatch.setattr(imports, "signaler_many", failing_signaler_many)
 
 
-def test_an_interrupted_import_resumes_where_it_stopped(ase, prescripteur, monkeypatch):
-    rows = [row(prenom=f"P{i}", telephone=f"061{i:07d}") for i in range(5)]
+def interrupted_import(ase, prescripteur, monkeypatch, count):
+    """A file of `count` young people whose import, by chunks of 2, dies with its worker at the second chunk."""
+    rows = [row(prenom=f"P{i}", telephone=f"061{i:07d}") for i in range(count)]
     batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
     worker_killed_at_second_chunk(monkeypatch)
     with pytest.raises(RuntimeError):
         run_import(batch, chunk_size=2)
+    return batch
+
+
+def test_an_interrupted_import_resumes_where_it_stopped(ase, prescripteur, monkeypatch):
+    batch = interrupted_import(ase, prescripteur, monkeypatch, 5)
     batch.refresh_from_db()
     assert (batch.status, batch.processed_rows, batch.created_count) == (ImportStatus.ECHEC, 2, 2)
     assert Signalement.objects.count() == 2  # the interrupted chunk was rolled back as a whole
@@ -1007,11 +1013,7 @@ def test_a_batch_is_previewed_then_imported_then_done_with_one_event_each(client
 
 
 def test_a_failed_import_is_recorded_then_resumed(ase, prescripteur, monkeypatch):
-    rows = [row(prenom=f"P{i}", telephone=f"061{i:07d}") for i in range(4)]
-    batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
-    worker_killed_at_second_chunk(monkeypatch)
-    with pytest.raises(RuntimeError):
-        run_import(batch, chunk_size=2)
+    batch = interrupted_import(ase, prescripteur, monkeypatch, 4)
     assert tasks.start_import(batch) is True
     batch.refresh_from_db()
     assert history(batch) == [
