@@ -85,6 +85,11 @@ def ase(territory):
 
 
 @pytest.fixture
+def prescripteur(ase):
+    return member(Role.PRESCRIPTEUR, ase)
+
+
+@pytest.fixture
 def questionnaire_publie():
     """Transactional tests flush the questionnaire that the data migration published: publish it again."""
     publier(Questionnaire, wet_run=True)
@@ -240,6 +245,14 @@ def browser():
 @pytest.fixture
 def page(browser):
     context = browser.new_context(locale="fr-FR")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def telephone(browser):
+    """A page on a 320 px wide phone, the narrowest screen the pages must fit."""
+    context = browser.new_context(locale="fr-FR", viewport={"width": 320, "height": 640})
     yield context.new_page()
     context.close()
 

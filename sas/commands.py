@@ -32,6 +32,13 @@ class Bilan:
     comptes: list = field(default_factory=list)
     echec: str = ""
 
+    @classmethod
+    def des_actions(cls, actions, quoi, *, faites, a_faire, wet_run):
+        """One line per action, then their count: "3 étape(s) exécutée(s)", or "à exécuter" in a dry run."""
+        return cls(lignes=[str(action) for action in actions]).compter(
+            len(actions), f"{quoi} {faites if wet_run else a_faire}"
+        )
+
     def compter(self, nombre, libelle):
         self.comptes.append((nombre, libelle))
         return self

@@ -78,6 +78,11 @@ class Limite:
     def __init__(self, group, *, limit, window):
         self.group, self.limit, self.window = group, limit, window
 
+    @classmethod
+    def reglable(cls, group, *, limit, window):
+        """`limit` and `window` as (setting, default): a deployment may tune them without a code change."""
+        return cls(group, limit=getattr(settings, *limit), window=getattr(settings, *window))
+
     def _usage(self, ident, *, increment):
         rate, key = (self.limit, self.window), (lambda _group, _request: str(ident))
         return get_usage(None, group=self.group, key=key, rate=rate, increment=increment)

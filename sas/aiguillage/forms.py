@@ -4,6 +4,7 @@ from django import forms
 from django.utils.html import format_html, format_html_join
 from dsfr.forms import DsfrBaseForm
 
+from sas.formulaires import recherche_jeune
 from sas.jeunes.models import Sexe, TrancheAge
 from sas.organisations.models import OrganisationKind
 from sas.parcours.status import Status
@@ -53,11 +54,8 @@ class OptionsSelect(forms.Select):
 class FiltreFileForm(DsfrBaseForm):
     """The queue's filters (GET); every field is optional."""
 
-    q = forms.CharField(
-        label="Rechercher un jeune",
-        required=False,
-        max_length=100,
-        help_text="Prénom ou nom, téléphone, adresse électronique ou code du courrier (par exemple 1a-abcdefghijkl).",
+    q = recherche_jeune(
+        "Prénom ou nom, téléphone, adresse électronique ou code du courrier (par exemple 1a-abcdefghijkl)."
     )
     # The tab shown; kept when the filters are sent again.
     groupe = forms.ChoiceField(

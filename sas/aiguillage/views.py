@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from sas.actions import action_postee, formulaire_valide
 from sas.audit.models import Action, record
 from sas.organisations.models import Role
 from sas.permissions import assignable_counsellors, parcours_for_role, require_role, role_required
@@ -37,18 +38,29 @@ def _parcours(request, uuid):
     return get_object_or_404(parcours_for_role(request.user, Role.AIGUILLEUR), uuid=uuid)
 
 
-def _back(request, parcours):
+def _suite(request, defaut, *args, **kwargs):
+    """Back to the page the form was posted from (`next`), never to another site; else to the URL named `defaut`."""
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return redirect(target)
-    return redirect("parcours:detail", uuid=parcours.uuid)
+    return redirect(defaut, *args, **kwargs)
 
 
-def _form_errors(request, form):
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label} : {error}" if label else error)
+def _back(request, parcours):
+    return _suite(request, "parcours:detail", uuid=parcours.uuid)
+
+
+def _queue(request, _objet=None):
+    return _suite(request, "parcours:file_active")
+
+
+def _poste(form_class, prefix):
+    return lambda request, _objet: form_class(request.POST, prefix=prefix)
+
+
+def _sur_parcours(formulaire=None, retour=_back):
+    """A form posted on a journey of the aiguilleur's territories (404 otherwise)."""
+    return action_postee(_parcours, retour, formulaire)
 
 
 @role_required(Role.AIGUILLEUR)
@@ -81,27 +93,20 @@ def taches(request):
     )
 
 
-@login_required
-@require_POST
-def assigner(request, uuid):
-    parcours = _parcours(request, uuid)
-    form = AffectationForm(request.POST, prefix="affectation", equipe=assignable_counsellors(request.user, parcours))
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(request, parcours)
-    conseiller = form.cleaned_data["conseiller"]
-    try:
-        event = services.assigner(parcours, conseiller, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        if event:
-            jeunes = [parcours.jeune_id]
-            record(request.user, Action.MODIFICATION, parcours, jeunes, conseiller=event.detail["conseiller"])
-        messages.success(
-            request, f"{parcours.jeune} : {f'suivi par {conseiller}' if conseiller else 'sans conseiller attitré'}."
-        )
-    return _back(request, parcours)
+@_sur_parcours(
+    lambda request, parcours: AffectationForm(
+        request.POST, prefix="affectation", equipe=assignable_counsellors(request.user, parcours)
+    )
+)
+def assigner(request, parcours, data):
+    conseiller = data["conseiller"]
+    event = services.assigner(parcours, conseiller, actor=request.user)
+    if event:
+        jeunes = [parcours.jeune_id]
+        record(request.user, Action.MODIFICATION, parcours, jeunes, conseiller=event.detail["conseiller"])
+    messages.success(
+        request, f"{parcours.jeune} : {f'suivi par {conseiller}' if conseiller else 'sans conseiller attitré'}."
+    )
 
 
 def conseillers_des_equipes(user):
@@ -118,8 +123,7 @@ def assigner_lot(request):
     take one of them changes none."""
     require_role(request.user, Role.AIGUILLEUR)
     form = AttributionLotForm(request.POST, conseillers=conseillers_des_equipes(request.user))
-    if not form.is_valid():
-        _form_errors(request, form)
+    if not formulaire_valide(request, form):
         return _queue(request)
     uuids, conseiller = form.cleaned_data["parcours"], form.cleaned_data["conseiller"]
     journeys = list(
@@ -148,149 +152,78 @@ def assigner_lot(request):
     return _queue(request)
 
 
-@login_required
-@require_POST
-def journaliser(request, uuid):
-    parcours = _parcours(request, uuid)
-    form = ContactForm(request.POST, prefix="contact")
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(request, parcours)
-    services.journaliser_contact(parcours, **form.cleaned_data, actor=request.user)
-    record(request.user, Action.MODIFICATION, parcours, [parcours.jeune_id], contact=form.cleaned_data["resultat"])
+@_sur_parcours(_poste(ContactForm, "contact"))
+def journaliser(request, parcours, data):
+    services.journaliser_contact(parcours, **data, actor=request.user)
+    record(request.user, Action.MODIFICATION, parcours, [parcours.jeune_id], contact=data["resultat"])
     messages.success(request, "Tentative de contact enregistrée.")
-    return _back(request, parcours)
 
 
-@login_required
-@require_POST
-def repondre(request, uuid):
+@_sur_parcours(_poste(ReponseForm, "reponse"))
+def repondre(request, parcours, data):
     """The counsellor's answer in the young person's conversation, sent through messagerie."""
-    parcours = _parcours(request, uuid)
-    form = ReponseForm(request.POST, prefix="reponse")
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(request, parcours)
-    try:
-        message = conversation.repondre(parcours, form.cleaned_data["texte"], actor=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        record(request.user, Action.MODIFICATION, parcours, [parcours.jeune_id], reponse=message.pk)
-        messages.success(request, f"Réponse envoyée à {parcours.jeune.prenom} par {message.get_canal_display()}.")
-    return _back(request, parcours)
+    message = conversation.repondre(parcours, data["texte"], actor=request.user)
+    record(request.user, Action.MODIFICATION, parcours, [parcours.jeune_id], reponse=message.pk)
+    messages.success(request, f"Réponse envoyée à {parcours.jeune.prenom} par {message.get_canal_display()}.")
 
 
-@login_required
-@require_POST
-def reporter(request, uuid):
-    parcours = _parcours(request, uuid)
-    form = ReportForm(request.POST, prefix="report")
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(request, parcours)
-    jusqu_au = form.cleaned_data["jusqu_au"]
-    try:
-        services.reporter(parcours, jusqu_au, via="conseiller", actor=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        record(request.user, Action.MODIFICATION, parcours, [parcours.jeune_id], reporte_jusqu_au=str(jusqu_au))
-        messages.success(request, f"Contact reporté au {jusqu_au:%d/%m/%Y}.")
-    return _back(request, parcours)
+@_sur_parcours(_poste(ReportForm, "report"))
+def reporter(request, parcours, data):
+    jusqu_au = data["jusqu_au"]
+    services.reporter(parcours, jusqu_au, via="conseiller", actor=request.user)
+    record(request.user, Action.MODIFICATION, parcours, [parcours.jeune_id], reporte_jusqu_au=str(jusqu_au))
+    messages.success(request, f"Contact reporté au {jusqu_au:%d/%m/%Y}.")
 
 
-@login_required
-@require_POST
-def statistiques(request, uuid):
-    parcours = _parcours(request, uuid)
-    form = StatistiquesForm(request.POST, prefix="statistiques")
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(request, parcours)
-    services.dire_sexe_et_qpv(parcours.jeune, **form.cleaned_data)
+@_sur_parcours(_poste(StatistiquesForm, "statistiques"))
+def statistiques(request, parcours, data):
+    services.dire_sexe_et_qpv(parcours.jeune, **data)
     record(request.user, Action.MODIFICATION, parcours, [parcours.jeune_id], champs="sexe, qpv")
     messages.success(request, "Informations pour les statistiques enregistrées.")
-    return _back(request, parcours)
 
 
-@login_required
-@require_POST
-def tache_creer(request, uuid):
-    parcours = _parcours(request, uuid)
-    form = NouvelleTacheForm(request.POST, prefix="nouvelle-tache")
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(request, parcours)
-    data = form.cleaned_data
+@_sur_parcours(_poste(NouvelleTacheForm, "nouvelle-tache"))
+def tache_creer(request, parcours, data):
     # Due at the end of the chosen day.
     echeance = timezone.make_aware(datetime.datetime.combine(data["echeance"], datetime.time(18)))
     tache = services.creer_tache(parcours, data["nature"], echeance=echeance, motif=data["motif"])
     record(request.user, Action.CREATION, tache, [parcours.jeune_id])
     messages.success(request, f"{tache.get_nature_display()} planifiée avant le {data['echeance']:%d/%m/%Y}.")
-    return _back(request, parcours)
 
 
-@login_required
-@require_POST
-def tache_faite(request, pk):
+def _tache(request, pk):
+    """An open or done task of a journey on the user's territories, else 404."""
     require_role(request.user, Role.AIGUILLEUR)
     visible = parcours_for_role(request.user, Role.AIGUILLEUR)
-    tache = get_object_or_404(TacheContact.objects.select_related("parcours"), pk=pk, parcours__in=visible)
-    form = TacheFaiteForm(request.POST, prefix=f"tache-{tache.pk}")
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(request, tache.parcours)
-    try:
-        services.terminer_tache(tache, **form.cleaned_data, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        record(request.user, Action.MODIFICATION, tache, [tache.parcours.jeune_id], resultat=tache.resultat)
-        messages.success(request, f"{tache.get_nature_display()} notée : {tache.get_resultat_display().lower()}.")
-    return _back(request, tache.parcours)
+    return get_object_or_404(TacheContact.objects.select_related("parcours"), pk=pk, parcours__in=visible)
 
 
-def _queue(request):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
-    return redirect("parcours:file_active")
+@action_postee(
+    _tache,
+    lambda request, tache: _back(request, tache.parcours),
+    lambda request, tache: TacheFaiteForm(request.POST, prefix=f"tache-{tache.pk}"),
+)
+def tache_faite(request, tache, data):
+    services.terminer_tache(tache, **data, actor=request.user)
+    record(request.user, Action.MODIFICATION, tache, [tache.parcours.jeune_id], resultat=tache.resultat)
+    messages.success(request, f"{tache.get_nature_display()} notée : {tache.get_resultat_display().lower()}.")
 
 
-@login_required
-@require_POST
-def verifier(request, uuid):
+@_sur_parcours(retour=_queue)
+def verifier(request, parcours):
     """ "Vérifié, lancer le contact": an aiguilleur of the journey's territory only (404 otherwise)."""
-    parcours = _parcours(request, uuid)
-    try:
-        steps = cadence.verifier(parcours, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        record(request.user, Action.MODIFICATION, parcours, [parcours.jeune_id], verifie=True)
-        sent = " Premier message programmé." if any(step.faits for step in steps) else ""
-        messages.success(request, f"Signalement de {parcours.jeune.prenom} vérifié : le plan de contact démarre.{sent}")
-    return _queue(request)
+    steps = cadence.verifier(parcours, actor=request.user)
+    record(request.user, Action.MODIFICATION, parcours, [parcours.jeune_id], verifie=True)
+    sent = " Premier message programmé." if any(step.faits for step in steps) else ""
+    messages.success(request, f"Signalement de {parcours.jeune.prenom} vérifié : le plan de contact démarre.{sent}")
 
 
-@login_required
-@require_POST
-def ecarter(request, uuid):
+@_sur_parcours(lambda request, parcours: EcarterForm(request.POST, prefix=f"ecarter-{parcours.pk}"), retour=_queue)
+def ecarter(request, parcours, data):
     """ "Écarter" with a reason: an aiguilleur of the journey's territory only (404 otherwise)."""
-    parcours = _parcours(request, uuid)
-    form = EcarterForm(request.POST, prefix=f"ecarter-{parcours.pk}")
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _queue(request)
-    try:
-        services.ecarter(parcours, form.cleaned_data["motif"], actor=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        record(request.user, Action.TRANSITION, parcours, [parcours.jeune_id], to="hors_cible")
-        messages.success(request, f"Signalement de {parcours.jeune.prenom} écarté.")
-    return _queue(request)
+    services.ecarter(parcours, data["motif"], actor=request.user)
+    record(request.user, Action.TRANSITION, parcours, [parcours.jeune_id], to="hors_cible")
+    messages.success(request, f"Signalement de {parcours.jeune.prenom} écarté.")
 
 
 def _doublon(request, pk):
@@ -302,40 +235,24 @@ def _doublon(request, pk):
     )
 
 
-def _decider(request, pk, decision, succes):
-    """Apply the counsellor's decision on a possible duplicate, with its audit entry and a French message."""
-    doublon = _doublon(request, pk)
-    try:
-        decision(doublon, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        jeunes = [doublon.nouveau.jeune_id, doublon.existant.jeune_id]
-        record(request.user, Action.MODIFICATION, doublon, jeunes, decision=doublon.decision)
-        messages.success(request, succes(doublon))
-    return _queue(request)
+def _decider(request, doublon, decision):
+    """Apply the counsellor's decision on a possible duplicate, with its audit entry."""
+    decision(doublon, actor=request.user)
+    jeunes = [doublon.nouveau.jeune_id, doublon.existant.jeune_id]
+    record(request.user, Action.MODIFICATION, doublon, jeunes, decision=doublon.decision)
 
 
-@login_required
-@require_POST
-def fusionner(request, pk):
-    return _decider(
+@action_postee(_doublon, _queue)
+def fusionner(request, doublon):
+    _decider(request, doublon, services.fusionner)
+    messages.success(
         request,
-        pk,
-        services.fusionner,
-        lambda doublon: (
-            f"Signalement rattaché au parcours de {doublon.existant.jeune}. Les coordonnées du nouveau signalement "
-            "n'ont pas été reprises : ajoutez-les au dossier après les avoir vérifiées avec le jeune."
-        ),
+        f"Signalement rattaché au parcours de {doublon.existant.jeune}. Les coordonnées du nouveau signalement "
+        "n'ont pas été reprises : ajoutez-les au dossier après les avoir vérifiées avec le jeune.",
     )
 
 
-@login_required
-@require_POST
-def garder_separes(request, pk):
-    return _decider(
-        request,
-        pk,
-        services.garder_separes,
-        lambda doublon: f"{doublon.nouveau.jeune} et {doublon.existant.jeune} restent deux parcours distincts.",
-    )
+@action_postee(_doublon, _queue)
+def garder_separes(request, doublon):
+    _decider(request, doublon, services.garder_separes)
+    messages.success(request, f"{doublon.nouveau.jeune} et {doublon.existant.jeune} restent deux parcours distincts.")

@@ -5,12 +5,12 @@ from functools import wraps
 from data_inclusion.schema.v1 import Thematique
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from sas.actions import action_postee, refus_en_message
 from sas.audit.models import Action, record
 from sas.espace_jeune import services as espace_jeune
 from sas.espace_jeune.views import lien_verifie
@@ -89,13 +89,11 @@ def parcours(request, uuid):
 @require_POST
 def demarrer(request, uuid):
     parcours = _parcours(request, uuid)
-    try:
+    with refus_en_message(request):
         diagnostic = services.demarrer(parcours, conseiller=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-        return redirect("parcours:detail", uuid=parcours.uuid)
-    _audit(request, Action.CREATION, diagnostic)
-    return redirect("diagnostic:sommaire", pk=diagnostic.pk)
+        _audit(request, Action.CREATION, diagnostic)
+        return redirect("diagnostic:sommaire", pk=diagnostic.pk)
+    return redirect("parcours:detail", uuid=parcours.uuid)
 
 
 @login_required
@@ -143,24 +141,30 @@ def section(request, pk, code):
     )
     if request.method == "POST" and form.is_valid():
         services.enregistrer(diagnostic, form.valeurs(), actor=request.user, section=code)
-        _audit(request, Action.MODIFICATION, diagnostic, section=code)
-        if action == "plus_tard":
-            messages.success(request, f"Section « {current['label']} » enregistrée. Reprenez quand vous voulez.")
-            return redirect("diagnostic:sommaire", pk=diagnostic.pk)
-        return redirect(_etape_suivante(diagnostic, code))
+        return _apres_enregistrement(
+            request, diagnostic, code, f"Section « {current['label']} » enregistrée.", _etape_suivante(diagnostic, code)
+        )
+    return _page_d_etape(
+        request, diagnostic, code, "diagnostic/section.html", current["label"], section=current, form=form
+    )
+
+
+def _page_d_etape(request, diagnostic, code, gabarit, libelle, **contexte):
+    """A step of the interview with its stepper; reading it is audited (a form sent back with errors is not)."""
     if request.method == "GET":
         _audit(request, Action.CONSULTATION, diagnostic, section=code)
-    return render(
-        request,
-        "diagnostic/section.html",
-        {
-            "diagnostic": diagnostic,
-            "section": current,
-            "form": form,
-            "stepper": _stepper(diagnostic, code),
-            "title": f"{current['label']} — diagnostic de {diagnostic.parcours.jeune.prenom}",
-        },
-    )
+    titre = f"{libelle} — diagnostic de {diagnostic.parcours.jeune.prenom}"
+    contexte.update(diagnostic=diagnostic, stepper=_stepper(diagnostic, code), title=titre)
+    return render(request, gabarit, contexte)
+
+
+def _apres_enregistrement(request, diagnostic, section, enregistre, suite):
+    """Once a step is saved: back to the list of steps when the counsellor resumes later, else on to `suite`."""
+    _audit(request, Action.MODIFICATION, diagnostic, section=section)
+    if request.POST.get("action") == "plus_tard":
+        messages.success(request, f"{enregistre} Reprenez quand vous voulez.")
+        return redirect("diagnostic:sommaire", pk=diagnostic.pk)
+    return redirect(suite)
 
 
 def _thematique_labels(besoins):
@@ -188,23 +192,17 @@ def plan(request, pk):
             actor=request.user,
             **{name: data[name] for name in services.PLAN_FIELDS},
         )
-        _audit(request, Action.MODIFICATION, diagnostic, section=PLAN)
-        if request.POST.get("action") == "plus_tard":
-            messages.success(request, "Plan d'action enregistré. Reprenez quand vous voulez.")
-            return redirect("diagnostic:sommaire", pk=diagnostic.pk)
-        return redirect("diagnostic:resume", pk=diagnostic.pk)
-    if request.method == "GET":
-        _audit(request, Action.CONSULTATION, diagnostic, section=PLAN)
-    return render(
+        return _apres_enregistrement(
+            request, diagnostic, PLAN, "Plan d'action enregistré.", reverse("diagnostic:resume", args=[diagnostic.pk])
+        )
+    return _page_d_etape(
         request,
+        diagnostic,
+        PLAN,
         "diagnostic/plan.html",
-        {
-            "diagnostic": diagnostic,
-            "form": form,
-            "besoins": _thematique_labels(besoins),
-            "stepper": _stepper(diagnostic, PLAN),
-            "title": f"Besoins et plan d'action — diagnostic de {diagnostic.parcours.jeune.prenom}",
-        },
+        "Besoins et plan d'action",
+        form=form,
+        besoins=_thematique_labels(besoins),
     )
 
 
@@ -227,35 +225,25 @@ def resume(request, pk):
     return render(request, "diagnostic/resume.html", context)
 
 
-@login_required
-@require_POST
-def terminer(request, pk):
-    diagnostic = _diagnostic(request, pk)
-    try:
-        services.terminer(diagnostic, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        _audit(request, Action.TRANSITION, diagnostic, to="diagnostic_fait")
-        messages.success(request, "Diagnostic terminé. Donnez ou envoyez le plan d'action au jeune.")
+def _vers_resume(request, diagnostic):
     return redirect("diagnostic:resume", pk=diagnostic.pk)
 
 
-@login_required
-@require_POST
-def envoyer(request, pk):
-    diagnostic = _diagnostic(request, pk)
-    try:
-        message = services.envoyer_au_jeune(diagnostic, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
+@action_postee(_diagnostic, _vers_resume)
+def terminer(request, diagnostic):
+    services.terminer(diagnostic, actor=request.user)
+    _audit(request, Action.TRANSITION, diagnostic, to="diagnostic_fait")
+    messages.success(request, "Diagnostic terminé. Donnez ou envoyez le plan d'action au jeune.")
+
+
+@action_postee(_diagnostic, _vers_resume)
+def envoyer(request, diagnostic):
+    message = services.envoyer_au_jeune(diagnostic, actor=request.user)
+    _audit(request, Action.MODIFICATION, diagnostic, envoi="plan_action")
+    if message is None:
+        messages.error(request, "Le plan d'action n'a pas pu être envoyé (voir les messages du parcours).")
     else:
-        _audit(request, Action.MODIFICATION, diagnostic, envoi="plan_action")
-        if message is None:
-            messages.error(request, "Le plan d'action n'a pas pu être envoyé (voir les messages du parcours).")
-        else:
-            messages.success(request, "Plan d'action envoyé au jeune.")
-    return redirect("diagnostic:resume", pk=diagnostic.pk)
+        messages.success(request, "Plan d'action envoyé au jeune.")
 
 
 # The young person's pages: the signed link is the key, and it only opens its own journey.

@@ -5,7 +5,6 @@ import calendar
 import datetime
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,38 +34,32 @@ FERMES = frozenset({Status.CONSENTEMENT_RETIRE})
 # Wrong links or codes (typed from a letter): counted against the link they name, which then stays shut for the
 # window, and against the address. A code has 60 bits, so the limits are not what stops guessing; they keep one
 # caller from trying many, and the address's is generous because a school or a Mission locale shares one.
-liens_errones = Limite(
-    "espace_jeune_lien",
-    limit=getattr(settings, "SAS_CODE_JEUNE_LIMIT", 10),
-    window=getattr(settings, "SAS_CODE_JEUNE_WINDOW", 900),
+liens_errones = Limite.reglable(
+    "espace_jeune_lien", limit=("SAS_CODE_JEUNE_LIMIT", 10), window=("SAS_CODE_JEUNE_WINDOW", 900)
 )
-liens_errones_ip = Limite(
-    "espace_jeune_lien_ip",
-    limit=getattr(settings, "SAS_CODE_JEUNE_IP_LIMIT", 50),
-    window=getattr(settings, "SAS_CODE_JEUNE_WINDOW", 900),
+liens_errones_ip = Limite.reglable(
+    "espace_jeune_lien_ip", limit=("SAS_CODE_JEUNE_IP_LIMIT", 50), window=("SAS_CODE_JEUNE_WINDOW", 900)
 )
 
 
 # The birth date or code asked before sensitive pages: wrong answers per link, and per IP across links. Past the
 # limit the link's sensitive pages stay locked for the window, even for the right answer.
-verifications_lien = Limite(
+verifications_lien = Limite.reglable(
     "espace_jeune_verification_lien",
-    limit=getattr(settings, "SAS_VERIFICATION_JEUNE_LIMIT", 5),
-    window=getattr(settings, "SAS_VERIFICATION_JEUNE_WINDOW", 3600),
+    limit=("SAS_VERIFICATION_JEUNE_LIMIT", 5),
+    window=("SAS_VERIFICATION_JEUNE_WINDOW", 3600),
 )
-verifications_ip = Limite(
+verifications_ip = Limite.reglable(
     "espace_jeune_verification_ip",
-    limit=getattr(settings, "SAS_VERIFICATION_JEUNE_IP_LIMIT", 20),
-    window=getattr(settings, "SAS_VERIFICATION_JEUNE_WINDOW", 3600),
+    limit=("SAS_VERIFICATION_JEUNE_IP_LIMIT", 20),
+    window=("SAS_VERIFICATION_JEUNE_WINDOW", 3600),
 )
 # Codes sent per link: nobody makes SAS text a young person again and again.
 codes_envoyes = Limite("espace_jeune_code_envoye", limit=3, window=3600)
 SESSION_VERIFIE = "jeune_verifie"
 # Messages written to the counsellor per link: enough to say something, too few to flood the counsellor.
-messages_ecrits = Limite(
-    "espace_jeune_message",
-    limit=getattr(settings, "SAS_MESSAGE_JEUNE_LIMIT", 5),
-    window=getattr(settings, "SAS_MESSAGE_JEUNE_WINDOW", 3600),
+messages_ecrits = Limite.reglable(
+    "espace_jeune_message", limit=("SAS_MESSAGE_JEUNE_LIMIT", 5), window=("SAS_MESSAGE_JEUNE_WINDOW", 3600)
 )
 
 

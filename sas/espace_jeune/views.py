@@ -265,6 +265,15 @@ def _action(view):
     return require_POST(avec_lien(view))
 
 
+def _poste(request, form_class, erreur):
+    """The posted form's cleaned data, or None once `erreur` (one plain sentence for the whole form) is shown."""
+    form = form_class(request.POST)
+    if form.is_valid():
+        return form.cleaned_data
+    messages.error(request, erreur)
+    return None
+
+
 @_action
 def accepter(request, lien):
     consent = services.accepter(lien.parcours)
@@ -273,10 +282,24 @@ def accepter(request, lien):
     return _retour(lien)
 
 
-@avec_lien
+def _apres_confirmation(gabarit, titre):
+    """A step the young person confirms first: the link's GET shows the page that asks, only its POST acts."""
+
+    def decorator(action):
+        @avec_lien
+        @wraps(action)
+        def view(request, lien):
+            if request.method != "POST":
+                return render(request, gabarit, {"lien": lien, "title": titre})
+            return action(request, lien)
+
+        return view
+
+    return decorator
+
+
+@_apres_confirmation("espace_jeune/refuser.html", "Dire non")
 def refuser(request, lien):
-    if request.method != "POST":
-        return render(request, "espace_jeune/refuser.html", {"lien": lien, "title": "Dire non"})
     try:
         services.refuser(lien.parcours)
     except TransitionError:
@@ -299,13 +322,10 @@ def appel(request, lien):
 
 @_action
 def preferences(request, lien):
-    form = PreferencesForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choisissez comment vous préférez être contacté ou contactée.")
+    data = _poste(request, PreferencesForm, "Choisissez comment vous préférez être contacté ou contactée.")
+    if data is None:
         return _retour(lien)
-    services.enregistrer_preferences(
-        lien.parcours, canal=form.cleaned_data["canal_prefere"], moments=form.cleaned_data["moments_preferes"]
-    )
+    services.enregistrer_preferences(lien.parcours, canal=data["canal_prefere"], moments=data["moments_preferes"])
     _audit(Action.MODIFICATION, lien.parcours.jeune, lien.parcours, "preferences")
     messages.success(request, "Vos préférences sont enregistrées.")
     return _retour(lien)
@@ -313,12 +333,11 @@ def preferences(request, lien):
 
 @_action
 def plus_tard(request, lien):
-    form = ReportForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choisissez dans combien de mois nous pouvons revenir vers vous.")
+    data = _poste(request, ReportForm, "Choisissez dans combien de mois nous pouvons revenir vers vous.")
+    if data is None:
         return _retour(lien)
     try:
-        jusqu_au = services.plus_tard(lien.parcours, mois=int(form.cleaned_data["mois"]))
+        jusqu_au = services.plus_tard(lien.parcours, mois=int(data["mois"]))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _retour(lien)
@@ -376,10 +395,8 @@ def ecrire(request, lien):
     return _retour(lien)
 
 
-@avec_lien
+@_apres_confirmation("espace_jeune/stop.html", "Ne plus recevoir de messages")
 def stop(request, lien):
-    if request.method != "POST":
-        return render(request, "espace_jeune/stop.html", {"lien": lien, "title": "Ne plus recevoir de messages"})
     services.arreter_messages(lien.parcours.jeune)
     _audit(Action.MODIFICATION, lien.parcours.jeune, lien.parcours, "stop")
     messages.success(request, "C'est noté : vous ne recevrez plus de messages de l'équipe SAS.")

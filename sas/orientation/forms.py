@@ -2,6 +2,7 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from sas.annuaire.matching import A_DISTANCE, EN_PRESENTIEL, Filtres
+from sas.formulaires import case_de_confirmation, recherche_jeune
 
 from .models import OrientationStatus, Reason
 
@@ -109,21 +110,13 @@ class RetraitConseillerForm(DsfrBaseForm):
 
 
 class RetraitJeuneForm(DsfrBaseForm):
-    confirmation = forms.BooleanField(
-        label="Je confirme que je retire mon accord",
-        error_messages={"required": "Cochez la case pour confirmer."},
-    )
+    confirmation = case_de_confirmation("Je confirme que je retire mon accord")
 
 
 class FiltreRecuesForm(DsfrBaseForm):
     """The filters of the referrals received (GET): a name and a status, both optional; a wrong value is ignored."""
 
-    q = forms.CharField(
-        label="Rechercher un jeune",
-        required=False,
-        max_length=100,
-        help_text="Son prénom ou son nom, quand le jeune a accepté que vous le connaissiez.",
-    )
+    q = recherche_jeune("Son prénom ou son nom, quand le jeune a accepté que vous le connaissiez.")
     statut = forms.ChoiceField(
         label="Statut", required=False, choices=[("", "Tous les statuts"), *OrientationStatus.choices]
     )

@@ -17,7 +17,6 @@ from sas.audit.models import Action, record
 from sas.espace_jeune.models import LienJeune
 from sas.jeunes.models import CollectionMethod
 from sas.messagerie import envoi as messagerie
-from sas.messagerie.models import Destinataire
 from sas.parcours import transitions as parcours_transitions
 from sas.parcours.models import Parcours
 from sas.parcours.status import Status
@@ -25,7 +24,7 @@ from sas.rendezvous import services as rendezvous
 from sas.rendezvous.models import RendezVousStatus
 
 from .models import ActorKind, EventKind, LienStructure, Orientation, OrientationStatus, Reason
-from .services import noter_echec_courriel
+from .services import courriel_a_la_structure, noter_echec_courriel
 from .transitions import record_fact, transition
 
 RAISONS = {
@@ -179,18 +178,6 @@ def _prevenir_structure(orientation, at):
     (retried by the worker). A failure is logged as an event, never raised at the young person."""
     if not orientation.destinataire:
         return None
-    contexte = {
-        "envoyee_le": f"{timezone.localtime(orientation.envoyee_le):%d/%m/%Y}",
-        "service": orientation.service.nom,
-    }
-    message = messagerie.envoyer_courriel_pro(
-        orientation.destinataire,
-        "structure_annulation",
-        contexte,
-        nature=Destinataire.STRUCTURE,
-        cle=f"structure-annulation-{orientation.pk}",
-        lien_nature=NATURE_AVIS,
-        lien_objet=orientation.pk,
-        at=at,
+    return courriel_a_la_structure(
+        orientation, "structure_annulation", {}, f"structure-annulation-{orientation.pk}", NATURE_AVIS, at
     )
-    return orientation.events.filter(detail__message=message.pk).order_by("-pk").first()

@@ -322,18 +322,29 @@ def notifier_structure(orientation, *, raison, at=None):
     messagerie.annuler(cle, at=at)
     contexte = {
         "prenom": orientation.partage.get("identite", {}).get("prenom", "Un jeune"),
-        "envoyee_le": f"{timezone.localtime(orientation.envoyee_le):%d/%m/%Y}",
-        "service": orientation.service.nom,
         # The stored text keeps the mask: the token is put in by RenduLienStructure as the e-mail leaves.
         "lien": unquote(lien_url(MASQUE)),
     }
+    return courriel_a_la_structure(
+        orientation, GABARITS_STRUCTURE[raison], contexte, f"{cle}{raison}-{at:%Y%m%dT%H%M%S.%f}", NATURE_LIEN, at
+    )
+
+
+def courriel_a_la_structure(orientation, gabarit, contexte, cle, lien_nature, at):
+    """E-mail the referral's structure through messagerie (the referral's date and service added to `contexte`);
+    returns the event of the first attempt, where a failure is logged."""
+    contexte = {
+        **contexte,
+        "envoyee_le": f"{timezone.localtime(orientation.envoyee_le):%d/%m/%Y}",
+        "service": orientation.service.nom,
+    }
     message = messagerie.envoyer_courriel_pro(
         orientation.destinataire,
-        GABARITS_STRUCTURE[raison],
+        gabarit,
         contexte,
         nature=Destinataire.STRUCTURE,
-        cle=f"{cle}{raison}-{at:%Y%m%dT%H%M%S.%f}",
-        lien_nature=NATURE_LIEN,
+        cle=cle,
+        lien_nature=lien_nature,
         lien_objet=orientation.pk,
         at=at,
     )

@@ -4,6 +4,7 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from sas.communes.forms import CommuneField
+from sas.formulaires import recherche_jeune
 from sas.jeunes.models import TrancheAge
 from sas.parcours.models import Canal
 from sas.permissions.suivi import LIBELLES
@@ -117,12 +118,7 @@ class SignalementForm(DsfrBaseForm):
 class FiltreSignalementsForm(DsfrBaseForm):
     """The filters of "Mes signalements" (GET): a name and a stage, both optional; a wrong value is ignored."""
 
-    q = forms.CharField(
-        label="Rechercher un jeune",
-        required=False,
-        max_length=100,
-        help_text="Son prénom ou son nom, comme votre structure l'a indiqué en le signalant.",
-    )
+    q = recherche_jeune("Son prénom ou son nom, comme votre structure l'a indiqué en le signalant.")
     etape = forms.ChoiceField(label="Étape", required=False, choices=[("", "Toutes les étapes"), *LIBELLES.items()])
 
     def filtres(self):

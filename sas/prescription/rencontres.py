@@ -100,23 +100,15 @@ def noter_issue(rencontre, took_place, actor, at=None):
         raise ValidationError("L'issue de cette rencontre est déjà enregistrée.")
     if at < rencontre.starts_at:
         raise ValidationError(f"Vous pourrez dire si la rencontre a eu lieu après le {_when(rencontre.starts_at)}.")
-    with transaction.atomic():
-        updated = RencontreTripartite.objects.filter(pk=rencontre.pk, took_place__isnull=True).update(
-            took_place=took_place
-        )
-        if not updated:  # answered meanwhile by someone else
-            raise ValidationError("L'issue de cette rencontre est déjà enregistrée.")
-        outcome = "a eu lieu" if took_place else "n'a pas eu lieu"
-        transitions.record_fact(
-            parcours,
-            EventKind.RENCONTRE,
-            actor=actor,
-            reason=f"Rencontre tripartite du {_when(rencontre.starts_at)} : {outcome}",
-            at=at,
-        )
-        record(actor, Action.MODIFICATION, rencontre, [parcours.jeune_id], took_place=took_place)
-    rencontre.took_place = took_place
-    return rencontre
+    return _consigner(
+        rencontre,
+        actor,
+        at,
+        encore={"took_place__isnull": True},
+        changement={"took_place": took_place},
+        deja="L'issue de cette rencontre est déjà enregistrée.",
+        issue=" : a eu lieu" if took_place else " : n'a pas eu lieu",
+    )
 
 
 def annuler_rencontre(rencontre, actor, at=None):
@@ -126,21 +118,35 @@ def annuler_rencontre(rencontre, actor, at=None):
     _check_may_act(actor, parcours, rencontre.organisation)
     if rencontre.took_place is not None:
         raise ValidationError("L'issue de cette rencontre est déjà enregistrée : elle ne peut plus être annulée.")
+    return _consigner(
+        rencontre,
+        actor,
+        at,
+        encore={"cancelled_at__isnull": True, "took_place__isnull": True},
+        changement={"cancelled_at": at},
+        deja="Cette rencontre a déjà été annulée ou renseignée.",
+        issue=" annulée",
+        cancelled=True,
+    )
+
+
+def _consigner(rencontre, actor, at, *, encore, changement, deja, issue, **detail):
+    """Write `changement` on the meeting while it still matches `encore` (else someone else answered or cancelled it
+    meanwhile: `deja`), with its RENCONTRE event saying the `issue` and its audit entry (`changement` or `detail`)."""
+    parcours = rencontre.parcours
     with transaction.atomic():
-        updated = RencontreTripartite.objects.filter(
-            pk=rencontre.pk, cancelled_at__isnull=True, took_place__isnull=True
-        ).update(cancelled_at=at)
-        if not updated:  # cancelled or answered meanwhile by someone else
-            raise ValidationError("Cette rencontre a déjà été annulée ou renseignée.")
+        if not RencontreTripartite.objects.filter(pk=rencontre.pk, **encore).update(**changement):
+            raise ValidationError(deja)
         transitions.record_fact(
             parcours,
             EventKind.RENCONTRE,
             actor=actor,
-            reason=f"Rencontre tripartite du {_when(rencontre.starts_at)} annulée",
+            reason=f"Rencontre tripartite du {_when(rencontre.starts_at)}{issue}",
             at=at,
         )
-        record(actor, Action.MODIFICATION, rencontre, [parcours.jeune_id], cancelled=True)
-    rencontre.cancelled_at = at
+        record(actor, Action.MODIFICATION, rencontre, [parcours.jeune_id], **(detail or changement))
+    for name, value in changement.items():
+        setattr(rencontre, name, value)
     return rencontre
 
 

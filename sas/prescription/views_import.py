@@ -3,9 +3,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
+from sas.actions import action_postee, refus_en_message
 from sas.audit.models import Action, record
 from sas.csv_export import csv_response
 from sas.permissions import prescriber_organisations
@@ -117,26 +117,22 @@ def detail(request, pk):
     return render(request, "prescription/import_detail.html", context)
 
 
-@login_required
-@require_POST
-def start(request, pk):
-    batch = _get_batch(request, pk)
+def _vers_detail(request, batch):
+    return redirect("prescription:import_detail", pk=batch.pk)
+
+
+@action_postee(_get_batch, _vers_detail)
+def start(request, batch):
     if batch.status in (ImportStatus.LECTURE, ImportStatus.REFUSE):
         messages.error(request, "Ce fichier n'a pas (encore) d'aperçu : il ne peut pas être importé.")
     elif not start_import(batch):
         messages.info(request, "Cet import est déjà lancé.")
-    return redirect("prescription:import_detail", pk=batch.pk)
 
 
-@login_required
-@require_POST
-def sheet(request, pk):
-    batch = _get_batch(request, pk)
-    try:
+@action_postee(_get_batch, _vers_detail)
+def sheet(request, batch):
+    with refus_en_message(request, ValueError):
         choose_sheet(batch, request.POST.get("feuille", ""))
-    except ValueError as error:
-        messages.error(request, str(error))
-    return redirect("prescription:import_detail", pk=batch.pk)
 
 
 @login_required

@@ -1,6 +1,5 @@
 """The public form: no account, and an answer that never tells whether the young person was already known."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,10 +13,8 @@ from .services import signaler
 SOURCES = {Qui.JEUNE: SignalementSource.JEUNE, Qui.PROCHE: SignalementSource.PROCHE}
 TITLES = {Qui.JEUNE: "Demander à être recontacté", Qui.PROCHE: "Signaler un proche"}
 # Forms sent (and bots caught by the honeypot) per address; a form with errors does not count.
-formulaires_envoyes = Limite(
-    "signalement_public",
-    limit=getattr(settings, "SAS_PUBLIC_FORM_LIMIT", 5),
-    window=getattr(settings, "SAS_PUBLIC_FORM_WINDOW", 3600),
+formulaires_envoyes = Limite.reglable(
+    "signalement_public", limit=("SAS_PUBLIC_FORM_LIMIT", 5), window=("SAS_PUBLIC_FORM_WINDOW", 3600)
 )
 
 

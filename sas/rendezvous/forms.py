@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 
-from sas.organisations.models import Organisation
+from sas.formulaires import AuNomDUneOrganisation
 
 from .models import Modalite
 from .services import DUREES, NOMBRE_MAX
@@ -14,7 +14,7 @@ def libelle_creneau(creneau, *, avec_conseiller=True):
     return f"{texte} avec {creneau.conseiller.first_name or creneau.conseiller}" if avec_conseiller else texte
 
 
-class PublierCreneauxForm(DsfrBaseForm):
+class PublierCreneauxForm(AuNomDUneOrganisation, DsfrBaseForm):
     """One form for a whole morning: the first slot, its length and how many follow one another."""
 
     organisation = forms.ModelChoiceField(label="Équipe", queryset=None, empty_label=None)
@@ -42,23 +42,6 @@ class PublierCreneauxForm(DsfrBaseForm):
         required=False,
         help_text="Adresse en présentiel, lien en visioconférence ; par téléphone, le jeune est appelé à son numéro.",
     )
-
-    def __init__(self, *args, organisations, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.only_organisation = organisations[0] if len(organisations) == 1 else None
-        if self.only_organisation:
-            del self.fields["organisation"]
-        else:
-            self.fields["organisation"].queryset = Organisation.objects.filter(pk__in=[o.pk for o in organisations])
-
-    @property
-    def chosen_organisation(self):
-        return self.only_organisation or self.cleaned_data["organisation"]
-
-    def add_service_errors(self, error):
-        """Put the errors of publier_creneaux() on the fields people filled in."""
-        for field, messages in error.update_error_dict({}).items():
-            self.add_error(field if field in self.fields else None, messages)
 
 
 class ReservationForm(DsfrBaseForm):

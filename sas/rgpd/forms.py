@@ -1,6 +1,8 @@
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
+from sas.formulaires import case_de_confirmation
+
 from .models import CanalCoordonnee
 
 TEXTE_MAX = 2000
@@ -28,10 +30,7 @@ class CodeForm(DsfrBaseForm):
 
 
 class EffacementForm(DsfrBaseForm):
-    confirmation = forms.BooleanField(
-        label="Je demande l'effacement de mes données",
-        error_messages={"required": "Cochez la case pour confirmer."},
-    )
+    confirmation = case_de_confirmation("Je demande l'effacement de mes données")
 
 
 class ReclamationForm(DsfrBaseForm):
@@ -54,7 +53,6 @@ class ReponseForm(DsfrBaseForm):
 
 
 class DemandeCourrierForm(DsfrBaseForm):
-    confirmation = forms.BooleanField(
-        label="Le jeune a demandé l'effacement par courrier ou en personne, et son identité a été vérifiée",
-        error_messages={"required": "Cochez la case pour confirmer."},
+    confirmation = case_de_confirmation(
+        "Le jeune a demandé l'effacement par courrier ou en personne, et son identité a été vérifiée"
     )

@@ -87,11 +87,11 @@ def test_a_possible_duplicate_is_reviewed_and_merged_in_a_browser(
 
 @needs_browser
 def test_the_queue_fits_a_320px_phone_and_its_table_scrolls_by_keyboard(
-    log_in, live_server, browser, make_parcours, aiguilleur
+    log_in, live_server, telephone, make_parcours, aiguilleur
 ):
     make_parcours(prenom="Tardif", at=timezone.now() - datetime.timedelta(days=4))
     make_parcours(prenom="Recent")
-    page = browser.new_context(locale="fr-FR", viewport={"width": 320, "height": 640}).new_page()
+    page = telephone
     log_in(page, aiguilleur, "/parcours/file-active/")
     page.get_by_role("heading", level=1, name="File active du territoire").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 320

@@ -150,26 +150,21 @@ def test_an_answer_before_the_end_of_support_goes_straight_to_contacte(make_parc
 def test_an_answer_stops_the_cadence_and_cancels_its_pending_messages(make_parcours):
     parcours = make_parcours(at=T0)
     etat = CadenceContact.objects.create(parcours=parcours, plan=PlanContact.courant(), demarre_le=T0)
-    pending = Message.objects.create(
-        parcours=parcours,
-        jeune=parcours.jeune,
-        canal="sms",
-        gabarit="relance",
-        destinataire="+33612345678",
-        corps="…",
-        cle=f"cadence-{parcours.pk}-0-1-sms",
-        prevu_le=T0 + datetime.timedelta(days=2),
-    )
-    other = Message.objects.create(
-        parcours=parcours,
-        jeune=parcours.jeune,
-        canal="sms",
-        gabarit="rdv_confirme",
-        destinataire="+33612345678",
-        corps="…",
-        cle="rdv-1-rdv_confirme",
-        prevu_le=T0 + datetime.timedelta(days=2),
-    )
+
+    def sms_programme(gabarit, cle):
+        return Message.objects.create(
+            parcours=parcours,
+            jeune=parcours.jeune,
+            canal="sms",
+            gabarit=gabarit,
+            destinataire="+33612345678",
+            corps="…",
+            cle=cle,
+            prevu_le=T0 + datetime.timedelta(days=2),
+        )
+
+    pending = sms_programme("relance", f"cadence-{parcours.pk}-0-1-sms")
+    other = sms_programme("rdv_confirme", "rdv-1-rdv_confirme")
     services.reponse_du_jeune(parcours, via="sms", at=T0 + datetime.timedelta(hours=3))
     etat.refresh_from_db()
     assert (etat.arrete_le, etat.motif_arret) == (T0 + datetime.timedelta(hours=3), ArretCadence.REPONSE)

@@ -11,10 +11,8 @@ pytestmark = [needs_browser, pytest.mark.browser, pytest.mark.django_db(transact
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="fr-FR", viewport={"width": 320, "height": 640})
-    yield context.new_page()
-    context.close()
+def page(telephone):
+    return telephone
 
 
 def fits_the_screen(page):

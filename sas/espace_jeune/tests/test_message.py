@@ -1,13 +1,11 @@
 """The young person writes to their counsellor from their page; their SMS answers join the same conversation."""
 
-import datetime
 import html as htmllib
 import json
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from sas.aiguillage.models import MessageJeune, ViaMessage
 from sas.aiguillage.services import assigner
@@ -15,6 +13,7 @@ from sas.audit.models import Action, AuditEntry
 from sas.espace_jeune import services
 from sas.espace_jeune.forms import MESSAGE_MAX
 from sas.espace_jeune.models import LienJeune
+from sas.espace_jeune.tests.liens import inutilisable
 from sas.messagerie.models import Destinataire, Message
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
@@ -111,15 +110,7 @@ def test_without_a_counsellor_nobody_is_e_mailed_and_the_team_sees_it_in_the_que
 
 @pytest.mark.parametrize("case", ["expired", "revoked", "forged", "withdrawn"])
 def test_an_unusable_link_cannot_write(client, lien, parcours, case):
-    token = lien.token
-    if case == "expired":
-        LienJeune.objects.filter(pk=lien.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
-    elif case == "revoked":
-        lien.revoquer()
-    elif case == "forged":
-        token = token[:-1] + ("a" if token[-1] != "a" else "b")
-    else:
-        type(parcours).objects.filter(pk=parcours.pk).update(status=Status.CONSENTEMENT_RETIRE)
+    token = inutilisable(lien, parcours, case)
     assert ecrire(client, token, "Bonjour").status_code == 410
     assert not MessageJeune.objects.exists()
     assert not parcours.events.filter(kind=EventKind.MESSAGE_JEUNE).exists()

@@ -13,6 +13,7 @@ from sas.espace_jeune import services
 from sas.espace_jeune.models import LienJeune
 from sas.espace_jeune.services import REFUS
 from sas.espace_jeune.testing import verifier
+from sas.espace_jeune.tests.liens import forged, inutilisable
 from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Purpose
 from sas.messagerie import envoi as messagerie
 from sas.messagerie.models import MessageStatus
@@ -96,29 +97,9 @@ def test_the_page_shows_only_its_own_journey(client, lien, territory):
     assert "Zoé" not in html and "Motif d'un autre jeune" not in html
 
 
-def forged(token):
-    """The same link with one character of its signature changed."""
-    last = token[-1]
-    return token[:-1] + ("a" if last != "a" else "b")
-
-
 @pytest.mark.parametrize("case", ["expired", "revoked", "forged", "unknown", "garbage", "anonymised", "withdrawn"])
 def test_an_unusable_link_explains_how_to_get_a_new_one(client, lien, parcours, case):
-    token = lien.token
-    if case == "expired":
-        LienJeune.objects.filter(pk=lien.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
-    elif case == "revoked":
-        lien.revoquer()
-    elif case == "forged":
-        token = forged(token)
-    elif case == "unknown":
-        token = LienJeune(pk=lien.pk + 1000).token
-    elif case == "garbage":
-        token = "pas-un-code!"
-    elif case == "anonymised":
-        type(parcours.jeune).objects.filter(pk=parcours.jeune_id).update(anonymised_at=timezone.now())
-    elif case == "withdrawn":
-        Parcours.objects.filter(pk=parcours.pk).update(status=Status.CONSENTEMENT_RETIRE)
+    token = inutilisable(lien, parcours, case)
     response = client.get(f"/j/{token}/")
     assert response.status_code == 410
     html = text(response)

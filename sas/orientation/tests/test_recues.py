@@ -322,10 +322,10 @@ def test_the_page_shows_the_filters_labelled_and_the_table_captioned(situation, 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_in_a_browser_the_structure_pages_filters_searches_and_downloads(
-    situation, structure_user, browser, log_in, live_server, monkeypatch
+    situation, structure_user, telephone, log_in, live_server, monkeypatch
 ):
     monkeypatch.setattr(recues, "PAR_PAGE", 2)
-    page = browser.new_context(locale="fr-FR", viewport={"width": 320, "height": 640}).new_page()
+    page = telephone
     log_in(page, structure_user, URL)
     page.get_by_role("heading", level=1, name="Orientations reçues").wait_for()
     assert serious_violations(page) == []

@@ -62,11 +62,6 @@ def territory():
     return territory
 
 
-@pytest.fixture
-def prescripteur(ase):
-    return member(Role.PRESCRIPTEUR, ase)
-
-
 def birth(years=19, days=0):
     return timezone.localdate() - datetime.timedelta(days=years * 365 + 30 + days)
 
@@ -656,13 +651,19 @@ def test_the_same_young_person_twice_in_one_file_is_one_person_with_one_journey(
     assert Consent.objects.count() == 6
 
 
-def test_a_row_imported_meanwhile_by_another_run_is_already_imported(ase, prescripteur, monkeypatch):
-    batch = create_batch(
+@pytest.fixture
+def deux_lignes(ase, prescripteur):
+    """A file of two young people, Inès and Zoé, sent and not yet imported."""
+    return create_batch(
         organisation=ase,
         user=prescripteur,
         filename="f.csv",
         content=csv_bytes([row(), row(prenom="Zoé", telephone="0745123456")]),
     )
+
+
+def test_a_row_imported_meanwhile_by_another_run_is_already_imported(deux_lignes, monkeypatch):
+    batch = deux_lignes
 
     def concurrent_run_first(rows, **kwargs):
         # Another worker imports line 2 between the check of existing rows and the writing of the chunk.
@@ -675,13 +676,8 @@ def test_a_row_imported_meanwhile_by_another_run_is_already_imported(ase, prescr
     assert Signalement.objects.count() == 2 and Jeune.objects.count() == 2
 
 
-def test_a_row_that_cannot_be_written_is_reported_and_the_others_go_in(ase, prescripteur, monkeypatch):
-    batch = create_batch(
-        organisation=ase,
-        user=prescripteur,
-        filename="f.csv",
-        content=csv_bytes([row(), row(prenom="Zoé", telephone="0745123456")]),
-    )
+def test_a_row_that_cannot_be_written_is_reported_and_the_others_go_in(deux_lignes, monkeypatch):
+    batch = deux_lignes
 
     def failing(*args, **kwargs):
         raise DatabaseError("disk full")
@@ -763,12 +759,18 @@ def worker_killed_at_second_chunk(monkeypatch):
     monkeypatch.setattr(imports, "signaler_many", failing_signaler_many)
 
 
-def test_an_interrupted_import_resumes_where_it_stopped(ase, prescripteur, monkeypatch):
-    rows = [row(prenom=f"P{i}", telephone=f"061{i:07d}") for i in range(5)]
+def interrupted_import(ase, prescripteur, monkeypatch, count):
+    """A file of `count` young people whose import, by chunks of 2, dies with its worker at the second chunk."""
+    rows = [row(prenom=f"P{i}", telephone=f"061{i:07d}") for i in range(count)]
     batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
     worker_killed_at_second_chunk(monkeypatch)
     with pytest.raises(RuntimeError):
         run_import(batch, chunk_size=2)
+    return batch
+
+
+def test_an_interrupted_import_resumes_where_it_stopped(ase, prescripteur, monkeypatch):
+    batch = interrupted_import(ase, prescripteur, monkeypatch, 5)
     batch.refresh_from_db()
     assert (batch.status, batch.processed_rows, batch.created_count) == (ImportStatus.ECHEC, 2, 2)
     assert Signalement.objects.count() == 2  # the interrupted chunk was rolled back as a whole
@@ -1011,11 +1013,7 @@ def test_a_batch_is_previewed_then_imported_then_done_with_one_event_each(client
 
 
 def test_a_failed_import_is_recorded_then_resumed(ase, prescripteur, monkeypatch):
-    rows = [row(prenom=f"P{i}", telephone=f"061{i:07d}") for i in range(4)]
-    batch = create_batch(organisation=ase, user=prescripteur, filename="f.csv", content=csv_bytes(rows))
-    worker_killed_at_second_chunk(monkeypatch)
-    with pytest.raises(RuntimeError):
-        run_import(batch, chunk_size=2)
+    batch = interrupted_import(ase, prescripteur, monkeypatch, 4)
     assert tasks.start_import(batch) is True
     batch.refresh_from_db()
     assert history(batch) == [

@@ -15,8 +15,8 @@ from sas.prescription.models import ImportBatch, ImportStatus
 from sas.prescription.tests import test_imports
 from sas.prescription.tests.test_imports import csv_bytes, row, sample_rows, upload
 
-# The import tests' fixtures: the real INSEE communes of the Rhône, a prescriber of the ASE.
-territory, prescripteur = test_imports.territory, test_imports.prescripteur
+# The import tests' territory: the real INSEE communes of the Rhône.
+territory = test_imports.territory
 
 # The worker closes database connections between tasks, as in production: no test transaction around it.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -86,13 +86,19 @@ def test_a_large_file_is_read_by_the_worker_then_previewed_and_imported(client, 
     ]
 
 
-def test_the_page_shows_how_far_the_worker_has_read(client, ase, prescripteur, monkeypatch):
-    """The prescriber's page, fetched while the worker reads, counts the rows read then the rows checked."""
+@pytest.fixture
+def gros_fichier_envoye(client, prescripteur, monkeypatch):
+    """A large file the prescriber sent, left to the worker, which reports its progress every 500 rows."""
     client.force_login(prescripteur)
     content, rows, _ = large_csv()
     upload(client, content)
-    batch = ImportBatch.objects.get()
     monkeypatch.setattr(imports, "PROGRESS_EVERY", 500)
+    return ImportBatch.objects.get(), rows
+
+
+def test_the_page_shows_how_far_the_worker_has_read(client, gros_fichier_envoye, monkeypatch):
+    """The prescriber's page, fetched while the worker reads, counts the rows read then the rows checked."""
+    batch, rows = gros_fichier_envoye
     seen, check_row = [], imports.check_row
 
     def check_row_and_look(row, communes, today=None):
@@ -108,12 +114,8 @@ def test_the_page_shows_how_far_the_worker_has_read(client, ase, prescripteur, m
     assert ImportBatch.objects.get().status == ImportStatus.APERCU
 
 
-def test_the_page_shows_the_rows_read_before_the_checks(client, ase, prescripteur, monkeypatch):
-    client.force_login(prescripteur)
-    content, rows, _ = large_csv()
-    upload(client, content)
-    batch = ImportBatch.objects.get()
-    monkeypatch.setattr(imports, "PROGRESS_EVERY", 500)
+def test_the_page_shows_the_rows_read_before_the_checks(client, gros_fichier_envoye, monkeypatch):
+    batch, rows = gros_fichier_envoye
     seen, parse_sheet = [], imports.parse_sheet
 
     def look_then_parse(sheet):

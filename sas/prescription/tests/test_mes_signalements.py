@@ -1,6 +1,6 @@
-"""'Mes signalements' at scale: a search by the name the prescriber typed, the stages they may see as filters with
+"""'Mes signalements' at scale: a search by the name the prescripteur typed, the stages they may see as filters with
 their counts, pages, and the same list as a CSV file. Expected figures come from vue_prescripteur() on the
-situation built here, the one rule of what a prescriber sees."""
+situation built here, the one rule of what a prescripteur sees."""
 
 import collections
 import csv
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 S = Status
 T0 = timezone.now() - datetime.timedelta(days=60)
-# What a counsellor wrote on each move: never for a prescriber's eyes.
+# What a counsellor wrote on each move: never for a prescripteur's eyes.
 NOTE = "Vu au commissariat de Vénissieux"
 URL, EXPORT = reverse("parcours:mes_signalements"), reverse("parcours:mes_signalements_csv")
 
@@ -59,11 +59,6 @@ def joindre(parcours, organisation, prenom, nom, *, at):
 @pytest.fixture
 def spip(territory):
     return OrganisationFactory(territory=territory, kind=OrganisationKind.SPIP, nom="SPIP du Rhône")
-
-
-@pytest.fixture
-def prescriber(ase):
-    return member(Role.PRESCRIPTEUR, ase)
 
 
 @pytest.fixture
@@ -107,10 +102,10 @@ def read_csv(response):
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline=""), delimiter=";"))
 
 
-def test_the_stage_computed_in_sql_is_the_one_vue_prescripteur_shows(situation, prescriber):
-    organisation_ids = [o.pk for o in organisations_for_role(prescriber, Role.PRESCRIPTEUR)]
-    annotated = {p.pk: p for p in avec_etape(parcours_followed_by(prescriber), organisation_ids)}
-    shown = vues(prescriber)
+def test_the_stage_computed_in_sql_is_the_one_vue_prescripteur_shows(situation, prescripteur):
+    organisation_ids = [o.pk for o in organisations_for_role(prescripteur, Role.PRESCRIPTEUR)]
+    annotated = {p.pk: p for p in avec_etape(parcours_followed_by(prescripteur), organisation_ids)}
+    shown = vues(prescripteur)
     assert annotated.keys() == shown.keys() == {p.pk for p in situation["ase"]}
     for pk, vue in shown.items():
         assert (annotated[pk].suivi_etape, annotated[pk].suivi_depuis) == (vue.etape.code, vue.depuis)
@@ -120,22 +115,24 @@ def test_the_stage_computed_in_sql_is_the_one_vue_prescripteur_shows(situation, 
     assert shown[zoe.pk].etape.code == S.DIAGNOSTIC_FAIT
 
 
-def test_each_stage_is_a_filter_with_its_count(situation, prescriber):
-    counts = collections.Counter(vue.etape.code for vue in vues(prescriber).values())
-    found = liste.liste(prescriber)
+def test_each_stage_is_a_filter_with_its_count(situation, prescripteur):
+    counts = collections.Counter(vue.etape.code for vue in vues(prescripteur).values())
+    found = liste.liste(prescripteur)
     assert found.etapes == [(code, label, counts[code]) for code, label in LIBELLES.items() if counts[code]]
     assert found.total == sum(counts.values()) == len(situation["ase"])
     for code in counts:
-        rows = liste.liste(prescriber, etape=code).lignes
-        assert [row.parcours.pk for row in rows] == expected_order(prescriber, lambda vue, c=code: vue.etape.code == c)
+        rows = liste.liste(prescripteur, etape=code).lignes
+        assert [row.parcours.pk for row in rows] == expected_order(
+            prescripteur, lambda vue, c=code: vue.etape.code == c
+        )
     # A stage nobody is at is still offered when chosen, with 0, and shows nobody.
-    empty = liste.liste(prescriber, etape=S.SORTI_POSITIF)
+    empty = liste.liste(prescripteur, etape=S.SORTI_POSITIF)
     assert (S.SORTI_POSITIF, LIBELLES[S.SORTI_POSITIF], 0) in empty.etapes and empty.lignes == []
 
 
-def test_the_search_looks_at_the_name_they_typed_only(situation, prescriber, client):
+def test_the_search_looks_at_the_name_they_typed_only(situation, prescripteur, client):
     def names(recherche, etape=""):
-        return [row.vue.nom for row in liste.liste(prescriber, recherche=recherche, etape=etape).lignes]
+        return [row.vue.nom for row in liste.liste(prescripteur, recherche=recherche, etape=etape).lignes]
 
     assert names("perrin") == ["Inès Perrin"]  # not the SPIP's Yanis Perrin, nor the other territory's Inès
     assert names("inès PERRIN") == ["Inès Perrin"]
@@ -143,14 +140,14 @@ def test_the_search_looks_at_the_name_they_typed_only(situation, prescriber, cli
     assert names("zoe") == ["Zoe"]
     # The record's name the SPIP gave is not theirs to search nor to read.
     assert names("Bernard") == [] and names("Lambert") == []
-    html = client_page(client, prescriber, {"q": "zoe"})
+    html = client_page(client, prescripteur, {"q": "zoe"})
     assert "Zoe" in html and "Bernard" not in html and "Zoé" not in html
     # Nor on the journey's page the list links to.
     detail = client.get(reverse("parcours:detail", args=[situation["ase"][3].uuid])).content.decode()
     assert "<h1>Parcours de Zoe</h1>" in detail and "Bernard" not in detail and "Zoé" not in detail
     # Counts follow the search.
-    named = [vue for vue in vues(prescriber).values() if "o" in vue.nom.lower()]
-    found = liste.liste(prescriber, recherche="o")
+    named = [vue for vue in vues(prescripteur).values() if "o" in vue.nom.lower()]
+    found = liste.liste(prescripteur, recherche="o")
     assert 0 < found.total == len(named) < len(situation["ase"])
     assert {code: n for code, _, n in found.etapes} == collections.Counter(vue.etape.code for vue in named)
 
@@ -162,35 +159,35 @@ def client_page(client, user, params=None):
     return response.content.decode()
 
 
-def test_pages_of_the_list_keep_the_search_and_the_filter(situation, prescriber, client, monkeypatch):
+def test_pages_of_the_list_keep_the_search_and_the_filter(situation, prescripteur, client, monkeypatch):
     monkeypatch.setattr(liste, "PAR_PAGE", 2)
-    order = expected_order(prescriber)
-    pages = [liste.liste(prescriber, page=n) for n in (1, 2, 3)]
+    order = expected_order(prescripteur)
+    pages = [liste.liste(prescripteur, page=n) for n in (1, 2, 3)]
     assert [[row.parcours.pk for row in p.lignes] for p in pages] == [order[0:2], order[2:4], order[4:]]
     assert all(p.total == len(order) for p in pages)
-    html = client_page(client, prescriber)
+    html = client_page(client, prescripteur)
     assert 'href="?page=2"' in html and 'aria-current="page" title="Page 1"' in html
     assert "Pagination de mes signalements" in html and "(page 1 sur 3)" in html
     # Léa and Noé are the two "signalé": one page at 2 a page, two at 1 a page, whose links keep the filters.
-    assert len(expected_order(prescriber, lambda vue: vue.etape.code == S.SIGNALE)) == 2
-    html = client_page(client, prescriber, {"etape": S.SIGNALE, "q": "", "page": 1})
+    assert len(expected_order(prescripteur, lambda vue: vue.etape.code == S.SIGNALE)) == 2
+    html = client_page(client, prescripteur, {"etape": S.SIGNALE, "q": "", "page": 1})
     assert "page=2" not in html and "Pagination de mes signalements" not in html
     monkeypatch.setattr(liste, "PAR_PAGE", 1)
-    html = client_page(client, prescriber, {"etape": S.SIGNALE, "q": "l"})
+    html = client_page(client, prescripteur, {"etape": S.SIGNALE, "q": "l"})
     assert f'href="?etape={S.SIGNALE}&amp;q=l&amp;page=2"' in html
     assert "(page 1 sur 2)" in html
 
 
-def test_a_wrong_filter_is_ignored(situation, prescriber, client):
-    html = client_page(client, prescriber, {"etape": "inconnue", "page": "x"})
+def test_a_wrong_filter_is_ignored(situation, prescripteur, client):
+    html = client_page(client, prescripteur, {"etape": "inconnue", "page": "x"})
     assert f"{len(situation['ase'])} jeunes signalés" in html
 
 
 def test_the_page_and_the_export_take_the_same_number_of_queries_whatever_the_number_of_journeys(
-    ase, spip, prescriber, client, count_queries, monkeypatch
+    ase, spip, prescripteur, client, count_queries, monkeypatch
 ):
     monkeypatch.setattr(liste, "PAR_PAGE", 2)
-    client.force_login(prescriber)
+    client.force_login(prescripteur)
     signaler(ase, "Inès", "Perrin", at=day(0), moves=[S.A_CONTACTER])
 
     def measure():
@@ -204,20 +201,20 @@ def test_the_page_and_the_export_take_the_same_number_of_queries_whatever_the_nu
     assert measure() == one
 
 
-def test_the_list_itself_takes_a_fixed_number_of_queries(situation, prescriber, django_assert_num_queries):
-    assert prescriber.active_memberships  # loaded once per request, before any list
+def test_the_list_itself_takes_a_fixed_number_of_queries(situation, prescripteur, django_assert_num_queries):
+    assert prescripteur.active_memberships  # loaded once per request, before any list
     # Stage counts, the page's count and rows, then what vue_prescripteur() reads of the page's rows: events,
     # their signalements, the consents telling them the structure, the referrals (none here, so no structures).
     with django_assert_num_queries(7):
-        liste.liste(prescriber, recherche="l", etape=S.SIGNALE)
+        liste.liste(prescripteur, recherche="l", etape=S.SIGNALE)
 
 
 def test_the_export_is_the_filtered_list_on_every_page_with_the_page_columns(
-    situation, prescriber, client, monkeypatch
+    situation, prescripteur, client, monkeypatch
 ):
     monkeypatch.setattr(liste, "PAR_PAGE", 1)
-    client.force_login(prescriber)
-    shown = vues(prescriber)
+    client.force_login(prescripteur)
+    shown = vues(prescripteur)
     by_pk = {p.pk: p for p in situation["ase"]}
 
     def line(pk):
@@ -240,33 +237,33 @@ def test_the_export_is_the_filtered_list_on_every_page_with_the_page_columns(
     assert rows[0] == ["Jeune", "Commune", "Signalé le", "Étape actuelle", "Depuis le"] + [
         f"{s.label} le" for s in PRESCRIBER_MILESTONES
     ]
-    assert rows[1:] == [line(pk) for pk in expected_order(prescriber)]
+    assert rows[1:] == [line(pk) for pk in expected_order(prescripteur)]
     rows = read_csv(client.get(EXPORT, {"etape": S.SIGNALE, "q": "é", "page": 2}))
-    kept = expected_order(prescriber, lambda vue: vue.etape.code == S.SIGNALE and "é" in vue.nom)
+    kept = expected_order(prescripteur, lambda vue: vue.etape.code == S.SIGNALE and "é" in vue.nom)
     assert rows[1:] == [line(pk) for pk in kept]
     assert len(kept) > liste.PAR_PAGE  # the page asked for does not cut the file
 
 
-def test_a_name_typed_as_a_formula_is_neutralised(ase, prescriber, client):
+def test_a_name_typed_as_a_formula_is_neutralised(ase, prescripteur, client):
     signaler(ase, '=HYPERLINK("http://exemple.invalid")', "", at=day(0))
     signaler(ase, "@SOMME(A1)", "Dupont", at=day(1))
     signaler(ase, "-1+1", "", at=day(2))
-    client.force_login(prescriber)
+    client.force_login(prescripteur)
     names = [row[0] for row in read_csv(client.get(EXPORT))[1:]]
     assert names == ["'-1+1", "'@SOMME(A1) Dupont", '\'=HYPERLINK("http://exemple.invalid")']
 
 
-def test_the_list_and_the_export_are_audited_with_what_they_show(situation, prescriber, client, monkeypatch):
+def test_the_list_and_the_export_are_audited_with_what_they_show(situation, prescripteur, client, monkeypatch):
     monkeypatch.setattr(liste, "PAR_PAGE", 2)
-    client.force_login(prescriber)
+    client.force_login(prescripteur)
     client.get(URL, {"page": 2})
     entry = AuditEntry.objects.get(action=Action.LISTE, object_type="mes_signalements")
     by_pk = {p.pk: p for p in situation["ase"]}
-    assert entry.actor == prescriber
-    assert entry.jeune_ids == sorted(by_pk[pk].jeune_id for pk in expected_order(prescriber)[2:4])
+    assert entry.actor == prescripteur
+    assert entry.jeune_ids == sorted(by_pk[pk].jeune_id for pk in expected_order(prescripteur)[2:4])
     client.get(EXPORT, {"etape": S.SIGNALE})
     entry = AuditEntry.objects.get(action=Action.EXPORT, object_type="mes_signalements")
-    signales = expected_order(prescriber, lambda vue: vue.etape.code == S.SIGNALE)
+    signales = expected_order(prescripteur, lambda vue: vue.etape.code == S.SIGNALE)
     assert entry.jeune_ids == sorted(by_pk[pk].jeune_id for pk in signales)
     assert entry.detail == {"etape": S.SIGNALE, "lignes": len(signales)}
 
@@ -279,8 +276,8 @@ def test_the_list_and_the_export_are_audited_with_what_they_show(situation, pres
     ],
     ids=["other-organisation", "other-territory"],
 )
-def test_another_organisation_reads_none_of_it_in_the_page_nor_the_export(situation, spip, prescriber, client, who):
-    ase_names = {vue.nom for vue in vues(prescriber).values()}
+def test_another_organisation_reads_none_of_it_in_the_page_nor_the_export(situation, spip, prescripteur, client, who):
+    ase_names = {vue.nom for vue in vues(prescripteur).values()}
     user = who(spip)
     client.force_login(user)
     theirs = sorted(vue_prescripteur(p).nom for p in parcours_followed_by(user))
@@ -305,9 +302,9 @@ def test_only_a_logged_in_prescriber_reads_the_list_or_its_export(situation, cli
     assert not AuditEntry.objects.filter(action__in=[Action.LISTE, Action.EXPORT]).exists()
 
 
-def test_the_page_shows_the_filters_labelled_and_the_table_captioned(situation, prescriber, client):
-    html = client_page(client, prescriber, {"etape": S.SIGNALE})
-    counts = collections.Counter(vue.etape.code for vue in vues(prescriber).values())
+def test_the_page_shows_the_filters_labelled_and_the_table_captioned(situation, prescripteur, client):
+    html = client_page(client, prescripteur, {"etape": S.SIGNALE})
+    counts = collections.Counter(vue.etape.code for vue in vues(prescripteur).values())
     assert '<label class="fr-label" for="id_q">Rechercher un jeune\n' in html and "(Optionnel)" not in html
     assert (
         f'<label class="fr-label" for="etape-{S.SIGNALE}">{LIBELLES[S.SIGNALE]} ({counts[S.SIGNALE]})</label>' in html
@@ -320,18 +317,18 @@ def test_the_page_shows_the_filters_labelled_and_the_table_captioned(situation, 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_in_a_browser_the_prescriber_pages_filters_searches_and_downloads(
-    situation, prescriber, browser, log_in, live_server, monkeypatch
+    situation, prescripteur, telephone, log_in, live_server, monkeypatch
 ):
     monkeypatch.setattr(liste, "PAR_PAGE", 2)
-    page = browser.new_context(locale="fr-FR", viewport={"width": 320, "height": 640}).new_page()
-    log_in(page, prescriber, URL)
+    page = telephone
+    log_in(page, prescripteur, URL)
     page.get_by_role("heading", level=1, name="Mes signalements").wait_for()
     assert serious_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     page.get_by_role("link", name="Page suivante").click()
     page.get_by_text("(page 2 sur 3)").wait_for()
 
-    signales = [vue for vue in vues(prescriber).values() if vue.etape.code == S.SIGNALE]
+    signales = [vue for vue in vues(prescripteur).values() if vue.etape.code == S.SIGNALE]
     # A DSFR radio is drawn by its label, which takes the click.
     page.locator("label", has_text=f"{LIBELLES[S.SIGNALE]} ({len(signales)})").click()
     page.get_by_role("button", name="Afficher").click()

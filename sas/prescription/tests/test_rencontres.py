@@ -29,12 +29,7 @@ pytestmark = pytest.mark.django_db
 FIN = datetime.timedelta(days=30)
 
 
-@pytest.fixture
-def prescriber(ase):
-    return member(Role.PRESCRIPTEUR, ase)
-
-
-def sortie_a_venir(territory, org, prescriber, prenom="Inès", telephone="+33612345678"):
+def sortie_a_venir(territory, org, prescripteur, prenom="Inès", telephone="+33612345678"):
     data = SignalementData(
         prenom=prenom,
         commune=territory.communes.get(),
@@ -43,13 +38,13 @@ def sortie_a_venir(territory, org, prescriber, prenom="Inès", telephone="+33612
         fin_accompagnement_le=timezone.localdate() + FIN,
     )
     return signaler(
-        data, source=SignalementSource.PRESCRIPTEUR, organisation=org, created_by=prescriber
+        data, source=SignalementSource.PRESCRIPTEUR, organisation=org, created_by=prescripteur
     ).signalement.parcours
 
 
 @pytest.fixture
-def parcours(territory, ase, prescriber):
-    return sortie_a_venir(territory, ase, prescriber)
+def parcours(territory, ase, prescripteur):
+    return sortie_a_venir(territory, ase, prescripteur)
 
 
 def at_local(days, hour=14, minute=30):
@@ -69,14 +64,14 @@ def rencontre_events(parcours):
 # Services
 
 
-def test_a_prescriber_books_a_joint_meeting_before_the_end_of_support(parcours, ase, prescriber):
-    rencontre = propose(parcours, ase, prescriber)
-    assert (rencontre.organisation, rencontre.proposed_by, rencontre.aiguilleur) == (ase, prescriber, None)
+def test_a_prescriber_books_a_joint_meeting_before_the_end_of_support(parcours, ase, prescripteur):
+    rencontre = propose(parcours, ase, prescripteur)
+    assert (rencontre.organisation, rencontre.proposed_by, rencontre.aiguilleur) == (ase, prescripteur, None)
     when = f"{at_local(10):%d/%m/%Y} à 14:30"
     assert rencontre_events(parcours) == [f"Rencontre tripartite proposée le {when} (en présentiel)"]
     event = parcours.events.get(kind=EventKind.RENCONTRE)
     assert (event.actor, event.from_status, event.to_status) == (
-        prescriber,
+        prescripteur,
         Status.SORTIE_A_VENIR,
         Status.SORTIE_A_VENIR,
     )
@@ -84,7 +79,7 @@ def test_a_prescriber_books_a_joint_meeting_before_the_end_of_support(parcours, 
     assert parcours.status == Status.SORTIE_A_VENIR
     assert (
         AuditEntry.objects.get(object_type="prescription.rencontretripartite", object_id=str(rencontre.pk)).actor
-        == prescriber
+        == prescripteur
     )
 
 
@@ -106,19 +101,19 @@ def test_others_cannot_book_a_meeting(parcours, ase, who):
     assert not RencontreTripartite.objects.exists() and rencontre_events(parcours) == []
 
 
-def test_a_prescriber_cannot_book_in_the_name_of_an_organisation_that_did_not_signal(parcours, prescriber, territory):
+def test_a_prescriber_cannot_book_in_the_name_of_an_organisation_that_did_not_signal(parcours, prescripteur, territory):
     other = OrganisationFactory(territory=territory)
-    prescriber.memberships.create(organisation=other, role=Role.PRESCRIPTEUR)
+    prescripteur.memberships.create(organisation=other, role=Role.PRESCRIPTEUR)
     with pytest.raises(ValidationError, match="Seuls la structure"):
-        propose(parcours, other, prescriber)
+        propose(parcours, other, prescripteur)
 
 
-def test_only_while_the_exit_is_upcoming(parcours, ase, prescriber, aiguilleur):
+def test_only_while_the_exit_is_upcoming(parcours, ase, prescripteur, aiguilleur):
     transitions.transition(parcours, Status.A_CONTACTER, actor=aiguilleur)
     with pytest.raises(
         ValidationError, match="avant la fin de l'accompagnement : ce parcours est au statut « À contacter »"
     ):
-        propose(parcours, ase, prescriber)
+        propose(parcours, ase, prescripteur)
     assert not RencontreTripartite.objects.exists()
 
 
@@ -133,17 +128,17 @@ def test_only_while_the_exit_is_upcoming(parcours, ase, prescriber, aiguilleur):
     ],
     ids=["past", "too_late"],
 )
-def test_the_date_must_be_future_and_at_most_a_week_after_the_end(parcours, ase, prescriber, starts_at, message):
+def test_the_date_must_be_future_and_at_most_a_week_after_the_end(parcours, ase, prescripteur, starts_at, message):
     fin = timezone.localdate() + FIN
     expected = message.format(fin=f"{fin:%d/%m/%Y}", latest=f"{fin + datetime.timedelta(days=7):%d/%m/%Y}")
     with pytest.raises(ValidationError) as error:
-        propose(parcours, ase, prescriber, starts_at=starts_at())
+        propose(parcours, ase, prescripteur, starts_at=starts_at())
     assert error.value.message_dict == {"starts_at": [expected]}
     assert not RencontreTripartite.objects.exists()
 
 
-def test_a_week_after_the_end_is_still_possible(parcours, ase, prescriber):
-    assert propose(parcours, ase, prescriber, starts_at=at_local(FIN.days + 7, hour=23, minute=0)).pk
+def test_a_week_after_the_end_is_still_possible(parcours, ase, prescripteur):
+    assert propose(parcours, ase, prescripteur, starts_at=at_local(FIN.days + 7, hour=23, minute=0)).pk
 
 
 @pytest.mark.parametrize(
@@ -153,16 +148,16 @@ def test_a_week_after_the_end_is_still_possible(parcours, ase, prescriber):
         (RencontreMode.VISIO, "Indiquez le lien de la visioconférence."),
     ],
 )
-def test_a_place_or_a_link_is_needed_except_by_phone(parcours, ase, prescriber, mode, message):
+def test_a_place_or_a_link_is_needed_except_by_phone(parcours, ase, prescripteur, mode, message):
     with pytest.raises(ValidationError) as error:
-        propose(parcours, ase, prescriber, mode=mode, lieu="  ")
+        propose(parcours, ase, prescripteur, mode=mode, lieu="  ")
     assert error.value.message_dict == {"lieu": [message]}
 
 
-def test_the_outcome_is_noted_once_after_the_date(parcours, ase, prescriber, aiguilleur):
-    rencontre = propose(parcours, ase, prescriber)
+def test_the_outcome_is_noted_once_after_the_date(parcours, ase, prescripteur, aiguilleur):
+    rencontre = propose(parcours, ase, prescripteur)
     with pytest.raises(ValidationError, match="Vous pourrez dire si la rencontre a eu lieu après le"):
-        noter_issue(rencontre, True, prescriber)
+        noter_issue(rencontre, True, prescripteur)
     after = rencontre.starts_at + datetime.timedelta(hours=1)
     noter_issue(rencontre, True, aiguilleur, at=after)
     rencontre.refresh_from_db()
@@ -171,21 +166,21 @@ def test_the_outcome_is_noted_once_after_the_date(parcours, ase, prescriber, aig
     assert rencontre_events(parcours)[-1] == f"Rencontre tripartite du {when} : a eu lieu"
     assert parcours.events.filter(kind=EventKind.RENCONTRE).last().actor == aiguilleur
     with pytest.raises(ValidationError, match="déjà enregistrée"):
-        noter_issue(rencontre, False, prescriber, at=after)
+        noter_issue(rencontre, False, prescripteur, at=after)
     rencontre.refresh_from_db()
     assert rencontre.took_place is True and len(rencontre_events(parcours)) == 2
 
 
-def test_another_organisation_cannot_note_the_outcome(parcours, ase, prescriber):
-    rencontre = propose(parcours, ase, prescriber)
+def test_another_organisation_cannot_note_the_outcome(parcours, ase, prescripteur):
+    rencontre = propose(parcours, ase, prescripteur)
     with pytest.raises(ValidationError, match="Seuls la structure"):
         noter_issue(rencontre, False, member(Role.PRESCRIPTEUR), at=rencontre.starts_at + datetime.timedelta(hours=1))
     rencontre.refresh_from_db()
     assert rencontre.took_place is None
 
 
-def test_a_meeting_is_cancelled_once_and_then_has_no_outcome(parcours, ase, prescriber, aiguilleur):
-    rencontre = propose(parcours, ase, prescriber)
+def test_a_meeting_is_cancelled_once_and_then_has_no_outcome(parcours, ase, prescripteur, aiguilleur):
+    rencontre = propose(parcours, ase, prescripteur)
     with pytest.raises(ValidationError, match="Seuls la structure"):
         annuler_rencontre(rencontre, member(Role.PRESCRIPTEUR))
     annuler_rencontre(rencontre, aiguilleur)
@@ -193,28 +188,28 @@ def test_a_meeting_is_cancelled_once_and_then_has_no_outcome(parcours, ase, pres
     assert rencontre.cancelled_at is not None
     assert rencontre_events(parcours)[-1] == f"Rencontre tripartite du {at_local(10):%d/%m/%Y} à 14:30 annulée"
     with pytest.raises(ValidationError, match="déjà été annulée"):
-        annuler_rencontre(rencontre, prescriber)
+        annuler_rencontre(rencontre, prescripteur)
     with pytest.raises(ValidationError, match="a été annulée"):
-        noter_issue(rencontre, True, prescriber, at=rencontre.starts_at + datetime.timedelta(hours=1))
+        noter_issue(rencontre, True, prescripteur, at=rencontre.starts_at + datetime.timedelta(hours=1))
     assert len(rencontre_events(parcours)) == 2
 
 
-def test_a_meeting_whose_outcome_is_known_cannot_be_cancelled(parcours, ase, prescriber):
-    rencontre = propose(parcours, ase, prescriber)
-    noter_issue(rencontre, True, prescriber, at=rencontre.starts_at + datetime.timedelta(hours=1))
+def test_a_meeting_whose_outcome_is_known_cannot_be_cancelled(parcours, ase, prescripteur):
+    rencontre = propose(parcours, ase, prescripteur)
+    noter_issue(rencontre, True, prescripteur, at=rencontre.starts_at + datetime.timedelta(hours=1))
     with pytest.raises(ValidationError, match="ne peut plus être annulée"):
-        annuler_rencontre(rencontre, prescriber)
+        annuler_rencontre(rencontre, prescripteur)
     rencontre.refresh_from_db()
     assert rencontre.cancelled_at is None
 
 
-def test_contact_rate_with_and_without_a_joint_meeting_that_took_place(territory, ase, prescriber, aiguilleur):
+def test_contact_rate_with_and_without_a_joint_meeting_that_took_place(territory, ase, prescripteur, aiguilleur):
     def journey(n, *, met=None, contacted=False, start=Status.SORTIE_A_VENIR, where=territory):
         parcours = ParcoursFactory(territory=where, status=start)
         SignalementFactory(parcours=parcours, organisation=ase, fin_accompagnement_le=timezone.localdate() + FIN)
         if met is not None:
-            rencontre = propose(parcours, ase, prescriber, starts_at=at_local(n + 1))
-            noter_issue(rencontre, met, prescriber, at=rencontre.starts_at + datetime.timedelta(hours=2))
+            rencontre = propose(parcours, ase, prescripteur, starts_at=at_local(n + 1))
+            noter_issue(rencontre, met, prescripteur, at=rencontre.starts_at + datetime.timedelta(hours=2))
         if contacted:
             later = at_local(n + 2)
             if start == Status.SIGNALE:
@@ -252,8 +247,8 @@ def form(days=10, **overrides):
     return {"date": day.isoformat(), "heure": "14:30", "mode": "presentiel", "lieu": "Foyer Les Tilleuls", **overrides}
 
 
-def test_the_prescriber_proposes_from_the_page_and_sees_it_listed(client, parcours, prescriber):
-    client.force_login(prescriber)
+def test_the_prescriber_proposes_from_the_page_and_sees_it_listed(client, parcours, prescripteur):
+    client.force_login(prescripteur)
     listing = client.get(url("rencontre_liste", parcours)).content.decode()
     assert url("rencontre_proposer", parcours) in listing and "Aucune rencontre" in listing
     response = client.post(url("rencontre_proposer", parcours), form())
@@ -267,8 +262,8 @@ def test_the_prescriber_proposes_from_the_page_and_sees_it_listed(client, parcou
     assert "Foyer Les Tilleuls" in listing and "À venir" in listing and "A eu lieu<span" not in listing
 
 
-def test_service_errors_come_back_on_the_form_in_french(client, parcours, prescriber):
-    client.force_login(prescriber)
+def test_service_errors_come_back_on_the_form_in_french(client, parcours, prescripteur):
+    client.force_login(prescripteur)
     response = client.post(url("rencontre_proposer", parcours), form(days=-1))
     assert response.context["form"].errors["date"] == ["La rencontre doit avoir lieu dans le futur."]
     response = client.post(url("rencontre_proposer", parcours), form(lieu=""))
@@ -295,19 +290,19 @@ def test_an_aiguilleur_chooses_among_the_organisations_that_signalled(client, pa
     )
 
 
-def test_once_the_exit_has_passed_the_page_says_so(client, parcours, prescriber, aiguilleur):
+def test_once_the_exit_has_passed_the_page_says_so(client, parcours, prescripteur, aiguilleur):
     transitions.transition(parcours, Status.A_CONTACTER, actor=aiguilleur)
-    client.force_login(prescriber)
+    client.force_login(prescripteur)
     response = client.post(url("rencontre_proposer", parcours), form(), follow=True)
     assert "tant que la sortie est à venir" in response.content.decode()
     assert url("rencontre_proposer", parcours) not in response.content.decode()
     assert not RencontreTripartite.objects.exists()
 
 
-def test_after_the_date_buttons_record_whether_it_took_place(client, parcours, ase, prescriber):
-    rencontre = propose(parcours, ase, prescriber, starts_at=timezone.now() + datetime.timedelta(seconds=1))
+def test_after_the_date_buttons_record_whether_it_took_place(client, parcours, ase, prescripteur):
+    rencontre = propose(parcours, ase, prescripteur, starts_at=timezone.now() + datetime.timedelta(seconds=1))
     RencontreTripartite.objects.filter(pk=rencontre.pk).update(starts_at=timezone.now() - datetime.timedelta(hours=1))
-    client.force_login(prescriber)
+    client.force_login(prescripteur)
     assert "N'a pas eu lieu<span" in client.get(url("rencontre_liste", parcours)).content.decode()
     response = client.post(url("rencontre_issue", parcours, pk=rencontre.pk), {"a_eu_lieu": "non"}, follow=True)
     assert "est noté, merci" in response.content.decode()
@@ -316,9 +311,9 @@ def test_after_the_date_buttons_record_whether_it_took_place(client, parcours, a
     assert rencontre_events(parcours)[-1].endswith(": n'a pas eu lieu")
 
 
-def test_an_upcoming_meeting_is_cancelled_from_the_list(client, parcours, ase, prescriber):
-    rencontre = propose(parcours, ase, prescriber)
-    client.force_login(prescriber)
+def test_an_upcoming_meeting_is_cancelled_from_the_list(client, parcours, ase, prescripteur):
+    rencontre = propose(parcours, ase, prescripteur)
+    client.force_login(prescripteur)
     assert "Annuler<span" in client.get(url("rencontre_liste", parcours)).content.decode()
     response = client.post(url("rencontre_annuler", parcours, pk=rencontre.pk), follow=True)
     assert "La rencontre est annulée." in response.content.decode()
@@ -328,8 +323,8 @@ def test_an_upcoming_meeting_is_cancelled_from_the_list(client, parcours, ase, p
 
 
 @pytest.mark.parametrize("who", ["other_prescriber", "other_aiguilleur", "pilote"])
-def test_another_organisation_gets_404_everywhere(client, parcours, ase, prescriber, who):
-    rencontre = propose(parcours, ase, prescriber, starts_at=timezone.now() + datetime.timedelta(seconds=1))
+def test_another_organisation_gets_404_everywhere(client, parcours, ase, prescripteur, who):
+    rencontre = propose(parcours, ase, prescripteur, starts_at=timezone.now() + datetime.timedelta(seconds=1))
     RencontreTripartite.objects.filter(pk=rencontre.pk).update(starts_at=timezone.now() - datetime.timedelta(hours=1))
     user = {
         "other_prescriber": lambda: member(Role.PRESCRIPTEUR, territory=parcours.territory),
@@ -347,8 +342,8 @@ def test_another_organisation_gets_404_everywhere(client, parcours, ase, prescri
     assert rencontre.took_place is None and rencontre.cancelled_at is None
 
 
-def test_guessing_a_meeting_id_through_ones_own_journey_gets_404(client, parcours, ase, prescriber, territory):
-    rencontre = propose(parcours, ase, prescriber, starts_at=timezone.now() + datetime.timedelta(seconds=1))
+def test_guessing_a_meeting_id_through_ones_own_journey_gets_404(client, parcours, ase, prescripteur, territory):
+    rencontre = propose(parcours, ase, prescripteur, starts_at=timezone.now() + datetime.timedelta(seconds=1))
     RencontreTripartite.objects.filter(pk=rencontre.pk).update(starts_at=timezone.now() - datetime.timedelta(hours=1))
     other_org = OrganisationFactory(territory=territory)
     intruder = member(Role.PRESCRIPTEUR, other_org)
@@ -365,30 +360,30 @@ def test_anonymous_people_are_sent_to_the_login_page(client, parcours):
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
-def test_csrf_stays_on(parcours, prescriber):
+def test_csrf_stays_on(parcours, prescripteur):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(prescriber)
+    client.force_login(prescripteur)
     assert client.post(url("rencontre_proposer", parcours), form()).status_code == 403
     assert not RencontreTripartite.objects.exists() and rencontre_events(parcours) == []
 
 
 def test_the_list_page_makes_the_same_number_of_queries_with_few_or_many_meetings(
-    client, parcours, ase, prescriber, count_queries
+    client, parcours, ase, prescripteur, count_queries
 ):
-    client.force_login(prescriber)
-    propose(parcours, ase, prescriber, starts_at=at_local(3))
+    client.force_login(prescripteur)
+    propose(parcours, ase, prescripteur, starts_at=at_local(3))
     few = count_queries(url("rencontre_liste", parcours))
     for days in range(4, 9):
-        propose(parcours, ase, prescriber, starts_at=at_local(days), mode=RencontreMode.TELEPHONE)
+        propose(parcours, ase, prescripteur, starts_at=at_local(days), mode=RencontreMode.TELEPHONE)
     assert count_queries(url("rencontre_liste", parcours)) == few
-    assert AuditEntry.objects.filter(action=Action.CONSULTATION, actor=prescriber).count() == 2
+    assert AuditEntry.objects.filter(action=Action.CONSULTATION, actor=prescripteur).count() == 2
 
 
-def test_viewing_the_meetings_is_audited(client, parcours, prescriber):
-    client.force_login(prescriber)
+def test_viewing_the_meetings_is_audited(client, parcours, prescripteur):
+    client.force_login(prescripteur)
     client.get(url("rencontre_liste", parcours))
     entry = AuditEntry.objects.get(action=Action.CONSULTATION)
-    assert (entry.actor, entry.jeune_ids, entry.object_id) == (prescriber, [parcours.jeune_id], str(parcours.pk))
+    assert (entry.actor, entry.jeune_ids, entry.object_id) == (prescripteur, [parcours.jeune_id], str(parcours.pk))
 
 
 # Browser
@@ -397,15 +392,15 @@ def test_viewing_the_meetings_is_audited(client, parcours, prescriber):
 @needs_browser
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_prescriber_books_a_joint_meeting_in_a_browser(log_in, live_server, territory, ase, prescriber):
+def test_a_prescriber_books_a_joint_meeting_in_a_browser(log_in, live_server, territory, ase, prescripteur):
     from playwright.sync_api import sync_playwright
 
-    parcours = sortie_a_venir(territory, ase, prescriber)
+    parcours = sortie_a_venir(territory, ase, prescripteur)
     day = timezone.localdate() + datetime.timedelta(days=12)
     with sync_playwright() as playwright:
         browser = launch(playwright)
         page = browser.new_context(locale="fr-FR").new_page()
-        log_in(page, prescriber)
+        log_in(page, prescripteur)
         page.get_by_role("heading", level=1, name="Mes signalements").wait_for(timeout=5000)
 
         page.goto(live_server.url + url("rencontre_proposer", parcours))
@@ -421,4 +416,4 @@ def test_a_prescriber_books_a_joint_meeting_in_a_browser(log_in, live_server, te
         assert "Foyer Les Tilleuls, Lyon 8e" in row.inner_text() and "ASE du Rhône" in row.inner_text()
         assert serious_violations(page) == []
         browser.close()
-    assert RencontreTripartite.objects.get().proposed_by == prescriber
+    assert RencontreTripartite.objects.get().proposed_by == prescripteur

@@ -10,5 +10,4 @@ class Command(DataCommand):
 
     def agir(self, *, wet_run):
         steps = avancer(wet_run=wet_run)
-        verb = "exécutée(s)" if wet_run else "à exécuter"
-        return Bilan(lignes=[str(step) for step in steps]).compter(len(steps), f"étape(s) {verb}")
+        return Bilan.des_actions(steps, "étape(s)", faites="exécutée(s)", a_faire="à exécuter", wet_run=wet_run)

@@ -10,5 +10,4 @@ class Command(DataCommand):
 
     def agir(self, *, wet_run):
         lines = relancer(wet_run=wet_run)
-        verb = "faite(s)" if wet_run else "à faire"
-        return Bilan(lignes=lines).compter(len(lines), f"action(s) {verb}")
+        return Bilan.des_actions(lines, "action(s)", faites="faite(s)", a_faire="à faire", wet_run=wet_run)
