@@ -10,6 +10,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     Exists,
+    ExpressionWrapper,
     F,
     Min,
     OuterRef,
@@ -122,9 +123,10 @@ def _filtrer(queryset, filtres, today, user):
     return queryset
 
 
-# An erasure request or a complaint nobody handled yet: the young person is owed an answer within a month.
-DEMANDE_OUVERTE = Exists(DemandeEffacement.objects.filter(parcours=OuterRef("pk"), traitee_le__isnull=True)) | Exists(
-    Reclamation.objects.filter(parcours=OuterRef("pk"), repondue_le__isnull=True)
+# An erasure request or a complaint nobody handled yet: the young person is owed an answer within a month. The few
+# journeys with one are listed once (a hashed lookup) rather than probed row by row in the counts.
+DEMANDE_OUVERTE = Q(pk__in=DemandeEffacement.objects.filter(traitee_le__isnull=True).values("parcours_id")) | Q(
+    pk__in=Reclamation.objects.filter(repondue_le__isnull=True).values("parcours_id")
 )
 
 
@@ -142,7 +144,7 @@ def _avec_contexte(queryset):
             echec_message=Exists(failed),
             canal_invalide=Exists(invalid),
             message_non_lu=Exists(unread),
-            demande_donnees=DEMANDE_OUVERTE,
+            demande_donnees=ExpressionWrapper(DEMANDE_OUVERTE, output_field=BooleanField()),
         )
     )
 
