@@ -8,6 +8,7 @@ from collections import defaultdict
 
 from django.db import models
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from sas.aiguillage.indicators import Part
@@ -84,6 +85,8 @@ def dossiers(parcours):
                 .order_by("-debut", "-pk")
                 .values("sortie_nature")[:1]
             ),
+            # An anonymised young person keeps their département only, not their commune.
+            departement=Coalesce("jeune__commune__departement_id", NullIf("jeune__departement", Value(""))),
         )
         .order_by("pk")
         .values_list(
@@ -99,7 +102,7 @@ def dossiers(parcours):
             "rencontre",
             "sortie_nature",
             "territory_id",
-            "jeune__commune__departement_id",
+            "departement",
             "jeune__commune__epci_id",
         )
     )

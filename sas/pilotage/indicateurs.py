@@ -1,6 +1,6 @@
 """The pilots' dashboard from plain records of journeys: pure functions, no database. `synthese()` sums up one journey
-whatever the day; the database adds these syntheses up on the dashboard's day (donnees.comptes(), the same rules as
-etape_atteinte() and accompagne_apres() here) and `tableau_de_bord()` makes the figures of those sums.
+whatever the day; the database adds these syntheses up on the dashboard's day (donnees.comptes()) and
+`tableau_de_bord()` makes the figures of those sums.
 
 The cohort is the journeys signalled in the period. A delay target counts a journey only once its delay has run out
 (a mature cohort, as RDV-Insertion computes its delays): the current month does not look bad by construction.
@@ -172,27 +172,10 @@ def accompagne_le(dossier, n):
     return jour, dossier.statut_le(jour) in ACCOMPAGNE
 
 
-def accompagne_apres(dossier, n, now):
-    """None when the journey was not taken in charge `n` months ago or more; else whether it still was supported
-    `n` months after its take-up."""
-    suivi = accompagne_le(dossier, n)
-    if suivi is None or suivi[0] > now:
-        return None
-    return suivi[1]
-
-
 def etape_avant_six_mois(dossier):
     """The index in ETAPES of the furthest stage the journey reached, up to the take-up."""
     atteints = {e.to_status for e in dossier.evenements if e.kind == "transition"}
     return max((i for i, (_l, s) in enumerate(ETAPES) if s in atteints), default=0)
-
-
-def etape_atteinte(dossier, now):
-    """The index in ETAPES of the furthest stage the journey reached."""
-    plus_loin = etape_avant_six_mois(dossier)
-    if plus_loin == 4 and accompagne_apres(dossier, 6, now):
-        return 5
-    return plus_loin
 
 
 def synthese(dossier):

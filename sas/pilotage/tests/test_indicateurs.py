@@ -16,9 +16,9 @@ from sas.pilotage.indicateurs import (
     Dossier,
     Envoi,
     Evenement,
-    accompagne_apres,
-    etape_atteinte,
+    accompagne_le,
     mois_apres,
+    synthese,
     tableau_de_bord,
 )
 from sas.secret_statistique import PRIMAIRE, SECONDAIRE
@@ -107,13 +107,14 @@ def test_still_supported_at_one_three_and_six_months_from_status_events():
     parti = dossier(JAN - 5 * D, (S.CONTACTE, D), (S.PRIS_EN_CHARGE, 10 * D), (S.ABANDON, 27 * D))
     jamais = dossier(JAN, (S.CONTACTE, D))
     # fidele: taken on 20 January, followed from 25 February, dropped out on 25 April.
-    assert accompagne_apres(fidele, 1, NOW) is True  # 20 February: pris en charge
-    assert accompagne_apres(fidele, 3, NOW) is True  # 20 April: suivi
-    assert accompagne_apres(fidele, 6, NOW) is None  # 20 July is after NOW: not measured yet
+    assert accompagne_le(fidele, 1) == (mois_apres(pris, 1), True)  # 20 February: pris en charge
+    assert accompagne_le(fidele, 3) == (mois_apres(pris, 3), True)  # 20 April: suivi
     assert mois_apres(pris, 3).date() == datetime.date(2026, 4, 20)
+    # 20 July is after NOW, so the dashboard does not count it yet; it already knows of the drop-out.
+    assert accompagne_le(fidele, 6) == (mois_apres(pris, 6), False)
     # parti: taken on 15 January, dropped out on 1 February.
-    assert accompagne_apres(parti, 1, NOW) is False
-    assert accompagne_apres(jamais, 1, NOW) is None
+    assert accompagne_le(parti, 1)[1] is False
+    assert accompagne_le(jamais, 1) is None
     suivis = {n: part for n, _label, part in calcul([fidele, parti, jamais])["h3"]["suivis"]}
     assert suivis == {1: Part(1, 2), 3: Part(1, 2), 6: Part(0, 0)}
 
@@ -127,8 +128,9 @@ def test_funnel_counts_each_journey_at_its_furthest_stage_and_six_months_only_on
     oriente = dossier(JAN, *((s, (i + 1) * D) for i, s in enumerate(parcours_complet[:4])))
     contacte = dossier(JAN, (S.CONTACTE, D))
     signale = dossier(JAN)
-    # durable: taken on 8 October 2025, still pris en charge on 8 April 2026: stage 5.
-    assert [etape_atteinte(d, NOW) for d in (durable, recent, oriente, contacte, signale)] == [5, 4, 3, 1, 0]
+    # Up to the take-up, whatever the day; durable, taken on 8 October 2025, is still pris en charge six months on.
+    assert [synthese(d)["etape"] for d in (durable, recent, oriente, contacte, signale)] == [4, 4, 3, 1, 0]
+    assert synthese(durable)["accompagne_6"] is True and synthese(recent)["accompagne_6"] is True
     f = calcul([durable, recent, oriente, contacte, signale], debut=datetime.date(2025, 10, 1))
     stages = [f["valeurs"][("etape", k)] for k in range(6)]
     # 5 signalled, 4 contacted, 3 with a diagnostic, 3 oriented, 2 taken in charge, 1 still supported at 6 months.
