@@ -1,5 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
@@ -10,6 +12,8 @@ from sas.permissions import prescriber_organisations
 from .api import error_response
 from .forms import JetonForm
 from .models import ApiToken
+
+PAR_PAGE = 50
 
 
 @login_required
@@ -25,13 +29,13 @@ def jetons(request):
     tokens = (
         ApiToken.objects.filter(organisation__in=organisations)
         .select_related("organisation")
-        .order_by("revoked_at", "-created_at")
+        .order_by(F("revoked_at").desc(nulls_first=True), "-created_at", "-pk")
     )
     return render(
         request,
         "api/jetons.html",
         {
-            "tokens": tokens,
+            "page": Paginator(tokens, PAR_PAGE).get_page(request.GET.get("page")),
             "form": form,
             "several_organisations": len(form.organisations) > 1,
             "title": "Accès à l'API",

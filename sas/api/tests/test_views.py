@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sas.api.models import ApiToken, hash_token
+from sas.api.views import PAR_PAGE
 from sas.organisations.factories import OrganisationFactory, member
 from sas.organisations.models import Role
 
@@ -117,3 +118,15 @@ def test_the_token_list_makes_a_fixed_number_of_queries(logged, organisation, co
     for i in range(10):
         ApiToken.issue(organisation, f"Jeton {i}")[0].revoke()
     assert count_queries(reverse("api:jetons")) == few
+
+
+def test_the_token_list_is_paginated_active_tokens_first_then_the_latest_revoked(logged, organisation):
+    ApiToken.issue(organisation, "Actif")
+    for i in range(PAR_PAGE):
+        ApiToken.issue(organisation, f"Ancien {i}")[0].revoke()
+    premiere = logged.get(reverse("api:jetons")).context["page"]
+    assert (len(premiere), premiere.paginator.num_pages) == (PAR_PAGE, 2)
+    assert premiere[0].name == "Actif"
+    seconde = logged.get(reverse("api:jetons"), {"page": 2}).content.decode()
+    # Active tokens first, then the latest revoked: the first one revoked comes last.
+    assert "Ancien 0" in seconde and "Actif" not in seconde
