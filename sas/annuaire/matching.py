@@ -19,11 +19,14 @@ Score (higher first; ties broken by the schema id, so the order is the same for 
   delay / 15 days) · preferred mode 5.
 """
 
+import functools
+import json
 import math
 from dataclasses import dataclass, field, replace
 
 from data_inclusion.schema import v1
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from . import schema
@@ -172,8 +175,19 @@ FIELDS = [
 ]
 
 
+# The list columns a ranking reads, fetched as their JSON text: a catalogue repeats the same few lists, so each is
+# parsed once (_tags) instead of once a row.
+TAGS = {"thematiques", "publics", "zone_cles"}
+
+
+@functools.lru_cache(maxsize=8192)
+def _tags(text):
+    return frozenset(json.loads(text))
+
+
 def candidates(profil, filtres=None):
-    """The SQL pre-filter: zone, thématiques, cost, mode and a distance box. Returns a values() queryset."""
+    """The SQL pre-filter: zone, thématiques, cost, mode and a distance box. Yields the rows (FIELDS), their lists
+    as frozensets."""
     filtres = filtres or Filtres()
     keys = schema.person_keys(profil.code_insee, profil.departement, profil.epci)
     wanted = filtres.thematiques if filtres.thematiques is not None else profil.thematiques
@@ -200,7 +214,14 @@ def candidates(profil, filtres=None):
         allowed |= Q(a_distance=True)
     if EN_PRESENTIEL in modes:
         allowed |= in_person
-    return query.filter(allowed).order_by().values_list(*FIELDS)
+    as_text = {f"{name}_texte": Cast(name, TextField()) for name in TAGS}
+    columns = [f"{name}_texte" if name in TAGS else name for name in FIELDS]
+    tags = [i for i, name in enumerate(FIELDS) if name in TAGS]
+    for row in query.filter(allowed).order_by().annotate(**as_text).values_list(*columns):
+        row = list(row)
+        for i in tags:
+            row[i] = _tags(row[i])
+        yield row
 
 
 def _limit(profil, filtres):
@@ -344,7 +365,7 @@ def _age_reason(row, outside):
 def _score(row, profil, needs, urgences, modes, limit, person_keys, publics, publics_ouverts, explain=False):
     """(score, tie-break key, row, distance, reasons, urgent), or None when a rule leaves the service out. The
     reasons (None unless `explain`) are only worded for the services shown."""
-    (_pk, source, identifiant, _nom, _sid, thematiques, service_publics, frais, age_min, age_max) = row[:10]
+    (_pk, source, identifiant, _nom, _sid, themes, service_publics, frais, age_min, age_max) = row[:10]
     lat, lon, en_presentiel, a_distance, zone_cles, heures = row[13:]
     reserved = bool(service_publics) and not publics.intersection(service_publics)
     if reserved and publics_ouverts:
@@ -360,7 +381,6 @@ def _score(row, profil, needs, urgences, modes, limit, person_keys, publics, pub
         return None
 
     raisons, score = [], 0.0
-    themes = set(thematiques)
     if needs:
         covered = [item for item, options in needs if options & themes]
         if not covered:
@@ -418,7 +438,7 @@ def _other_reasons(row, distance, person_ok, remote_ok, outside, reserved, own_p
         row[7],
         row[15],
         row[18],
-        set(row[6] or ()) - {v1.Public.TOUS_PUBLICS.value},
+        row[6] - TOUS,
     )
     raisons = []
     if person_ok and distance is not None:
