@@ -28,7 +28,8 @@ CSP_VIOLATIONS = []
 
 def _note_csp(message):
     if "Content Security Policy" in message.text:
-        CSP_VIOLATIONS.append(f"{message.location.get('url')}: {message.text}")
+        page = message.page.url if message.page else "?"
+        CSP_VIOLATIONS.append(f"on {page}, {message.location.get('url')}: {message.text}")
 
 
 def launch(playwright):
