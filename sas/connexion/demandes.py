@@ -5,9 +5,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
 
-from sas.audit.transitions import apply_transition
+from sas.audit.transitions import StateMachine
 from sas.messagerie import envoi as messagerie
 from sas.messagerie.models import Destinataire
 from sas.organisations.models import Membership, Organisation, Role, User
@@ -63,24 +62,20 @@ class DecisionImpossible(ValidationError):
     pass
 
 
-def _refus(current, to_state):
-    return DecisionImpossible(f"Cette demande a déjà été {current.get_status_display().lower()}.")
+MACHINE = StateMachine(
+    DemandeAcces,
+    EvenementDemande,
+    subject="demande",
+    table=DemandeAcces.TRANSITIONS,
+    refused=lambda de, vers: f"Cette demande a déjà été {de.label.lower()}.",
+    error=DecisionImpossible,
+    changed_at="decided_at",
+    occurred_at=None,
+)
 
 
 def _decider(demande, to_status, actor, *, at=None, then=None):
-    at = at or timezone.now()
-    return apply_transition(
-        demande,
-        to_status,
-        field="status",
-        table=DemandeAcces.TRANSITIONS,
-        refused=_refus,
-        values={"decided_at": at},
-        event=lambda current: EvenementDemande(
-            demande=current, from_status=current.status, to_status=to_status, actor=actor
-        ),
-        then=then,
-    )
+    return MACHINE.transition(demande, to_status, at=at, then=then, actor=actor)
 
 
 def accepter(demande, actor, *, at=None):

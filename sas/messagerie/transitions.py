@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from sas.audit.transitions import TransitionError
+from sas.audit.transitions import StateMachine, TransitionError
 
 from .models import EN_ATTENTE, Message, MessageEvent, MessageStatus
 
@@ -18,30 +18,27 @@ TRANSITIONS = {
     S.ECHEC: set(),
     S.ANNULE: set(),
 }
+MACHINE = StateMachine(
+    Message,
+    MessageEvent,
+    subject="message",
+    table=TRANSITIONS,
+    refused=lambda de, vers: f"Un message {de.label.lower()} ne passe pas à « {vers.label} ».",
+)
 
 
 def start(message, *, at=None):
     """Save a new message (planned) with its first event."""
-    at = at or timezone.now()
     if message.pk is not None or message.status != S.PROGRAMME:
         raise TransitionError("Un message se crée une seule fois, programmé.")
-    message.save()
-    MessageEvent.objects.create(message=message, from_status="", to_status=S.PROGRAMME, occurred_at=at)
-    return message
+    return MACHINE.start(message, at=at)
 
 
 def transition(message, to_status, *, at=None, precision="", champs=()):
-    """Move `message` (locked by the caller when it may race) to `to_status`, saving `champs` too; raises
+    """Move `message`, locked by the caller when it may race, to `to_status`, saving `champs` too; raises
     TransitionError for a move the table does not allow."""
-    at = at or timezone.now()
-    avant = message.status
-    if to_status not in TRANSITIONS[avant]:
-        raise TransitionError(f"Un message {S(avant).label.lower()} ne passe pas à « {S(to_status).label} ».")
-    message.status = to_status
-    message.save(update_fields=["status", *champs])
-    MessageEvent.objects.create(
-        message=message, from_status=avant, to_status=to_status, precision=precision[:1000], occurred_at=at
-    )
+    champs = {champ: getattr(message, champ) for champ in champs}
+    MACHINE.transition(message, to_status, at=at, values=champs, locked=True, precision=precision[:1000])
 
 
 def annuler_en_masse(messages, *, erreur, at=None):

@@ -1,13 +1,12 @@
 """The single entry point for every status change of a referral; it keeps the journey's status in step."""
 
-from django.db import transaction
 from django.utils import timezone
 
-from sas.audit.transitions import TransitionError, apply_transition
+from sas.audit.transitions import StateMachine, TransitionError
 from sas.parcours import transitions as parcours_transitions
 from sas.parcours.status import Status
 
-from .models import FINALS, EventKind, Orientation, OrientationEvent, OrientationStatus, Reason
+from .models import FINALS, Orientation, OrientationEvent, OrientationStatus, Reason
 
 S = OrientationStatus
 TRANSITIONS = {
@@ -32,30 +31,31 @@ PARCOURS_STATUS = {
     S.EXPIREE: Status.ORIENTATION_REFUSEE,
     S.ANNULEE: Status.ORIENTATION_REFUSEE,
 }
+MACHINE = StateMachine(
+    Orientation,
+    OrientationEvent,
+    subject="orientation",
+    table=TRANSITIONS,
+    refused=lambda de, vers: (
+        f"Cette orientation est déjà « {de.label.lower()} » : impossible de la passer à « {vers.label.lower()} »."
+    ),
+    changed_at="status_changed_at",
+)
 
 
 def start(*, parcours, service, actor_kind, actor=None, at=None, **fields):
     """Write a new referral, sent, with its first event (the journey is moved by the caller, before)."""
     at = at or timezone.now()
-    with transaction.atomic():
-        orientation = Orientation.objects.create(
-            parcours=parcours,
-            service=service,
-            structure=service.structure,
-            status=OrientationStatus.ENVOYEE,
-            status_changed_at=at,
-            envoyee_le=at,
-            envoyee_par=actor,
-            **fields,
-        )
-        OrientationEvent.objects.create(
-            orientation=orientation,
-            to_status=OrientationStatus.ENVOYEE,
-            actor_kind=actor_kind,
-            actor=actor,
-            occurred_at=at,
-        )
-    return orientation
+    orientation = Orientation(
+        parcours=parcours,
+        service=service,
+        structure=service.structure,
+        status=OrientationStatus.ENVOYEE,
+        envoyee_le=at,
+        envoyee_par=actor,
+        **fields,
+    )
+    return MACHINE.start(orientation, at=at, actor_kind=actor_kind, actor=actor)
 
 
 def transition(orientation, to_status, *, actor_kind, actor=None, reason="", precision="", at=None, detail=None):
@@ -78,34 +78,17 @@ def transition(orientation, to_status, *, actor_kind, actor=None, reason="", pre
         if to_status in FINALS:
             current.liens.filter(revoked_at__isnull=True).update(revoked_at=at)
 
-    return apply_transition(
+    return MACHINE.transition(
         orientation,
         to_status,
-        field="status",
-        table=TRANSITIONS,
-        refused=_refused,
+        at=at,
         check=check,
-        event=lambda current: OrientationEvent(
-            orientation=current,
-            from_status=current.status,
-            to_status=to_status,
-            actor_kind=actor_kind,
-            reason=reason,
-            precision=precision,
-            detail=detail or {},
-            actor=actor,
-            occurred_at=at,
-        ),
-        values={"status_changed_at": at},
         then=then,
-    )
-
-
-def _refused(current, to_status):
-    return TransitionError(
-        f"Cette orientation est déjà « {current.get_status_display().lower()} » : "
-        f"impossible de la passer à « {to_status.label.lower()} ».",
-        code="forbidden",
+        actor_kind=actor_kind,
+        reason=reason,
+        precision=precision,
+        detail=detail or {},
+        actor=actor,
     )
 
 
@@ -123,16 +106,6 @@ def _suivre_parcours(orientation, to_status, reason, precision, actor, at):
 
 def record_fact(orientation, kind, *, actor_kind, actor=None, precision="", at=None, detail=None):
     """Write an event that does not change the status (a reminder, an e-mail, the young person's answer)."""
-    if kind == EventKind.TRANSITION:
-        raise ValueError("Un changement de statut passe par transition().")
-    return OrientationEvent.objects.create(
-        orientation=orientation,
-        kind=kind,
-        from_status=orientation.status,
-        to_status=orientation.status,
-        actor_kind=actor_kind,
-        precision=precision,
-        detail=detail or {},
-        actor=actor,
-        occurred_at=at or timezone.now(),
+    return MACHINE.record_fact(
+        orientation, kind, at=at, actor_kind=actor_kind, precision=precision, detail=detail or {}, actor=actor
     )

@@ -4,10 +4,19 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from sas.audit.transitions import TransitionError, apply_transition
+from sas.audit.transitions import StateMachine, TransitionError
 
-from .models import ATTEMPT_KINDS, EventKind, Parcours, ParcoursEvent
+from .models import ATTEMPT_KINDS, Parcours, ParcoursEvent
 from .status import INITIAL, SIDE_EXITS, TRANSITIONS, Status
+
+MACHINE = StateMachine(
+    Parcours,
+    ParcoursEvent,
+    subject="parcours",
+    table=TRANSITIONS,
+    refused=lambda de, vers: f"Passage de « {de.label} » à « {vers.label} » impossible.",
+    changed_at="status_changed_at",
+)
 
 
 def start(*, jeune, territory, status=Status.SIGNALE, actor=None, at=None):
@@ -28,7 +37,7 @@ def build_start(*, jeune, territory, status=Status.SIGNALE, actor=None, at=None)
     parcours = Parcours(jeune=jeune, territory=territory, status=status, status_changed_at=at, created_at=at)
     # Signalled before the end of a support, the targets' clock starts only when the journey leaves that status.
     parcours.objectifs_depuis = None if status == Status.SORTIE_A_VENIR else at
-    return parcours, ParcoursEvent(parcours=parcours, to_status=status, actor=actor, occurred_at=at)
+    return parcours, MACHINE.event(parcours, status, at=at, actor=actor)
 
 
 def transition(parcours, to_status, *, actor=None, reason="", at=None):
@@ -47,22 +56,14 @@ def transition(parcours, to_status, *, actor=None, reason="", at=None):
         if at < current.status_changed_at:
             raise TransitionError("La date du changement précède celle du statut actuel.", code="past")
 
-    return apply_transition(
+    return MACHINE.transition(
         parcours,
         to_status,
-        field="status",
-        table=TRANSITIONS,
-        refused=_refused,
+        at=at,
         check=check,
-        event=lambda current: ParcoursEvent(
-            parcours=current,
-            from_status=current.status,
-            to_status=to_status,
-            reason=reason,
-            actor=actor,
-            occurred_at=at,
-        ),
-        values=lambda current: {"status_changed_at": at, **_jalons(current, to_status, at)},
+        values=lambda current: _jalons(current, to_status, at),
+        reason=reason,
+        actor=actor,
     )
 
 
@@ -89,12 +90,6 @@ def _jalons(current, to_status, at):
     return values
 
 
-def _refused(current, to_status):
-    return TransitionError(
-        f"Passage de « {Status(current.status).label} » à « {to_status.label} » impossible.", code="forbidden"
-    )
-
-
 def record_fact(parcours, kind, *, actor=None, reason="", at=None, detail=None):
     """Write an event that is not a status change (a new signalement, a contact attempt, a message…); an attempt
     sets the journey's first attempt if none came earlier."""
@@ -119,15 +114,4 @@ def build_fact(parcours, kind, *, actor=None, reason="", at=None, detail=None):
 
 
 def _fact(parcours, kind, *, actor, reason, at, detail):
-    if kind == EventKind.TRANSITION:
-        raise ValueError("Un changement de statut passe par transition().")
-    return ParcoursEvent(
-        parcours=parcours,
-        kind=kind,
-        from_status=parcours.status,
-        to_status=parcours.status,
-        reason=reason,
-        detail=detail or {},
-        actor=actor,
-        occurred_at=at or timezone.now(),
-    )
+    return MACHINE.fact(parcours, kind, at=at, reason=reason, detail=detail or {}, actor=actor)

@@ -1,10 +1,7 @@
 """The single entry point for every status change of a batch file: read by the task worker if it is large (then
 previewed or refused), previewed, then importing, then done or failed (a failed import resumes where it stopped)."""
 
-from django.db import transaction
-from django.utils import timezone
-
-from sas.audit.transitions import TransitionError, apply_transition
+from sas.audit.transitions import StateMachine, TransitionError
 
 from .models import ImportBatch, ImportBatchEvent, ImportStatus
 
@@ -17,40 +14,25 @@ TRANSITIONS = {
     S.ECHEC: {S.EN_COURS},
     S.TERMINE: set(),
 }
+MACHINE = StateMachine(
+    ImportBatch,
+    ImportBatchEvent,
+    subject="batch",
+    table=TRANSITIONS,
+    refused=lambda de, vers: (
+        f"Cet import est « {de.label.lower()} » : impossible de le passer à « {vers.label.lower()} »."
+    ),
+)
 
 
 def start(*, actor=None, at=None, status=ImportStatus.APERCU, **fields):
     """Write a new batch, previewed (or waiting to be read), with its first event."""
     if status not in (ImportStatus.APERCU, ImportStatus.LECTURE):
         raise TransitionError("Un import commence par sa lecture ou son aperçu.", code="forbidden")
-    at = at or timezone.now()
-    with transaction.atomic():
-        batch = ImportBatch.objects.create(status=status, **fields)
-        ImportBatchEvent.objects.create(batch=batch, to_status=status, actor=actor, occurred_at=at)
-    return batch
+    return MACHINE.start(ImportBatch(status=status, **fields), actor=actor, at=at)
 
 
 def transition(batch, to_status, *, actor=None, at=None, **values):
     """Move `batch` to `to_status` if allowed, with the other fields given, and write exactly one event. The row is
     locked and re-read: a second click on "import" is refused."""
-    to_status = ImportStatus(to_status)
-    at = at or timezone.now()
-    return apply_transition(
-        batch,
-        to_status,
-        field="status",
-        table=TRANSITIONS,
-        refused=_refused,
-        event=lambda current: ImportBatchEvent(
-            batch=current, from_status=current.status, to_status=to_status, actor=actor, occurred_at=at
-        ),
-        values=values,
-    )
-
-
-def _refused(current, to_status):
-    return TransitionError(
-        f"Cet import est « {current.get_status_display().lower()} » : impossible de le passer à "
-        f"« {to_status.label.lower()} ».",
-        code="forbidden",
-    )
+    return MACHINE.transition(batch, to_status, at=at, values=values, actor=actor)
