@@ -21,7 +21,7 @@ from sas.messagerie.models import Message
 from sas.organisations.models import Membership, Organisation, OrganisationKind, Role, Territory, User
 from sas.orientation import services as orientation_services
 from sas.orientation import transitions as orientation_transitions
-from sas.orientation.models import ActorKind, Orientation, OrientationStatus, Reason
+from sas.orientation.models import ActorKind, OrientationStatus, Reason
 from sas.orientation.retrait import retirer_consentement
 from sas.parcours import transitions
 from sas.parcours.models import Signalement, SignalementSource
@@ -313,11 +313,14 @@ def _step(parcours, status, at, aiguilleur, orientation, relai):
         ).structures.add(service.structure)
         return orientation_services.envoyer(parcours, service, actor_kind=ActorKind.JEUNE, actor=aiguilleur, at=at)
     if status in RELAI:
-        if status == S.PREMIER_RDV:
-            Orientation.objects.filter(pk=orientation.pk).update(premier_rdv_le=at)
         motif = Reason.PAS_DE_PLACE if RELAI[status] == OrientationStatus.REFUSEE else ""
         orientation_transitions.transition(
-            orientation, RELAI[status], actor_kind=ActorKind.STRUCTURE, reason=motif, at=at
+            orientation,
+            RELAI[status],
+            actor_kind=ActorKind.STRUCTURE,
+            reason=motif,
+            at=at,
+            premier_rdv_le=at if status == S.PREMIER_RDV else None,
         )
     elif status == S.CONSENTEMENT_RETIRE:
         retirer_consentement(parcours, actor_kind=ActorKind.CONSEILLER, actor=aiguilleur, at=at)

@@ -414,17 +414,15 @@ def fixer_rdv(orientation, date_rdv, *, actor=None, at=None):
         raise ValidationError("Indiquez la date du premier rendez-vous.")
     if date_rdv < at - datetime.timedelta(days=30):
         raise ValidationError("La date du premier rendez-vous est trop ancienne.")
-    with transaction.atomic():
-        Orientation.objects.filter(pk=orientation.pk).update(premier_rdv_le=date_rdv)
-        orientation.premier_rdv_le = date_rdv
-        return _changer_et_prevenir(
-            orientation,
-            OrientationStatus.RDV_FIXE,
-            actor_kind=ActorKind.STRUCTURE,
-            actor=actor,
-            at=at,
-            detail={"le": date_rdv.isoformat()},
-        )
+    return _changer_et_prevenir(
+        orientation,
+        OrientationStatus.RDV_FIXE,
+        actor_kind=ActorKind.STRUCTURE,
+        actor=actor,
+        at=at,
+        detail={"le": date_rdv.isoformat()},
+        premier_rdv_le=date_rdv,
+    )
 
 
 def confirmer_prise_en_charge(orientation, *, actor=None, at=None):

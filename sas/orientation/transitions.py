@@ -58,8 +58,20 @@ def start(*, parcours, service, actor_kind, actor=None, at=None, **fields):
     return MACHINE.start(orientation, at=at, actor_kind=actor_kind, actor=actor)
 
 
-def transition(orientation, to_status, *, actor_kind, actor=None, reason="", precision="", at=None, detail=None):
+def transition(
+    orientation,
+    to_status,
+    *,
+    actor_kind,
+    actor=None,
+    reason="",
+    precision="",
+    at=None,
+    detail=None,
+    premier_rdv_le=None,
+):
     """Move the referral to `to_status` if allowed and write exactly one event; move the journey along.
+    `premier_rdv_le`: the first meeting's date, written with the move to "rendez-vous fixé".
 
     The row is locked and re-read: a double click on "accept" writes one event, the second raises.
     """
@@ -83,6 +95,7 @@ def transition(orientation, to_status, *, actor_kind, actor=None, reason="", pre
         to_status,
         at=at,
         check=check,
+        values={"premier_rdv_le": premier_rdv_le} if premier_rdv_le else None,
         then=then,
         actor_kind=actor_kind,
         reason=reason,
