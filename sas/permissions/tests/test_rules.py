@@ -17,7 +17,8 @@ from sas.diagnostic.models import Diagnostic, Questionnaire
 from sas.messagerie.models import CanalMessage, Message
 from sas.organisations.factories import MembershipFactory, OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role, User
-from sas.orientation.models import Orientation, OrientationStatus
+from sas.orientation import transitions as orientation_transitions
+from sas.orientation.models import ActorKind
 from sas.parcours.factories import SignalementFactory
 from sas.permissions import (
     assignable_counsellors,
@@ -292,15 +293,7 @@ def _orientation(parcours, structure_org=None, key="a"):
     if structure_org is not None:
         found.structure.organisation = structure_org
         found.structure.save()
-    now = timezone.now()
-    return Orientation.objects.create(
-        parcours=parcours,
-        service=found,
-        structure=found.structure,
-        status=OrientationStatus.ENVOYEE,
-        status_changed_at=now,
-        envoyee_le=now,
-    )
+    return orientation_transitions.start(parcours=parcours, service=found, actor_kind=ActorKind.CONSEILLER)
 
 
 def test_referrals_for_a_receiving_structure_and_for_the_territorys_counsellors(w):
