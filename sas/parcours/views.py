@@ -102,6 +102,7 @@ def file_active(request):
             "tab_querystring": params.urlencode(),
             "form": form,
             "filtered": any(key != "groupe" for key in filtres),
+            "filtres_avances": any(key not in ("groupe", "q") for key in filtres),
             "conseillers": conseillers,
             "retards": queue.retards,
             "title": "File active du territoire",

@@ -24,6 +24,7 @@ def test_queue_and_tasks_in_a_browser(log_in, live_server, page, make_parcours, 
     page.get_by_role("heading", level=1, name="File active du territoire").wait_for()
     assert serious_violations(page) == []
 
+    page.get_by_role("button", name="Plus de filtres").click()
     page.get_by_text("Seulement les parcours en retard sur un objectif").click()
     page.get_by_role("button", name="Filtrer").click()
     page.get_by_role("link", name="Retirer les filtres").wait_for()

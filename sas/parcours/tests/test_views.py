@@ -299,6 +299,9 @@ def test_queue_filters(client, world):
     assert names(reportes="on") == ["Plus tard"]
     html = _queue(client, me, prescripteur="spip").content.decode()
     assert 'name="prescripteur"' in html and "Retirer les filtres" in html
+    # The filters besides the search are folded, unless one of them is set.
+    assert 'id="autres-filtres"' in html and "fr-collapse--expanded" in html
+    assert "fr-collapse--expanded" not in _queue(client, me, q="Mineur").content.decode()
     # A bad value is ignored rather than failing: the whole queue shows, the form says what is wrong.
     response = _queue(client, me, statut="n_importe_quoi")
     assert len(response.context["parcours"]) == 4 and response.context["form"].errors
