@@ -81,7 +81,9 @@ def test_the_young_person_chooses_from_their_link(client, parcours, aiguilleur):
     assert "Vérifions que c'est bien vous" in html and "Plateforme mobilité" not in html
     verifier(client, lien)
     html = client.get(reverse("orientation:jeune", args=[token])).content.decode()
-    assert "Pourquoi&nbsp;: couvre logement et hébergement" in html
+    assert "Plateforme mobilité" in html
+    # The card says what, where, when and how to reach it; the counsellor's ranking reasons are their jargon.
+    assert "réactivité" not in html and "couvre logement" not in html
     proposition = parcours.propositions.get(service__identifiant="test--mobilite")
     response = client.post(reverse("orientation:jeune_choisir", args=[token, proposition.pk]), {})
     assert response.status_code == 302
