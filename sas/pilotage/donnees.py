@@ -17,7 +17,7 @@ from sas.droits.models import Estimation
 from sas.jeunes.models import TrancheAge, age_on
 from sas.organisations.models import Organisation
 from sas.orientation.models import OrientationEvent
-from sas.parcours.models import EventKind, Parcours, ParcoursEvent, Signalement, SignalementSource
+from sas.parcours.models import EventKind, ParcoursEvent, Signalement, SignalementSource
 from sas.prescription.models import RencontreTripartite
 from sas.suivi.models import NatureSortie, RecoursDroit, Suivi
 
@@ -155,15 +155,29 @@ def rafraichir(parcours):
     enregistrer(dossiers(parcours))
 
 
+def a_reecrire(parcours):
+    """(missing, stale): {parcours id: (Dossier, lieu)} of the journeys of the queryset `parcours` that have no
+    synthesis, and of those whose synthesis is no longer what their records give (a writer that bypassed the
+    signals)."""
+    lus = dossiers(parcours)
+    ecrites = {s.parcours_id: s for s in Synthese.objects.filter(parcours__in=parcours.values("pk"))}
+    manquantes, perimees = {}, {}
+    for pk, (dossier, lieu) in lus.items():
+        ecrite = ecrites.get(pk)
+        if ecrite is None:
+            manquantes[pk] = (dossier, lieu)
+        elif _valeurs(ecrite) != _valeurs(Synthese(parcours_id=pk, **lieu, **synthese(dossier))):
+            perimees[pk] = (dossier, lieu)
+    return manquantes, perimees
+
+
+def _valeurs(ligne):
+    return [getattr(ligne, f.attname) for f in Synthese._meta.concrete_fields]
+
+
 def syntheses(filtre):
-    """The syntheses of the journeys `filtre` selects; those never written (journeys written in bulk, by a file
-    import) are written first."""
+    """The syntheses of the journeys `filtre` selects: every writer writes its journeys' syntheses (signals.py)."""
     start, end = filtre.bornes()
-    # Those of the territories and months, wherever the young people live: no join to read the place.
-    manquants = Parcours.objects.filter(territory__in=filtre.territoires, created_at__gte=start, created_at__lt=end)
-    manquants = manquants.exclude(Exists(Synthese.objects.filter(parcours=OuterRef("pk"))))
-    if manquants := list(manquants.values_list("pk", flat=True)):
-        rafraichir(Parcours.objects.filter(pk__in=manquants))
     choisies = Synthese.objects.filter(territory__in=filtre.territoires, signale_le__gte=start, signale_le__lt=end)
     if filtre.departement:
         choisies = choisies.filter(departement=filtre.departement)

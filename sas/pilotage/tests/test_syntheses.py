@@ -1,13 +1,18 @@
-"""Each journey's synthesis stays right when its records are written in bulk: by a file import, by anonymisation."""
+"""Each journey's synthesis stays right when its records are written in bulk: by a file import, by anonymisation;
+verifier_syntheses writes those a writer would have missed."""
+
+import io
 
 import pytest
+from django.core.management import call_command
 
 from sas.communes.factories import CommuneFactory, DepartementFactory
 from sas.jeunes.models import TrancheAge
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.parcours.factories import ParcoursFactory
-from sas.parcours.models import SignalementSource
+from sas.parcours.models import Parcours, SignalementSource
+from sas.pilotage import donnees
 from sas.pilotage.models import Synthese
 from sas.prescription.services import SignalementData, signaler_many
 from sas.rgpd.anonymisation import anonymiser
@@ -44,3 +49,30 @@ def test_an_anonymised_journey_stays_counted_in_its_departement():
     parcours.jeune.refresh_from_db()
     assert parcours.jeune.commune is None
     assert Synthese.objects.get(parcours=parcours).departement == "69"
+
+
+def _verifier(*args):
+    sortie = io.StringIO()
+    call_command("verifier_syntheses", *args, stdout=sortie)
+    return sortie.getvalue()
+
+
+def test_verifier_syntheses_writes_the_missing_and_stale_ones_once():
+    juste, manquant, perime = ParcoursFactory.create_batch(3)
+    autre = TerritoryFactory()
+    # Writers that bypassed the signals: a synthesis deleted, a journey moved by a queryset update.
+    Synthese.objects.filter(parcours=manquant).delete()
+    Parcours.objects.filter(pk=perime.pk).update(territory=autre)
+    avant = list(Synthese.objects.order_by("pk").values())
+    simulation = _verifier()
+    assert "3 parcours vérifié(s) ; 1 synthèse(s) manquante(s) à écrire ; 1 synthèse(s) périmée(s) à réécrire" in (
+        simulation
+    )
+    assert list(Synthese.objects.order_by("pk").values()) == avant
+    assert "1 synthèse(s) manquante(s) écrite(s) ; 1 synthèse(s) périmée(s) réécrite(s)" in _verifier("--wet-run")
+    assert Synthese.objects.get(parcours=perime).territory == autre
+    ecrites = list(Synthese.objects.order_by("pk").values())
+    # What the records give, as a writer through the signals would have written it.
+    donnees.rafraichir(Parcours.objects.filter(pk__in=[juste.pk, manquant.pk, perime.pk]))
+    assert list(Synthese.objects.order_by("pk").values()) == ecrites
+    assert "0 synthèse(s) manquante(s) écrite(s) ; 0 synthèse(s) périmée(s) réécrite(s)" in _verifier("--wet-run")

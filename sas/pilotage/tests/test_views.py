@@ -15,7 +15,6 @@ from sas.parcours.factories import ParcoursFactory, SignalementFactory
 from sas.parcours.models import EventKind, SignalementSource
 from sas.parcours.status import Status
 from sas.parcours.transitions import record_fact, transition
-from sas.pilotage.models import Synthese
 from sas.pilotage.svg import BLEU_FRANCE
 from sas.secret_statistique import PRIMAIRE
 from sas.tests.test_secret_statistique import recomputable
@@ -198,16 +197,16 @@ def test_the_dashboard_query_count_does_not_grow_with_the_journeys(client, terri
     client.force_login(a["pilote"])
     url = reverse("pilotage:tableau_de_bord")
     few = count_queries(url)
-    # 8 for the session, the user, their device, memberships and territory and the filters' choices; 8 for the
-    # figures: the journeys never synthesised, the syntheses' sums (by profile, by month, the shares and counts, the
-    # contact delays), the referrals, the rights' answers and the prescribing organisations' count.
-    assert few == 16
+    # 8 for the session, the user, their device, memberships and territory and the filters' choices; 7 for the
+    # figures: the syntheses' sums (by profile, by month, the shares and counts, the contact delays), the referrals,
+    # the rights' answers and the prescribing organisations' count.
+    assert few == 15
     for _ in range(5):
         signaler(a["territory"], a["ase"], days_ago=10, commune=a["commune"], contacte_apres=1)
     assert count_queries(url) == few
 
 
-def test_a_contact_attempt_changes_the_figures_at_once_and_a_journey_written_in_bulk_is_counted(client, territoires):
+def test_a_contact_attempt_changes_the_figures_at_once(client, territoires):
     a = territoires["a"]
     client.force_login(a["pilote"])
     url = reverse("pilotage:tableau_de_bord")
@@ -218,7 +217,3 @@ def test_a_contact_attempt_changes_the_figures_at_once_and_a_journey_written_in_
     record_fact(p, EventKind.CONTACT, at=p.created_at + datetime.timedelta(hours=2))
     essai = client.get(url).context["f"]["h2"]["premier_essai_72h"]
     assert (essai.atteints, essai.mesures) == (13, 15)
-    # A journey written in bulk (a file import writes no synthesis): the page writes its synthesis first.
-    Synthese.objects.filter(parcours=p).delete()
-    assert client.get(url).context["f"]["valeurs"][("etape", 0)] == 15
-    assert Synthese.objects.filter(parcours=p, premier_essai_a_temps=True).exists()
