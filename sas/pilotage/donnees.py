@@ -4,7 +4,9 @@ as they are written (signals.py), and the sums of the syntheses a pilot's filter
 import dataclasses
 import datetime
 import itertools
+import statistics
 from collections import defaultdict
+from fractions import Fraction
 
 from django.db import models
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
@@ -67,6 +69,45 @@ def tranche(jeune_tranche, naissance, at):
         return jeune_tranche or ""
     age = age_on(naissance, at.date())
     return next((band for limite, band in _BORNES if age <= limite), "")
+
+
+class Centile(models.Aggregate):
+    """The `fraction` percentile of a column, interpolated between its two nearest values: PostgreSQL's
+    percentile_cont, on SQLite the function apps.py registers (statistics' "inclusive" method, the same)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)r) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = models.FloatField()
+
+    def __init__(self, expression, fraction):
+        super().__init__(expression, fraction=float(fraction))
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="%(function)s(%(expressions)s, %(fraction)r)")
+
+
+class PercentileCont:
+    """SQLite's percentile_cont(value, fraction) aggregate: NULLs left out, as PostgreSQL does."""
+
+    def __init__(self):
+        self.valeurs, self.fraction = [], None
+
+    def step(self, valeur, fraction):
+        self.fraction = fraction
+        if valeur is not None:
+            self.valeurs.append(valeur)
+
+    def finalize(self):
+        if len(self.valeurs) < 2:  # statistics.quantiles needs two values; one is its own percentile
+            return self.valeurs[0] if self.valeurs else None
+        rang = Fraction(self.fraction).limit_denominator(1000)
+        return statistics.quantiles(self.valeurs, n=rang.denominator, method="inclusive")[rang.numerator - 1]
+
+
+def enregistrer_centile(sender, connection, **kwargs):
+    """connection_created receiver: percentile_cont on SQLite (the default database for development and tests)."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_aggregate("percentile_cont", 2, PercentileCont)
 
 
 def dossiers(parcours):
@@ -189,7 +230,7 @@ def syntheses(filtre):
 
 
 def comptes(choisies, now):
-    """Comptes of the syntheses `choisies` on the day `now`: four queries whatever their number."""
+    """Comptes of the syntheses `choisies` on the day `now`: three queries whatever their number."""
     stade = Case(
         When(etape=4, accompagne_6=True, suivi_6_le__lte=now, then=Value(5)),
         default=F("etape"),
@@ -209,6 +250,9 @@ def comptes(choisies, now):
         droits_estimes=Count("pk", filter=Q(droits_estimes=True)),
         droit_probable=Count("pk", filter=Q(droit_probable=True)),
         organisations_actives=Count("organisation_id", distinct=True, filter=Q(source="prescripteur")),
+        contactes=Count("delai_contact"),
+        delai_median=Centile("delai_contact", 0.5),
+        delai_p90=Centile("delai_contact", 0.9),
     )
     return Comptes(
         profils=profils,
@@ -217,7 +261,7 @@ def comptes(choisies, now):
         sorties={n: sommes[f"sortie_{n}"] for n in natures},
         droits_estimes=sommes["droits_estimes"],
         droit_probable=sommes["droit_probable"],
-        delais=list(choisies.filter(delai_contact__isnull=False).values_list("delai_contact", flat=True)),
+        delais=(sommes["contactes"], sommes["delai_median"], sommes["delai_p90"]),
         organisations_actives=sommes["organisations_actives"],
     )
 

@@ -13,7 +13,6 @@ import calendar
 import collections
 import dataclasses
 import datetime
-import statistics
 from collections import Counter
 
 from django.utils import timezone
@@ -246,11 +245,10 @@ class Delais:
     effectif: int
 
 
-def _delais(jours):
-    if len(jours) < SMALL_COUNT:
-        return Delais(None, None, len(jours))
-    p90 = statistics.quantiles(jours, n=10, method="inclusive")[-1]
-    return Delais(round(statistics.median(jours), 1), round(p90, 1), len(jours))
+def _delais(effectif, mediane, p90):
+    if effectif < SMALL_COUNT:
+        return Delais(None, None, effectif)
+    return Delais(round(mediane, 1), round(p90, 1), effectif)
 
 
 def _part_mure(items, now):
@@ -283,7 +281,9 @@ class Comptes:
     sorties: dict  # {NatureSortie or "": journeys gone out positively}
     droits_estimes: int
     droit_probable: int
-    delais: list  # days from the start of the clock to the contact, of the journeys contacted
+    # Days from the start of the clock to the contact of the journeys contacted: (their number, median, inclusive
+    # 90th percentile), the percentiles None when none was contacted.
+    delais: tuple
     organisations_actives: int  # prescribing organisations that signalled one of them
 
 
@@ -575,7 +575,7 @@ def _h1(comptes, organisations_prescriptrices, tableau):
 
 
 def _h2(comptes):
-    return {nom: comptes.parts[nom] for nom in PARTS_H2} | {"delai_contact": _delais(comptes.delais)}
+    return {nom: comptes.parts[nom] for nom in PARTS_H2} | {"delai_contact": _delais(*comptes.delais)}
 
 
 def _h3(comptes, envois, now, reactivite, refus):

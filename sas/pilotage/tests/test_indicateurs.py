@@ -2,6 +2,7 @@
 Each story's synthesis is written for a journey in the database, and the database adds them up, as for the page."""
 
 import datetime
+import statistics
 
 import pytest
 
@@ -89,6 +90,17 @@ def test_contact_delays_median_and_90th_percentile_from_eleven_journeys():
     assert delai.mediane == 6  # the 6th of 11 values
     # Inclusive 90th percentile of 1…11: position 1 + 0.9 × 10 = 10 → 10 days.
     assert delai.p90 == 10
+
+
+def test_contact_delays_interpolate_between_the_two_nearest_journeys():
+    heures = [12, 24, 30, 48, 72, 84, 102, 168, 192, 234, 288, 480]  # contacted after 0.5, 1, 1.25, … 20 days
+    dossiers = [dossier(JAN, (S.CONTACTE, h * H)) for h in heures]
+    delai = calcul(dossiers)["h2"]["delai_contact"]
+    jours = [h / 24 for h in heures]
+    # 12 delays: the median lies between the 6th and the 7th, the 90th percentile between the 10th and the 11th.
+    assert delai.mediane == round(statistics.median(jours), 1)
+    assert delai.p90 == round(statistics.quantiles(jours, n=10, method="inclusive")[-1], 1)
+    assert delai.effectif == len(jours)
 
 
 def test_joint_meeting_effect_compares_upcoming_exits_with_and_without_a_meeting():
