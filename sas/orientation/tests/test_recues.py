@@ -334,6 +334,7 @@ def test_in_a_browser_the_structure_pages_filters_searches_and_downloads(
     page.get_by_text("(page 2 sur 2)").wait_for()
     assert "Z. B." in page.locator("tbody").inner_text()
 
+    page.get_by_role("button", name="Filtrer par statut").click()
     # A DSFR radio is drawn by its label, which takes the click.
     page.locator("label", has_text=f"{OrientationStatus.REFUSEE.label} (1)").click()
     page.get_by_role("button", name="Afficher").click()

@@ -329,6 +329,7 @@ def test_in_a_browser_the_prescriber_pages_filters_searches_and_downloads(
     page.get_by_text("(page 2 sur 3)").wait_for()
 
     signales = [vue for vue in vues(prescripteur).values() if vue.etape.code == S.SIGNALE]
+    page.get_by_role("button", name="Filtrer par étape").click()
     # A DSFR radio is drawn by its label, which takes the click.
     page.locator("label", has_text=f"{LIBELLES[S.SIGNALE]} ({len(signales)})").click()
     page.get_by_role("button", name="Afficher").click()
