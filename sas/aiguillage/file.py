@@ -355,7 +355,8 @@ def file_active(user, *, filtres=None, now=None, page=None, teams=None):
     if groupe is None:
         groupe = next((g for g in GROUPES if counts[g.cle]), GROUPES[0])
     doublons, a_verifier = [], []
-    if groupe.cle == A_TRAITER:
+    # Nothing waits for a decision (counted above): no need to look for it.
+    if groupe.cle == A_TRAITER and decisions:
         open_ones = filtered.exclude(status__in=CLOSED)
         doublons = _doublons(open_ones)
         held = {doublon.nouveau_id for doublon in doublons}

@@ -267,22 +267,28 @@ def _rich(make_parcours, aiguilleur, n, ase):
 
 
 # Session, user, their second factor and memberships, the teams (once for the filters and the rows), the filters'
-# communes, the tabs' counts (with the open requests on data), the page's journeys, their rows and two prefetches,
-# the teams' caseloads with the overdue counts, the audit entry; on the first tab the two lists of pending decisions
-# too; a search first finds its journeys.
+# communes, the tabs' counts (with the open requests on data and the pending decisions), the page's journeys, their
+# rows and two prefetches, the teams' caseloads with the overdue counts, the audit entry; on the first tab, when some
+# decisions are pending, the two lists of them and their rows' two prefetches; a search first finds its journeys.
 PAGES = [
-    ({}, 15),
-    ({"q": "charge"}, 16),
-    ({"groupe": "en_cours", "en_retard": "on", "prescripteur": "ase"}, 13),
-    ({"groupe": "clos", "page": "2"}, 13),
+    ({}, False, 13),
+    ({}, True, 17),
+    ({"q": "charge"}, False, 14),
+    ({"q": "charge"}, True, 18),
+    ({"groupe": "en_cours", "en_retard": "on", "prescripteur": "ase"}, True, 13),
+    ({"groupe": "clos", "page": "2"}, True, 13),
 ]
 
 
-@pytest.mark.parametrize(("params", "queries"), PAGES)
+@pytest.mark.parametrize(("params", "en_attente", "queries"), PAGES)
 def test_the_queue_makes_a_fixed_number_of_queries(
-    client, aiguilleur, make_parcours, ase, params, queries, django_assert_num_queries
+    client, aiguilleur, make_parcours, ase, params, en_attente, queries, django_assert_num_queries
 ):
     client.force_login(aiguilleur)
+    if en_attente:
+        SignalementFactory(
+            organisation=ase, parcours__territory=ase.territory, parcours__jeune__prenom="Charge", verifie=False
+        )
     _rich(make_parcours, aiguilleur, 2, ase)
     with django_assert_num_queries(queries):
         assert client.get(QUEUE, params).status_code == 200
@@ -290,6 +296,7 @@ def test_the_queue_makes_a_fixed_number_of_queries(
     with django_assert_num_queries(queries):
         response = client.get(QUEUE, params)
     assert response.context["parcours"]
+    assert bool(response.context["file"].a_verifier) == (en_attente and not params.get("groupe"))
 
 
 @pytest.mark.parametrize("resolus_max", [1, 5000])
