@@ -149,11 +149,6 @@ def _avec_contexte(queryset):
     )
 
 
-def _fin_accompagnement(parcours):
-    dates = [s.fin_accompagnement_le for s in parcours.signalements.all() if s.fin_accompagnement_le]
-    return min(dates, default=None)
-
-
 def _reporte_jusqu_au(parcours, today):
     etat = getattr(parcours, "cadence_contact", None)
     return etat.reporte_jusqu_au if etat is not None and etat.est_reporte(today) else None
@@ -188,8 +183,6 @@ class File:
     demandes_donnees: int = 0
     # The page shown (`parcours` is its rows); page.paginator.count counts the whole list.
     page: object = None
-    # The queries that find the page's rows, for measuring them bare (bench/file_active.py).
-    requetes: list = dataclasses.field(default_factory=list)
 
 
 def _doublons(queryset):
@@ -208,7 +201,10 @@ def _annoter(p, now, today):
     p.badges = [] if p.status in CLOSED else badges(p, now)
     p.en_retard = any(badge.en_retard for badge in p.badges)
     p.reporte_jusqu_au = _reporte_jusqu_au(p, today)
-    p.fin_accompagnement = _fin_accompagnement(p) if p.status == Status.SORTIE_A_VENIR else None
+    signalements = p.signalements.all()
+    p.signale_par = ", ".join(str(s.organisation or s.get_source_display()) for s in signalements)
+    fins = [s.fin_accompagnement_le for s in signalements if s.fin_accompagnement_le]
+    p.fin_accompagnement = min(fins, default=None) if p.status == Status.SORTIE_A_VENIR else None
     return p
 
 
@@ -315,21 +311,20 @@ RESOLUS_MAX = 5000
 
 
 def _resoudre(visible, filtered, late):
-    """(journeys, lateness condition, the query that found them)."""
+    """(journeys, lateness condition)."""
     flag = Case(When(late, then=True), default=False, output_field=BooleanField()) if late is not None else Value(False)
-    resolution = filtered.annotate(retard=flag).order_by().values_list("pk", "retard")[: RESOLUS_MAX + 1]
-    rows = list(resolution)
+    rows = list(filtered.annotate(retard=flag).order_by().values_list("pk", "retard")[: RESOLUS_MAX + 1])
     if len(rows) > RESOLUS_MAX:
-        return filtered, late, resolution
+        return filtered, late
     late = Q(pk__in=[pk for pk, retard in rows if retard]) if late is not None else None
-    return visible.filter(pk__in=[pk for pk, _ in rows]), late, resolution
+    return visible.filter(pk__in=[pk for pk, _ in rows]), late
 
 
 def file_active(user, *, filtres=None, now=None, page=None, teams=None):
     """The journeys of the user's territories, filtered, in tabs (GROUPES, `filtres["groupe"]`, "À traiter" by
     default or the first tab with journeys): the tab's PAR_PAGE journeys of `page`, most urgent first (the nearest
     deadline: overdue targets, then those due soonest and upcoming exits by their end of support; closed journeys
-    last closed first). Each gets `badges`, `en_retard`, `reporte_jusqu_au`, `fin_accompagnement`,
+    last closed first). Each gets `badges`, `en_retard`, `reporte_jusqu_au`, `signale_par`, `fin_accompagnement`,
     `taches_ouvertes`, `echec_message`, `canal_invalide`, `message_non_lu`. Journeys deferred to a future date are
     left out unless `filtres["reportes"]`, which keeps only them. Journeys waiting for the counsellor's decision (a
     possible duplicate, then no verified signalement) are apart, in `doublons` and `a_verifier`, under "À traiter".
@@ -341,10 +336,8 @@ def file_active(user, *, filtres=None, now=None, page=None, teams=None):
     visible = parcours_for_role(user, Role.AIGUILLEUR)
     filtered = _filtrer(visible, filtres, today, user)
     late = en_retard(now) if filtres.get("en_retard") else None
-    requetes = []
     if any(filtres.get(key) for key in FILTRES_RESOLUS):
-        filtered, late, resolution = _resoudre(visible, filtered, late)
-        requetes.append(resolution)
+        filtered, late = _resoudre(visible, filtered, late)
     deferred = Q(pk__in=CadenceContact.objects.filter(reporte_jusqu_au__gt=today).values("parcours_id"))
     dans_la_liste = ~EN_ATTENTE & (deferred if filtres.get("reportes") else ~deferred)
     if late is not None:
@@ -374,7 +367,6 @@ def file_active(user, *, filtres=None, now=None, page=None, teams=None):
     result = _Pages(listed.values_list("pk", flat=True), PAR_PAGE, listed_count[groupe.cle]).get_page(page)
     pks = list(result.object_list)
     rows = _avec_contexte(visible.filter(pk__in=pks))
-    requetes += [result.object_list, rows]
     by_pk = {p.pk: p for p in rows}
     rows = [by_pk[pk] for pk in pks]
     teams = equipes(user) if teams is None else teams
@@ -400,5 +392,4 @@ def file_active(user, *, filtres=None, now=None, page=None, teams=None):
         a_verifier=a_verifier,
         demandes_donnees=demandes,
         page=result,
-        requetes=requetes,
     )
