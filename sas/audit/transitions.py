@@ -18,7 +18,9 @@ class StateMachine:
     """The moves of `model` between the states of `table` ({state: states it may move to}), each one written as an
     `event_model` row pointing to it through its `subject` foreign key.
 
-    - `refused(from_state, to_state)`: the French message of a move the table forbids, raised as `error`;
+    - `noun`, `pronoun`: how the French message of a move the table forbids, raised as `error`, names the row
+      ("Cette orientation", "la": « Cette orientation est déjà « vue » : impossible de la passer à « envoyée » »);
+      `refused(from_state, to_state)`: that message instead, where it says something else;
     - `field`: the model's state field; `changed_at`: its field dated with each move, if any;
     - `occurred_at`: the event's date field (None where the database dates it)."""
 
@@ -29,17 +31,26 @@ class StateMachine:
         *,
         subject,
         table,
-        refused,
+        noun=None,
+        pronoun=None,
+        refused=None,
         error=TransitionError,
         field="status",
         changed_at=None,
         occurred_at="occurred_at",
     ):
         self.model, self.event_model, self.subject = model, event_model, subject
-        self.table, self.refused, self.error = table, refused, error
+        self.table, self.error = table, error
+        self.noun, self.pronoun, self.refused = noun, pronoun, refused or self.refusal
         self.field, self.changed_at, self.occurred_at = field, changed_at, occurred_at
         # The table's keys are the model's choices: a state given as a plain string is read as one of them.
         self.states = type(next(iter(table)))
+
+    def refusal(self, from_state, to_state):
+        return (
+            f"{self.noun} est déjà « {from_state.label.lower()} » : "
+            f"impossible de {self.pronoun} passer à « {to_state.label.lower()} »."
+        )
 
     def event(self, instance, to_state, *, from_state="", at, **fields):
         """The unsaved event of a move of `instance` (its first one by default)."""

@@ -36,9 +36,8 @@ MACHINE = StateMachine(
     OrientationEvent,
     subject="orientation",
     table=TRANSITIONS,
-    refused=lambda de, vers: (
-        f"Cette orientation est déjà « {de.label.lower()} » : impossible de la passer à « {vers.label.lower()} »."
-    ),
+    noun="Cette orientation",
+    pronoun="la",
     changed_at="status_changed_at",
 )
 

@@ -19,9 +19,8 @@ MACHINE = StateMachine(
     ImportBatchEvent,
     subject="batch",
     table=TRANSITIONS,
-    refused=lambda de, vers: (
-        f"Cet import est « {de.label.lower()} » : impossible de le passer à « {vers.label.lower()} »."
-    ),
+    noun="Cet import",
+    pronoun="le",
 )
 
 

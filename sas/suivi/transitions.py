@@ -21,9 +21,8 @@ MACHINE = StateMachine(
     PointEtapeEvent,
     subject="point",
     table=TRANSITIONS,
-    refused=lambda de, vers: (
-        f"Ce point d'étape est déjà « {de.label.lower()} » : impossible de le passer à « {vers.label.lower()} »."
-    ),
+    noun="Ce point d'étape",
+    pronoun="le",
     changed_at="status_changed_at",
 )
 
