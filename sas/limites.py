@@ -6,6 +6,7 @@ is counted by django-ratelimit; the caller's address is read behind the trusted 
 import base64
 import ipaddress
 import pickle
+from functools import wraps
 
 from django.conf import settings
 from django.core import checks
@@ -13,6 +14,7 @@ from django.core.cache import caches
 from django.core.cache.backends import db
 from django.db import connections, models, router, transaction
 from django.utils.timezone import now
+from django.views.decorators.cache import never_cache
 from django_ratelimit import ALL
 from django_ratelimit.core import _get_window, _make_cache_key, get_usage
 
@@ -96,6 +98,29 @@ class Limite:
 
     def hit(self, ident):
         self._usage(ident, increment=True)
+
+
+def par_lien(limite, trouver, invalide):
+    """A view behind a magic link whose token names nothing (only its hash is stored): the view gets what
+    `trouver(token)` opens, or the caller gets `invalide(request, token)` and a miss counted by `limite` against
+    their address, which then finds nothing more until the window ends."""
+
+    def decorator(view):
+        @wraps(view)
+        @never_cache
+        def wrapper(request, token, *args, **kwargs):
+            ip = cle_ip(client_ip(request))
+            found = None if limite.exceeded(ip) else trouver(token)
+            if found is None:
+                limite.hit(ip)
+                return invalide(request, token)
+            response = view(request, token, found, *args, **kwargs)
+            response["X-Robots-Tag"] = "noindex, nofollow"
+            return response
+
+        return wrapper
+
+    return decorator
 
 
 class DatabaseCache(db.DatabaseCache):

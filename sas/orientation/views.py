@@ -1,22 +1,18 @@
 """Counsellor pages (aiguilleur of the journey's territory), the young person's choice (their signed link), and the
 receiving structure's pages (an account, or a magic link that opens one referral only). Views stay thin."""
 
-from functools import wraps
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from sas.annuaire.presentation import fiche
 from sas.audit.models import Action, record
 from sas.csv_export import csv_response
 from sas.espace_jeune.views import avec_lien, avec_lien_verifie
-from sas.limites import Limite, cle_ip, client_ip
+from sas.limites import Limite, par_lien
 from sas.organisations.models import Role
 from sas.permissions import (
     organisations_for_role,
@@ -372,28 +368,19 @@ def _page_structure(request, orientation, *, lien=None, forms=None):
 # Wrong magic links, per address, apart from the young people's counters. A structure's token names no referral
 # (only its hash is stored), so a wrong one can only be counted against who sent it; it has 256 bits, the limit
 # only keeps one caller from trying many.
-liens_errones = Limite(
+liens_errones = Limite.reglable(
     "orientation_lien_structure_ip",
-    limit=getattr(settings, "SAS_LIEN_STRUCTURE_IP_LIMIT", 30),
-    window=getattr(settings, "SAS_LIEN_STRUCTURE_WINDOW", 900),
+    limit=("SAS_LIEN_STRUCTURE_IP_LIMIT", 30),
+    window=("SAS_LIEN_STRUCTURE_WINDOW", 900),
 )
 
 
-def _lien_structure(view):
-    @wraps(view)
-    @never_cache
-    def wrapper(request, token, *args, **kwargs):
-        ip = cle_ip(client_ip(request))
-        orientation = None if liens_errones.exceeded(ip) else LienStructure.trouver(token)
-        if orientation is None:
-            liens_errones.hit(ip)
-            context = {"title": "Lien non valable", "annulee": LienStructure.annulee(token)}
-            return render(request, "orientation/lien_invalide.html", context, status=410)
-        response = view(request, token, orientation, *args, **kwargs)
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        return response
+def _lien_invalide(request, token):
+    context = {"title": "Lien non valable", "annulee": LienStructure.annulee(token)}
+    return render(request, "orientation/lien_invalide.html", context, status=410)
 
-    return wrapper
+
+_lien_structure = par_lien(liens_errones, LienStructure.trouver, _lien_invalide)
 
 
 @_lien_structure

@@ -2,9 +2,7 @@
 one-tap answers behind their link, the structure's answers behind the check-in's magic link. Views stay thin."""
 
 import datetime
-from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,13 +11,12 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from sas.audit.models import Action, record
 from sas.audit.transitions import TransitionError
 from sas.espace_jeune.views import avec_lien_verifie
-from sas.limites import Limite, cle_ip, client_ip
+from sas.limites import Limite, par_lien
 from sas.organisations.models import Role
 from sas.orientation.recues import identite_lisible, nom_affiche
 from sas.permissions import parcours_for_role, points_etape_for_structure, require_role
@@ -113,27 +110,23 @@ def jeune_repondre(request, lien):
 
 
 # Wrong check-in links, per address (a token names no check-in: only its hash is stored).
-liens_errones = Limite(
+liens_errones = Limite.reglable(
     "suivi_lien_structure_ip",
-    limit=getattr(settings, "SAS_LIEN_STRUCTURE_IP_LIMIT", 30),
-    window=getattr(settings, "SAS_LIEN_STRUCTURE_WINDOW", 900),
+    limit=("SAS_LIEN_STRUCTURE_IP_LIMIT", 30),
+    window=("SAS_LIEN_STRUCTURE_WINDOW", 900),
 )
 
 
-def _lien_structure(view):
-    @wraps(view)
-    @never_cache
-    def wrapper(request, token, *args, **kwargs):
-        ip = cle_ip(client_ip(request))
-        point = None if liens_errones.exceeded(ip) else LienSuiviStructure.trouver(token)
-        if point is None or point.suivi.termine_le is not None:
-            liens_errones.hit(ip)
-            return render(request, "suivi/lien_invalide.html", {"title": "Lien non valable"}, status=410)
-        response = view(request, token, point, *args, **kwargs)
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        return response
+def _point_en_cours(token):
+    point = LienSuiviStructure.trouver(token)
+    return point if point is not None and point.suivi.termine_le is None else None
 
-    return wrapper
+
+def _lien_invalide(request, token):
+    return render(request, "suivi/lien_invalide.html", {"title": "Lien non valable"}, status=410)
+
+
+_lien_structure = par_lien(liens_errones, _point_en_cours, _lien_invalide)
 
 
 def _page_structure(request, token, point, status=200):
