@@ -34,6 +34,16 @@ def report(name, metric, value, unit):
     print(f"BENCH {name} {metric} {value:.4g} {unit}", flush=True)
 
 
+def report_import(name, rows, total, *, baseline, again):
+    """An import's figures: its whole time and rate against `baseline` (metric, seconds: the same rows read without
+    writing), and `again` (metric, seconds: the same input sent a second time)."""
+    report(name, "total", total, "s")
+    report(name, "rate", rows / total, "rows/s")
+    report(name, baseline[0], baseline[1], "s")
+    report(name, "ratio", total / baseline[1], "x")
+    report(name, again[0], again[1], "s")
+
+
 # A journey's path through the state machine, as the benchmarks' generated histories take it.
 CHEMIN = [
     "signale",

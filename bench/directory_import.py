@@ -7,7 +7,7 @@ Targets: ≥ 5,000 rows/s and ≤ 3× validation alone. Also measures importing 
 import random
 import time
 
-from common import report, test_database, timed
+from common import report, report_import, test_database, timed
 
 SERVICES = 150_000
 SERVICES_PER_STRUCTURE = 5
@@ -119,11 +119,13 @@ def main():
     assert again[0].services.inchanges == SERVICES
 
     report("directory_import", "rows", len(rows), "rows")
-    report("directory_import", "total", total, "s")
-    report("directory_import", "rate", len(rows) / total, "rows/s")
-    report("directory_import", "validation_baseline", baseline, "s")
-    report("directory_import", "ratio", total / baseline, "x")
-    report("directory_import", "same_dump_again", second, "s")
+    report_import(
+        "directory_import",
+        len(rows),
+        total,
+        baseline=("validation_baseline", baseline),
+        again=("same_dump_again", second),
+    )
 
 
 if __name__ == "__main__":

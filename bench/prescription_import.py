@@ -6,7 +6,7 @@ Target: the whole file in 20 s or less on PostgreSQL. Also measures sending the 
 
 import time
 
-from common import report, test_database, timed
+from common import report_import, test_database, timed
 
 ROWS = 10_000
 
@@ -45,11 +45,9 @@ def main():
         assert run_import(batch).already_imported_count == ROWS - len(bad)
 
     second = timed(again)
-    report("prescription_import", "total", total, "s")
-    report("prescription_import", "rate", ROWS / total, "rows/s")
-    report("prescription_import", "preview_baseline", baseline, "s")
-    report("prescription_import", "ratio", total / baseline, "x")
-    report("prescription_import", "same_file_again", second, "s")
+    report_import(
+        "prescription_import", ROWS, total, baseline=("preview_baseline", baseline), again=("same_file_again", second)
+    )
 
 
 if __name__ == "__main__":
