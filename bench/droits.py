@@ -13,22 +13,17 @@ Targets: p95 ≤ 3 s warm, ≤ 20 ms per person in a batch, memory not growing (
 import gc
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from contextlib import contextmanager
-from pathlib import Path
 
 from common import report, test_database
 
 PERSONS = 50
 BATCH = 1_000
 RENDERS = 100
-OPENFISCA = Path(__file__).resolve().parent.parent / ".venv-openfisca" / "bin" / "openfisca"
 
 
 def p95(values):
@@ -42,32 +37,13 @@ def rss_mib():
 
 @contextmanager
 def openfisca_service():
-    if not OPENFISCA.exists():
-        sys.exit(f"{OPENFISCA} manquant : lancez `make openfisca`")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    process = subprocess.Popen(
-        [str(OPENFISCA), "serve", "-c", "openfisca_france", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    from sas.droits.service_local import Absent, openfisca_local
+
     try:
-        for _ in range(1200):  # a loaded machine takes minutes to load OpenFisca-France
-            try:
-                urllib.request.urlopen(url + "/spec", timeout=2).close()  # noqa: S310 (http on loopback)
-                break
-            except OSError:
-                if process.poll() is not None:
-                    sys.exit("OpenFisca s'est arrêté au démarrage")
-                time.sleep(0.5)
-        else:
-            sys.exit("OpenFisca n'a pas démarré en 10 minutes")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+        with openfisca_local() as url:
+            yield url
+    except Absent as error:
+        sys.exit(str(error))
 
 
 def reponses_au_hasard(rng):
