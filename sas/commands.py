@@ -99,6 +99,18 @@ class DataCommand(BaseCommand):
         return bilan
 
 
+class ActionsCommand(DataCommand):
+    """A command whose domain function, `actions(wet_run=…)`, returns what it did (or would do), one line each:
+    the summary counts them as `quoi` `faites` (or `a_faire` in a dry run)."""
+
+    actions = None
+    quoi = faites = a_faire = ""
+
+    def agir(self, *, wet_run):
+        actions = self.actions(wet_run=wet_run)
+        return Bilan.des_actions(actions, self.quoi, faites=self.faites, a_faire=self.a_faire, wet_run=wet_run)
+
+
 # Django's own options, which the domain functions do not take.
 _BASE_OPTIONS = frozenset(
     {"verbosity", "settings", "pythonpath", "traceback", "no_color", "force_color", "skip_checks", "stdout", "stderr"}

@@ -1,13 +1,11 @@
 from sas.aiguillage.cadence import avancer
-from sas.commands import Bilan, DataCommand
+from sas.commands import ActionsCommand
 
 
-class Command(DataCommand):
+class Command(ActionsCommand):
     help = (
         "Fait avancer le plan de contact de chaque parcours en attente de contact (messages, tâches d'appel, "
         "décision « injoignable »). Simulation sans --wet-run. À lancer régulièrement (toutes les 15 minutes)."
     )
-
-    def agir(self, *, wet_run):
-        steps = avancer(wet_run=wet_run)
-        return Bilan.des_actions(steps, "étape(s)", faites="exécutée(s)", a_faire="à exécuter", wet_run=wet_run)
+    actions = staticmethod(avancer)
+    quoi, faites, a_faire = "étape(s)", "exécutée(s)", "à exécuter"
