@@ -1,6 +1,9 @@
 """What every browser test shares: Debian's Chromium driven by Playwright (never a downloaded browser), and axe."""
 
+import csv
+import io
 import os
+import pathlib
 import shutil
 
 import pytest
@@ -74,3 +77,29 @@ def on_first_screen(page, locator):
         and box["x"] + box["width"] <= viewport["width"]
         and box["y"] + box["height"] <= viewport["height"]
     )
+
+
+def parcourir_liste(page, titre, *, pages):
+    """A list page once open on a phone: its heading, no serious accessibility violation, no sideways scrolling at
+    320 px, then its second page of `pages`."""
+    page.get_by_role("heading", level=1, name=titre).wait_for()
+    assert serious_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.get_by_role("link", name="Page suivante").click()
+    page.get_by_text(f"(page 2 sur {pages})").wait_for()
+
+
+def filtrer(page, accordeon, choix):
+    """Unfold the filters under `accordeon`, choose the radio labelled `choix` and apply."""
+    page.get_by_role("button", name=accordeon).click()
+    # A DSFR radio is drawn by its label, which takes the click.
+    page.locator("label", has_text=choix).click()
+    page.get_by_role("button", name="Afficher").click()
+
+
+def telecharger_csv(page, lien):
+    """Click the list's download link: the file's suggested name and its rows, read as the export writes them."""
+    with page.expect_download() as download:
+        page.get_by_role("link", name=lien).click()
+    text = pathlib.Path(download.value.path()).read_bytes().decode("utf-8-sig")
+    return download.value.suggested_filename, list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))

@@ -6,7 +6,6 @@ import collections
 import csv
 import datetime
 import io
-import pathlib
 import re
 
 import pytest
@@ -16,7 +15,7 @@ from django.utils import timezone
 from sas.annuaire.factories import create_catalogue, service_row, structure_row
 from sas.annuaire.models import Service
 from sas.audit.models import Action, AuditEntry
-from sas.browser_testing import needs_browser, serious_violations
+from sas.browser_testing import filtrer, needs_browser, parcourir_liste, serious_violations, telecharger_csv
 from sas.jeunes.models import CollectionMethod
 from sas.organisations.factories import MembershipFactory, OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
@@ -327,17 +326,10 @@ def test_in_a_browser_the_structure_pages_filters_searches_and_downloads(
     monkeypatch.setattr(recues, "PAR_PAGE", 2)
     page = telephone
     log_in(page, structure_user, URL)
-    page.get_by_role("heading", level=1, name="Orientations reçues").wait_for()
-    assert serious_violations(page) == []
-    assert page.evaluate("document.documentElement.scrollWidth") <= 320
-    page.get_by_role("link", name="Page suivante").click()
-    page.get_by_text("(page 2 sur 2)").wait_for()
+    parcourir_liste(page, "Orientations reçues", pages=2)
     assert "Z. B." in page.locator("tbody").inner_text()
 
-    page.get_by_role("button", name="Filtrer par statut").click()
-    # A DSFR radio is drawn by its label, which takes the click.
-    page.locator("label", has_text=f"{OrientationStatus.REFUSEE.label} (1)").click()
-    page.get_by_role("button", name="Afficher").click()
+    filtrer(page, "Filtrer par statut", f"{OrientationStatus.REFUSEE.label} (1)")
     page.get_by_text(f"1 orientation reçue, statut « {OrientationStatus.REFUSEE.label} »").wait_for()
     refused = fresh(situation["accueil"])[2]
     assert page.get_by_role("link", name=re.compile(f"^{attendu(refused)}.*orientation du")).count() == 1
@@ -347,9 +339,7 @@ def test_in_a_browser_the_structure_pages_filters_searches_and_downloads(
     page.get_by_role("link", name=re.compile("^Inès Perrin")).wait_for()
     assert serious_violations(page) == []
 
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Télécharger cette liste (CSV, 1 ligne)").click()
-    text = pathlib.Path(download.value.path()).read_bytes().decode("utf-8-sig")
-    assert download.value.suggested_filename.startswith("orientations-recues-")
-    assert [row[0] for row in csv.reader(io.StringIO(text, newline=""), delimiter=";")] == ["Jeune", "Inès Perrin"]
+    nom, lignes = telecharger_csv(page, "Télécharger cette liste (CSV, 1 ligne)")
+    assert nom.startswith("orientations-recues-")
+    assert [row[0] for row in lignes] == ["Jeune", "Inès Perrin"]
     page.context.close()

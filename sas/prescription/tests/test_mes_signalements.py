@@ -6,14 +6,13 @@ import collections
 import csv
 import datetime
 import io
-import pathlib
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from sas.audit.models import Action, AuditEntry
-from sas.browser_testing import needs_browser, serious_violations
+from sas.browser_testing import filtrer, needs_browser, parcourir_liste, serious_violations, telecharger_csv
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.parcours import transitions
@@ -322,17 +321,10 @@ def test_in_a_browser_the_prescriber_pages_filters_searches_and_downloads(
     monkeypatch.setattr(liste, "PAR_PAGE", 2)
     page = telephone
     log_in(page, prescripteur, URL)
-    page.get_by_role("heading", level=1, name="Mes signalements").wait_for()
-    assert serious_violations(page) == []
-    assert page.evaluate("document.documentElement.scrollWidth") <= 320
-    page.get_by_role("link", name="Page suivante").click()
-    page.get_by_text("(page 2 sur 3)").wait_for()
+    parcourir_liste(page, "Mes signalements", pages=3)
 
     signales = [vue for vue in vues(prescripteur).values() if vue.etape.code == S.SIGNALE]
-    page.get_by_role("button", name="Filtrer par étape").click()
-    # A DSFR radio is drawn by its label, which takes the click.
-    page.locator("label", has_text=f"{LIBELLES[S.SIGNALE]} ({len(signales)})").click()
-    page.get_by_role("button", name="Afficher").click()
+    filtrer(page, "Filtrer par étape", f"{LIBELLES[S.SIGNALE]} ({len(signales)})")
     page.get_by_text(f"{len(signales)} jeunes signalés, étape « {LIBELLES[S.SIGNALE]} »").wait_for()
     assert sorted(page.locator("tbody tr td:first-child").all_inner_texts()) == sorted(v.nom for v in signales)
     page.get_by_label("Rechercher un jeune").fill("Léa")
@@ -340,9 +332,7 @@ def test_in_a_browser_the_prescriber_pages_filters_searches_and_downloads(
     page.get_by_role("link", name="Léa Martin").wait_for()
     assert serious_violations(page) == []
 
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Télécharger cette liste (CSV, 1 ligne)").click()
-    text = pathlib.Path(download.value.path()).read_bytes().decode("utf-8-sig")
-    assert download.value.suggested_filename.startswith("mes-signalements-")
-    assert [row[0] for row in csv.reader(io.StringIO(text, newline=""), delimiter=";")] == ["Jeune", "Léa Martin"]
+    nom, lignes = telecharger_csv(page, "Télécharger cette liste (CSV, 1 ligne)")
+    assert nom.startswith("mes-signalements-")
+    assert [row[0] for row in lignes] == ["Jeune", "Léa Martin"]
     page.context.close()
