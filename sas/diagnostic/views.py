@@ -15,20 +15,13 @@ from sas.audit.models import Action, record
 from sas.espace_jeune import services as espace_jeune
 from sas.espace_jeune.views import lien_verifie
 from sas.limites import client_ip
-from sas.organisations.models import Role
-from sas.permissions import diagnostics_for_aiguilleur, parcours_for_role
+from sas.permissions import diagnostics_for_aiguilleur, parcours_du_conseiller
 
 from . import services
 from .forms import PlanForm, QuestionsForm, ValidationJeuneForm
 from .models import Questionnaire
 
 PLAN = "plan"
-
-
-def _parcours(request, uuid):
-    """Only the journeys of the counsellor's territories: anyone else gets a 404, whatever the URL."""
-    queryset = parcours_for_role(request.user, Role.AIGUILLEUR).select_related("jeune")
-    return get_object_or_404(queryset, uuid=uuid)
 
 
 def _diagnostic(request, pk):
@@ -70,7 +63,7 @@ def _stepper(diagnostic, code):
 @login_required
 def parcours(request, uuid):
     """Entry point from the journey page: start, resume or read the diagnostic."""
-    parcours = _parcours(request, uuid)
+    parcours = parcours_du_conseiller(request.user, uuid, "jeune")
     en_cours = services.en_cours(parcours)
     if en_cours:
         return redirect("diagnostic:sommaire", pk=en_cours.pk)
@@ -88,7 +81,7 @@ def parcours(request, uuid):
 @login_required
 @require_POST
 def demarrer(request, uuid):
-    parcours = _parcours(request, uuid)
+    parcours = parcours_du_conseiller(request.user, uuid, "jeune")
     with refus_en_message(request):
         diagnostic = services.demarrer(parcours, conseiller=request.user)
         _audit(request, Action.CREATION, diagnostic)

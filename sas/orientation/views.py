@@ -18,7 +18,7 @@ from sas.permissions import (
     organisations_for_role,
     orientations_for_aiguilleur,
     orientations_for_structure,
-    parcours_for_role,
+    parcours_du_conseiller,
     require_role,
 )
 
@@ -39,12 +39,6 @@ from .indicators import reactivite_des_organisations
 from .models import ActorKind, LienStructure, Orientation, OrientationStatus
 
 
-def _parcours(request, uuid):
-    """Only the journeys of the counsellor's territories: anyone else gets a 404, whatever the URL."""
-    queryset = parcours_for_role(request.user, Role.AIGUILLEUR).select_related("jeune__commune")
-    return get_object_or_404(queryset, uuid=uuid)
-
-
 def _orientation_conseiller(request, pk):
     queryset = orientations_for_aiguilleur(request.user)
     return get_object_or_404(queryset.select_related("parcours__jeune", "structure", "service"), pk=pk)
@@ -57,7 +51,7 @@ def _erreur(request, error):
 @login_required
 def parcours(request, uuid):
     """Rank the directory for this young person, propose up to three services, follow the referrals."""
-    parcours = _parcours(request, uuid)
+    parcours = parcours_du_conseiller(request.user, uuid, "jeune__commune")
     filtres_form = FiltresForm(request.GET or None)
     filtres = filtres_form.filtres()
     propositions = services.classer(parcours, filtres)
@@ -92,7 +86,7 @@ def parcours(request, uuid):
 @login_required
 @require_POST
 def proposer(request, uuid):
-    parcours = _parcours(request, uuid)
+    parcours = parcours_du_conseiller(request.user, uuid, "jeune__commune")
     wanted = set(request.POST.getlist("services"))
     # The explanations are computed again here: nothing the browser sends is shown to the young person.
     ranking = services.classer(parcours, FiltresForm(request.GET or None).filtres())
@@ -111,7 +105,7 @@ def proposer(request, uuid):
 @require_POST
 def choisir_pour_le_jeune(request, uuid, pk):
     """The young person chose with the counsellor (interview, phone): their oral consent is recorded."""
-    parcours = _parcours(request, uuid)
+    parcours = parcours_du_conseiller(request.user, uuid, "jeune__commune")
     proposition = get_object_or_404(parcours.propositions, pk=pk)
     form = ChoixConseillerForm(request.POST)
     if not form.is_valid():
@@ -180,7 +174,7 @@ def renvoyer(request, pk):
 @login_required
 def retrait_conseiller(request, uuid):
     """The counsellor, with the young person, withdraws their consent: for everything, or for one structure."""
-    parcours = _parcours(request, uuid)
+    parcours = parcours_du_conseiller(request.user, uuid, "jeune__commune")
     data = request.POST if request.method == "POST" else None
     form = RetraitConseillerForm(data, structures=retrait.structures_retirables(parcours))
     if request.method == "POST" and form.is_valid():

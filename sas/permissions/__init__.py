@@ -19,6 +19,7 @@ from functools import reduce, wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.shortcuts import get_object_or_404
 
 from sas.connexion.models import DemandeAcces
 from sas.diagnostic.models import Diagnostic
@@ -100,6 +101,13 @@ def parcours_for_role(user, role):
     if role == Role.AIGUILLEUR:
         return Parcours.objects.filter(territory_id__in=[m.organisation.territory_id for m in _memberships(user, role)])
     return Parcours.objects.none()
+
+
+def parcours_du_conseiller(user, uuid, *related):
+    """A journey of the counsellor's territories, with `related` selected: anyone else gets a 404, whatever the URL
+    (the same answer for another territory and for a wrong id)."""
+    queryset = parcours_for_role(user, Role.AIGUILLEUR)
+    return get_object_or_404(queryset.select_related(*related) if related else queryset, uuid=uuid)
 
 
 def parcours_visible_to(user):

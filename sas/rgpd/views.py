@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from sas.espace_jeune.views import avec_lien_verifie
 from sas.organisations.models import Role
 from sas.orientation import retrait
-from sas.permissions import parcours_for_role, reclamations_for_aiguilleur, role_required
+from sas.permissions import parcours_du_conseiller, reclamations_for_aiguilleur, role_required
 
 from . import services
 from .forms import CodeForm, CoordonneeForm, DemandeCourrierForm, EffacementForm, ReclamationForm, ReponseForm
@@ -169,14 +169,9 @@ def jeune_reclamation(request, lien):
 # The counsellor of the territory.
 
 
-def _parcours(request, uuid):
-    """Only the journeys of the counsellor's territories: anyone else gets a 404."""
-    return get_object_or_404(parcours_for_role(request.user, Role.AIGUILLEUR).select_related("jeune"), uuid=uuid)
-
-
 @role_required(Role.AIGUILLEUR)
 def conseiller(request, uuid):
-    parcours = _parcours(request, uuid)
+    parcours = parcours_du_conseiller(request.user, uuid, "jeune")
     services.record_consultation(parcours, actor=request.user)
     context = {
         "title": "Données et droits du jeune",
@@ -193,7 +188,7 @@ def conseiller(request, uuid):
 @role_required(Role.AIGUILLEUR)
 def conseiller_export(request, uuid, extension):
     """The same export, for a request made by letter or in person."""
-    parcours = _parcours(request, uuid)
+    parcours = parcours_du_conseiller(request.user, uuid, "jeune")
     response = _export(request, parcours, extension)
     services.auditer_export(parcours, actor=request.user, via=Via.COURRIER, extension=extension)
     return response
@@ -203,7 +198,7 @@ def conseiller_export(request, uuid, extension):
 @role_required(Role.AIGUILLEUR)
 def conseiller_demande(request, uuid):
     """An erasure request received by letter or in person, recorded before it is handled."""
-    parcours = _parcours(request, uuid)
+    parcours = parcours_du_conseiller(request.user, uuid, "jeune")
     if DemandeCourrierForm(request.POST).is_valid():
         services.demander_effacement(parcours, via=Via.COURRIER, actor=request.user)
         messages.success(request, "La demande d'effacement est enregistrée.")
@@ -215,7 +210,7 @@ def conseiller_demande(request, uuid):
 @require_POST
 @role_required(Role.AIGUILLEUR)
 def conseiller_effacer(request, uuid):
-    parcours = _parcours(request, uuid)
+    parcours = parcours_du_conseiller(request.user, uuid, "jeune")
     demande = get_object_or_404(parcours.demandes_effacement.filter(traitee_le__isnull=True))
     if services.effacer(demande, actor=request.user):
         messages.success(request, "Les données du jeune sont effacées ; il en a été prévenu.")

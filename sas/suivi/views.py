@@ -19,7 +19,7 @@ from sas.espace_jeune.views import avec_lien_verifie
 from sas.limites import Limite, par_lien
 from sas.organisations.models import Role
 from sas.orientation.recues import identite_lisible, nom_affiche
-from sas.permissions import parcours_for_role, points_etape_for_structure, require_role
+from sas.permissions import parcours_du_conseiller, points_etape_for_structure, require_role
 
 from . import services
 from .models import ActorKind, EventKind, FinSuivi, LienSuiviStructure, NatureSortie, PointEtape, PointEtapeEvent, Suivi
@@ -238,15 +238,9 @@ def _date(valeur):
         raise ValidationError("Indiquez la date de la sortie (jj/mm/aaaa).") from None
 
 
-def _parcours(request, uuid):
-    """Only the journeys of the counsellor's territories: anyone else gets a 404, whatever the URL."""
-    queryset = parcours_for_role(request.user, Role.AIGUILLEUR).select_related("jeune")
-    return get_object_or_404(queryset, uuid=uuid)
-
-
 @login_required
 def parcours(request, uuid):
-    parcours = _parcours(request, uuid)
+    parcours = parcours_du_conseiller(request.user, uuid, "jeune")
     suivis = list(parcours.suivis.select_related("orientation__structure").prefetch_related("points__events"))
     record(request.user, Action.CONSULTATION, parcours, [parcours.jeune_id], page="suivi")
     context = {
@@ -263,7 +257,7 @@ def parcours(request, uuid):
 @login_required
 @require_POST
 def sortie(request, uuid):
-    parcours = _parcours(request, uuid)
+    parcours = parcours_du_conseiller(request.user, uuid, "jeune")
     try:
         services.sortie_positive(
             parcours,
