@@ -9,7 +9,7 @@ from sas.aiguillage.services import CHEMINS_VERS_CONTACTE, reponse_du_jeune
 from sas.messagerie.envoi import envoyer
 from sas.parcours import transitions
 from sas.parcours.models import EventKind
-from sas.parcours.status import Status
+from sas.parcours.status import HAND_OFF, Status
 
 from . import definition as qdef
 from . import transitions as diagnostic_transitions
@@ -17,18 +17,7 @@ from .models import Diagnostic, DiagnosticStatus, Questionnaire, ValidationJeune
 from .signals import reponses_enregistrees
 
 # Statuses from which completing the interview needs no status change (a new diagnostic later in the journey).
-_APRES_DIAGNOSTIC = frozenset(
-    {
-        Status.DIAGNOSTIC_FAIT,
-        Status.ORIENTATION_PROPOSEE,
-        Status.ORIENTATION_ENVOYEE,
-        Status.ACCEPTEE_PAR_STRUCTURE,
-        Status.PREMIER_RDV,
-        Status.PRIS_EN_CHARGE,
-        Status.SUIVI,
-        Status.ORIENTATION_REFUSEE,
-    }
-)
+_APRES_DIAGNOSTIC = frozenset({*HAND_OFF, Status.SUIVI, Status.ORIENTATION_REFUSEE})
 ORIGINES = {"jeune": "Pré-rempli par le jeune", "prescripteur": "Pré-rempli d'après le signalement"}
 
 

@@ -92,6 +92,16 @@ TRANSITIONS = {
     for status, targets in _MOVES.items()
 }
 
+# From the diagnostic to the take-up, in order: the hand-off to a structure.
+HAND_OFF = (
+    S.DIAGNOSTIC_FAIT,
+    S.ORIENTATION_PROPOSEE,
+    S.ORIENTATION_ENVOYEE,
+    S.ACCEPTEE_PAR_STRUCTURE,
+    S.PREMIER_RDV,
+    S.PRIS_EN_CHARGE,
+)
+
 # The stages a prescriber follows (never the diagnostic content).
 PRESCRIBER_MILESTONES = [
     S.CONTACTE,

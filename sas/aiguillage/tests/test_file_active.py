@@ -18,7 +18,7 @@ from sas.organisations.models import Role
 from sas.parcours import transitions
 from sas.parcours.factories import SignalementFactory
 from sas.parcours.models import EventKind, Parcours
-from sas.parcours.status import CLOSED, Status
+from sas.parcours.status import CLOSED, HAND_OFF, Status
 from sas.rgpd import services as rgpd
 
 pytestmark = pytest.mark.django_db
@@ -58,17 +58,7 @@ def territoire(make_parcours):
         "nouveau": make_parcours("Nouveau"),
         "contacte": walk(make_parcours("Joint"), Status.A_CONTACTER, Status.CONTACTE),
         "en_cours": walk(make_parcours("Appel"), Status.A_CONTACTER, Status.CONTACT_EN_COURS),
-        "suivi": walk(
-            make_parcours("Suivie"),
-            Status.A_CONTACTER,
-            Status.CONTACTE,
-            Status.DIAGNOSTIC_FAIT,
-            Status.ORIENTATION_PROPOSEE,
-            Status.ORIENTATION_ENVOYEE,
-            Status.ACCEPTEE_PAR_STRUCTURE,
-            Status.PREMIER_RDV,
-            Status.PRIS_EN_CHARGE,
-        ),
+        "suivi": walk(make_parcours("Suivie"), Status.A_CONTACTER, Status.CONTACTE, *HAND_OFF),
         "clos": walk(make_parcours("Close"), Status.A_CONTACTER, Status.CONTACT_EN_COURS, Status.INJOIGNABLE),
         "ecarte": walk(make_parcours("Ecartee"), Status.HORS_CIBLE),
     }
