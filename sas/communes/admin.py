@@ -3,22 +3,25 @@ from django.contrib import admin
 from .models import Commune, Departement, Epci, Region
 
 
-@admin.register(Departement)
-class DepartementAdmin(admin.ModelAdmin):
-    list_display = ["code", "nom", "region"]
+class ReferentielAdmin(admin.ModelAdmin):
+    """A table of the official reference, looked up by its code or its name."""
+
     search_fields = ["code", "nom"]
+
+
+@admin.register(Departement)
+class DepartementAdmin(ReferentielAdmin):
+    list_display = ["code", "nom", "region"]
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(ReferentielAdmin):
     list_display = ["code", "nom"]
-    search_fields = ["code", "nom"]
 
 
 @admin.register(Epci)
-class EpciAdmin(admin.ModelAdmin):
+class EpciAdmin(ReferentielAdmin):
     list_display = ["code", "nom", "type"]
-    search_fields = ["code", "nom"]
 
 
 @admin.register(Commune)
