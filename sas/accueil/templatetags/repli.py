@@ -23,13 +23,8 @@ def repli(parser, token):
 
 class RepliNode(template.Node):
     def __init__(self, identifiant, titre, ouvert, section, contenu):
-        self.identifiant, self.titre, self.ouvert, self.section, self.contenu = (
-            identifiant,
-            titre,
-            ouvert,
-            section,
-            contenu,
-        )
+        self.identifiant, self.titre, self.ouvert, self.contenu = identifiant, titre, ouvert, contenu
+        self.section = section
 
     def render(self, context):
         gabarit = context.template.engine.get_template("repli.html")
