@@ -46,6 +46,16 @@ class Fiche:
         return "tel:" + re.sub(r"[^\d+]", "", self.telephone) if self.telephone else ""
 
     @property
+    def telephone_lisible(self):
+        """A French number as people write it ("04 72 00 00 10", also from "+33472000010"); others as given."""
+        chiffres = re.sub(r"[^\d+]", "", self.telephone)
+        if re.fullmatch(r"\+33\d{9}", chiffres):
+            chiffres = "0" + chiffres[3:]
+        if re.fullmatch(r"0\d{9}", chiffres):
+            return " ".join(chiffres[i : i + 2] for i in range(0, 10, 2))
+        return self.telephone
+
+    @property
     def distance(self):
         """ "à 2,5 km de Villeurbanne", in words."""
         if self.distance_km is None:

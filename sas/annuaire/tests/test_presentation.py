@@ -4,7 +4,7 @@ import pytest
 
 from sas.annuaire.factories import service
 from sas.annuaire.matching import distance_km
-from sas.annuaire.presentation import PHRASE_MAX, fiche, horaires_en_clair, premiere_phrase
+from sas.annuaire.presentation import PHRASE_MAX, Fiche, fiche, horaires_en_clair, premiere_phrase
 from sas.communes.factories import CommuneFactory
 
 LYON_3 = {"latitude": 45.75141, "longitude": 4.86848}
@@ -80,3 +80,18 @@ def test_the_card_says_where_when_and_how_to_reach_it():
 def test_a_remote_service_needs_no_trip():
     card = fiche(service("ecoute", modes_accueil=["a-distance"], telephone="0800 000 000"), CommuneFactory())
     assert (card.en_presentiel, card.a_distance, card.distance, card.carte, card.adresse) == (False, True, "", "", "")
+
+
+@pytest.mark.parametrize(
+    ("telephone", "lisible"),
+    [
+        ("+33472000010", "04 72 00 00 10"),
+        ("04.72.00.00.10", "04 72 00 00 10"),
+        ("0472000010", "04 72 00 00 10"),
+        ("+41 22 000 00 00", "+41 22 000 00 00"),
+        ("3939", "3939"),
+    ],
+)
+def test_a_french_number_is_shown_as_people_write_it(telephone, lisible):
+    fiche = Fiche(**{**dict.fromkeys(Fiche.__dataclass_fields__, ""), "telephone": telephone})
+    assert fiche.telephone_lisible == lisible
