@@ -185,6 +185,18 @@ def _tags(text):
     return frozenset(json.loads(text))
 
 
+@functools.cache
+def _rows():
+    """The services as FIELDS tuples, their lists as JSON text: set up once, since resolving these columns and
+    annotations for each ranking cost Django as much as PostgreSQL's running the query."""
+    as_text = {f"{name}_texte": Cast(name, TextField()) for name in TAGS}
+    columns = [f"{name}_texte" if name in TAGS else name for name in FIELDS]
+    return Service.objects.order_by().annotate(**as_text).values_list(*columns)
+
+
+TAG_INDEXES = [i for i, name in enumerate(FIELDS) if name in TAGS]
+
+
 def candidates(profil, filtres=None):
     """The SQL pre-filter: zone, thématiques, cost, mode and a distance box. Yields the rows (FIELDS), their lists
     as frozensets."""
@@ -194,13 +206,12 @@ def candidates(profil, filtres=None):
     if wanted:
         themes = set().union(*expand_thematiques(wanted))
         categories = {theme.split("--")[0] for theme in themes}
-        query = Service.objects.filter(cles_recherche__overlaps=schema.search_keys(keys, categories))
-        query = query.filter(thematiques__overlaps=themes)
+        where = Q(cles_recherche__overlaps=schema.search_keys(keys, categories), thematiques__overlaps=themes)
     else:
-        query = Service.objects.filter(zone_cles__overlaps=keys)
-    query = query.filter(Q(date_suspension__isnull=True) | Q(date_suspension__gt=timezone.localdate()))
+        where = Q(zone_cles__overlaps=keys)
+    where &= Q(date_suspension__isnull=True) | Q(date_suspension__gt=timezone.localdate())
     if filtres.gratuit_uniquement:
-        query = query.filter(frais=GRATUIT)
+        where &= Q(frais=GRATUIT)
     modes = set(filtres.modes) or {EN_PRESENTIEL, A_DISTANCE}
     if profil.a_distance_uniquement:
         modes &= {A_DISTANCE}
@@ -214,12 +225,9 @@ def candidates(profil, filtres=None):
         allowed |= Q(a_distance=True)
     if EN_PRESENTIEL in modes:
         allowed |= in_person
-    as_text = {f"{name}_texte": Cast(name, TextField()) for name in TAGS}
-    columns = [f"{name}_texte" if name in TAGS else name for name in FIELDS]
-    tags = [i for i, name in enumerate(FIELDS) if name in TAGS]
-    for row in query.filter(allowed).order_by().annotate(**as_text).values_list(*columns):
+    for row in _rows().filter(where & allowed):
         row = list(row)
-        for i in tags:
+        for i in TAG_INDEXES:
             row[i] = _tags(row[i])
         yield row
 
