@@ -30,7 +30,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from . import schema
-from .models import Service, Structure
+from .models import Service
 
 GRATUIT, PAYANT = v1.Frais.GRATUIT.value, v1.Frais.PAYANT.value
 EN_PRESENTIEL, A_DISTANCE = v1.ModeAccueil.EN_PRESENTIEL.value, v1.ModeAccueil.A_DISTANCE.value
@@ -152,11 +152,11 @@ def _category_label(thematique):
     return label[0].lower() + label[1:]
 
 
+# What the score reads of each candidate (the names only of the services shown, afterwards).
 FIELDS = [
     "pk",
     "source",
     "identifiant",
-    "nom",
     "structure_id",
     "thematiques",
     "publics",
@@ -176,7 +176,7 @@ FIELDS = [
 
 
 # The list columns a ranking reads, fetched as their JSON text: a catalogue repeats the same few lists, so each is
-# parsed once (_tags) instead of once a row.
+# parsed once (_tags) instead of once a row, by the score.
 TAGS = {"thematiques", "publics", "zone_cles"}
 
 
@@ -194,12 +194,9 @@ def _rows():
     return Service.objects.order_by().annotate(**as_text).values_list(*columns)
 
 
-TAG_INDEXES = [i for i, name in enumerate(FIELDS) if name in TAGS]
-
-
 def candidates(profil, filtres=None):
-    """The SQL pre-filter: zone, thématiques, cost, mode and a distance box. Yields the rows (FIELDS), their lists
-    as frozensets."""
+    """The SQL pre-filter: zone, thématiques, cost, mode and a distance box. The rows (FIELDS), their lists as JSON
+    text."""
     filtres = filtres or Filtres()
     keys = schema.person_keys(profil.code_insee, profil.departement, profil.epci)
     wanted = filtres.thematiques if filtres.thematiques is not None else profil.thematiques
@@ -225,11 +222,7 @@ def candidates(profil, filtres=None):
         allowed |= Q(a_distance=True)
     if EN_PRESENTIEL in modes:
         allowed |= in_person
-    for row in _rows().filter(where & allowed):
-        row = list(row)
-        for i in TAG_INDEXES:
-            row[i] = _tags(row[i])
-        yield row
+    return _rows().filter(where & allowed)
 
 
 def _limit(profil, filtres):
@@ -256,22 +249,27 @@ def classer(profil, filtres=None, limite=20, reactivite=None, deja_proposes=froz
 
     scored = [result for row in candidates(profil, filtres) if (result := _score(row, *context)) is not None]
     scored = _contenders(scored, limite)
-    reactivites = reactivite({item[2][4] for item in scored}) if reactivite else {}
+    reactivites = reactivite({item[2][3] for item in scored}) if reactivite else {}
     ranked = []
     for score, key, row, distance, raisons, urgent in scored:
-        mesure = reactivites.get(row[4], REACTIVITE_PAR_DEFAUT)
+        mesure = reactivites.get(row[3], REACTIVITE_PAR_DEFAUT)
         ranked.append((score + _reactivite_points(mesure), key, row, distance, raisons, urgent, mesure))
     ranked.sort(key=lambda item: (-item[0], item[1]))
     ranked = [(*item[:4], _score(item[2], *context, explain=True)[4], *item[5:]) for item in ranked[:limite]]
-    # The structures' names only for the services shown: a join on every candidate costs more than the scan.
-    noms = dict(Structure.objects.filter(pk__in={item[2][4] for item in ranked}).values_list("pk", "nom"))
+    # The names only for the services shown: a join on every candidate costs more than the scan.
+    noms = {
+        pk: (nom, structure_nom)
+        for pk, nom, structure_nom in Service.objects.filter(pk__in=[item[2][0] for item in ranked]).values_list(
+            "pk", "nom", "structure__nom"
+        )
+    }
     return [
         ServiceClasse(
             rang=rang,
             service_id=row[0],
-            service_nom=row[3],
-            structure_id=row[4],
-            structure_nom=noms[row[4]],
+            service_nom=noms[row[0]][0],
+            structure_id=row[3],
+            structure_nom=noms[row[0]][1],
             score=round(score, 2),
             distance_km=None if distance is None else round(distance, 1),
             raisons=[*raisons, _reactivite_text(mesure)],
@@ -340,22 +338,20 @@ def _ages_text(low, high):
     return f"moins de {high + 1} ans" if high is not None else f"{low} ans et plus"
 
 
-def _age_points(profil, row):
+def _age_points(age, age_min, age_max, fiche_min, fiche_max, seul):
     """(points, hint outside) of the ages: the limits a person set (the age is within: rule already applied), else
     those the text mentions, as a hint."""
-    age_min, age_max, fiche_min, fiche_max, seul = row[8:13]
     if age_min is not None or age_max is not None:
         return 5, False
     if (fiche_min is None and fiche_max is None) or not seul:
         return 0, False
-    outside = profil.age is not None and (
-        (fiche_min is not None and profil.age < fiche_min) or (fiche_max is not None and profil.age > fiche_max)
+    outside = age is not None and (
+        (fiche_min is not None and age < fiche_min) or (fiche_max is not None and age > fiche_max)
     )
     return (HORS_PUBLIC_POINTS, True) if outside else (5, False)
 
 
-def _age_reason(row, outside):
-    age_min, age_max, fiche_min, fiche_max, seul = row[8:13]
+def _age_reason(age_min, age_max, fiche_min, fiche_max, seul, outside):
     if age_min is not None and age_max is not None:
         return f"accepte les {age_min}–{age_max} ans"
     if age_max is not None:
@@ -373,35 +369,55 @@ def _age_reason(row, outside):
 def _score(row, profil, needs, urgences, modes, limit, person_keys, publics, publics_ouverts, explain=False):
     """(score, tie-break key, row, distance, reasons, urgent), or None when a rule leaves the service out. The
     reasons (None unless `explain`) are only worded for the services shown."""
-    (_pk, source, identifiant, _nom, _sid, themes, service_publics, frais, age_min, age_max) = row[:10]
-    lat, lon, en_presentiel, a_distance, zone_cles, heures = row[13:]
-    reserved = bool(service_publics) and not publics.intersection(service_publics)
+    (
+        _pk,
+        source,
+        identifiant,
+        _sid,
+        themes,
+        service_publics,
+        frais,
+        age_min,
+        age_max,
+        fiche_min,
+        fiche_max,
+        seul,
+        lat,
+        lon,
+        en_presentiel,
+        a_distance,
+        zone_cles,
+        heures,
+    ) = row
+    service_publics = _tags(service_publics)
+    shared = publics.intersection(service_publics)
+    reserved = bool(service_publics) and not shared
     if reserved and publics_ouverts:
         return None
-    if profil.age is not None and (
-        (age_min is not None and profil.age < age_min) or (age_max is not None and profil.age > age_max)
-    ):
+    age = profil.age
+    if age is not None and ((age_min is not None and age < age_min) or (age_max is not None and age > age_max)):
         return None
     if profil.heures_disponibles is not None and heures is not None and heures > profil.heures_disponibles:
         return None
-    matched = person_keys.intersection(zone_cles)
+    matched = person_keys.intersection(_tags(zone_cles))
     if not matched:
         return None
 
+    themes = _tags(themes)
     raisons, score = [], 0.0
     if needs:
-        covered = [item for item, options in needs if options & themes]
+        covered = [item for item, options in needs if not options.isdisjoint(themes)]
         if not covered:
             return None
         score += 40 * len(covered) / len(needs)
         if explain:
             labels = list(dict.fromkeys(_category_label(item) for item in covered))
-            missing = [item for item, options in needs if not options & themes]
+            missing = [item for item, options in needs if options.isdisjoint(themes)]
             text = f"couvre {_join(labels)}"
             if missing:
                 text += f" (pas {_join(dict.fromkeys(_category_label(m) for m in missing))})"
             raisons.append(text)
-    urgent = [label for label, options in urgences if options & themes]
+    urgent = [label for label, options in urgences if not options.isdisjoint(themes)]
     if urgent:
         score += URGENCE_POINTS
         if explain:
@@ -426,46 +442,40 @@ def _score(row, profil, needs, urgences, modes, limit, person_keys, publics, pub
     ):
         score += 5
     score += 10 if frais == GRATUIT else 0 if frais == PAYANT else 5
-    points, outside = _age_points(profil, row)
+    points, outside = _age_points(age, age_min, age_max, fiche_min, fiche_max, seul)
     score += points
-    own_publics = publics.intersection(service_publics) - TOUS if service_publics and not reserved else set()
+    own_publics = shared - TOUS
     if reserved:
         score += HORS_PUBLIC_POINTS
     elif own_publics:
         score += 5
     # Zone keys start with their kind's letter ("c:69266", "*").
-    best_zone = max(ZONE_POINTS[key[0]] for key in matched)
+    best_zone = max([ZONE_POINTS[key[0]] for key in matched])
     score += best_zone
     if explain:
-        raisons += _other_reasons(row, distance, person_ok, remote_ok, outside, reserved, own_publics, best_zone)
+        where = _where_reason(distance, person_ok, remote_ok, en_presentiel)
+        age_text = _age_reason(age_min, age_max, fiche_min, fiche_max, seul, outside)
+        raisons += _other_reasons(where, frais, age_text, service_publics, reserved, own_publics, best_zone, heures)
     return score, (source, identifiant), row, distance, raisons if explain else None, bool(urgent)
 
 
-def _other_reasons(row, distance, person_ok, remote_ok, outside, reserved, own_publics, best_zone):
-    frais, en_presentiel, heures, specific = (
-        row[7],
-        row[15],
-        row[18],
-        row[6] - TOUS,
-    )
-    raisons = []
+def _where_reason(distance, person_ok, remote_ok, en_presentiel):
     if person_ok and distance is not None:
         where = f"à {_french_number(distance)} km"
         if remote_ok:
-            raisons.append(f"{where}, en présentiel ou à distance")
-        elif en_presentiel:
-            raisons.append(f"{where}, en présentiel")
-        else:
-            raisons.append(f"{where}, mode d'accueil non précisé")
-    elif person_ok:
-        raisons.append("en présentiel, distance inconnue")
-    else:
-        raisons.append("à distance")
-    raisons.append("gratuit" if frais == GRATUIT else "payant" if frais == PAYANT else "coût non précisé")
-    age_text = _age_reason(row, outside)
+            return f"{where}, en présentiel ou à distance"
+        if en_presentiel:
+            return f"{where}, en présentiel"
+        return f"{where}, mode d'accueil non précisé"
+    return "en présentiel, distance inconnue" if person_ok else "à distance"
+
+
+def _other_reasons(where, frais, age_text, service_publics, reserved, own_publics, best_zone, heures):
+    raisons = [where, "gratuit" if frais == GRATUIT else "payant" if frais == PAYANT else "coût non précisé"]
     if age_text:
         raisons.append(age_text)
     if reserved:
+        specific = service_publics - TOUS
         raisons.append(f"réservé aux {_join(_public_label(p) for p in sorted(specific))} : à vérifier")
     elif own_publics:
         own = sorted(own_publics - {v1.Public.JEUNES.value})
@@ -474,7 +484,7 @@ def _other_reasons(row, distance, person_ok, remote_ok, outside, reserved, own_p
         elif not age_text:
             raisons.append("ouvert aux jeunes")
     elif not age_text:
-        raisons.append("ouvert à tous" if row[6] else "public non précisé")
+        raisons.append("ouvert à tous" if service_publics else "public non précisé")
     if best_zone == 0:
         raisons.append("zone d'éligibilité non précisée")
     if heures is not None:

@@ -195,7 +195,7 @@ def test_three_queries_whatever_the_number_of_candidates(lyon_3e, django_assert_
         [structure_row(f"s{n}") for n in range(3)], [in_person(f"s{n:02d}", structure=f"s{n % 3}") for n in range(30)]
     )
 
-    # The candidates, the responsiveness of their structures, the names of the structures shown.
+    # The candidates, the responsiveness of their structures, the names of the services shown and their structures.
     with django_assert_num_queries(3):
         assert len(classer(profil(lyon_3e), limite=50, reactivite=indicators.reactivite)) == 30
 
