@@ -41,7 +41,9 @@ from .groupes import A_TRAITER, GROUPES, GROUPES_PAR_CLE, Groupe
 from .indicators import DELAI_CONTACT, DELAI_PREMIER_ESSAI, badges, un_mois_avant
 from .models import CadenceContact, MessageJeune, TacheContact
 
-PAR_PAGE = 50
+# A screen or two of the most urgent: a counsellor works the top of the list, then searches or filters. Each row is
+# half a millisecond of rendering, so a longer page would be slower for rows nobody reaches.
+PAR_PAGE = 25
 
 
 def equipes(user):

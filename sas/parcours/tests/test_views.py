@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from sas.aiguillage.file import PAR_PAGE
 from sas.aiguillage.services import assigner, creer_tache, journaliser_contact, reporter
 from sas.audit.models import Action, AuditEntry
 from sas.communes.factories import CommuneFactory
@@ -377,19 +378,20 @@ def test_the_queue_is_paged_and_its_query_count_does_not_grow_with_the_journeys(
     add(range(4))
     url = reverse("parcours:file_active") + "?groupe=en_cours"
     few, late = count_queries(url), count_queries(url + "&en_retard=on&q=page")
-    add(range(4, 60))
+    total = PAR_PAGE + 10
+    add(range(4, total))
     assert count_queries(url) == few and count_queries(url + "&en_retard=on&q=page") == late
     assert count_queries(url + "&page=2") == few
 
     response = _queue(client, me, groupe="en_cours")
     html = response.content.decode()
-    assert len(response.context["parcours"]) == 50
-    assert "60 parcours en cours (page 1 sur 2)" in html and 'class="fr-pagination"' in html
+    assert len(response.context["parcours"]) == PAR_PAGE
+    assert f"{total} parcours en cours (page 1 sur 2)" in html and 'class="fr-pagination"' in html
     # Only the page's young people were shown, so only they are in the audit trail.
-    assert len(AuditEntry.objects.filter(action=Action.LISTE, object_type="file_active").latest("pk").jeune_ids) == 50
+    assert len(AuditEntry.objects.filter(action=Action.LISTE, object_type="file_active").latest("pk").jeune_ids) == PAR_PAGE
     response = _queue(client, me, groupe="en_cours", q="page", en_retard="on", page="2")
     html = response.content.decode()
-    assert len(response.context["parcours"]) == 10 and "60 parcours en cours (page 2 sur 2)" in html
+    assert len(response.context["parcours"]) == 10 and f"{total} parcours en cours (page 2 sur 2)" in html
     # The page links keep the filters and the tab.
     assert 'href="?groupe=en_cours&amp;q=page&amp;en_retard=on&amp;page=1"' in html
     # A page out of range shows the last one rather than failing.
