@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime
+from collections import defaultdict
 
 from django.core.paginator import Paginator
 from django.db.models import (
@@ -136,19 +137,31 @@ def _avec_contexte(queryset):
     failed = Message.objects.filter(parcours=OuterRef("pk"), status=MessageStatus.ECHEC)
     invalid = CanalInvalide.objects.filter(jeune=OuterRef("jeune_id"), corrige_le__isnull=True)
     unread = MessageJeune.objects.non_lus().filter(parcours=OuterRef("pk"))
-    return (
-        queryset.select_related("jeune__commune", "conseiller", "cadence_contact")
-        .prefetch_related(
-            Prefetch("signalements", queryset=Signalement.objects.select_related("organisation")),
-            Prefetch("taches_contact", queryset=TacheContact.objects.ouvertes(), to_attr="taches_ouvertes"),
-        )
-        .annotate(
-            echec_message=Exists(failed),
-            canal_invalide=Exists(invalid),
-            message_non_lu=Exists(unread),
-            demande_donnees=ExpressionWrapper(DEMANDE_OUVERTE, output_field=BooleanField()),
-        )
+    return queryset.select_related("jeune__commune", "conseiller", "cadence_contact").annotate(
+        echec_message=Exists(failed),
+        canal_invalide=Exists(invalid),
+        message_non_lu=Exists(unread),
+        demande_donnees=ExpressionWrapper(DEMANDE_OUVERTE, output_field=BooleanField()),
     )
+
+
+def _lire(queryset):
+    """The journeys of `queryset` (_avec_contexte) with their signalements (`signalements.all()`) and open tasks
+    (`taches_ouvertes`): two queries for all of them, grouped here, which costs a third of what prefetch_related's
+    per-journey managers do."""
+    rows = list(queryset)
+    signalements, taches = defaultdict(list), defaultdict(list)
+    pks = [p.pk for p in rows]
+    for s in (
+        Signalement.objects.filter(parcours_id__in=pks).select_related("organisation").order_by("created_at", "pk")
+    ):
+        signalements[s.parcours_id].append(s)
+    for tache in TacheContact.objects.ouvertes().filter(parcours_id__in=pks):
+        taches[tache.parcours_id].append(tache)
+    for p in rows:
+        p._prefetched_objects_cache = {"signalements": signalements[p.pk]}
+        p.taches_ouvertes = taches[p.pk]
+    return rows
 
 
 def _reporte_jusqu_au(parcours, today):
@@ -355,11 +368,11 @@ def file_active(user, *, filtres=None, now=None, page=None, teams=None):
         open_ones = filtered.exclude(status__in=CLOSED)
         doublons = _doublons(open_ones)
         held = {doublon.nouveau_id for doublon in doublons}
-        by_pk = {p.pk: p for p in _avec_contexte(open_ones.filter(pk__in=held))} if held else {}
+        by_pk = {p.pk: p for p in _lire(_avec_contexte(open_ones.filter(pk__in=held)))} if held else {}
         for doublon in doublons:
             doublon.nouveau = by_pk[doublon.nouveau_id]
         waiting = open_ones.filter(NON_VERIFIE).exclude(pk__in=held)
-        a_verifier = list(_avec_contexte(waiting).order_by("created_at", "pk"))
+        a_verifier = _lire(_avec_contexte(waiting).order_by("created_at", "pk"))
     listed = _avec_echeance(filtered.filter(dans_la_liste, status__in=groupe.statuts))
     if groupe.statuts == CLOSED:
         listed = listed.order_by("-status_changed_at", "-pk")
@@ -368,7 +381,7 @@ def file_active(user, *, filtres=None, now=None, page=None, teams=None):
     # The page's journeys are sorted on the journey's own columns, then only those are read with their context.
     result = _Pages(listed.values_list("pk", flat=True), PAR_PAGE, listed_count[groupe.cle]).get_page(page)
     pks = list(result.object_list)
-    rows = _avec_contexte(visible.filter(pk__in=pks))
+    rows = _lire(_avec_contexte(visible.filter(pk__in=pks)))
     by_pk = {p.pk: p for p in rows}
     rows = [by_pk[pk] for pk in pks]
     teams = equipes(user) if teams is None else teams
