@@ -388,7 +388,8 @@ def test_the_queue_is_paged_and_its_query_count_does_not_grow_with_the_journeys(
     assert len(response.context["parcours"]) == PAR_PAGE
     assert f"{total} parcours en cours (page 1 sur 2)" in html and 'class="fr-pagination"' in html
     # Only the page's young people were shown, so only they are in the audit trail.
-    assert len(AuditEntry.objects.filter(action=Action.LISTE, object_type="file_active").latest("pk").jeune_ids) == PAR_PAGE
+    entree = AuditEntry.objects.filter(action=Action.LISTE, object_type="file_active").latest("pk")
+    assert len(entree.jeune_ids) == PAR_PAGE
     response = _queue(client, me, groupe="en_cours", q="page", en_retard="on", page="2")
     html = response.content.decode()
     assert len(response.context["parcours"]) == 10 and f"{total} parcours en cours (page 2 sur 2)" in html
