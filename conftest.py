@@ -4,6 +4,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client, TransactionTestCase
 from django.test.utils import CaptureQueriesContext
@@ -45,6 +46,14 @@ class ClientConnecte(Client):
 @pytest.fixture
 def client():
     return ClientConnecte()
+
+
+@pytest.fixture
+def empty_cache(db):
+    """The rate limits live in the cache: tests that open many links or post many forms start and end without any."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from sas.espace_jeune.models import LienJeune
@@ -12,11 +11,8 @@ from sas.rendezvous.models import Creneau, Modalite
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():
-    # The rate limit lives in the cache.
-    cache.clear()
-    yield
-    cache.clear()
+def _rate_limits(empty_cache):
+    pass
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -23,17 +22,10 @@ from sas.parcours.status import Status
 
 from .conftest import envoyer, token_from
 
-pytestmark = pytest.mark.django_db
+# These tests open many dead links on purpose: the rate limit on wrong links starts empty.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 PHONE, EMAIL = "+33612345678", "ines@example.org"
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    # The rate limit on wrong links lives in the cache: these tests open many dead links on purpose.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def accompagnement(parcours, aiguilleur):

@@ -1,7 +1,6 @@
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -19,17 +18,10 @@ from sas.parcours.status import Status
 from sas.prescription.models import DoublonPossible
 from sas.prescription.views_public import formulaires_envoyes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 URL = reverse("public:formulaire")
 MERCI = reverse("public:merci")
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

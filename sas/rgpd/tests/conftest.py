@@ -1,5 +1,4 @@
 import pytest
-from django.core.cache import cache
 
 from sas.espace_jeune.models import LienJeune
 from sas.parcours import transitions
@@ -8,11 +7,8 @@ from sas.parcours.status import Status
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():
-    # The rate limits live in the cache.
-    cache.clear()
-    yield
-    cache.clear()
+def _rate_limits(empty_cache):
+    pass
 
 
 @pytest.fixture
