@@ -79,11 +79,11 @@ def test_the_dashboard_reads_the_exit_s_kind_the_latest_screening_and_the_latest
     assert f"Formation;Parcours;;{PRIMAIRE}" in sorties_csv
 
 
-def test_the_figures_take_five_queries_whatever_the_number_of_journeys(sorti, territory):
-    # The syntheses' sums: by profile, by month, the shares, counts and contact delays; the referrals and the
-    # rights' answers (the view adds the prescribing organisations' count).
+def test_the_figures_take_seven_queries_whatever_the_number_of_journeys(sorti, territory):
+    # The syntheses' sums: by profile, by month, the shares and counts, the active prescribers, the contact delays;
+    # the referrals and the rights' answers (the view adds the prescribing organisations' count).
     filtre = FiltreForm({}, territoires=[territory], organisations=[]).filtre()
     with CaptureQueriesContext(connection) as context:
         figures = donnees.figures(filtre, now=timezone.now(), organisations_prescriptrices=0)
     assert figures["valeurs"][("etape", 0)] == 1 and figures["valeurs"][("sortie", "formation")] == 1
-    assert len(context.captured_queries) == 5
+    assert len(context.captured_queries) == 7

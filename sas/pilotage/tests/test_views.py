@@ -197,10 +197,10 @@ def test_the_dashboard_query_count_does_not_grow_with_the_journeys(client, terri
     client.force_login(a["pilote"])
     url = reverse("pilotage:tableau_de_bord")
     few = count_queries(url)
-    # 8 for the session, the user, their device, memberships and territory and the filters' choices; 6 for the
-    # figures: the syntheses' sums (by profile, by month, the shares, counts and contact delays), the referrals, the
-    # rights' answers and the prescribing organisations' count.
-    assert few == 14
+    # 8 for the session, the user, their device, memberships and territory and the filters' choices; 8 for the
+    # figures: the syntheses' sums (by profile, by month, the shares and counts, the active prescribers, the contact
+    # delays), the referrals, the rights' answers and the prescribing organisations' count.
+    assert few == 16
     for _ in range(5):
         signaler(a["territory"], a["ase"], days_ago=10, commune=a["commune"], contacte_apres=1)
     assert count_queries(url) == few
