@@ -4,7 +4,7 @@ from django import forms
 from django.utils.html import format_html, format_html_join
 from dsfr.forms import DsfrBaseForm
 
-from sas.formulaires import recherche_jeune
+from sas.formulaires import recherche_jeune, texte_libre
 from sas.jeunes.models import Sexe, TrancheAge
 from sas.organisations.models import OrganisationKind
 from sas.parcours.status import Status
@@ -97,13 +97,7 @@ class FiltreFileForm(DsfrBaseForm):
 class ContactForm(DsfrBaseForm):
     canal = forms.ChoiceField(label="Moyen", choices=CanalContact.choices)
     resultat = forms.ChoiceField(label="Résultat", choices=ResultatContact.choices)
-    note = forms.CharField(
-        label="Note",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Visible de l'équipe SAS seulement.",
-    )
+    note = texte_libre("Note", lignes=2, max_length=2000, help_text="Visible de l'équipe SAS seulement.")
 
 
 class ReponseForm(DsfrBaseForm):
@@ -119,7 +113,7 @@ class ReponseForm(DsfrBaseForm):
 
 class TacheFaiteForm(DsfrBaseForm):
     resultat = forms.ChoiceField(label="Résultat", choices=ResultatContact.choices)
-    note = forms.CharField(label="Note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = texte_libre("Note", lignes=2, max_length=2000)
 
 
 class NouvelleTacheForm(DsfrBaseForm):
