@@ -286,22 +286,18 @@ def constater(rdv, status, *, actor, at=None):
         else:
             messagerie.envoyer(parcours, "rdv_manque", at=at, contexte=_contexte(creneau), cle=f"rdv-{rdv.pk}-manque")
             motif = f"Rendez-vous du {_quand(creneau.debut)} manqué"
-            aiguillage.creer_tache(
-                parcours,
-                "appel",
-                echeance=at + RELANCE_APPEL,
-                motif=f"{motif} : appeler le jeune.",
-                at=at,
-                cle=f"rdv-{rdv.pk}-appel",
-            )
-            aiguillage.creer_tache(
-                parcours,
-                "visite",
-                echeance=at + RELANCE_VISITE,
-                motif=f"{motif} : s'il n'a pas repris rendez-vous, aller à sa rencontre.",
-                at=at,
-                cle=f"rdv-{rdv.pk}-visite",
-            )
+            for nature, delai, quoi in (
+                ("appel", RELANCE_APPEL, "appeler le jeune"),
+                ("visite", RELANCE_VISITE, "s'il n'a pas repris rendez-vous, aller à sa rencontre"),
+            ):
+                aiguillage.creer_tache(
+                    parcours,
+                    nature,
+                    echeance=at + delai,
+                    motif=f"{motif} : {quoi}.",
+                    at=at,
+                    cle=f"rdv-{rdv.pk}-{nature}",
+                )
     return rdv
 
 
