@@ -39,6 +39,14 @@ class Bilan:
             len(actions), f"{quoi} {faites if wet_run else a_faire}"
         )
 
+    @classmethod
+    def des_comptes(cls, rapport, comptes):
+        """One count per attribute of `rapport` that `comptes` ({attribute: label}) names, in its order."""
+        bilan = cls()
+        for attribut, libelle in comptes.items():
+            bilan.compter(getattr(rapport, attribut), libelle)
+        return bilan
+
     def compter(self, nombre, libelle):
         self.comptes.append((nombre, libelle))
         return self
@@ -109,6 +117,17 @@ class ActionsCommand(DataCommand):
     def agir(self, *, wet_run):
         actions = self.actions(wet_run=wet_run)
         return Bilan.des_actions(actions, self.quoi, faites=self.faites, a_faire=self.a_faire, wet_run=wet_run)
+
+
+class RapportCommand(DataCommand):
+    """A command whose domain function, `rapport(wet_run=…)`, returns a report of counts: the summary gives those of
+    its attributes that `comptes` ({attribute: label}) names."""
+
+    rapport = None
+    comptes = {}
+
+    def agir(self, *, wet_run):
+        return Bilan.des_comptes(self.rapport(wet_run=wet_run), self.comptes)
 
 
 # Django's own options, which the domain functions do not take.

@@ -10,6 +10,16 @@ def recherche_jeune(help_text):
     return forms.CharField(label="Rechercher un jeune", required=False, max_length=100, help_text=help_text)
 
 
+def texte_libre(label, *, lignes, **kwargs):
+    """An optional free text, typed in a box of `lignes` rows."""
+    return forms.CharField(label=label, required=False, widget=forms.Textarea(attrs={"rows": lignes}), **kwargs)
+
+
+def lieu_de_rencontre(label, help_text):
+    """Where a meeting takes place, as its modality needs it (an address, a video link…): the service says when."""
+    return forms.CharField(label=label, max_length=300, required=False, help_text=help_text)
+
+
 def case_de_confirmation(label):
     """The box a person ticks to confirm a step that cannot be undone from the page."""
     return forms.BooleanField(label=label, error_messages={"required": "Cochez la case pour confirmer."})

@@ -5,7 +5,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from dsfr.forms import DsfrBaseForm
 
-from sas.formulaires import recherche_jeune
+from sas.formulaires import recherche_jeune, texte_libre
 from sas.jeunes.models import Sexe, TrancheAge
 from sas.organisations.models import OrganisationKind
 from sas.parcours.status import Status
@@ -100,13 +100,7 @@ class FiltreFileForm(DsfrBaseForm):
 class ContactForm(DsfrBaseForm):
     canal = forms.ChoiceField(label="Moyen", choices=CanalContact.choices)
     resultat = forms.ChoiceField(label="Résultat", choices=ResultatContact.choices)
-    note = forms.CharField(
-        label="Note",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Visible de l'équipe SAS seulement.",
-    )
+    note = texte_libre("Note", lignes=2, max_length=2000, help_text="Visible de l'équipe SAS seulement.")
 
 
 class ReponseForm(DsfrBaseForm):
@@ -122,7 +116,7 @@ class ReponseForm(DsfrBaseForm):
 
 class TacheFaiteForm(DsfrBaseForm):
     resultat = forms.ChoiceField(label="Résultat", choices=ResultatContact.choices)
-    note = forms.CharField(label="Note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = texte_libre("Note", lignes=2, max_length=2000)
 
 
 class NouvelleTacheForm(DsfrBaseForm):

@@ -47,29 +47,21 @@ def _sqlite(table):
     ]
 
 
-def _creer(table):
-    def creer(apps, schema_editor):
+def _executer(table, *, retour):
+    """The RunPython function that puts the triggers on `table`, or takes them off for the migration's `retour`."""
+
+    def executer(apps, schema_editor):
         vendor = schema_editor.connection.vendor
         if vendor in ("postgresql", "sqlite"):
-            for sql in (_postgresql if vendor == "postgresql" else _sqlite)(table)[0]:
+            for sql in (_postgresql if vendor == "postgresql" else _sqlite)(table)[1 if retour else 0]:
                 schema_editor.execute(sql, params=None)
 
-    return creer
-
-
-def _supprimer(table):
-    def supprimer(apps, schema_editor):
-        vendor = schema_editor.connection.vendor
-        if vendor in ("postgresql", "sqlite"):
-            for sql in (_postgresql if vendor == "postgresql" else _sqlite)(table)[1]:
-                schema_editor.execute(sql, params=None)
-
-    return supprimer
+    return executer
 
 
 def operation(table):
     """The migration operation that puts the triggers on `table` (and takes them off when migrating back)."""
-    return migrations.RunPython(_creer(table), _supprimer(table))
+    return migrations.RunPython(_executer(table, retour=False), _executer(table, retour=True))
 
 
 def enregistrer_fonction(sender, connection, **kwargs):

@@ -42,8 +42,7 @@ def envoyer_reinitialisation(user, adresse, *, at=None):
         {"lien": lien},
         nature=Destinataire.PROFESSIONNEL,
         cle=f"reinitialisation-{user.pk}-{at:%Y%m%dT%H%M%S.%f}",
-        lien_nature=NATURE_LIEN,
-        lien_objet=user.pk,
+        lien=(NATURE_LIEN, user.pk),
         at=at,
         en_file=True,
     )

@@ -5,6 +5,8 @@ import datetime
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
+from sas.formulaires import texte_libre
+
 from . import definition as qdef
 
 _DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -142,15 +144,12 @@ class PlanForm(DsfrBaseForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    synthese = forms.CharField(
-        label="Votre synthèse de l'entretien", required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    objectifs = forms.CharField(label="Objectifs", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    actions = forms.CharField(
-        label="Qui fait quoi",
+    synthese = texte_libre("Votre synthèse de l'entretien", lignes=3)
+    objectifs = texte_libre("Objectifs", lignes=3)
+    actions = texte_libre(
+        "Qui fait quoi",
+        lignes=3,
         help_text="Une action par ligne, par exemple : « Le jeune : apporter sa carte Vitale ».",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
     )
     prochain_rdv_le = forms.DateTimeField(
         label="Prochain rendez-vous",
@@ -174,11 +173,8 @@ class ValidationJeuneForm(DsfrBaseForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Choisissez une réponse."},
     )
-    observation = forms.CharField(
-        label="Votre remarque",
-        help_text="Elle sera gardée à côté de ce qu'a écrit votre conseiller.",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    observation = texte_libre(
+        "Votre remarque", lignes=3, help_text="Elle sera gardée à côté de ce qu'a écrit votre conseiller."
     )
 
     def clean(self):

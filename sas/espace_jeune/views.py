@@ -172,6 +172,11 @@ def _retour(lien):
     return redirect("espace_jeune:page", token=lien.token)
 
 
+def _confirmer(request, lien, texte):
+    messages.success(request, texte)
+    return _retour(lien)
+
+
 def code(request):
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -265,21 +270,30 @@ def _action(view):
     return require_POST(avec_lien(view))
 
 
-def _poste(request, form_class, erreur):
-    """The posted form's cleaned data, or None once `erreur` (one plain sentence for the whole form) is shown."""
-    form = form_class(request.POST)
-    if form.is_valid():
-        return form.cleaned_data
-    messages.error(request, erreur)
-    return None
+def _action_formulaire(form_class, erreur):
+    """An action on a posted form, given its cleaned data; an invalid form shows `erreur` (one plain sentence for the
+    whole form) and goes back to the page."""
+
+    def decorator(view):
+        @_action
+        @wraps(view)
+        def action(request, lien):
+            form = form_class(request.POST)
+            if not form.is_valid():
+                messages.error(request, erreur)
+                return _retour(lien)
+            return view(request, lien, form.cleaned_data)
+
+        return action
+
+    return decorator
 
 
 @_action
 def accepter(request, lien):
     consent = services.accepter(lien.parcours)
     _audit(Action.CREATION, consent, lien.parcours, "accepter")
-    messages.success(request, "Merci. L'équipe SAS va vous contacter.")
-    return _retour(lien)
+    return _confirmer(request, lien, "Merci. L'équipe SAS va vous contacter.")
 
 
 def _apres_confirmation(gabarit, titre):
@@ -306,8 +320,9 @@ def refuser(request, lien):
         messages.error(request, "Votre accompagnement est déjà en cours : parlez-en à votre conseiller.")
         return _retour(lien)
     _audit(Action.TRANSITION, lien.parcours, lien.parcours, "refuser")
-    messages.success(request, "C'est noté : l'équipe SAS ne vous contactera plus. Vous pouvez changer d'avis ici.")
-    return _retour(lien)
+    return _confirmer(
+        request, lien, "C'est noté : l'équipe SAS ne vous contactera plus. Vous pouvez changer d'avis ici."
+    )
 
 
 @_action
@@ -316,36 +331,27 @@ def appel(request, lien):
     moments = form.cleaned_data["moments_preferes"] if form.is_valid() else []
     tache = services.demander_appel(lien.parcours, moments=moments)
     _audit(Action.CREATION, tache, lien.parcours, "appel")
-    messages.success(request, "C'est noté : un conseiller ou une conseillère vous appellera.")
-    return _retour(lien)
+    return _confirmer(request, lien, "C'est noté : un conseiller ou une conseillère vous appellera.")
 
 
-@_action
-def preferences(request, lien):
-    data = _poste(request, PreferencesForm, "Choisissez comment vous préférez être contacté ou contactée.")
-    if data is None:
-        return _retour(lien)
+@_action_formulaire(PreferencesForm, "Choisissez comment vous préférez être contacté ou contactée.")
+def preferences(request, lien, data):
     services.enregistrer_preferences(lien.parcours, canal=data["canal_prefere"], moments=data["moments_preferes"])
     _audit(Action.MODIFICATION, lien.parcours.jeune, lien.parcours, "preferences")
-    messages.success(request, "Vos préférences sont enregistrées.")
-    return _retour(lien)
+    return _confirmer(request, lien, "Vos préférences sont enregistrées.")
 
 
-@_action
-def plus_tard(request, lien):
-    data = _poste(request, ReportForm, "Choisissez dans combien de mois nous pouvons revenir vers vous.")
-    if data is None:
-        return _retour(lien)
+@_action_formulaire(ReportForm, "Choisissez dans combien de mois nous pouvons revenir vers vous.")
+def plus_tard(request, lien, data):
     try:
         jusqu_au = services.plus_tard(lien.parcours, mois=int(data["mois"]))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _retour(lien)
     _audit(Action.MODIFICATION, lien.parcours, lien.parcours, "plus_tard", jusqu_au=jusqu_au.isoformat())
-    messages.success(
-        request, f"C'est noté : nous reviendrons vers vous à partir du {formats.date_format(jusqu_au, 'j F Y')}."
+    return _confirmer(
+        request, lien, f"C'est noté : nous reviendrons vers vous à partir du {formats.date_format(jusqu_au, 'j F Y')}."
     )
-    return _retour(lien)
 
 
 @_action
@@ -361,8 +367,7 @@ def rendez_vous(request, lien):
         messages.error(request, " ".join(error.messages))
         return _retour(lien)
     _audit(Action.CREATION, rdv, parcours, "rendez_vous")
-    messages.success(request, f"Votre rendez-vous est confirmé : {describe_creneau(rdv.creneau)}.")
-    return _retour(lien)
+    return _confirmer(request, lien, f"Votre rendez-vous est confirmé : {describe_creneau(rdv.creneau)}.")
 
 
 @_action
@@ -370,8 +375,8 @@ def annuler_rendez_vous(request, lien):
     rdv = services.annuler_rendez_vous(lien.parcours)
     if rdv is not None:
         _audit(Action.MODIFICATION, rdv, lien.parcours, "annuler_rendez_vous")
-        messages.success(
-            request, "Votre rendez-vous est annulé et nous sommes prévenus. Vous pouvez en choisir un autre."
+        return _confirmer(
+            request, lien, "Votre rendez-vous est annulé et nous sommes prévenus. Vous pouvez en choisir un autre."
         )
     return _retour(lien)
 
@@ -391,13 +396,11 @@ def ecrire(request, lien):
     services.messages_ecrits.hit(lien.pk)
     message = services.ecrire(lien.parcours, form.cleaned_data["texte"])
     _audit(Action.CREATION, message, lien.parcours, "message")
-    messages.success(request, "Votre message est envoyé. Votre conseiller ou conseillère vous répondra.")
-    return _retour(lien)
+    return _confirmer(request, lien, "Votre message est envoyé. Votre conseiller ou conseillère vous répondra.")
 
 
 @_apres_confirmation("espace_jeune/stop.html", "Ne plus recevoir de messages")
 def stop(request, lien):
     services.arreter_messages(lien.parcours.jeune)
     _audit(Action.MODIFICATION, lien.parcours.jeune, lien.parcours, "stop")
-    messages.success(request, "C'est noté : vous ne recevrez plus de messages de l'équipe SAS.")
-    return _retour(lien)
+    return _confirmer(request, lien, "C'est noté : vous ne recevrez plus de messages de l'équipe SAS.")

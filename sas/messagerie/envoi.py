@@ -129,21 +129,21 @@ def envoyer(
 # Scheduling, to a professional
 
 
-def envoyer_courriel_pro(
-    adresse, gabarit, contexte, *, nature, cle, lien_nature="", lien_objet=None, at=None, en_file=False
-):
+def envoyer_courriel_pro(adresse, gabarit, contexte, *, nature, cle, lien=None, at=None, en_file=False):
     """E-mail template `gabarit` (gabarits.COURRIELS_PROS) to a structure or a prescriber; return the Message.
 
-    No caps, quiet hours nor STOP: those protect young people. A bearer link in it is built at sending by the
-    renderer registered as `lien_nature` (for `lien_objet`), the stored text keeping its mask. The first attempt
-    is made at once, so the caller knows how it went (`message.statut`); a temporary failure is retried by the
-    worker; with `en_file` the worker makes the first attempt too (the caller must not wait on, or be told about,
-    the e-mail server). `cle` is the idempotency key: a second call with it returns the first message, untouched."""
+    No caps, quiet hours nor STOP: those protect young people. A bearer link in it, `lien` = (nature, object), is
+    built at sending by the renderer registered as that nature, for that object, the stored text keeping its mask.
+    The first attempt is made at once, so the caller knows how it went (`message.statut`); a temporary failure is
+    retried by the worker; with `en_file` the worker makes the first attempt too (the caller must not wait on, or be
+    told about, the e-mail server). `cle` is the idempotency key: a second call with it returns the first message,
+    untouched."""
     at = at or timezone.now()
     existant = Message.objects.filter(cle=cle).first()
     if existant:
         return existant
     sujet, corps = gabarits.rendre_courriel_pro(gabarit, contexte)
+    lien_nature, lien_objet = lien or ("", None)
     try:
         with transaction.atomic():
             message = transitions.start(

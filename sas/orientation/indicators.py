@@ -52,8 +52,11 @@ def _events(orientations_filter):
     return reached
 
 
-def _median_days(pairs):
-    delays = [(end - start).total_seconds() / JOUR for start, end in pairs]
+def _median_days(sent, status):
+    """The median delay, in days, from sending to `status` over the referrals `sent` that reached it."""
+    delays = [
+        (r[status][0] - r[OrientationStatus.ENVOYEE][0]).total_seconds() / JOUR for r in sent.values() if status in r
+    ]
     return round(statistics.median(delays), 1) if delays else None
 
 
@@ -76,20 +79,8 @@ def boucle(**orientations_filter):
         envoyees=sent_count,
         bouclees=Part(sum(1 for r in sent.values() if FINALS & r.keys()), sent_count),
         aides=Part(sum(1 for r in sent.values() if OrientationStatus.PRISE_EN_CHARGE in r), sent_count),
-        delai_acceptation_jours=_median_days(
-            (r[OrientationStatus.ENVOYEE][0], r[OrientationStatus.ACCEPTEE][0])
-            for r in sent.values()
-            if OrientationStatus.ACCEPTEE in r
-        )
-        if shown
-        else None,
-        delai_prise_en_charge_jours=_median_days(
-            (r[OrientationStatus.ENVOYEE][0], r[OrientationStatus.PRISE_EN_CHARGE][0])
-            for r in sent.values()
-            if OrientationStatus.PRISE_EN_CHARGE in r
-        )
-        if shown
-        else None,
+        delai_acceptation_jours=_median_days(sent, OrientationStatus.ACCEPTEE) if shown else None,
+        delai_prise_en_charge_jours=_median_days(sent, OrientationStatus.PRISE_EN_CHARGE) if shown else None,
         fins=[(actor_kind, reason, cellule) for (actor_kind, reason), cellule in sorted(fins_shown.items())],
         fins_total=fins_total,
     )

@@ -344,8 +344,7 @@ def courriel_a_la_structure(orientation, gabarit, contexte, cle, lien_nature, at
         contexte,
         nature=Destinataire.STRUCTURE,
         cle=cle,
-        lien_nature=lien_nature,
-        lien_objet=orientation.pk,
+        lien=(lien_nature, orientation.pk),
         at=at,
     )
     return orientation.events.filter(detail__message=message.pk).order_by("-pk").first()

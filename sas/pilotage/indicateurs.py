@@ -316,6 +316,20 @@ class _Bloc:
         return proteger(self.valeurs, self.relations)
 
 
+def _lignes_croisees(prefixe, lignes, colonnes, cles, libelles=None):
+    """The rows of a two-way table of _Bloc.tableau (`cles`, the keys it returned): each line, by its label in
+    `libelles` if any, with its cells and its total, then the columns' totals."""
+    cles_lignes, cles_colonnes, cle_total = cles
+    libelles = libelles or {}
+    return [
+        *(
+            (libelles.get(ligne, ligne), [*((prefixe, ligne, c) for c in colonnes), cles_lignes[ligne]])
+            for ligne in lignes
+        ),
+        ("Total", [*(cles_colonnes[c] for c in colonnes), cle_total]),
+    ]
+
+
 def _mois_de(debut, fin):
     """Every month from `debut` to `fin` (dates, inclusive), "AAAA-MM"."""
     out, year, month = [], debut.year, debut.month
@@ -366,7 +380,7 @@ def tableau_de_bord(comptes, *, envois, recours, debut, fin, now, organisations_
         actor = Counter()
         for p, n in profils.items():
             actor[(cle(p), min(p.stade, 4))] += n
-        cles_lignes, cles_colonnes, cle_total = bloc.tableau(
+        cles = bloc.tableau(
             slug,
             lignes,
             colonnes_stade,
@@ -380,10 +394,7 @@ def tableau_de_bord(comptes, *, envois, recours, debut, fin, now, organisations_
                 titre=f"Parcours selon {titre[0].lower()}{titre[1:]}, par étape la plus avancée",
                 entete=titre,
                 colonnes=[*ARRETS[:4], "Pris en charge", "Total"],
-                lignes=[
-                    *((ligne, [*((slug, ligne, c) for c in colonnes_stade), cles_lignes[ligne]]) for ligne in lignes),
-                    ("Total", [*(cles_colonnes[c] for c in colonnes_stade), cle_total]),
-                ],
+                lignes=_lignes_croisees(slug, lignes, colonnes_stade, cles),
                 denominateur="parcours signalés dans la période",
                 definition="etapes",
             )
@@ -391,18 +402,13 @@ def tableau_de_bord(comptes, *, envois, recours, debut, fin, now, organisations_
     # H1: signalements per month and source; the grand total is the funnel's first stage.
     liste_mois = _mois_de(debut, fin)
     par_mois = Counter(comptes.mois)
-    cles_mois, cles_sources, cle_total = bloc.tableau(
-        "mois", liste_mois, list(SOURCES), lambda m, s: par_mois[(m, s)], total=("etape", 0)
-    )
+    cles_mois = bloc.tableau("mois", liste_mois, list(SOURCES), lambda m, s: par_mois[(m, s)], total=("etape", 0))
     h1_mois = Tableau(
         slug="mois",
         titre="Signalements par mois et par origine",
         entete="Mois",
         colonnes=[*SOURCES.values(), "Total"],
-        lignes=[
-            *((m, [*((("mois", m, s)) for s in SOURCES), cles_mois[m]]) for m in liste_mois),
-            ("Total", [*(cles_sources[s] for s in SOURCES), cle_total]),
-        ],
+        lignes=_lignes_croisees("mois", liste_mois, list(SOURCES), cles_mois),
         denominateur="parcours signalés dans la période",
         definition="signalements",
     )
@@ -410,9 +416,8 @@ def tableau_de_bord(comptes, *, envois, recours, debut, fin, now, organisations_
     envois = [e for e in envois if e.envoyee_le]
     structures = sorted({e.structure for e in envois})
     par_structure = Counter((e.structure, e.issue) for e in envois)
-    cles_structures, cles_issues, cle_envois = bloc.tableau(
-        "structure", structures, list(ISSUES), lambda s, i: par_structure[(s, i)]
-    )
+    cles_envois = bloc.tableau("structure", structures, list(ISSUES), lambda s, i: par_structure[(s, i)])
+    cles_issues = cles_envois[1]
     motifs = Counter(e.motif_refus or "autre" for e in envois if e.issue == "refusee")
     labels_motifs = dict(Reason.choices)
     for motif, count in motifs.items():
@@ -424,10 +429,7 @@ def tableau_de_bord(comptes, *, envois, recours, debut, fin, now, organisations_
         titre="Orientations envoyées par structure d'accueil et par issue",
         entete="Structure d'accueil",
         colonnes=[*ISSUES.values(), "Total"],
-        lignes=[
-            *((s, [*(("structure", s, i) for i in ISSUES), cles_structures[s]]) for s in structures),
-            ("Total", [*(cles_issues[i] for i in ISSUES), cle_envois]),
-        ],
+        lignes=_lignes_croisees("structure", structures, list(ISSUES), cles_envois),
         denominateur="orientations envoyées pour les parcours signalés dans la période",
         definition="orientations",
     )
@@ -544,21 +546,13 @@ def _recours(bloc, recours):
     comptes = mesurer_recours(recours)
     labels = {droit.code: droit.label for droit in DROITS}
     lignes = sorted(comptes, key=lambda code: labels.get(code, code))
-    cles_lignes, cles_colonnes, cle_total = bloc.tableau(
-        "recours", lignes, list(REPONSES_DROIT), lambda droit, reponse: comptes[droit][reponse]
-    )
+    cles = bloc.tableau("recours", lignes, list(REPONSES_DROIT), lambda droit, reponse: comptes[droit][reponse])
     return Tableau(
         slug="recours",
         titre="Recours aux droits estimés, d'après les jeunes aux points d'étape",
         entete="Droit",
         colonnes=[*REPONSES_DROIT.values(), "Total"],
-        lignes=[
-            *(
-                (labels.get(code, code), [*(("recours", code, r) for r in REPONSES_DROIT), cles_lignes[code]])
-                for code in lignes
-            ),
-            ("Total", [*(cles_colonnes[r] for r in REPONSES_DROIT), cle_total]),
-        ],
+        lignes=_lignes_croisees("recours", lignes, list(REPONSES_DROIT), cles, labels),
         denominateur="réponses des jeunes signalés dans la période, la dernière par jeune et par droit",
         definition="recours-droits",
     )

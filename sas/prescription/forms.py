@@ -4,7 +4,7 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from sas.communes.forms import CommuneField
-from sas.formulaires import recherche_jeune
+from sas.formulaires import recherche_jeune, texte_libre
 from sas.jeunes.models import TrancheAge
 from sas.parcours.models import Canal
 from sas.permissions.suivi import LIBELLES
@@ -44,12 +44,7 @@ class SignalementForm(DsfrBaseForm):
         template_name=CHAMP_DU_GROUPE,
     )
     email = forms.EmailField(label="Adresse électronique", required=False, template_name=CHAMP_DU_GROUPE)
-    adresse = forms.CharField(
-        label="Adresse postale",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        template_name=CHAMP_DU_GROUPE,
-    )
+    adresse = texte_libre("Adresse postale", lignes=2, template_name=CHAMP_DU_GROUPE)
     joignable_via_prescripteur = forms.BooleanField(
         label="Joignable uniquement par notre intermédiaire", required=False, template_name=CASE_DU_GROUPE
     )
@@ -66,13 +61,9 @@ class SignalementForm(DsfrBaseForm):
         help_text="Une date à venir permet de préparer le relais avant la sortie (rencontre à trois possible).",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    motif = forms.CharField(
-        label="Pourquoi l'accompagnement s'arrête", required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    deja_essaye = forms.CharField(
-        label="Ce qui a déjà été tenté", required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    freins_connus = forms.CharField(label="Freins connus", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    motif = texte_libre("Pourquoi l'accompagnement s'arrête", lignes=2)
+    deja_essaye = texte_libre("Ce qui a déjà été tenté", lignes=2)
+    freins_connus = texte_libre("Freins connus", lignes=2)
     canal_prefere = forms.ChoiceField(label="Canal préféré", choices=[("", "—"), *Canal.choices], required=False)
     moment_prefere = forms.CharField(label="Meilleur moment pour le joindre", max_length=200, required=False)
     langues = forms.CharField(label="Langues parlées", max_length=200, required=False)

@@ -4,6 +4,7 @@ from django.core.validators import validate_email
 from dsfr.forms import DsfrBaseForm
 
 from sas.communes.forms import CommuneField
+from sas.formulaires import texte_libre
 from sas.jeunes.models import TrancheAge
 
 from .forms import CHAMP_DU_GROUPE, PhoneField
@@ -88,11 +89,10 @@ class PublicSignalementForm(DsfrBaseForm):
         widget=forms.EmailInput({"autocomplete": "email"}),
         template_name=CHAMP_DU_GROUPE,
     )
-    motif = forms.CharField(
-        label="Que se passe-t-il ?",
-        required=False,
+    motif = texte_libre(
+        "Que se passe-t-il ?",
+        lignes=4,
         max_length=3000,
-        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Quelques mots suffisent : ce qui s'est arrêté, ce qui inquiète, ce qui aiderait.",
     )
     accord = forms.BooleanField(

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 
-from sas.formulaires import AuNomDUneOrganisation
+from sas.formulaires import AuNomDUneOrganisation, lieu_de_rencontre
 
 from .models import RencontreMode
 
@@ -17,11 +17,8 @@ class RencontreForm(AuNomDUneOrganisation, DsfrBaseForm):
     date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     heure = forms.TimeField(label="Heure", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     mode = forms.ChoiceField(label="Modalité", choices=RencontreMode.choices, widget=forms.RadioSelect)
-    lieu = forms.CharField(
-        label="Lieu ou lien de visioconférence",
-        max_length=300,
-        required=False,
-        help_text="Adresse pour une rencontre en présentiel, lien pour une visioconférence.",
+    lieu = lieu_de_rencontre(
+        "Lieu ou lien de visioconférence", "Adresse pour une rencontre en présentiel, lien pour une visioconférence."
     )
 
     @property

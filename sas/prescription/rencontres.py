@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from sas.audit.models import Action, record
+from sas.lieux import erreurs_de_lieu
 from sas.parcours import transitions
 from sas.parcours.models import EventKind, Parcours, ParcoursEvent
 from sas.parcours.status import Status
@@ -47,14 +48,8 @@ def proposer_rencontre(parcours, *, organisation, proposed_by, starts_at, mode, 
             "Une rencontre tripartite se prépare avant la fin de l'accompagnement : "
             f"ce parcours est au statut « {parcours.get_status_display()} »."
         )
-    errors = {}
     lieu = (lieu or "").strip()
-    if mode not in RencontreMode.values:
-        errors["mode"] = "Choisissez une modalité : en présentiel, en visioconférence ou par téléphone."
-    elif mode == RencontreMode.PRESENTIEL and not lieu:
-        errors["lieu"] = "Indiquez le lieu de la rencontre."
-    elif mode == RencontreMode.VISIO and not lieu:
-        errors["lieu"] = "Indiquez le lien de la visioconférence."
+    errors = erreurs_de_lieu(mode, lieu, RencontreMode, champ="mode", sans_adresse="Indiquez le lieu de la rencontre.")
     if starts_at <= at:
         errors["starts_at"] = "La rencontre doit avoir lieu dans le futur."
     # The end of this organisation's support: another organisation's dates are not theirs to be told.

@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 
-from sas.formulaires import AuNomDUneOrganisation
+from sas.formulaires import AuNomDUneOrganisation, lieu_de_rencontre
 
 from .models import Modalite
 from .services import DUREES, NOMBRE_MAX
@@ -36,11 +36,9 @@ class PublierCreneauxForm(AuNomDUneOrganisation, DsfrBaseForm):
         help_text="Par exemple 4 créneaux de 45 minutes à partir de 9 h couvrent la matinée.",
     )
     modalite = forms.ChoiceField(label="Modalité", choices=Modalite.choices, widget=forms.RadioSelect)
-    lieu = forms.CharField(
-        label="Lieu, lien ou consigne",
-        max_length=300,
-        required=False,
-        help_text="Adresse en présentiel, lien en visioconférence ; par téléphone, le jeune est appelé à son numéro.",
+    lieu = lieu_de_rencontre(
+        "Lieu, lien ou consigne",
+        "Adresse en présentiel, lien en visioconférence ; par téléphone, le jeune est appelé à son numéro.",
     )
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from sas.aiguillage import services as aiguillage
 from sas.audit.models import Action, record
+from sas.lieux import erreurs_de_lieu
 from sas.messagerie import envoi as messagerie
 from sas.messagerie.models import Destinataire
 from sas.organisations.models import Role
@@ -72,12 +73,9 @@ def publier_creneaux(conseiller, organisation, *, date, heure, duree, nombre, mo
         errors["duree"] = "Choisissez une durée proposée."
     if not 1 <= nombre <= NOMBRE_MAX:
         errors["nombre"] = f"Publiez entre 1 et {NOMBRE_MAX} créneaux à la fois."
-    if modalite not in Modalite.values:
-        errors["modalite"] = "Choisissez une modalité : en présentiel, par téléphone ou en visioconférence."
-    elif modalite == Modalite.PRESENTIEL and not lieu:
-        errors["lieu"] = "Indiquez l'adresse du rendez-vous."
-    elif modalite == Modalite.VISIO and not lieu:
-        errors["lieu"] = "Indiquez le lien de la visioconférence."
+    errors.update(
+        erreurs_de_lieu(modalite, lieu, Modalite, champ="modalite", sans_adresse="Indiquez l'adresse du rendez-vous.")
+    )
     if errors:
         raise ValidationError(errors)
     lieu = lieu or LIEU_TELEPHONE
@@ -288,22 +286,18 @@ def constater(rdv, status, *, actor, at=None):
         else:
             messagerie.envoyer(parcours, "rdv_manque", at=at, contexte=_contexte(creneau), cle=f"rdv-{rdv.pk}-manque")
             motif = f"Rendez-vous du {_quand(creneau.debut)} manqué"
-            aiguillage.creer_tache(
-                parcours,
-                "appel",
-                echeance=at + RELANCE_APPEL,
-                motif=f"{motif} : appeler le jeune.",
-                at=at,
-                cle=f"rdv-{rdv.pk}-appel",
-            )
-            aiguillage.creer_tache(
-                parcours,
-                "visite",
-                echeance=at + RELANCE_VISITE,
-                motif=f"{motif} : s'il n'a pas repris rendez-vous, aller à sa rencontre.",
-                at=at,
-                cle=f"rdv-{rdv.pk}-visite",
-            )
+            for nature, delai, quoi in (
+                ("appel", RELANCE_APPEL, "appeler le jeune"),
+                ("visite", RELANCE_VISITE, "s'il n'a pas repris rendez-vous, aller à sa rencontre"),
+            ):
+                aiguillage.creer_tache(
+                    parcours,
+                    nature,
+                    echeance=at + delai,
+                    motif=f"{motif} : {quoi}.",
+                    at=at,
+                    cle=f"rdv-{rdv.pk}-{nature}",
+                )
     return rdv
 
 

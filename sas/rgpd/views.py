@@ -2,6 +2,7 @@
 side of the same requests. Views stay thin; services.py acts and audits."""
 
 import json
+from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -107,12 +108,27 @@ def _retour(lien, ancre=""):
     return redirect(f"{redirect('rgpd:jeune', token=lien.token).url}{ancre}")
 
 
-@require_POST
-@avec_lien_verifie
-def jeune_coordonnees(request, lien):
-    form = CoordonneeForm(request.POST)
-    if not form.is_valid():
-        return _page(request, lien, coordonnee_form=form, status=400)
+def _formulaire_poste(form_class, nom):
+    """A form of the young person's data page posted, given to the view once valid; an invalid one comes back on
+    the page (as its `nom` argument) with its errors."""
+
+    def decorator(view):
+        @require_POST
+        @avec_lien_verifie
+        @wraps(view)
+        def action(request, lien):
+            form = form_class(request.POST)
+            if not form.is_valid():
+                return _page(request, lien, status=400, **{nom: form})
+            return view(request, lien, form)
+
+        return action
+
+    return decorator
+
+
+@_formulaire_poste(CoordonneeForm, "coordonnee_form")
+def jeune_coordonnees(request, lien, form):
     try:
         changement = services.demander_changement(lien, form.cleaned_data["canal"], form.cleaned_data["valeur"])
     except ValidationError as error:
@@ -152,12 +168,8 @@ def jeune_effacement(request, lien):
     return render(request, "rgpd/jeune_effacement.html", context, status=400 if form.errors else 200)
 
 
-@require_POST
-@avec_lien_verifie
-def jeune_reclamation(request, lien):
-    form = ReclamationForm(request.POST)
-    if not form.is_valid():
-        return _page(request, lien, reclamation_form=form, status=400)
+@_formulaire_poste(ReclamationForm, "reclamation_form")
+def jeune_reclamation(request, lien, form):
     reclamation = services.deposer_reclamation(lien.parcours, form.cleaned_data["texte"])
     messages.success(
         request,

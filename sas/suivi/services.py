@@ -227,8 +227,7 @@ def _demander(point, numero, at, *, jeune=True, structure=True):
             contexte,
             nature=Destinataire.STRUCTURE,
             cle=f"suivi-{point.pk}-structure-{numero}",
-            lien_nature=NATURE_LIEN,
-            lien_objet=point.pk,
+            lien=(NATURE_LIEN, point.pk),
             at=at,
             en_file=True,
         )
