@@ -16,7 +16,7 @@ from sas.browser_testing import filtrer, needs_browser, parcourir_liste, serious
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.parcours import transitions
-from sas.parcours.factories import SignalementFactory
+from sas.parcours.factories import SignalementFactory, parcours_signale
 from sas.parcours.status import PRESCRIBER_MILESTONES, Status
 from sas.permissions import organisations_for_role, parcours_followed_by
 from sas.permissions.suivi import LIBELLES, avec_etape, vue_prescripteur
@@ -37,14 +37,7 @@ def day(n):
 
 def signaler(organisation, prenom, nom, *, at, moves=()):
     """A journey `organisation` signalled at `at` as `prenom nom`, moved through `moves` a day apart."""
-    parcours = SignalementFactory(
-        organisation=organisation,
-        created_at=at,
-        parcours__territory=organisation.territory,
-        parcours__at=at,
-        parcours__jeune__prenom=prenom,
-        parcours__jeune__nom=nom,
-    ).parcours
+    parcours = parcours_signale(organisation, at=at, jeune={"prenom": prenom, "nom": nom}, created_at=at)
     for n, status in enumerate(moves, 1):
         transitions.transition(parcours, status, reason=NOTE, at=at + datetime.timedelta(days=n))
     return parcours
