@@ -78,24 +78,28 @@ def territory(db):
     return TerritoryFactory(nom="Métropole de Lyon")
 
 
-@pytest.fixture
-def equipe(territory):
-    return OrganisationFactory(territory=territory, kind=OrganisationKind.EQUIPE_SAS, nom="Équipe SAS Lyon")
+def _organisation_of_the_territory(kind, nom):
+    @pytest.fixture
+    def organisation(territory):
+        return OrganisationFactory(territory=territory, kind=kind, nom=nom)
+
+    return organisation
 
 
-@pytest.fixture
-def aiguilleur(equipe):
-    return member(Role.AIGUILLEUR, equipe)
+def _member_of(organisation, role):
+    """A fixture of one `role` member of the organisation that the fixture named `organisation` gives."""
+
+    @pytest.fixture
+    def user(request):
+        return member(role, request.getfixturevalue(organisation))
+
+    return user
 
 
-@pytest.fixture
-def ase(territory):
-    return OrganisationFactory(territory=territory, kind=OrganisationKind.ASE, nom="ASE du Rhône")
-
-
-@pytest.fixture
-def prescripteur(ase):
-    return member(Role.PRESCRIPTEUR, ase)
+equipe = _organisation_of_the_territory(OrganisationKind.EQUIPE_SAS, "Équipe SAS Lyon")
+aiguilleur = _member_of("equipe", Role.AIGUILLEUR)
+ase = _organisation_of_the_territory(OrganisationKind.ASE, "ASE du Rhône")
+prescripteur = _member_of("ase", Role.PRESCRIPTEUR)
 
 
 @pytest.fixture

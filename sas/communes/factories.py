@@ -3,19 +3,25 @@ import factory
 from .models import Commune, Departement, Epci, normalise
 
 
-class DepartementFactory(factory.django.DjangoModelFactory):
+class _ParCodeFactory(factory.django.DjangoModelFactory):
+    """The reference is keyed by its INSEE code: a code asked for twice gives the one row."""
+
+    class Meta:
+        abstract = True
+        django_get_or_create = ["code"]
+
+
+class DepartementFactory(_ParCodeFactory):
     class Meta:
         model = Departement
-        django_get_or_create = ["code"]
 
     code = "69"
     nom = "Rhône"
 
 
-class EpciFactory(factory.django.DjangoModelFactory):
+class EpciFactory(_ParCodeFactory):
     class Meta:
         model = Epci
-        django_get_or_create = ["code"]
 
     code = factory.Sequence(lambda n: f"2000{n:05d}")
     nom = factory.Sequence(lambda n: f"Communauté {n}")

@@ -12,14 +12,14 @@ from .status import Status
 
 
 class ParcoursFactory(factory.django.DjangoModelFactory):
-    """Goes through transitions.start, as every journey must, so its first event exists."""
+    """Goes through transitions.start, as every journey must, so its first event exists; its status is start's
+    (signalé) unless given."""
 
     class Meta:
         model = Parcours
 
     jeune = factory.SubFactory(JeuneFactory)
     territory = factory.SubFactory(TerritoryFactory)
-    status = Status.SIGNALE
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
@@ -38,6 +38,18 @@ class SignalementFactory(factory.django.DjangoModelFactory):
     prenom = factory.SelfAttribute("parcours.jeune.prenom")
     nom = factory.SelfAttribute("parcours.jeune.nom")
     motif = "Fin de prise en charge ASE à la majorité"
+
+
+def parcours_signale(organisation, *, at=None, jeune=None, **signalement):
+    """The journey `organisation` opens on its territory at `at` (now by default) by signalling a young person with
+    the fields `jeune`; `signalement` sets the signalement's own fields."""
+    return SignalementFactory(
+        organisation=organisation,
+        parcours__territory=organisation.territory,
+        parcours__at=at,
+        **{f"parcours__jeune__{champ}": valeur for champ, valeur in (jeune or {}).items()},
+        **signalement,
+    ).parcours
 
 
 class ParcoursEventFactory(factory.django.DjangoModelFactory):

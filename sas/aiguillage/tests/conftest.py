@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from sas.organisations.factories import member
 from sas.organisations.models import Role
-from sas.parcours.factories import SignalementFactory
+from sas.parcours.factories import parcours_signale
 
 
 def paris(year, month, day, hour=0, minute=0):
@@ -18,16 +18,8 @@ def collegue(equipe):
 
 
 @pytest.fixture
-def make_parcours(territory, ase):
+def make_parcours(ase):
     def make(prenom="Inès", at=None, telephone="+33612345678", **jeune):
-        signalement = SignalementFactory(
-            organisation=ase,
-            parcours__territory=territory,
-            parcours__at=at,
-            parcours__jeune__prenom=prenom,
-            parcours__jeune__telephone=telephone,
-            **{f"parcours__jeune__{key}": value for key, value in jeune.items()},
-        )
-        return signalement.parcours
+        return parcours_signale(ase, at=at, jeune={"prenom": prenom, "telephone": telephone, **jeune})
 
     return make

@@ -18,6 +18,19 @@ pytestmark = [
 ]
 
 
+def accessible_page(page, heading, **role):
+    """Waits for the page headed `heading`, then finds no serious violation on it."""
+    page.get_by_role("heading", name=heading, **role).wait_for(timeout=WAIT)
+    assert serious_violations(page) == []
+
+
+def send(page, fields, button="Enregistrer et continuer"):
+    """Fills the text fields `fields` (label: value) of a step and sends it."""
+    for label, value in fields.items():
+        page.get_by_label(label).fill(value)
+    page.get_by_role("button", name=button).click()
+
+
 def choose(page, group, label):
     page.locator("fieldset", has_text=group).get_by_text(label, exact=True).click()
 
@@ -28,11 +41,9 @@ def test_the_young_person_prepares_on_a_small_screen(live_server, page, parcours
     token = LienJeune.creer(parcours).token
     page.goto(f"{live_server.url}/diagnostic/j/{token}/preparer/")
     # The check first, accessible too; then the page asked for.
-    page.get_by_role("heading", name="Vérifions que c'est bien vous").wait_for(timeout=WAIT)
-    assert serious_violations(page) == []
+    accessible_page(page, "Vérifions que c'est bien vous")
     verifier_dans_le_navigateur(page, parcours.jeune, timeout=WAIT)
-    page.get_by_role("heading", name="Préparer votre entretien").wait_for(timeout=WAIT)
-    assert serious_violations(page) == []
+    accessible_page(page, "Préparer votre entretien")
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     choose(page, "Que faites-vous en ce moment ?", "Je cherche un emploi ou une formation")
     page.get_by_label("Quel métier ou quel secteur vous attire ?").fill("Cuisinier")
@@ -52,14 +63,12 @@ def test_the_counsellor_fills_and_completes_the_diagnostic(log_in, live_server, 
     page.get_by_role("heading", name="Étapes").wait_for(timeout=WAIT)
     page.get_by_role("link", name="Commencer l'entretien").click()
 
-    page.get_by_role("heading", name="Urgence").wait_for(timeout=WAIT)
-    assert serious_violations(page) == []
+    accessible_page(page, "Urgence")
     page.get_by_text("Manger", exact=True).click()
     choose(page, "Risque de perdre à nouveau le contact", "Élevé : orienter tout de suite")
     page.get_by_role("button", name="Enregistrer et continuer").click()
 
-    page.get_by_role("heading", name="Sphère personnelle").wait_for(timeout=WAIT)
-    assert serious_violations(page) == []
+    accessible_page(page, "Sphère personnelle")
     choose(page, "Logement : niveau", "Bloquant")
     page.get_by_label("Logement : ce qu'en dit le jeune").fill("Je dors chez une amie")
     choose(page, "Permis de conduire", "En cours")
@@ -69,28 +78,32 @@ def test_the_counsellor_fills_and_completes_the_diagnostic(log_in, live_server, 
     page.get_by_role("link", name="Reprendre l'entretien").click()
     page.get_by_role("heading", name="Sphère professionnelle").wait_for(timeout=WAIT)
     page.get_by_role("button", name="Passer cette étape").click()
-    page.get_by_role("heading", name="Projection").wait_for(timeout=WAIT)
-    assert serious_violations(page) == []
-    page.get_by_label("Les métiers ou secteurs dont vous ne voulez pas").fill("Le bâtiment")
+    accessible_page(page, "Projection")
     page.get_by_label("Priorité n°1").select_option("logement")
-    page.get_by_label("Combien d'heures par semaine voulez-vous y consacrer ?").fill("20")
-    page.get_by_role("button", name="Enregistrer et continuer").click()
-    page.get_by_role("heading", name="Ressources et droits").wait_for(timeout=WAIT)
-    assert serious_violations(page) == []
-    page.get_by_label("Votre loyer par mois, sans les charges (en euros)").fill("450")
-    page.get_by_role("button", name="Enregistrer et continuer").click()
+    send(
+        page,
+        {
+            "Les métiers ou secteurs dont vous ne voulez pas": "Le bâtiment",
+            "Combien d'heures par semaine voulez-vous y consacrer ?": "20",
+        },
+    )
+    accessible_page(page, "Ressources et droits")
+    send(page, {"Votre loyer par mois, sans les charges (en euros)": "450"})
     page.get_by_text("Étape 6 sur 7").wait_for(timeout=WAIT)
     page.get_by_role("button", name="Enregistrer et continuer").click()
 
-    page.get_by_role("heading", name="Besoins et plan d'action").wait_for(timeout=WAIT)
-    assert serious_violations(page) == []
-    page.get_by_label("Objectifs").fill("Trouver un hébergement stable")
-    page.get_by_label("Qui fait quoi").fill("Le jeune : rappeler le foyer")
-    page.get_by_label("Prochain rendez-vous").fill("2030-03-09T14:30")
-    page.get_by_role("button", name="Enregistrer et voir la synthèse").click()
+    accessible_page(page, "Besoins et plan d'action")
+    send(
+        page,
+        {
+            "Objectifs": "Trouver un hébergement stable",
+            "Qui fait quoi": "Le jeune : rappeler le foyer",
+            "Prochain rendez-vous": "2030-03-09T14:30",
+        },
+        button="Enregistrer et voir la synthèse",
+    )
 
-    page.get_by_role("heading", level=1, name="Synthèse du diagnostic").wait_for(timeout=WAIT)
-    assert serious_violations(page) == []
+    accessible_page(page, "Synthèse du diagnostic", level=1)
     page.get_by_role("button", name="Terminer le diagnostic").click()
     page.get_by_text("Diagnostic terminé.").wait_for(timeout=WAIT)
     assert serious_violations(page) == []

@@ -26,6 +26,14 @@ def montants(estimation):
     return {r.droit.code: r for r in services.resultats(estimation)}
 
 
+def entrees_de(diagnostic):
+    """The OpenFisca situation of `diagnostic`'s young person in Lyon in December 2026."""
+    jeune = diagnostic.parcours.jeune
+    return situation.construire(
+        diagnostic.reponses, date_naissance=jeune.date_naissance, depcom="69123", mois="2026-12"
+    )
+
+
 def test_a_27_year_old_alone_without_income_gets_the_rsa_minus_the_housing_flat_rate(
     openfisca, diagnostic_de, maintenant
 ):
@@ -36,11 +44,9 @@ def test_a_27_year_old_alone_without_income_gets_the_rsa_minus_the_housing_flat_
     pin = (Path(settings.BASE_DIR) / "openfisca" / "requirements.txt").read_text()
     assert f"OpenFisca-France=={estimation.version_openfisca}\n" in pin
     assert estimation.calculee_le == maintenant and estimation.mois == "2026-12"
-    jeune = diagnostic.parcours.jeune
-    attendu = situation.construire(
-        diagnostic.reponses, date_naissance=jeune.date_naissance, depcom="69123", mois="2026-12"
+    assert (
+        estimation.entrees == entrees_de(diagnostic) and estimation.reponse["familles"]["famille"]["rsa"]["2026-12"] > 0
     )
-    assert estimation.entrees == attendu and estimation.reponse["familles"]["famille"]["rsa"]["2026-12"] > 0
     base = parametre(openfisca, f"{RSA}.rsa_m.montant_de_base_du_rsa")
     forfait = parametre(openfisca, f"{RSA}.rsa_fl.forfait_logement.taux_1_personne")
     # An aide au logement is paid: the RSA deducts its housing flat rate (forfait logement, one person).
@@ -167,15 +173,7 @@ def test_no_rsa_under_25_without_a_child_whatever_the_situation(openfisca, diagn
     for age in (18, 21, 24):
         for paye in ("0", "3000", "9600"):
             for logement in (SEUL_LOCATAIRE, LOGE_GRATUITEMENT):
-                diagnostic = diagnostic_de(age, revenus_travail_12_mois=paye, **logement)
-                situations.append(
-                    situation.construire(
-                        diagnostic.reponses,
-                        date_naissance=diagnostic.parcours.jeune.date_naissance,
-                        depcom="69123",
-                        mois="2026-12",
-                    )
-                )
+                situations.append(entrees_de(diagnostic_de(age, revenus_travail_12_mois=paye, **logement)))
     reponses, version = simulateur.calculer_lot(situations)
     assert version and len(reponses) == len(situations) == 18
     assert [r["familles"]["famille"]["rsa"]["2026-12"] for r in reponses] == [0] * 18
@@ -232,17 +230,7 @@ def test_the_incomes_given_as_zero_back_in_time_change_no_amount(openfisca, diag
         (19, {"revenus_travail_12_mois": "7200", "chomage_12_mois": "3600", **LOGE_GRATUITEMENT}),
         (24, {"revenus_travail_12_mois": "19200", "etudiant": "oui", "foyer_fiscal_impot": "au_dela"}),
     ]
-    entrees = []
-    for age, reponses in cas:
-        diagnostic = diagnostic_de(age, **reponses)
-        entrees.append(
-            situation.construire(
-                diagnostic.reponses,
-                date_naissance=diagnostic.parcours.jeune.date_naissance,
-                depcom="69123",
-                mois="2026-12",
-            )
-        )
+    entrees = [entrees_de(diagnostic_de(age, **reponses)) for age, reponses in cas]
     sans = [_sans_historique(e, "2026-12") for e in entrees]
     assert all("rfr" not in s["foyers_fiscaux"]["foyer"] for s in sans)
     assert len(sans[0]["individus"]["jeune"]) < len(entrees[0]["individus"]["jeune"]), "no income: none given"

@@ -10,6 +10,7 @@ from django.utils import timezone
 from sas.audit.models import AuditEntry
 from sas.espace_jeune.models import LienJeune
 from sas.espace_jeune.testing import verifier
+from sas.jeunes.factories import ConsentFactory
 from sas.jeunes.models import CollectionMethod, Consent, DataCategory, Purpose, may_receive
 from sas.messagerie import envoi as messagerie
 from sas.messagerie.models import Message, MessageStatus
@@ -29,15 +30,14 @@ PHONE, EMAIL = "+33612345678", "ines@example.org"
 
 
 def accompagnement(parcours, aiguilleur):
-    consent = Consent.objects.create(
+    """The agreement to be accompanied that the young person gave `aiguilleur` orally, for their team."""
+    return ConsentFactory(
         jeune=parcours.jeune,
         purpose=Purpose.ACCOMPAGNEMENT,
         categories=[c.value for c in DataCategory],
-        collected_via=CollectionMethod.ORAL,
         collected_by=aiguilleur,
+        organisations=[aiguilleur.memberships.get().organisation],
     )
-    consent.organisations.add(aiguilleur.memberships.get().organisation)
-    return consent
 
 
 @pytest.fixture

@@ -238,6 +238,14 @@ def _signal(a, prenom, *, days_ago=0, **kwargs):
     ).parcours
 
 
+def _called_without_answer(a, me, prenom, *, days_ago, **kwargs):
+    """A journey signalled `days_ago` days ago that `me` called without an answer, with a call due now."""
+    p = _signal(a, prenom, days_ago=days_ago, **kwargs)
+    creer_tache(p, "appel", echeance=timezone.now(), motif="Appeler")
+    journaliser_contact(p, canal="appel", resultat="sans_reponse", actor=me)
+    return p
+
+
 def _queue(client, user, **params):
     client.force_login(user)
     response = client.get(reverse("parcours:file_active"), params)
@@ -315,10 +323,8 @@ def test_the_queue_makes_a_fixed_number_of_queries_with_many_rows(client, world,
 
     def add(numbers):
         for n in numbers:
-            p = _signal(a, f"Jeune{n}", days_ago=20 + n, parcours__jeune__commune=CommuneFactory())
+            p = _called_without_answer(a, me, f"Jeune{n}", days_ago=20 + n, parcours__jeune__commune=CommuneFactory())
             assigner(p, me, actor=me)
-            creer_tache(p, "appel", echeance=timezone.now(), motif="Appeler")
-            journaliser_contact(p, canal="appel", resultat="sans_reponse", actor=me)
             reporter(p, timezone.localdate() + datetime.timedelta(days=1 + n % 2 * 60), via="lien")
             Message.objects.create(
                 parcours=p, jeune=p.jeune, canal="sms", gabarit="relance", destinataire="+33612345678", corps="…",
@@ -371,9 +377,7 @@ def test_the_queue_is_paged_and_its_query_count_does_not_grow_with_the_journeys(
 
     def add(numbers):
         for n in numbers:
-            p = _signal(a, f"Page{n}", days_ago=20 + n % 40)
-            creer_tache(p, "appel", echeance=timezone.now(), motif="Appeler")
-            journaliser_contact(p, canal="appel", resultat="sans_reponse", actor=me)
+            _called_without_answer(a, me, f"Page{n}", days_ago=20 + n % 40)
 
     add(range(4))
     url = reverse("parcours:file_active") + "?groupe=en_cours"

@@ -32,7 +32,7 @@ from sas.organisations.models import OrganisationKind, Role
 from sas.orientation import services as orientations
 from sas.orientation.models import ActorKind, LienStructure
 from sas.parcours import transitions
-from sas.parcours.factories import ParcoursFactory, SignalementFactory
+from sas.parcours.factories import ParcoursFactory, parcours_signale
 from sas.parcours.status import Status
 from sas.permissions.routes import PARAMETRES, ROUTES, Acces
 from sas.prescription.models import DoublonPossible, ImportBatch, RencontreMode, RencontreTripartite
@@ -152,18 +152,18 @@ def monde():
 
     at = timezone.now() - datetime.timedelta(days=30)
     Questionnaire.objects.update(published_at=at)
-    signalement = SignalementFactory(
-        organisation=ase,
-        parcours__territory=lyon,
-        parcours__at=at,
-        parcours__jeune__prenom=PRENOM,
-        parcours__jeune__nom=NOM,
-        parcours__jeune__telephone=TELEPHONE,
-        parcours__jeune__email=EMAIL,
-        parcours__jeune__adresse="3 rue des Lilas\n69003 Lyon",
-        parcours__jeune__commune=CommuneFactory(code_insee="69266", nom="Villeurbanne", **VILLEURBANNE),
+    parcours = parcours_signale(
+        ase,
+        at=at,
+        jeune={
+            "prenom": PRENOM,
+            "nom": NOM,
+            "telephone": TELEPHONE,
+            "email": EMAIL,
+            "adresse": "3 rue des Lilas\n69003 Lyon",
+            "commune": CommuneFactory(code_insee="69266", nom="Villeurbanne", **VILLEURBANNE),
+        },
     )
-    parcours = signalement.parcours
     for status in (Status.A_CONTACTER, Status.CONTACTE):
         transitions.transition(parcours, status, at=at)
     diagnostic = diagnostics.demarrer(parcours, conseiller=aiguilleur, at=at)

@@ -16,11 +16,12 @@ from sas.browser_testing import filtrer, needs_browser, parcourir_liste, serious
 from sas.organisations.factories import OrganisationFactory, TerritoryFactory, member
 from sas.organisations.models import OrganisationKind, Role
 from sas.parcours import transitions
-from sas.parcours.factories import SignalementFactory
+from sas.parcours.factories import SignalementFactory, parcours_signale
 from sas.parcours.status import PRESCRIBER_MILESTONES, Status
 from sas.permissions import organisations_for_role, parcours_followed_by
 from sas.permissions.suivi import LIBELLES, avec_etape, vue_prescripteur
 from sas.prescription import liste
+from sas.tests.listes import assert_filtered_and_captioned
 
 pytestmark = pytest.mark.django_db
 
@@ -37,14 +38,7 @@ def day(n):
 
 def signaler(organisation, prenom, nom, *, at, moves=()):
     """A journey `organisation` signalled at `at` as `prenom nom`, moved through `moves` a day apart."""
-    parcours = SignalementFactory(
-        organisation=organisation,
-        created_at=at,
-        parcours__territory=organisation.territory,
-        parcours__at=at,
-        parcours__jeune__prenom=prenom,
-        parcours__jeune__nom=nom,
-    ).parcours
+    parcours = parcours_signale(organisation, at=at, jeune={"prenom": prenom, "nom": nom}, created_at=at)
     for n, status in enumerate(moves, 1):
         transitions.transition(parcours, status, reason=NOTE, at=at + datetime.timedelta(days=n))
     return parcours
@@ -303,13 +297,16 @@ def test_only_a_logged_in_prescriber_reads_the_list_or_its_export(situation, cli
 
 def test_the_page_shows_the_filters_labelled_and_the_table_captioned(situation, prescripteur, client):
     html = client_page(client, prescripteur, {"etape": S.SIGNALE})
-    counts = collections.Counter(vue.etape.code for vue in vues(prescripteur).values())
-    assert '<label class="fr-label" for="id_q">Rechercher un jeune\n' in html and "(Optionnel)" not in html
-    assert (
-        f'<label class="fr-label" for="etape-{S.SIGNALE}">{LIBELLES[S.SIGNALE]} ({counts[S.SIGNALE]})</label>' in html
+    n = collections.Counter(vue.etape.code for vue in vues(prescripteur).values())[S.SIGNALE]
+    assert_filtered_and_captioned(
+        html,
+        champ="etape",
+        valeur=S.SIGNALE,
+        libelle=LIBELLES[S.SIGNALE],
+        nombre=n,
+        legende=f"{n} jeunes signalés, étape « {LIBELLES[S.SIGNALE]} »</caption>",
+        export=EXPORT,
     )
-    assert f"<caption>{counts[S.SIGNALE]} jeunes signalés, étape « {LIBELLES[S.SIGNALE]} »</caption>" in html
-    assert f'href="{EXPORT}?etape={S.SIGNALE}"' in html
 
 
 @needs_browser
