@@ -87,7 +87,7 @@ def _lien(name):
     """`name`'s URL as a function of a journey's uuid, reversed once a page: in the queue, a {% url %} a row costs as
     much as the rest of the row."""
     debut, fin = reverse(name, args=[_UUID_MODELE]).split(str(_UUID_MODELE))
-    return lambda uuid: f"{debut}{uuid}{fin}"
+    return lambda valeur: f"{debut}{valeur}{fin}"
 
 
 def _lignes(rows):
