@@ -1,17 +1,27 @@
 import datetime
 
 import factory
+from faker import Faker
 
 from sas.communes.factories import CommuneFactory
+from sas.organisations.factories import PRENOM_PRO
 
 from .models import CollectionMethod, Consent, DataCategory, Jeune, Purpose
+
+_FAKER = Faker("fr_FR")
+
+
+def _prenom():
+    while (prenom := _FAKER.first_name()) == PRENOM_PRO:
+        continue
+    return prenom
 
 
 class JeuneFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Jeune
 
-    prenom = factory.Faker("first_name", locale="fr_FR")
+    prenom = factory.LazyFunction(_prenom)
     nom = factory.Faker("last_name", locale="fr_FR")
     date_naissance = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=19 * 365))
     telephone = factory.Sequence(lambda n: f"+3363998{n % 10000:04d}")

@@ -27,13 +27,18 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     territory = factory.SubFactory(TerritoryFactory)
 
 
+# Every professional's first name: tests that check a young person is absent from a professional's page look for the
+# young person's first name, which JeuneFactory never draws from this one.
+PRENOM_PRO = "Camille"
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"pro{n}@example.org")
-    first_name = "Camille"
+    first_name = PRENOM_PRO
     last_name = factory.Sequence(lambda n: f"Pro{n}")
     password = factory.PostGenerationMethodCall("set_password", "motdepasse-de-test")
 

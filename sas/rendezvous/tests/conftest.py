@@ -18,10 +18,7 @@ def lundi(semaines=1, heure=10, minute=0):
 
 @pytest.fixture
 def parcours(territory):
-    # A first name no professional of the factories has (they are all Camille), so that a page can be searched for it.
-    return ParcoursFactory(
-        territory=territory, jeune__prenom="Ysaline", jeune__telephone="+33612345678", jeune__email=""
-    )
+    return ParcoursFactory(territory=territory, jeune__telephone="+33612345678", jeune__email="")
 
 
 def publier(conseiller, organisation, debut, nombre=1, duree=45, modalite=Modalite.PRESENTIEL, at=None):
