@@ -30,7 +30,7 @@ from sas.communes.models import Commune
 from sas.jeunes.models import TrancheAge
 from sas.messagerie.models import CanalInvalide, Message, MessageStatus
 from sas.organisations.models import Membership, Role
-from sas.parcours.models import Signalement
+from sas.parcours.models import Parcours, Signalement
 from sas.parcours.status import CLOSED, Status
 from sas.permissions import organisations_for_role, parcours_du_code, parcours_for_role
 from sas.prescription.models import DoublonPossible
@@ -57,6 +57,8 @@ def equipes(user):
             organisation__in=organisations_for_role(user, Role.AIGUILLEUR),
         )
         .select_related("user", "organisation")
+        # Their names and territory: not their password hashes nor when they last logged in.
+        .only("user__first_name", "user__last_name", "user__email", "organisation__territory")
         .order_by("user__first_name", "user__last_name", "user_id")
     )
     teams = {}
@@ -133,30 +135,66 @@ DEMANDE_OUVERTE = Q(pk__in=DemandeEffacement.objects.filter(traitee_le__isnull=T
 )
 
 
-def _avec_contexte(queryset):
+@dataclasses.dataclass(frozen=True)
+class _Colonnes:
+    """What a list reads of a journey's young person and signalements: nothing else of them (what was said of the
+    young person's situation, a counsellor's password hash), which also halves what each row costs to read."""
+
+    jeune: tuple
+    signalement: tuple
+
+
+# A row of the queue: who, where, signalled by whom and until when.
+LIGNE = _Colonnes(
+    jeune=("jeune__prenom", "jeune__nom", "jeune__commune__nom"),
+    signalement=("parcours_id", "source", "created_at", "fin_accompagnement_le", "organisation__nom"),
+)
+# Deciding on a possible duplicate or an unverified signalement compares how the young person can be told apart and
+# who signalled them.
+A_EXAMINER = _Colonnes(
+    jeune=(*LIGNE.jeune, "jeune__date_naissance", "jeune__tranche_age", "jeune__telephone", "jeune__email"),
+    signalement=(*LIGNE.signalement, "declarant_nom", "declarant_lien", "telephone_propose", "email_propose"),
+)
+_PARCOURS = (
+    *(f.name for f in Parcours._meta.concrete_fields),
+    "conseiller__first_name",
+    "conseiller__last_name",
+    "conseiller__email",
+    "cadence_contact__reporte_jusqu_au",
+)
+
+
+def _lire(queryset, colonnes=LIGNE):
+    """The journeys of `queryset` with their context (`echec_message`, `canal_invalide`, `message_non_lu`,
+    `demande_donnees`), their signalements (`signalements.all()`) and open tasks (`taches_ouvertes`): two queries for
+    all of them, grouped here, which costs a third of what prefetch_related's per-journey managers do."""
     failed = Message.objects.filter(parcours=OuterRef("pk"), status=MessageStatus.ECHEC)
     invalid = CanalInvalide.objects.filter(jeune=OuterRef("jeune_id"), corrige_le__isnull=True)
     unread = MessageJeune.objects.non_lus().filter(parcours=OuterRef("pk"))
-    return queryset.select_related("jeune__commune", "conseiller", "cadence_contact").annotate(
-        echec_message=Exists(failed),
-        canal_invalide=Exists(invalid),
-        message_non_lu=Exists(unread),
-        demande_donnees=ExpressionWrapper(DEMANDE_OUVERTE, output_field=BooleanField()),
+    rows = list(
+        queryset.select_related("jeune__commune", "conseiller", "cadence_contact")
+        .only(*_PARCOURS, *colonnes.jeune)
+        .annotate(
+            echec_message=Exists(failed),
+            canal_invalide=Exists(invalid),
+            message_non_lu=Exists(unread),
+            demande_donnees=ExpressionWrapper(DEMANDE_OUVERTE, output_field=BooleanField()),
+        )
     )
-
-
-def _lire(queryset):
-    """The journeys of `queryset` (_avec_contexte) with their signalements (`signalements.all()`) and open tasks
-    (`taches_ouvertes`): two queries for all of them, grouped here, which costs a third of what prefetch_related's
-    per-journey managers do."""
-    rows = list(queryset)
     signalements, taches = defaultdict(list), defaultdict(list)
     pks = [p.pk for p in rows]
     for s in (
-        Signalement.objects.filter(parcours_id__in=pks).select_related("organisation").order_by("created_at", "pk")
+        Signalement.objects.filter(parcours_id__in=pks)
+        .select_related("organisation")
+        .only(*colonnes.signalement)
+        .order_by("created_at", "pk")
     ):
         signalements[s.parcours_id].append(s)
-    for tache in TacheContact.objects.ouvertes().filter(parcours_id__in=pks):
+    for tache in (
+        TacheContact.objects.ouvertes()
+        .filter(parcours_id__in=pks)
+        .only("parcours_id", "nature", "echeance", "faite_le")
+    ):
         taches[tache.parcours_id].append(tache)
     for p in rows:
         p._prefetched_objects_cache = {"signalements": signalements[p.pk]}
@@ -173,7 +211,7 @@ def choix_filtres(user, teams):
     """(communes, counsellors) offered by the queue's filters: those of the user's open journeys and of `teams`
     (equipes(user), read once for the whole page)."""
     visible = parcours_for_role(user, Role.AIGUILLEUR).exclude(status__in=CLOSED)
-    communes = Commune.objects.filter(pk__in=visible.values("jeune__commune_id")).order_by("nom")
+    communes = Commune.objects.filter(pk__in=visible.values("jeune__commune_id")).order_by("nom").only("nom")
     counsellors = {u.pk: u for team in teams.values() for u in team}
     return list(communes), list(counsellors.values())
 
@@ -202,11 +240,17 @@ class File:
 
 def _doublons(queryset):
     """The unresolved possible duplicates among these journeys, the journey already followed alongside."""
-    existants = Prefetch("existant__signalements", queryset=Signalement.objects.order_by("created_at"))
+    # Of the journey already followed, when it was signalled.
+    signalements = Signalement.objects.only("parcours_id", "created_at").order_by("created_at")
+    existants = Prefetch("existant__signalements", queryset=signalements)
     return list(
         DoublonPossible.objects.en_attente()
         .filter(nouveau__in=queryset)
         .select_related("existant__jeune__commune")
+        .only(
+            *(f.name for f in DoublonPossible._meta.concrete_fields),
+            *(f"existant__{colonne}" for colonne in A_EXAMINER.jeune),
+        )
         .prefetch_related(existants)
         .order_by("created_at", "pk")
     )
@@ -368,11 +412,11 @@ def file_active(user, *, filtres=None, now=None, page=None, teams=None):
         open_ones = filtered.exclude(status__in=CLOSED)
         doublons = _doublons(open_ones)
         held = {doublon.nouveau_id for doublon in doublons}
-        by_pk = {p.pk: p for p in _lire(_avec_contexte(open_ones.filter(pk__in=held)))} if held else {}
+        by_pk = {p.pk: p for p in _lire(open_ones.filter(pk__in=held), A_EXAMINER)} if held else {}
         for doublon in doublons:
             doublon.nouveau = by_pk[doublon.nouveau_id]
         waiting = open_ones.filter(NON_VERIFIE).exclude(pk__in=held)
-        a_verifier = _lire(_avec_contexte(waiting).order_by("created_at", "pk"))
+        a_verifier = _lire(waiting.order_by("created_at", "pk"), A_EXAMINER)
     listed = _avec_echeance(filtered.filter(dans_la_liste, status__in=groupe.statuts))
     if groupe.statuts == CLOSED:
         listed = listed.order_by("-status_changed_at", "-pk")
@@ -381,7 +425,7 @@ def file_active(user, *, filtres=None, now=None, page=None, teams=None):
     # The page's journeys are sorted on the journey's own columns, then only those are read with their context.
     result = _Pages(listed.values_list("pk", flat=True), PAR_PAGE, listed_count[groupe.cle]).get_page(page)
     pks = list(result.object_list)
-    rows = _lire(_avec_contexte(visible.filter(pk__in=pks)))
+    rows = _lire(visible.filter(pk__in=pks))
     by_pk = {p.pk: p for p in rows}
     rows = [by_pk[pk] for pk in pks]
     teams = equipes(user) if teams is None else teams

@@ -4,7 +4,9 @@ and in bulk, a fixed number of queries."""
 import datetime
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,8 +19,9 @@ from sas.organisations.factories import member
 from sas.organisations.models import Role
 from sas.parcours import transitions
 from sas.parcours.factories import SignalementFactory
-from sas.parcours.models import EventKind, Parcours
+from sas.parcours.models import EventKind, Parcours, SignalementSource
 from sas.parcours.status import CLOSED, HAND_OFF, Status
+from sas.prescription.services import SignalementData, signaler
 from sas.rgpd import services as rgpd
 
 pytestmark = pytest.mark.django_db
@@ -287,6 +290,40 @@ def test_the_queue_makes_a_fixed_number_of_queries(
         response = client.get(QUEUE, params)
     assert response.context["parcours"]
     assert bool(response.context["file"].a_verifier) == (en_attente and not params.get("groupe"))
+
+
+# What the queue never reads: what was said of a young person's situation, their address, a task's note, and the
+# password hash of anyone but the user whose session is checked.
+JAMAIS_LUS = [
+    '"parcours_signalement"."motif"',
+    '"parcours_signalement"."freins_connus"',
+    '"parcours_signalement"."deja_essaye"',
+    '"jeunes_jeune"."adresse"',
+    '"aiguillage_tachecontact"."note"',
+]
+
+
+@pytest.mark.parametrize("params", [{}, {"groupe": "en_cours"}])
+def test_the_queue_reads_no_more_of_a_person_than_it_shows(client, aiguilleur, make_parcours, ase, params):
+    SignalementFactory(
+        organisation=ase, parcours__territory=ase.territory, parcours__jeune__prenom="Charge", verifie=False
+    )
+    existant = make_parcours(prenom="Inès", email="ines@example.org")
+    existant.territory.communes.add(existant.jeune.commune)
+    # The same e-mail, signalled by a relative: a possible duplicate.
+    data = SignalementData(prenom="Inès", commune=existant.jeune.commune, email="ines@example.org", tranche_age="18-21")
+    signaler(data, source=SignalementSource.PROCHE)
+    _rich(make_parcours, aiguilleur, 2, ase)
+    client.force_login(aiguilleur)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(QUEUE, params)
+    assert response.context["parcours"]
+    assert bool(response.context["file"].doublons) == (not params)
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert [column for column in JAMAIS_LUS if any(column in statement for statement in sql)] == []
+    passwords = [statement for statement in sql if '"organisations_user"."password"' in statement]
+    assert len(passwords) == 1
+    assert f'WHERE "organisations_user"."id" = {aiguilleur.pk}' in passwords[0]
 
 
 @pytest.mark.parametrize("resolus_max", [1, 5000])
