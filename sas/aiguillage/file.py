@@ -138,7 +138,7 @@ DEMANDE_OUVERTE = Q(pk__in=DemandeEffacement.objects.filter(traitee_le__isnull=T
 @dataclasses.dataclass(frozen=True)
 class _Colonnes:
     """What a list reads of a journey's young person and signalements: nothing else of them (what was said of the
-    young person's situation, a counsellor's password hash), which also halves what each row costs to read."""
+    young person's situation, their address, a counsellor's password hash)."""
 
     jeune: tuple
     signalement: tuple
